@@ -1,0 +1,273 @@
+import { Listr, ProcessOutput } from 'listr2';
+import QRCode from 'qrcode';
+import terminalLink from 'terminal-link';
+import { PROXY_PORTS, proxyProject, proxyTasks } from '../../steps/proxy/index.js';
+import { answersFromEnv, missingAnswersError, parseAnswersFile, type RawAnswers, resolveAnswers, withDefaults } from '../core/answers.js';
+import { blockingFailures, type CheckOutcome, hostChecks, installChecks, runChecks } from '../core/checks.js';
+import type { InstallContext, Journal } from '../core/context.js';
+import { validateDomain, validateEmail } from '../core/domain.js';
+import { parseEnv } from '../core/envfile.js';
+import { CancelledError, PrerequisiteError, StepFailedError, UserError, WizardError } from '../core/errors.js';
+import type { InstallAnswers, Platform } from '../core/platform.js';
+import type { InstallRecord } from '../system/state.js';
+import { Review } from '../ui/Review.js';
+import { ask, confirm, printStatic, showChecks } from '../ui/screens.js';
+import { Summary } from '../ui/Summary.js';
+import type { Deps } from './deps.js';
+import { buildPlan, reviewProps } from './plan.js';
+
+export interface InstallFlags extends RawAnswers {
+  answers?: string;
+}
+
+/** Reads flags, env vars and the answers file; bad input fails here, before anything is looked at or changed. */
+async function gatherAnswers(flags: InstallFlags, deps: Deps) {
+  const extraEnv = deps.platforms.flatMap((p) => p.questions.map((q) => ({ key: q.key, env: q.env })));
+  let fileAnswers: RawAnswers = {};
+  let fileKeys: string[] = [];
+  if (flags.answers) {
+    const text = await deps.files.readText(flags.answers).catch(() => undefined) ?? await import('node:fs/promises').then((fs) => fs.readFile(flags.answers as string, 'utf8')).catch(() => undefined);
+    if (text === undefined) throw new UserError(`Can't read the answers file ${flags.answers}.`, 'Check the path; the file is YAML or JSON.');
+    fileAnswers = parseAnswersFile(text, flags.answers);
+    fileKeys = Object.keys(fileAnswers);
+  }
+  const { answers: _file, ...cliFlags } = flags;
+  const resolved = resolveAnswers([cliFlags, answersFromEnv(deps.env.env, extraEnv), fileAnswers], deps.platforms, { fileName: flags.answers, fileKeys });
+  if (resolved.errors.length > 0) {
+    const first = resolved.errors[0];
+    const more = resolved.errors.slice(1).map((e) => `${e.error} ${e.remedy}`);
+    throw new UserError([first?.error, ...more].join('\n'), first?.remedy);
+  }
+  return resolved;
+}
+
+function journalFor(deps: Deps, name: string, record: InstallRecord | undefined): Journal {
+  const completed = new Set(Object.keys(record?.journal ?? {}));
+  return {
+    completed,
+    done(step) {
+      completed.add(step);
+      const r = deps.state().get(name);
+      if (r) deps.state().update(name, { journal: { ...r.journal, [step]: new Date().toISOString() } });
+    },
+  };
+}
+
+export async function installCommand(flags: InstallFlags, deps: Deps): Promise<void> {
+  const { term, log } = deps;
+  const resolved = await gatherAnswers(flags, deps);
+  const given = resolved.answers;
+  const interactive = term.interactive;
+  const state = deps.state();
+
+  // An existing install of the same name is repaired: what it recorded fills what was not given.
+  const byName = given.name ? state.get(given.name) : given.platform ? state.get(given.platform) : undefined;
+  const fromRecord = byName && (!given.platform || byName.platform === given.platform) ? byName : undefined;
+  const missing = resolved.missing.filter((k) => !(fromRecord && k in { platform: 1, domain: 1, email: 1 }));
+  if (missing.length > 0 && !interactive) throw missingAnswersError(missing);
+
+  const hostOutcomes = await showChecks(term, 'Checking this server', hostChecks, (onResult) =>
+    runChecks(hostChecks, deps.probe, {}, { ignore: resolved.ignoreChecks, onResult }),
+  );
+  failOnBlocking(hostOutcomes, deps);
+
+  // Questions: only what no flag, env var or answers file gave.
+  const asked = interactive ? await askMissing(deps, given, fromRecord, resolved.yes) : {};
+  const platformId = (asked.platform ?? given.platform ?? fromRecord?.platform) as string;
+  const platform = deps.platforms.find((p) => p.id === platformId) as Platform;
+  const record = state.get(given.name ?? fromRecord?.name ?? platform.id);
+  const answers = withDefaults(
+    {
+      ...recordAnswers(record),
+      ...given,
+      platform: platform.id,
+      domain: asked.domain ?? given.domain ?? record?.domain ?? '',
+      email: asked.email ?? given.email ?? record?.email ?? '',
+      ...(asked.version ? { version: asked.version } : given.version ? {} : record ? { version: record.release } : {}),
+      ...(asked.dataDir ? { dataDir: asked.dataDir } : {}),
+      extra: { ...given.extra, ...Object.fromEntries(platform.questions.filter((q) => asked[q.key]).map((q) => [q.key, asked[q.key] as string])) },
+    },
+    platform,
+  );
+  log.info(`answers: ${JSON.stringify({ ...answers, extra: answers.extra })}`);
+
+  const project = deps.env.projectName(answers.name);
+  const proxyProj = proxyProject(deps.env.projectName);
+  const allowed = new Map<number, string>();
+  if (record) for (const p of platform.requirements.ports(answers)) allowed.set(p, `this install's containers`);
+  if (state.installs().some((i) => i.tls !== 'none')) for (const p of PROXY_PORTS) allowed.set(p, "the wizard's proxy");
+  const ports = [...platform.requirements.ports(answers), ...(answers.tls === 'none' ? [] : PROXY_PORTS)];
+  const platformOutcomes = await showChecks(term, `Checking requirements for ${platform.title}`, installChecks, (onResult) =>
+    runChecks(installChecks, deps.probe, { answers, memoryMiB: platform.requirements.memoryMiB, diskGiB: platform.requirements.diskGiB, ports, allowedPortHolders: allowed, dataDir: answers.dataDir }, { ignore: resolved.ignoreChecks, onResult }),
+  );
+  failOnBlocking(platformOutcomes, deps);
+
+  const built = await buildPlan(platform, answers, { files: deps.files, templates: deps.templates, hostPath: deps.env.hostPath, project, proxyProject: proxyProj });
+  const { plan } = built;
+  for (const f of plan.files) {
+    if (!f.secret || !f.content) continue;
+    const values = parseEnv(f.content).values;
+    for (const key of platform.secretKeys) if (values[key]) log.addSecret(values[key]);
+  }
+  const notes: string[] = [];
+  if (record) notes.push(`"${answers.name}" is already installed: this run repairs it with the same secrets and data.`);
+  if (record && Object.keys(record.journal).length > 0 && record.status !== 'installed') {
+    notes.push(`The last run stopped after ${Object.keys(record.journal).length} steps; this one continues from there.`);
+  }
+  printStatic(<Review {...reviewProps(platform, answers, built, deps, notes, resolved.dryRun)} />, term.stderr);
+
+  if (!resolved.dryRun) {
+    if (!resolved.yes) {
+      if (!interactive) throw new UserError('Nothing was changed: the plan needs a "yes" and there is no terminal to ask.', 'Pass --yes (or WIZARD_YES=1) to go ahead without a question.');
+      if (!(await confirm(term, 'Go ahead and install?'))) throw new CancelledError('Nothing was changed.');
+    }
+    const now = new Date().toISOString();
+    state.put({
+      name: answers.name,
+      platform: platform.id,
+      domain: answers.domain,
+      email: answers.email,
+      dataDir: answers.dataDir,
+      release: record?.release ?? answers.version,
+      tls: answers.tls,
+      port: answers.port,
+      repoUrl: answers.repoUrl,
+      project,
+      composeFiles: platform.composeFiles,
+      status: record?.status === 'installed' ? 'installed' : 'installing',
+      journal: record?.journal ?? {},
+      createdAt: record?.createdAt ?? now,
+      updatedAt: now,
+      ...(record?.installedAt ? { installedAt: record.installedAt } : {}),
+    });
+  }
+
+  const ctx: InstallContext = {
+    answers,
+    platform,
+    plan,
+    project,
+    proxyProject: proxyProj,
+    projectDir: answers.dataDir,
+    composeFiles: platform.composeFiles,
+    dryRun: resolved.dryRun,
+    runner: deps.runner,
+    files: deps.files,
+    http: deps.http,
+    log,
+    journal: journalFor(deps, answers.name, record),
+    notes: [],
+    readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? platform.readiness.timeoutSeconds,
+    pollIntervalMs: deps.env.pollIntervalMs,
+  };
+  const firstAdminShown = !record?.journal.admin;
+  const tasks = new Listr<InstallContext>(platform.install(ctx), {
+    ctx,
+    exitOnError: true,
+    registerSignalListeners: false,
+    renderer: interactive ? 'default' : 'simple',
+    fallbackRenderer: 'simple',
+    rendererOptions: { collapseSubtasks: false, showErrorMessage: false },
+    fallbackRendererOptions: { timestamp: undefined },
+    processOutput: new ProcessOutput(term.stderr, term.stderr),
+  } as ConstructorParameters<typeof Listr<InstallContext>>[1]);
+  try {
+    await tasks.run();
+  } catch (e) {
+    const failed = tasks.tasks.find((t) => t.hasFailed());
+    const step = failed?.title ?? 'install';
+    if (!resolved.dryRun) state.update(answers.name, { status: record?.status === 'installed' ? 'installed' : 'failed', lastError: `${step}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` });
+    if (e instanceof CancelledError) throw e;
+    const remedy = e instanceof WizardError && e.remedy ? e.remedy : 'Fix the cause above, then run the same command again: finished steps are kept.';
+    throw new StepFailedError(step, e, remedy);
+  }
+  if (resolved.dryRun) {
+    term.stderr.write('Dry run: nothing was changed.\n');
+    return;
+  }
+  state.update(answers.name, { status: 'installed', release: ctx.readyVersion ?? answers.version, lastError: undefined, installedAt: record?.installedAt ?? new Date().toISOString() });
+
+  const envText = (await deps.files.readText(`${answers.dataDir}/.env`)) ?? '';
+  const summary = platform.summary(answers, parseEnv(envText).values, deps.env.hostPath);
+  const qr = await QRCode.toString(summary.url, { type: 'terminal', small: true }).catch(() => undefined);
+  printStatic(
+    <Summary
+      title={platform.title}
+      version={ctx.readyVersion ?? answers.version}
+      url={summary.url}
+      link={terminalLink(summary.url, summary.url, { fallback: (_t, url) => url })}
+      {...(qr && term.stdout.isTTY ? { qr } : {})}
+      {...(summary.login ? { login: summary.login } : {})}
+      showPassword={firstAdminShown}
+      logPath={log.path}
+      notes={[...ctx.notes, ...summary.notes]}
+    />,
+    term.stdout,
+  );
+}
+
+function recordAnswers(r: InstallRecord | undefined): Partial<InstallAnswers> {
+  if (!r) return {};
+  return { name: r.name, dataDir: r.dataDir, tls: r.tls, port: r.port, repoUrl: r.repoUrl };
+}
+
+function failOnBlocking(outcomes: CheckOutcome[], deps: Deps): void {
+  for (const o of outcomes) {
+    deps.log.info(`check ${o.id}: ${o.status}${o.ignored ? ' (ignored by --ignore-check)' : ''}: ${o.detail}`);
+    if (o.ignored) deps.log.warn(`check ${o.id} failed and was ignored (--ignore-check ${o.id})`);
+  }
+  const blocking = blockingFailures(outcomes);
+  if (blocking.length === 0) return;
+  const first = blocking[0] as CheckOutcome;
+  throw new PrerequisiteError(
+    `${blocking.length === 1 ? 'A prerequisite is' : `${blocking.length} prerequisites are`} not met: ${blocking.map((b) => `${b.title} (${b.detail})`).join('; ')}`,
+    `${first.remedy ?? ''} To go on anyway: ${blocking.map((b) => `--ignore-check ${b.id}`).join(' ')}`.trim(),
+  );
+}
+
+async function askMissing(deps: Deps, given: Partial<InstallAnswers>, record: InstallRecord | undefined, yes: boolean): Promise<Record<string, string>> {
+  const platforms = deps.platforms;
+  const tlsNone = given.tls === 'none';
+  return ask(
+    deps.term,
+    (v) => {
+      const platform = platforms.find((p) => p.id === (v.platform ?? given.platform ?? record?.platform));
+      if (!platform) {
+        return { key: 'platform', kind: 'select', message: 'Which chat platform?', choices: platforms.map((p) => ({ value: p.id, name: p.title, description: p.description })) };
+      }
+      if (!given.domain && !record?.domain && v.domain === undefined) {
+        return { key: 'domain', kind: 'text', message: 'Domain:', validate: (s) => validateDomain(s, { allowLocal: tlsNone }) };
+      }
+      if (!given.email && !record?.email && v.email === undefined) {
+        return { key: 'email', kind: 'text', message: "Email (for Let's Encrypt and the admin account):", validate: validateEmail };
+      }
+      if (yes || record) return undefined;
+      if (!given.version && v.version === undefined) {
+        const tested = platform.releases.find((r) => r.tested) ?? platform.releases[0];
+        return {
+          key: 'version',
+          kind: 'select',
+          message: `${platform.title} release:`,
+          initial: tested?.version,
+          choices: platform.releases.map((r) => ({ value: r.version, name: r.version, description: r.version === tested?.version ? 'tested, recommended' : r.tested ? 'tested' : '' })),
+        };
+      }
+      if (!given.dataDir && v.dataDir === undefined) {
+        return {
+          key: 'dataDir',
+          kind: 'text',
+          message: 'Data directory:',
+          initial: platform.defaultDataDir,
+          validate: (s) => (s.startsWith('/') && !s.includes('..') ? { ok: true, value: s.replace(/\/+$/, '') } : { ok: false, error: `"${s}" is not an absolute path.`, remedy: `Use e.g. ${platform.defaultDataDir}.` }),
+        };
+      }
+      for (const q of platform.questions) {
+        if (given.extra?.[q.key] === undefined && v[q.key] === undefined) {
+          return { key: q.key, kind: q.choices ? 'select' : 'text', message: q.message, ...(q.choices ? { choices: q.choices } : {}), ...(q.default ? { initial: q.default } : {}), ...(q.validate ? { validate: q.validate } : {}) };
+        }
+      }
+      return undefined;
+    },
+    (key, value) => (key === 'platform' ? (platforms.find((p) => p.id === value)?.title ?? value) : value),
+  );
+}

@@ -1,0 +1,198 @@
+import { isAbsolute, normalize } from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { validateDomain, validateEmail } from './domain.js';
+import { UserError } from './errors.js';
+import { TLS_MODES, type InstallAnswers, type Platform, type TlsMode } from './platform.js';
+
+/**
+ * One schema for flags, WIZARD_* env vars, an answers file and interactive answers. Every source
+ * yields the same raw shape; `resolveAnswers` merges them (flag > env > file) and validates once.
+ */
+export const ANSWER_KEYS = ['platform', 'name', 'domain', 'email', 'version', 'dataDir', 'tls', 'port', 'repoUrl', 'offline', 'ignoreCheck', 'yes', 'dryRun'] as const;
+export type AnswerKey = (typeof ANSWER_KEYS)[number];
+export type RawAnswers = Record<string, unknown>;
+
+export const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+export const envOf = (key: string) => `WIZARD_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+const camel = (key: string) => key.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
+
+const BOOL_KEYS = new Set(['offline', 'yes', 'dryRun']);
+
+/** Reads WIZARD_* variables for the shared keys and the platform questions' own env names. */
+export function answersFromEnv(env: Record<string, string | undefined>, extraEnv: { key: string; env: string }[] = []): RawAnswers {
+  const out: RawAnswers = {};
+  for (const key of ANSWER_KEYS) {
+    const v = env[envOf(key)];
+    if (v === undefined || v === '') continue;
+    if (BOOL_KEYS.has(key)) out[key] = !/^(0|false|no|off)$/i.test(v);
+    else if (key === 'ignoreCheck') out[key] = v.split(',').map((s) => s.trim()).filter(Boolean);
+    else out[key] = v;
+  }
+  for (const q of extraEnv) if (env[q.env]) out[q.key] = env[q.env];
+  return out;
+}
+
+/** Parses an answers file (YAML or JSON, keys in camelCase or kebab-case). */
+export function parseAnswersFile(text: string, file: string): RawAnswers {
+  let doc: unknown;
+  try {
+    doc = file.endsWith('.json') ? JSON.parse(text.replace(/^\uFEFF/, '')) : YAML.parse(text.replace(/^\uFEFF/, ''));
+  } catch (e) {
+    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    throw new UserError(`Can't read the answers file ${file}: ${why}`, 'Fix the syntax; see the README for an example answers file.');
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new UserError(`The answers file ${file} is not a mapping of keys to values.`, 'Write one "key: value" per line, e.g. "domain: chat.example.com".');
+  }
+  const out: RawAnswers = {};
+  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) out[camel(k)] = v;
+  return out;
+}
+
+export interface Resolved {
+  answers: Partial<InstallAnswers>;
+  errors: { key: string; error: string; remedy: string }[];
+  missing: string[];
+  ignoreChecks: string[];
+  yes: boolean;
+  dryRun: boolean;
+}
+
+const VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
+const NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+
+/** Merges sources (first wins) and validates each answer; never throws for bad values, it lists them. */
+export function resolveAnswers(
+  sources: RawAnswers[],
+  platforms: Platform[],
+  opts: { fileName?: string; fileKeys?: string[] } = {},
+): Resolved {
+  const raw: RawAnswers = {};
+  for (const s of [...sources].reverse()) for (const [k, v] of Object.entries(s)) if (v !== undefined) raw[k] = v;
+  const errors: Resolved['errors'] = [];
+  const bad = (key: string, error: string, remedy: string) => errors.push({ key, error, remedy });
+
+  const platformIds = platforms.map((p) => p.id);
+  const known = new Set<string>([...ANSWER_KEYS, ...platforms.flatMap((p) => p.questions.map((q) => q.key))]);
+  for (const k of opts.fileKeys ?? []) {
+    if (!known.has(camel(k))) bad(k, `Unknown key "${k}" in ${opts.fileName ?? 'the answers file'}.`, `Known keys: ${[...known].join(', ')}.`);
+  }
+
+  const answers: Partial<InstallAnswers> = {};
+  const str = (k: string) => (raw[k] === undefined || raw[k] === null ? undefined : String(raw[k]).trim());
+
+  const platformId = str('platform');
+  let platform: Platform | undefined;
+  if (platformId !== undefined) {
+    platform = platforms.find((p) => p.id === platformId.toLowerCase().replace(/[^a-z]/g, ''));
+    if (platform) answers.platform = platform.id;
+    else bad('platform', `"${platformId}" is not a platform the wizard installs.`, `Choose one of: ${platformIds.join(', ')}.`);
+  }
+
+  const tls = str('tls');
+  if (tls !== undefined) {
+    const parsed = z.enum(TLS_MODES as [TlsMode, ...TlsMode[]]).safeParse(tls);
+    if (parsed.success) answers.tls = parsed.data;
+    else bad('tls', `"${tls}" is not a TLS mode.`, `Use --tls ${TLS_MODES.join('|')}.`);
+  }
+  const tlsMode = answers.tls ?? 'letsencrypt';
+
+  const domain = str('domain');
+  if (domain !== undefined) {
+    const v = validateDomain(domain, { allowLocal: tlsMode === 'none' });
+    if (v.ok) answers.domain = v.value;
+    else bad('domain', v.error, v.remedy);
+  }
+  const email = str('email');
+  if (email !== undefined) {
+    const v = validateEmail(email);
+    if (v.ok) answers.email = v.value;
+    else bad('email', v.error, v.remedy);
+  }
+  const version = str('version');
+  if (version !== undefined) {
+    const v = version.replace(/^v/, '');
+    if (!VERSION.test(v)) bad('version', `"${version}" is not a release version.`, 'Use the form 8.0.1.');
+    else if (platform && !platform.releases.some((r) => r.version === v)) {
+      bad('version', `${platform.title} ${v} is not a release this wizard knows.`, `Known releases: ${platform.releases.map((r) => r.version).join(', ')}.`);
+    } else answers.version = v;
+  }
+  const dataDir = str('dataDir');
+  if (dataDir !== undefined) {
+    if (!isAbsolute(dataDir) || normalize(dataDir) !== dataDir.replace(/\/+$/, '') || dataDir === '/') {
+      bad('dataDir', `"${dataDir}" is not an absolute, normalised folder path.`, 'Give a path such as /opt/rocketchat (no "..", not /).');
+    } else answers.dataDir = dataDir.replace(/\/+$/, '');
+  }
+  const port = raw.port;
+  if (port !== undefined) {
+    const n = typeof port === 'number' ? port : /^\d+$/.test(String(port).trim()) ? Number(String(port).trim()) : Number.NaN;
+    if (!Number.isInteger(n) || n < 1 || n > 65535) bad('port', `"${String(port)}" is not a TCP port.`, 'Use a number from 1024 to 65535, e.g. 3000.');
+    else if (tlsMode !== 'none' && (n === 80 || n === 443)) bad('port', `Port ${n} is the proxy's.`, 'Choose another app port, e.g. 3000.');
+    else answers.port = n;
+  }
+  const repoUrl = str('repoUrl');
+  if (repoUrl !== undefined) {
+    if (repoUrl === '' || /\s/.test(repoUrl)) bad('repoUrl', `"${repoUrl}" is not a repository URL or path.`, 'Give a git URL (https://..., ssh://...) or a local path.');
+    else answers.repoUrl = repoUrl;
+  }
+  const name = str('name');
+  if (name !== undefined) {
+    if (NAME.test(name)) answers.name = name;
+    else bad('name', `"${name}" is not a valid install name.`, 'Use lower-case letters, digits, - and _ (at most 40).');
+  }
+
+  const extra: Record<string, string> = {};
+  for (const q of platform?.questions ?? []) {
+    const v = str(q.key);
+    if (v === undefined) continue;
+    if (q.choices && !q.choices.some((c) => c.value === v)) bad(q.key, `"${v}" is not a choice for ${q.flag}.`, `Choose one of: ${q.choices.map((c) => c.value).join(', ')}.`);
+    else if (q.validate) {
+      const r = q.validate(v);
+      if (r.ok) extra[q.key] = r.value;
+      else bad(q.key, r.error, r.remedy);
+    } else extra[q.key] = v;
+  }
+  answers.extra = extra;
+  if (raw.offline !== undefined) answers.offline = raw.offline === true || raw.offline === 'true';
+
+  const missing = ['platform', 'domain', 'email'].filter((k) => str(k) === undefined);
+  const ignore = raw.ignoreCheck;
+  return {
+    answers,
+    errors,
+    missing,
+    ignoreChecks: Array.isArray(ignore) ? ignore.map(String) : typeof ignore === 'string' ? [ignore] : [],
+    yes: raw.yes === true,
+    dryRun: raw.dryRun === true,
+  };
+}
+
+/** Fills defaults from the platform; the result is complete. */
+export function withDefaults(a: Partial<InstallAnswers> & { platform: string; domain: string; email: string }, platform: Platform): InstallAnswers {
+  const tested = platform.releases.find((r) => r.tested) ?? platform.releases[0];
+  const extra = { ...a.extra };
+  for (const q of platform.questions) if (extra[q.key] === undefined && q.default !== undefined) extra[q.key] = q.default;
+  return {
+    platform: platform.id,
+    name: a.name ?? platform.id,
+    domain: a.domain,
+    email: a.email,
+    version: a.version ?? tested?.version ?? '',
+    dataDir: a.dataDir ?? platform.defaultDataDir,
+    tls: a.tls ?? 'letsencrypt',
+    port: a.port ?? platform.defaultPort,
+    repoUrl: a.repoUrl ?? platform.repo?.url ?? '',
+    offline: a.offline ?? false,
+    extra,
+  };
+}
+
+export function missingAnswersError(missing: string[]): UserError {
+  const list = missing.map((k) => `${flagOf(k)} (or ${envOf(k)})`).join(', ');
+  return new UserError(
+    `Missing answers and no terminal to ask them: ${list}.`,
+    `Pass them as flags, env vars or keys in --answers FILE, e.g. wizard install ${missing.map((k) => `${flagOf(k)} ...`).join(' ')} --yes`,
+  );
+}

@@ -1,0 +1,55 @@
+import { parse } from 'dotenv';
+
+/**
+ * A .env file edited line by line: comments, blank lines, ordering and keys the wizard does not know
+ * are kept exactly. Values are read with dotenv's parser (the same rules Compose follows for the
+ * simple cases), and written quoted only when they need it.
+ */
+export interface EnvDocument {
+  readonly values: Readonly<Record<string, string>>;
+  readonly text: string;
+}
+
+const KEY_LINE = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=/;
+
+export function parseEnv(text: string): EnvDocument {
+  const clean = text.replace(/^\uFEFF/, '');
+  return { values: parse(clean.replace(/\r\n/g, '\n')), text: clean };
+}
+
+export function quoteEnvValue(value: string): string {
+  if (value === '') return '';
+  if (/^[A-Za-z0-9_./:@%+,=-]+$/.test(value)) return value;
+  if (!value.includes("'") && !value.includes('\n')) return `'${value}'`;
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
+
+/**
+ * Returns the text with each key in `updates` set. An existing key keeps its place (its last occurrence
+ * is rewritten, earlier duplicates are left alone since the last one wins); new keys are appended under
+ * `header`. A value of `undefined` leaves the key as it is.
+ */
+export function setEnv(text: string, updates: Record<string, string | undefined>, header = '# Written by wizard'): string {
+  const clean = text.replace(/^\uFEFF/, '');
+  const eol = clean.includes('\r\n') ? '\r\n' : '\n';
+  const lines = clean === '' ? [] : clean.split(/\r?\n/);
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  const lastIndex = new Map<string, number>();
+  lines.forEach((line, i) => {
+    const m = KEY_LINE.exec(line);
+    if (m?.[1]) lastIndex.set(m[1], i);
+  });
+  const appended: string[] = [];
+  for (const [key, value] of Object.entries(updates)) {
+    if (value === undefined) continue;
+    const line = `${key}=${quoteEnvValue(value)}`;
+    const at = lastIndex.get(key);
+    if (at === undefined) appended.push(line);
+    else if (parseEnv(lines[at] ?? '').values[key] !== value) lines[at] = line;
+  }
+  if (appended.length > 0) {
+    if (lines.length > 0 && lines[lines.length - 1] !== '') lines.push('');
+    lines.push(header, ...appended);
+  }
+  return lines.length === 0 ? '' : lines.join(eol) + eol;
+}

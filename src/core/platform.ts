@@ -1,0 +1,120 @@
+import type { ListrTask } from 'listr2';
+import type { Check } from './checks.js';
+import type { Validation } from './domain.js';
+import type { FileSpec, Plan } from './plan.js';
+import type { InstallContext } from './context.js';
+
+export type TlsMode = 'letsencrypt' | 'selfsigned' | 'none';
+export const TLS_MODES: readonly TlsMode[] = ['letsencrypt', 'selfsigned', 'none'];
+
+/** Answers every platform shares; `extra` holds the platform's own questions, keyed by question key. */
+export interface InstallAnswers {
+  platform: string;
+  name: string;
+  domain: string;
+  email: string;
+  version: string;
+  dataDir: string;
+  tls: TlsMode;
+  port: number;
+  repoUrl: string;
+  offline: boolean;
+  extra: Record<string, string>;
+}
+
+export interface Release {
+  version: string;
+  /** Anything the release pins alongside (e.g. the database version it needs). */
+  [key: string]: string | boolean | undefined;
+  tested?: boolean;
+}
+
+/** A platform-specific question, answered by flag, env var, answers file or prompt, like the shared ones. */
+export interface Question {
+  key: string;
+  flag: string;
+  env: string;
+  message: string;
+  description: string;
+  choices?: { value: string; name: string; description?: string }[];
+  default?: string;
+  validate?: (value: string) => Validation<string>;
+}
+
+export interface Requirements {
+  memoryMiB: number;
+  diskGiB: number;
+  /** Host ports the install publishes, given its answers (the proxy's 80/443 are added by the spine). */
+  ports: (answers: InstallAnswers) => number[];
+}
+
+export interface PlanInput {
+  answers: InstallAnswers;
+  /** Text of files that already exist at the paths the plan writes (merged, never clobbered). */
+  existing: Record<string, string | undefined>;
+  templates: (name: string) => string;
+  /** The compose project name for this install. */
+  project: string;
+  /** Maps a logical host path (/opt/x) to the real one (under WIZARD_ROOT). */
+  hostPath: (p: string) => string;
+  generateSecret: () => string;
+}
+
+export interface Readiness {
+  /** Path polled on 127.0.0.1:PORT. */
+  path: string;
+  /** Verdict on one answer: ready (with the version it reports) or why not yet. */
+  judge: (status: number, body: string) => { ready: boolean; version?: string; detail: string };
+  /** The service whose logs explain a failure. */
+  service: string;
+  timeoutSeconds: number;
+}
+
+/** A path the shared proxy routes to a local port. */
+export interface ProxyLocation {
+  path: string;
+  port: number;
+  /** Buffer responses (off for streaming endpoints). */
+  buffering?: boolean;
+}
+
+export interface Summary {
+  url: string;
+  login?: { username: string; password?: string; where: string };
+  notes: string[];
+}
+
+export interface Platform {
+  id: string;
+  title: string;
+  description: string;
+  defaultDataDir: string;
+  defaultPort: number;
+  /** Known releases, newest first; the first with `tested` is the default. */
+  releases: Release[];
+  requirements: Requirements;
+  questions: Question[];
+  /** The upstream compose repository the install is cloned from, if any. */
+  repo?: { url: string; branch: string };
+  /** Files the wizard writes inside the clone, kept out of git status. */
+  composeFiles: string[];
+  templates: string[];
+  /** Pure: the files the install writes (the env file merged with what is there). */
+  files: (input: PlanInput) => FileSpec[];
+  /** The task tree, built from the shared task factories. */
+  install: (ctx: InstallContext) => ListrTask<InstallContext>[];
+  /** Commands the review lists (argv, cwd) beyond those the spine adds. */
+  commands: (input: PlanInput) => Plan['commands'];
+  readiness: Readiness;
+  summary: (answers: InstallAnswers, env: Record<string, string>, hostPath: (p: string) => string) => Summary;
+  /** What the proxy routes for this platform (default: / to the app port). */
+  proxyLocations?: (answers: InstallAnswers) => ProxyLocation[];
+  /** Host checks the platform adds to the shared ones. */
+  checks?: Check[];
+  /** Secrets (env keys) whose values are redacted from logs. */
+  secretKeys: string[];
+}
+
+export function definePlatform(p: Platform): Platform {
+  return p;
+}

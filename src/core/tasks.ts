@@ -1,0 +1,196 @@
+import type { ListrTask, ListrTaskWrapper } from 'listr2';
+import { composeCommand } from './compose.js';
+import type { InstallContext } from './context.js';
+import { WizardError } from './errors.js';
+import { formatCommand } from './plan.js';
+
+/**
+ * Shared task factories every platform builds its tree from. They reach the world only through the
+ * context's runner, file store and HTTP client, so the fake runner drives them in tests.
+ */
+
+// biome-ignore lint/suspicious/noExplicitAny: listr2's wrapper is generic over renderers we do not constrain
+type Task = ListrTaskWrapper<InstallContext, any, any>;
+
+/** Wraps a step: dry runs skip it, completed steps are journaled. */
+export function step(
+  id: string,
+  title: string,
+  run: (ctx: InstallContext, task: Task) => Promise<void | string>,
+  opts: { dryRun?: (ctx: InstallContext) => string; enabled?: (ctx: InstallContext) => boolean } = {},
+): ListrTask<InstallContext> {
+  return {
+    title,
+    ...(opts.enabled ? { enabled: opts.enabled } : {}),
+    task: async (ctx, task) => {
+      if (ctx.dryRun) {
+        task.skip(`[dry run] would ${opts.dryRun ? opts.dryRun(ctx) : title.toLowerCase()}`);
+        return;
+      }
+      ctx.log.info(`step ${id}: started`);
+      const doneTitle = await run(ctx, task);
+      ctx.journal.done(id);
+      ctx.log.info(`step ${id}: done`);
+      if (typeof doneTitle === 'string') task.title = doneTitle;
+    },
+  };
+}
+
+/** Clones the platform's compose repository into the data dir, or fast-forwards a clean existing clone. */
+export function cloneRepo(): ListrTask<InstallContext> {
+  return step(
+    'clone',
+    'Clone the compose repository',
+    async (ctx, task) => {
+      const dir = ctx.files.real(ctx.projectDir);
+      const branch = ctx.platform.repo?.branch ?? 'main';
+      const git = (args: string[], reject = true) =>
+        ctx.runner.run({ file: 'git', args: ['-C', dir, ...args], reject }, { signal: task.signal });
+      if (await ctx.files.exists(`${ctx.projectDir}/.git`)) {
+        await excludeOwnFiles(ctx);
+        const status = await git(['status', '--porcelain']);
+        if (status.stdout.trim() !== '') {
+          ctx.notes.push(`${dir} has local changes; it was left as it is.`);
+          return `Kept the existing clone (it has local changes)`;
+        }
+        const fetched = await git(['fetch', '--quiet', 'origin', branch], false);
+        if (fetched.exitCode !== 0) {
+          ctx.notes.push(`Could not update ${dir} from ${ctx.answers.repoUrl}; the existing clone was used.`);
+          return 'Kept the existing clone (the repository did not answer)';
+        }
+        await git(['merge', '--ff-only', `origin/${branch}`]);
+        return 'Updated the compose repository';
+      }
+      if ((await ctx.files.exists(ctx.projectDir)) && !(await isEmptyDir(ctx, dir))) {
+        throw new WizardError(
+          `${dir} exists, is not empty and is not a clone of ${ctx.answers.repoUrl}.`,
+          'Choose another --data-dir, or move that folder away.',
+        );
+      }
+      await ctx.runner.run(
+        { file: 'git', args: ['clone', '--quiet', '--branch', branch, '--', ctx.answers.repoUrl, dir], remedy: 'Check that the server reaches the repository, or pass --repo-url with a mirror.' },
+        { signal: task.signal },
+      );
+      await excludeOwnFiles(ctx);
+      return 'Cloned the compose repository';
+    },
+    { dryRun: (ctx) => `run: git clone --branch ${ctx.platform.repo?.branch ?? 'main'} ${ctx.answers.repoUrl} ${ctx.files.real(ctx.projectDir)}` },
+  );
+}
+
+async function isEmptyDir(ctx: InstallContext, dir: string): Promise<boolean> {
+  const r = await ctx.runner.run({ file: 'find', args: [dir, '-mindepth', '1', '-maxdepth', '1', '-print', '-quit'] });
+  return r.stdout.trim() === '';
+}
+
+/** Keeps the files the wizard writes into the clone out of `git status`, so the clone stays "clean". */
+async function excludeOwnFiles(ctx: InstallContext): Promise<void> {
+  const path = `${ctx.projectDir}/.git/info/exclude`;
+  const current = (await ctx.files.readText(path)) ?? '';
+  const own = ['.env', '*.bak', ...ctx.platform.composeFiles.filter((f) => ctx.plan.files.some((p) => p.path.endsWith(`/${f}`)))];
+  const missing = own.filter((p) => !current.split('\n').includes(p));
+  if (missing.length === 0) return;
+  const text = `${current}${current === '' || current.endsWith('\n') ? '' : '\n'}# written by wizard\n${missing.join('\n')}\n`;
+  await ctx.files.write({ kind: 'file', path, mode: 0o644, content: text, description: 'git excludes' });
+}
+
+/** Writes the plan's files under a path prefix (atomically; env files merged; secrets 0600). */
+export function writeFiles(title: string, prefix: (ctx: InstallContext) => string): ListrTask<InstallContext> {
+  return step(
+    `files:${title}`,
+    title,
+    async (ctx) => {
+      const p = prefix(ctx);
+      const specs = ctx.plan.files.filter((f) => f.path === p || f.path.startsWith(`${p}/`));
+      const outcomes = [];
+      for (const spec of specs) outcomes.push(await ctx.files.write(spec));
+      const changed = outcomes.filter((o) => o !== 'unchanged').length;
+      return `${title.replace(/^Write/, 'Wrote')} (${changed} changed, ${outcomes.length - changed} unchanged)`;
+    },
+    { dryRun: (ctx) => `write ${ctx.plan.files.filter((f) => f.path.startsWith(prefix(ctx))).length} files under ${ctx.files.real(prefix(ctx))}` },
+  );
+}
+
+/** Pulls every image of the install (skipped with --offline), showing Compose's progress lines. */
+export function pullImages(): ListrTask<InstallContext> {
+  return step(
+    'pull',
+    'Pull images',
+    async (ctx, task) => {
+      if (ctx.answers.offline) {
+        task.skip('Offline: using the images already on this host');
+        return;
+      }
+      await ctx.runner.run(
+        { ...composeCommand(ctx, ['pull']), remedy: 'Check that this server reaches the image registry, or load the images and pass --offline.' },
+        { signal: task.signal, onLine: (l) => { task.output = l; } },
+      );
+      return 'Pulled images';
+    },
+    { dryRun: (ctx) => `run: ${formatCommand(composeCommand(ctx, ['pull']))}` },
+  );
+}
+
+/** `docker compose up -d` for the whole stack or some services. */
+export function composeUp(services: string[] = [], title = 'Start the containers'): ListrTask<InstallContext> {
+  const args = (ctx: InstallContext) => ['up', '-d', '--remove-orphans', ...(ctx.answers.offline ? ['--pull', 'never'] : []), ...services];
+  return step(
+    `up${services.length ? `:${services.join(',')}` : ''}`,
+    title,
+    async (ctx, task) => {
+      await ctx.runner.run(
+        {
+          ...composeCommand(ctx, args(ctx)),
+          remedy: ctx.answers.offline
+            ? 'With --offline every image must already be on this host (docker images); load them or drop --offline.'
+            : 'Read the error above; `docker compose ps` in the data directory shows the containers.',
+        },
+        { signal: task.signal, onLine: (l) => { task.output = l; } },
+      );
+      return title.replace(/^Start/, 'Started');
+    },
+    { dryRun: (ctx) => `run: ${formatCommand(composeCommand(ctx, args(ctx)))}` },
+  );
+}
+
+/** Polls the platform's readiness endpoint on 127.0.0.1 until it answers with the expected version. */
+export function waitReady(): ListrTask<InstallContext> {
+  return step(
+    'ready',
+    'Wait until the platform answers',
+    async (ctx, task) => {
+      const r = ctx.platform.readiness;
+      const url = `http://127.0.0.1:${ctx.answers.port}${r.path}`;
+      const started = Date.now();
+      const deadline = started + ctx.readyTimeoutSeconds * 1000;
+      let last = 'no answer yet';
+      while (Date.now() < deadline) {
+        if (task.signal?.aborted) throw task.signal.reason;
+        try {
+          const res = await ctx.http.request(url, { timeoutMs: 5000, ...(task.signal ? { signal: task.signal } : {}) });
+          const verdict = r.judge(res.status, res.body);
+          last = verdict.detail;
+          if (verdict.ready) {
+            if (verdict.version && verdict.version !== ctx.answers.version) {
+              last = `answers with version ${verdict.version}, expected ${ctx.answers.version}`;
+            } else {
+              ctx.readyVersion = verdict.version ?? ctx.answers.version;
+              return `${ctx.platform.title} ${ctx.readyVersion} answers (after ${Math.round((Date.now() - started) / 1000)} s)`;
+            }
+          }
+        } catch (e) {
+          last = e instanceof Error ? e.message : String(e);
+        }
+        task.output = `${Math.round((Date.now() - started) / 1000)} s: ${last}`;
+        await new Promise((res) => setTimeout(res, ctx.pollIntervalMs));
+      }
+      const logs = await ctx.runner.run({ ...composeCommand(ctx, ['logs', '--no-color', '--tail', '30', r.service]), reject: false });
+      const tail = `${logs.stdout}${logs.stderr}`.trim().split('\n').slice(-30).join('\n');
+      throw new WizardError(
+        `${ctx.platform.title} did not answer at ${url} within ${ctx.readyTimeoutSeconds} s (last: ${last}).\nLast lines of the ${r.service} container's log:\n${tail}`,
+        `Fix what the log shows, then run the same install again: it continues from here. The full log: ${ctx.log.path}`,
+      );
+    },
+    { dryRun: (ctx) => `poll http://127.0.0.1:${ctx.answers.port}${ctx.platform.readiness.path}` },
+  );
+}

@@ -1,0 +1,60 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../core/context.js';
+
+/** Appends timestamped lines to one log file per run; registered secrets are replaced by ***. */
+export class FileLogger implements Logger {
+  readonly path: string;
+  private secrets: string[] = [];
+  private ready = false;
+
+  constructor(dir: string, command: string, now = new Date()) {
+    const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+    this.path = join(dir, `${command}-${stamp}-${process.pid}.log`);
+    this.dir = dir;
+  }
+  private readonly dir: string;
+
+  addSecret(value: string): void {
+    if (value.length >= 4 && !this.secrets.includes(value)) this.secrets.push(value);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join('***');
+    return out;
+  }
+
+  private write(level: string, message: string): void {
+    try {
+      if (!this.ready) {
+        mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+        this.ready = true;
+      }
+      const lines = this.redact(message).split('\n').map((l) => `${new Date().toISOString()} ${level} ${l}`);
+      appendFileSync(this.path, `${lines.join('\n')}\n`, { mode: 0o600 });
+    } catch {
+      // A log that can't be written must never stop the run.
+    }
+  }
+
+  info(message: string): void { this.write('INFO', message); }
+  warn(message: string): void { this.write('WARN', message); }
+  error(message: string): void { this.write('ERROR', message); }
+}
+
+/** A logger that keeps lines in memory (tests, --help). */
+export class MemoryLogger implements Logger {
+  readonly path = '(memory)';
+  readonly lines: string[] = [];
+  private secrets: string[] = [];
+  addSecret(value: string): void { this.secrets.push(value); }
+  private add(l: string, m: string) {
+    let out = m;
+    for (const s of this.secrets) out = out.split(s).join('***');
+    this.lines.push(`${l} ${out}`);
+  }
+  info(m: string): void { this.add('INFO', m); }
+  warn(m: string): void { this.add('WARN', m); }
+  error(m: string): void { this.add('ERROR', m); }
+}

@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Conf from 'conf';
+import type { InstallAnswers } from '../core/platform.js';
+
+/** One install as the state records it (no secrets: those stay in the install's 0600 env file). */
+export interface InstallRecord {
+  name: string;
+  platform: string;
+  domain: string;
+  email: string;
+  dataDir: string;
+  release: string;
+  tls: InstallAnswers['tls'];
+  port: number;
+  repoUrl: string;
+  project: string;
+  composeFiles: string[];
+  status: 'installing' | 'installed' | 'failed';
+  journal: Record<string, string>;
+  lastError?: string;
+  createdAt: string;
+  updatedAt: string;
+  installedAt?: string;
+}
+
+interface StateShape {
+  schema: number;
+  installs: Record<string, InstallRecord>;
+}
+
+/** The wizard's state, in STATE_DIR/state.json (conf: atomic writes), under /var/lib/wizard. */
+export class StateStore {
+  private store?: Conf<StateShape>;
+  readonly path: string;
+
+  constructor(private readonly dir: string) {
+    this.path = join(dir, 'state.json');
+  }
+
+  /** Created on first write, so reading (status, --dry-run) never creates the state file. */
+  private get conf(): Conf<StateShape> {
+    this.store ??= new Conf<StateShape>({
+      cwd: this.dir,
+      configName: 'state',
+      projectSuffix: '',
+      defaults: { schema: 1, installs: {} },
+      configFileMode: 0o600,
+      watch: false,
+    });
+    return this.store;
+  }
+
+  private all(): Record<string, InstallRecord> {
+    if (this.store) return this.store.get('installs');
+    if (!existsSync(this.path)) return {};
+    try {
+      return (JSON.parse(readFileSync(this.path, 'utf8')) as StateShape).installs ?? {};
+    } catch (e) {
+      throw new Error(`The wizard's state file ${this.path} is not valid JSON (${(e as Error).message}); restore it from ${this.path}.bak or move it away.`);
+    }
+  }
+
+  installs(): InstallRecord[] {
+    return Object.values(this.all());
+  }
+
+  get(name: string): InstallRecord | undefined {
+    return this.all()[name];
+  }
+
+  /** Finds an install by name or domain. */
+  find(nameOrDomain: string): InstallRecord | undefined {
+    return this.installs().find((i) => i.name === nameOrDomain || i.domain === nameOrDomain);
+  }
+
+  put(record: InstallRecord): void {
+    this.conf.set(`installs.${record.name}`, record);
+  }
+
+  update(name: string, patch: Partial<InstallRecord>): InstallRecord {
+    const current = this.get(name);
+    if (!current) throw new Error(`No install named ${name} in the state`);
+    const next = { ...current, ...patch, updatedAt: new Date().toISOString() };
+    this.put(next);
+    return next;
+  }
+}

@@ -1,0 +1,155 @@
+import { Box, Text, useApp, useInput } from 'ink';
+import { useState } from 'react';
+import { CancelledError } from '../core/errors.js';
+import { symbols } from './theme.js';
+
+export interface Choice {
+  value: string;
+  name: string;
+  description?: string;
+}
+
+export interface QuestionStep {
+  key: string;
+  message: string;
+  kind: 'select' | 'text';
+  choices?: Choice[];
+  initial?: string;
+  /** Returns an error and its remedy, or the value to keep (normalised). */
+  validate?: (value: string) => { ok: true; value: string } | { ok: false; error: string; remedy: string };
+}
+
+export function SelectQuestion({ step, onSubmit }: { step: QuestionStep; onSubmit: (value: string) => void }) {
+  const choices = step.choices ?? [];
+  const [index, setIndex] = useState(Math.max(0, choices.findIndex((c) => c.value === step.initial)));
+  useInput((input, key) => {
+    if (key.upArrow || input === 'k') setIndex((i) => (i - 1 + choices.length) % choices.length);
+    else if (key.downArrow || input === 'j') setIndex((i) => (i + 1) % choices.length);
+    else if (/^[1-9]$/.test(input) && Number(input) <= choices.length) setIndex(Number(input) - 1);
+    else if (key.return) {
+      const c = choices[index];
+      if (c) onSubmit(c.value);
+    }
+  });
+  return (
+    <Box flexDirection="column">
+      <Text bold>
+        ? {step.message} <Text dimColor>(↑/↓ and Enter)</Text>
+      </Text>
+      {choices.map((c, i) => (
+        <Text key={c.value} {...(i === index ? { color: 'cyan' } : {})}>
+          {i === index ? symbols.pointer : ' '} {c.name}
+          {c.description ? <Text dimColor>  {c.description}</Text> : null}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+export function TextQuestion({ step, onSubmit }: { step: QuestionStep; onSubmit: (value: string) => void }) {
+  const [value, setValue] = useState('');
+  const [error, setError] = useState<{ error: string; remedy: string } | undefined>();
+  useInput((input, key) => {
+    if (key.return) {
+      const raw = value === '' ? (step.initial ?? '') : value;
+      const r = step.validate ? step.validate(raw) : ({ ok: true, value: raw } as const);
+      if (r.ok) onSubmit(r.value);
+      else setError({ error: r.error, remedy: r.remedy });
+      return;
+    }
+    if (key.backspace || key.delete) setValue((v) => v.slice(0, -1));
+    else if (input && !key.ctrl && !key.meta && !key.tab && !key.upArrow && !key.downArrow) setValue((v) => v + input.replace(/[\r\n]/g, ''));
+    if (error) setError(undefined);
+  });
+  return (
+    <Box flexDirection="column">
+      <Text>
+        <Text bold>? {step.message}</Text> {value === '' && step.initial ? <Text dimColor>({step.initial}) </Text> : null}
+        <Text>{value}</Text>
+        <Text inverse> </Text>
+      </Text>
+      {error ? (
+        <Box flexDirection="column">
+          <Text color="red">
+            {symbols.fail} {error.error}
+          </Text>
+          <Text color="red">
+            {'  '}
+            {symbols.arrow} {error.remedy}
+          </Text>
+        </Box>
+      ) : null}
+    </Box>
+  );
+}
+
+/**
+ * Asks questions one after the other. `next` returns the next question given the answers so far
+ * (so later questions can depend on earlier ones), or undefined when all are answered.
+ */
+export function Questions({
+  next,
+  labels,
+  onDone,
+}: {
+  next: (values: Record<string, string>) => QuestionStep | undefined;
+  labels?: (key: string, value: string) => string;
+  onDone: (values: Record<string, string>) => void;
+}) {
+  const { exit } = useApp();
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [answered, setAnswered] = useState<{ message: string; shown: string }[]>([]);
+  const step = next(values);
+  useInput((input, key) => {
+    if (key.ctrl && input === 'c') exit(new CancelledError('Cancelled at the questions; nothing was changed.'));
+  });
+  const submit = (value: string) => {
+    if (!step) return;
+    const nextValues = { ...values, [step.key]: value };
+    setAnswered((a) => [...a, { message: step.message, shown: labels ? labels(step.key, value) : value }]);
+    setValues(nextValues);
+    if (!next(nextValues)) {
+      onDone(nextValues);
+      exit();
+    }
+  };
+  return (
+    <Box flexDirection="column">
+      {answered.map((a) => (
+        <Text key={a.message}>
+          <Text color="green">{symbols.pass}</Text> {a.message} <Text color="cyan">{a.shown}</Text>
+        </Text>
+      ))}
+      {step ? (
+        step.kind === 'select' ? (
+          <SelectQuestion key={step.key} step={step} onSubmit={submit} />
+        ) : (
+          <TextQuestion key={step.key} step={step} onSubmit={submit} />
+        )
+      ) : null}
+    </Box>
+  );
+}
+
+export function Confirm({ message, onAnswer }: { message: string; onAnswer: (yes: boolean) => void }) {
+  const { exit } = useApp();
+  const [done, setDone] = useState<boolean | undefined>();
+  useInput((input, key) => {
+    if (done !== undefined) return;
+    if (key.ctrl && input === 'c') {
+      exit(new CancelledError('Cancelled at the review; nothing was changed.'));
+      return;
+    }
+    const yes = /^y$/i.test(input);
+    if (yes || /^n$/i.test(input) || key.return || key.escape) {
+      setDone(yes);
+      onAnswer(yes);
+      exit();
+    }
+  });
+  return (
+    <Text>
+      <Text bold>? {message}</Text> <Text dimColor>(y/N)</Text> {done === undefined ? '' : done ? 'yes' : 'no'}
+    </Text>
+  );
+}

@@ -1,0 +1,106 @@
+import type { ListrTask } from 'listr2';
+import type { InstallContext } from '../../src/core/context.js';
+import type { FileSpec } from '../../src/core/plan.js';
+import type { InstallAnswers, PlanInput, ProxyLocation } from '../../src/core/platform.js';
+import { step, writeFiles } from '../../src/core/tasks.js';
+import { renderTemplate } from '../../src/core/template.js';
+import { formatCommand } from '../../src/core/plan.js';
+
+/**
+ * The shared reverse proxy: one jonasal/nginx-certbot container on the host network in /root/nginx,
+ * terminating TLS (Let's Encrypt, or a local CA for --tls selfsigned) for every install's domain.
+ */
+export const PROXY_DIR = '/root/nginx';
+export const PROXY_DATA_DIR = '/data/nginx';
+export const PROXY_SITES_DIR = `${PROXY_DATA_DIR}/user_conf.d`;
+export const PROXY_IMAGE = 'jonasal/nginx-certbot:latest';
+export const PROXY_PORTS = [80, 443];
+export const PROXY_TEMPLATES = ['proxy/compose.yml', 'proxy/nginx-certbot.env', 'proxy/00-wizard-common.conf', 'proxy/site.conf', 'proxy/location.conf'];
+
+
+export function siteFile(domain: string): string {
+  return `${PROXY_SITES_DIR}/${domain}.conf`;
+}
+
+export function renderSite(
+  templates: PlanInput['templates'],
+  args: { title: string; name: string; domain: string; locations: ProxyLocation[]; maxBodySize?: string },
+): string {
+  const locations = args.locations
+    .map((l) => renderTemplate(templates('proxy/location.conf'), { path: l.path, port: l.port, buffering: l.buffering === false ? 'off' : 'on' }))
+    .join('');
+  return renderTemplate(templates('proxy/site.conf'), {
+    title: args.title,
+    name: args.name,
+    domain: args.domain,
+    maxBodySize: args.maxBodySize ?? '200M',
+    locations: locations.replace(/\n$/, ''),
+  });
+}
+
+/** Pure: the proxy's files for one install (shared files are rewritten identically by every install). */
+export function proxyFiles(input: PlanInput, site: { title: string; locations: ProxyLocation[] }): FileSpec[] {
+  const a: InstallAnswers = input.answers;
+  const t = input.templates;
+  return [
+    { kind: 'dir', path: PROXY_DIR, mode: 0o755, owner: { uid: 0, gid: 0 }, description: 'proxy stack' },
+    {
+      kind: 'file',
+      path: `${PROXY_DIR}/compose.yml`,
+      mode: 0o644,
+      owner: { uid: 0, gid: 0 },
+      content: renderTemplate(t('proxy/compose.yml'), {
+        image: PROXY_IMAGE,
+        envFile: input.hostPath(`${PROXY_DATA_DIR}/nginx-certbot.env`),
+        userConfDir: input.hostPath(PROXY_SITES_DIR),
+      }),
+      description: 'nginx + certbot proxy (network_mode host)',
+    },
+    { kind: 'dir', path: PROXY_SITES_DIR, mode: 0o755, description: 'proxy sites' },
+    {
+      kind: 'file',
+      path: `${PROXY_DATA_DIR}/nginx-certbot.env`,
+      mode: 0o644,
+      content: renderTemplate(t('proxy/nginx-certbot.env'), { email: a.email, useLocalCa: a.tls === 'selfsigned' ? 1 : 0 }),
+      description: a.tls === 'selfsigned' ? 'proxy settings (local CA)' : "proxy settings (Let's Encrypt email)",
+    },
+    { kind: 'file', path: `${PROXY_SITES_DIR}/00-wizard-common.conf`, mode: 0o644, content: t('proxy/00-wizard-common.conf'), description: 'websocket upgrade map' },
+    {
+      kind: 'file',
+      path: siteFile(a.domain),
+      mode: 0o644,
+      content: renderSite(t, { title: site.title, name: a.name, domain: a.domain, locations: site.locations }),
+      description: `site for ${a.domain}`,
+    },
+  ];
+}
+
+export function proxyProject(project: (name: string) => string): string {
+  return project('wizard-proxy');
+}
+
+function proxyCompose(ctx: InstallContext, args: string[]) {
+  const dir = ctx.files.real(PROXY_DIR);
+  return { file: 'docker', args: ['compose', '--project-name', ctx.proxyProject, '-f', `${dir}/compose.yml`, ...args], cwd: dir };
+}
+
+/** Writes the proxy's files, starts (or keeps) the proxy and makes it load the new site and request its certificate. */
+export function proxyTasks(): ListrTask<InstallContext>[] {
+  const enabled = (ctx: InstallContext) => ctx.answers.tls !== 'none';
+  return [
+    { ...writeFiles('Write the proxy configuration', () => PROXY_DIR), enabled },
+    { ...writeFiles('Write the proxy site', () => PROXY_DATA_DIR), enabled },
+    step(
+      'proxy:up',
+      'Start the proxy',
+      async (ctx, task) => {
+        const up = ['up', '-d', ...(ctx.answers.offline ? ['--pull', 'never'] : [])];
+        await ctx.runner.run({ ...proxyCompose(ctx, up), remedy: 'Ports 80 and 443 must be free for the proxy.' }, { signal: task.signal, onLine: (l) => { task.output = l; } });
+        // nginx-certbot reloads nginx and requests missing certificates on SIGHUP.
+        await ctx.runner.run(proxyCompose(ctx, ['kill', '-s', 'SIGHUP', 'nginx']), { signal: task.signal });
+        return ctx.answers.tls === 'selfsigned' ? 'Started the proxy (certificate from a local CA)' : "Started the proxy (Let's Encrypt certificate requested)";
+      },
+      { enabled, dryRun: (ctx) => `run: ${formatCommand(proxyCompose(ctx, ['up', '-d']))}` },
+    ),
+  ];
+}

@@ -1,0 +1,151 @@
+import releaseData from '../../assets/rocketchat/releases.json' with { type: 'json' };
+import { parseEnv, setEnv } from '../../src/core/envfile.js';
+import { WizardError } from '../../src/core/errors.js';
+import { definePlatform, type InstallAnswers, type PlanInput } from '../../src/core/platform.js';
+import { composeCommand } from '../../src/core/compose.js';
+import { cloneRepo, composeUp, pullImages, step, waitReady, writeFiles } from '../../src/core/tasks.js';
+import { renderTemplate } from '../../src/core/template.js';
+import { proxyTasks } from '../proxy/index.js';
+import { adminLogin } from './admin.js';
+
+/**
+ * Rocket.Chat from upstream's rocketchat-compose (https://github.com/RocketChat/rocketchat-compose):
+ * the clone is the data dir; its .env variables are the contract; compose.wizard.yml adds the first admin.
+ */
+const COMPOSE_FILES = ['compose.database.yml', 'compose.yml', 'compose.wizard.yml'];
+const CONTAINER_PORT = 3000;
+
+export function rootUrl(a: Pick<InstallAnswers, 'domain' | 'tls' | 'port'>): string {
+  if (a.tls !== 'none') return `https://${a.domain}`;
+  // Behind the user's own proxy a real domain is served over https; an address or localhost is reached directly.
+  return /^(localhost|[\d.]+|[0-9a-f:]+)$/i.test(a.domain) ? `http://${a.domain}:${a.port}` : `https://${a.domain}`;
+}
+
+function envValues(input: PlanInput, existing: Record<string, string>): Record<string, string> {
+  const a = input.answers;
+  const release = releaseData.releases.find((r) => r.version === a.version);
+  return {
+    COMPOSE_PROJECT_NAME: input.project,
+    COMPOSE_FILE: COMPOSE_FILES.join(':'),
+    RELEASE: a.version,
+    MONGODB_VERSION: release?.mongodb ?? existing.MONGODB_VERSION ?? '8.2',
+    DOMAIN: a.domain,
+    ROOT_URL: rootUrl(a),
+    PORT: String(CONTAINER_PORT),
+    HOST_PORT: String(a.port),
+    BIND_IP: '127.0.0.1',
+    MONGODB_BIND_IP: '127.0.0.1',
+    NATS_BIND_IP: '127.0.0.1',
+    ADMIN_USERNAME: existing.ADMIN_USERNAME ?? a.extra.adminUsername ?? 'admin',
+    ADMIN_EMAIL: existing.ADMIN_EMAIL ?? a.email,
+    // Generated once; an existing password is never replaced.
+    ADMIN_PASS: existing.ADMIN_PASS ?? input.generateSecret(),
+  };
+}
+
+export default definePlatform({
+  id: 'rocketchat',
+  title: 'Rocket.Chat',
+  description: 'Team chat with channels, threads and video calls (MongoDB)',
+  defaultDataDir: '/opt/rocketchat',
+  defaultPort: 3000,
+  releases: releaseData.releases,
+  requirements: { memoryMiB: 2048, diskGiB: 10, ports: (a) => [a.port, 9458, 27017, 4222] },
+  questions: [
+    {
+      key: 'adminUsername',
+      flag: '--admin-username',
+      env: 'WIZARD_ADMIN_USERNAME',
+      message: 'Admin username:',
+      description: "the first admin's username (Rocket.Chat only; default admin)",
+      default: 'admin',
+      validate: (v) =>
+        /^[A-Za-z0-9._-]{2,40}$/.test(v)
+          ? { ok: true, value: v }
+          : { ok: false, error: `"${v}" is not a valid Rocket.Chat username.`, remedy: 'Use 2-40 letters, digits, dots, dashes or underscores.' },
+    },
+  ],
+  repo: { url: 'https://github.com/RocketChat/rocketchat-compose.git', branch: 'main' },
+  composeFiles: COMPOSE_FILES,
+  templates: ['rocketchat/compose.wizard.yml'],
+  secretKeys: ['ADMIN_PASS', 'REG_TOKEN'],
+  files(input) {
+    const dir = input.answers.dataDir;
+    const current = input.existing[`${dir}/.env`] ?? '';
+    const values = envValues(input, { ...parseEnv(current).values });
+    return [
+      {
+        kind: 'file',
+        path: `${dir}/.env`,
+        mode: 0o600,
+        owner: { uid: 0, gid: 0 },
+        content: setEnv(current, values, '# Written by wizard: the variables of rocketchat-compose'),
+        secret: true,
+        description: 'release, domain, ports and the first admin (holds ADMIN_PASS)',
+      },
+      {
+        kind: 'file',
+        path: `${dir}/compose.wizard.yml`,
+        mode: 0o644,
+        content: renderTemplate(input.templates('rocketchat/compose.wizard.yml'), { name: input.answers.name, bindIp: '127.0.0.1' }),
+        description: 'first admin and setup-wizard settings for the rocketchat service',
+      },
+    ];
+  },
+  commands: () => [],
+  install: () => [
+    cloneRepo(),
+    writeFiles('Write .env and compose.wizard.yml', (ctx) => ctx.answers.dataDir),
+    ...proxyTasks(),
+    pullImages(),
+    composeUp(),
+    waitReady(),
+    step(
+      'admin',
+      'Check the first admin',
+      async (ctx, task) => {
+        const env = parseEnv((await ctx.files.readText(`${ctx.answers.dataDir}/.env`)) ?? '').values;
+        const result = await adminLogin(ctx.http, ctx.answers.port, env.ADMIN_USERNAME ?? '', env.ADMIN_PASS ?? '', task.signal);
+        if (result.ok) return `First admin "${env.ADMIN_USERNAME}" logs in`;
+        if (ctx.journal.completed.has('admin')) {
+          ctx.notes.push(`The admin's stored password no longer logs in (changed in Rocket.Chat?). The stored one is in ${ctx.files.real(`${ctx.answers.dataDir}/.env`)}.`);
+          return 'First admin exists (its password was changed since the install)';
+        }
+        const logs = await ctx.runner.run({ ...composeCommand(ctx, ['logs', '--no-color', '--tail', '20', 'rocketchat']), reject: false });
+        throw new WizardError(
+          `The first admin "${env.ADMIN_USERNAME}" can't log in: ${result.detail}.\n${logs.stdout.trim()}`,
+          'If users existed in this database before, Rocket.Chat does not create the admin; log in with an existing account.',
+        );
+      },
+    ),
+  ],
+  readiness: {
+    path: '/api/info',
+    service: 'rocketchat',
+    timeoutSeconds: 600,
+    judge(status, body) {
+      if (status !== 200) return { ready: false, detail: `HTTP ${status}` };
+      try {
+        const info = JSON.parse(body) as { success?: boolean; version?: string };
+        if (info.success === true) return { ready: true, ...(info.version ? { version: info.version } : {}), detail: 'ready' };
+        return { ready: false, detail: 'answers, but not successfully yet' };
+      } catch {
+        return { ready: false, detail: 'answers with something that is not JSON' };
+      }
+    },
+  },
+  summary(answers, env, hostPath) {
+    return {
+      url: env.ROOT_URL ?? rootUrl(answers),
+      login: {
+        username: env.ADMIN_USERNAME ?? 'admin',
+        ...(env.ADMIN_PASS ? { password: env.ADMIN_PASS } : {}),
+        where: `${hostPath(`${answers.dataDir}/.env`)} (ADMIN_USERNAME, ADMIN_PASS; mode 0600)`,
+      },
+      notes: [
+        'Log in and finish the workspace registration under Administration > Workspace.',
+        `Containers: cd ${hostPath(answers.dataDir)} && docker compose ps`,
+      ],
+    };
+  },
+});
