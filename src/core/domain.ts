@@ -24,6 +24,7 @@ export function validateDomain(input: string, opts: { allowLocal?: boolean } = {
     };
   }
   if (raw.includes(':')) return { ok: false, error: `"${input}" has a port or colon in it.`, remedy: 'Give the domain alone; the port is set with --port.' };
+  if (/\.\d+$/.test(raw)) return { ok: false, error: `"${input}" ends in a number, which no top-level domain does.`, remedy: 'Check the domain for typos.' };
   const ascii = domainToASCII(raw.toLowerCase());
   if (ascii === '') return { ok: false, error: `"${input}" is not a valid domain name.`, remedy: 'Use letters, digits and hyphens, with dots between labels, e.g. chat.example.com.' };
   if (ascii.length > 253) return { ok: false, error: `"${input}" is longer than 253 characters.`, remedy: 'Use a shorter domain.' };
@@ -40,8 +41,6 @@ export function validateDomain(input: string, opts: { allowLocal?: boolean } = {
       };
     }
   }
-  const tld = labels[labels.length - 1] ?? '';
-  if (/^\d+$/.test(tld)) return { ok: false, error: `"${input}" ends in a number, which no top-level domain does.`, remedy: 'Check the domain for typos.' };
   return { ok: true, value: ascii };
 }
 

@@ -17,11 +17,18 @@ export function parseEnv(text: string): EnvDocument {
   return { values: parse(clean.replace(/\r\n/g, '\n')), text: clean };
 }
 
+/**
+ * Quotes a value so that dotenv and Docker Compose read it back unchanged: bare when safe, else single
+ * quotes (literal in Compose: no `$` interpolation), else double quotes when nothing in it is special
+ * there. A value no form can carry is refused rather than written wrong.
+ */
 export function quoteEnvValue(value: string): string {
   if (value === '') return '';
   if (/^[A-Za-z0-9_./:@%+,=-]+$/.test(value)) return value;
-  if (!value.includes("'") && !value.includes('\n')) return `'${value}'`;
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+  if (/[\r\n]/.test(value)) throw new Error('A value with a line break can not be written to an env file');
+  if (!value.includes("'")) return `'${value}'`;
+  if (!/["\\$`]/.test(value)) return `"${value}"`;
+  throw new Error(`The value ${JSON.stringify(value)} mixes quotes and $ or \\ in a way an env file can not carry`);
 }
 
 /**
