@@ -110,7 +110,8 @@ export async function main(argv: string[], version: string): Promise<number> {
     }
     const logPath = deps?.log.path;
     if (isWizardError(e)) {
-      deps?.log.error(`${e.name}: ${e.message}${e.remedy ? ` | remedy: ${e.remedy}` : ''}`);
+      // Bad input changed nothing, so it leaves no log file behind either.
+      if (e.exitCode !== ExitCode.usage) deps?.log.error(`${e.name}: ${e.message}${e.remedy ? ` | remedy: ${e.remedy}` : ''}`);
       printStatic(<ErrorBanner message={e.message} {...(e.remedy ? { remedy: e.remedy } : {})} {...(logPath && e.exitCode !== ExitCode.usage ? { logPath } : {})} />, process.stderr);
       return e.exitCode;
     }

@@ -1,4 +1,4 @@
-import { Listr, ProcessOutput } from 'listr2';
+import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import QRCode from 'qrcode';
 import terminalLink from 'terminal-link';
 import { PROXY_PORTS, proxyProject, proxyTasks } from '../../steps/proxy/index.js';
@@ -161,15 +161,18 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
     pollIntervalMs: deps.env.pollIntervalMs,
   };
   const firstAdminShown = !record?.journal.admin;
+  // Progress goes to stderr, whichever renderer draws it: stdout is for the summary.
+  const processOutput = new ProcessOutput(term.stderr, term.stderr);
+  const logger = new ListrLogger({ processOutput, useIcons: true });
   const tasks = new Listr<InstallContext>(platform.install(ctx), {
     ctx,
     exitOnError: true,
     registerSignalListeners: false,
     renderer: interactive ? 'default' : 'simple',
     fallbackRenderer: 'simple',
-    rendererOptions: { collapseSubtasks: false, showErrorMessage: false },
-    fallbackRendererOptions: { timestamp: undefined },
-    processOutput: new ProcessOutput(term.stderr, term.stderr),
+    rendererOptions: { collapseSubtasks: false, showErrorMessage: false, logger },
+    fallbackRendererOptions: { logger },
+    processOutput,
   } as ConstructorParameters<typeof Listr<InstallContext>>[1]);
   try {
     await tasks.run();

@@ -18,7 +18,8 @@ export interface Terminal {
 }
 
 export function printStatic(element: ReactElement, stream: NodeJS.WriteStream): void {
-  stream.write(`${renderToString(element, { columns: stream.columns || 100 })}\n`);
+  // A terminal wraps at its width; a pipe or log file gets whole lines.
+  stream.write(`${renderToString(element, { columns: stream.isTTY ? stream.columns || 80 : 10_000 })}\n`);
 }
 
 /** Shows the checklist live while checks run (on a terminal), or once when they are done. */

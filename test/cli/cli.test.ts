@@ -1,0 +1,156 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pkg from '../../package.json' with { type: 'json' };
+import { tmpRoot } from '../helpers/tmp.js';
+
+const CLI = join(import.meta.dirname, '../../dist/cli.js');
+
+/** Runs the built CLI as automation does: no TTY, stdin closed. */
+function wizard(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    input: '',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', WIZARD_IGNORE_CHECK: 'docker,compose', ...env },
+    timeout: 30_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const files = (root: string): string[] =>
+  existsSync(root) ? readdirSync(root, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name).slice(root.length)) : [];
+
+const install = ['install', '--platform', 'rocketchat', '--domain', 'chat.example.com', '--email', 'admin@example.com'];
+
+describe('the CLI without a terminal', () => {
+  it('prints its version alone', () => {
+    const r = wizard(['--version']);
+    expect(r).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+  });
+
+  it('answers --help for the program and each command, with exit codes', () => {
+    const top = wizard(['--help']);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toContain('install [options]');
+    expect(top.stdout).toContain('status [options] [install]');
+    expect(top.stdout).toContain('130  cancelled');
+    const inst = wizard(['install', '--help']);
+    expect(inst.stdout).toMatch(/--tls <mode>\s+letsencrypt \| selfsigned \| none/);
+    expect(inst.stdout).toContain('--ignore-check <id>');
+    expect(wizard(['status', '--help']).stdout).toContain('--json');
+  });
+
+  it('exits 2 naming every missing answer, and writes nothing', () => {
+    const root = tmpRoot();
+    const r = wizard(['install', '--email', 'admin@example.com'], { WIZARD_ROOT: root });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Missing answers and no terminal to ask them: --platform (or WIZARD_PLATFORM), --domain (or WIZARD_DOMAIN).');
+    expect(r.stderr).toContain('→ Pass them as flags');
+    expect(files(root)).toEqual([]);
+  });
+
+  it.each([
+    [['--domain', 'https://chat.example.com'], 'is a URL, not a domain'],
+    [['--email', 'admin'], '"admin" is not an email address.'],
+    [['--version', '99.0.0'], 'Rocket.Chat 99.0.0 is not a release this wizard knows.'],
+    [['--tls', 'maybe'], '"maybe" is not a TLS mode.'],
+    [['--data-dir', 'opt/rc'], 'is not an absolute, normalised folder path'],
+  ])('exits 2 on bad input %j with one clear line and a remedy', (extra, message) => {
+    const root = tmpRoot();
+    const r = wizard([...install, ...extra, '--yes'], { WIZARD_ROOT: root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain('→');
+    expect(files(root)).toEqual([]);
+  });
+
+  it('exits 2 on an unknown flag and suggests the right one', () => {
+    const r = wizard(['install', '--domian', 'x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option '--domian'");
+    expect(r.stderr).toContain('--domain');
+  });
+
+  it('exits 2 on a broken or unknown-keyed answers file', () => {
+    const root = tmpRoot();
+    writeFileSync(join(root, 'bad.yml'), 'domain: [unclosed\n');
+    writeFileSync(join(root, 'typo.yml'), 'platform: rocketchat\ndomian: chat.example.com\n');
+    expect(wizard(['install', '--answers', join(root, 'bad.yml')]).stderr).toContain(`Can't read the answers file ${join(root, 'bad.yml')}`);
+    const typo = wizard(['install', '--answers', join(root, 'typo.yml')]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('Unknown key "domian"');
+  });
+
+  it('takes answers from WIZARD_* variables and an answers file', () => {
+    const root = tmpRoot();
+    writeFileSync(join(root, 'answers.yml'), 'platform: rocketchat\ndata-dir: /srv/chat\ntls: none\n');
+    const r = wizard(['install', '--answers', join(root, 'answers.yml'), '--dry-run'], { WIZARD_ROOT: root, WIZARD_DOMAIN: 'localhost', WIZARD_EMAIL: 'a@example.com', WIZARD_PORT: '3999' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`Data directory  ${root}/srv/chat`);
+    expect(r.stderr).toContain('none (app on 127.0.0.1:3999 for your own proxy)');
+  });
+
+  it('--dry-run shows every file and command, changes nothing, and keeps stdout for results', () => {
+    const root = tmpRoot();
+    const r = wizard([...install, '--dry-run'], { WIZARD_ROOT: root });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Dry run: what installing Rocket.Chat would do');
+    expect(r.stderr).toContain(`create 0600 ${root}/opt/rocketchat/.env`);
+    expect(r.stderr).toContain(`${root}/data/nginx/user_conf.d/chat.example.com.conf`);
+    expect(r.stderr).toMatch(/\[dry run\] would run: git clone --branch main https:\/\/github.com\/RocketChat\/rocketchat-compose.git/);
+    expect(r.stderr).toContain('Dry run: nothing was changed.');
+    expect(files(root).filter((f) => !f.startsWith('/var/log/wizard/'))).toEqual([]);
+  });
+
+  it('refuses to go ahead without --yes when there is no terminal to ask', () => {
+    const root = tmpRoot();
+    const r = wizard(install, { WIZARD_ROOT: root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Pass --yes (or WIZARD_YES=1)');
+    expect(files(root).filter((f) => !f.startsWith('/var/log/wizard/'))).toEqual([]);
+  });
+
+  describe('with a port taken', () => {
+    let server: Server;
+    let port = 0;
+    beforeAll(async () => {
+      server = createServer();
+      await new Promise<void>((res) => server.listen(0, '0.0.0.0', () => res()));
+      port = (server.address() as { port: number }).port;
+    });
+    afterAll(() => server.close());
+
+    it('exits 3 on a failed prerequisite, naming it and the flag that ignores it', () => {
+      const root = tmpRoot();
+      const r = wizard([...install, '--tls', 'none', '--port', String(port), '--yes'], { WIZARD_ROOT: root });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(new RegExp(`✖ Ports\\s+in use: ${port} by`));
+      expect(r.stderr).toContain('--ignore-check ports');
+      expect(files(root).filter((f) => !f.startsWith('/var/log/wizard/'))).toEqual([]);
+      const log = files(root).find((f) => f.startsWith('/var/log/wizard/install-'));
+      expect(r.stderr).toContain(`Log: ${root}${log}`);
+    });
+
+    it('goes on when that check is ignored, and logs that it was', () => {
+      const root = tmpRoot();
+      const r = wizard([...install, '--tls', 'none', '--port', String(port), '--ignore-check', 'ports', '--dry-run'], { WIZARD_ROOT: root });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('(ignored: --ignore-check ports)');
+    });
+  });
+
+  it('status: no installs, as text and JSON', () => {
+    const root = tmpRoot();
+    expect(wizard(['status'], { WIZARD_ROOT: root }).stdout).toContain('No installs on this host yet.');
+    const r = wizard(['status', '--json'], { WIZARD_ROOT: root });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ stateFile: `${root}/var/lib/wizard/state.json`, installs: [] });
+    const missing = wizard(['status', 'nope'], { WIZARD_ROOT: root });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('No install named or serving "nope".');
+  });
+});
