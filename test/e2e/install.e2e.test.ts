@@ -1,0 +1,114 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnv } from '../../src/core/envfile.js';
+import { tmpRoot } from '../helpers/tmp.js';
+import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
+import { freePort, runWizard } from './helpers/wizard.js';
+
+/**
+ * A real install on the real Docker engine: `--tls none --offline --yes` against the stand-in images and a
+ * local clone of the fixture compose repository. The e2e suite never skips: no engine is a failure.
+ */
+describe('install Rocket.Chat end to end', () => {
+  let root = '';
+  let repo = '';
+  let port = 0;
+  let env: Record<string, string> = {};
+  const args = () => ['install', '--platform', 'rocketchat', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port)];
+  const project = () => JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs.rocketchat.project as string;
+  const dataDir = () => join(root, 'opt/rocketchat');
+  const compose = (...a: string[]) =>
+    execFileSync('docker', ['compose', '--project-name', project(), '--project-directory', dataDir(), '-f', 'compose.database.yml', '-f', 'compose.yml', '-f', 'compose.wizard.yml', ...a], { cwd: dataDir(), encoding: 'utf8' });
+  const api = async (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${port}${path}`, init).then(async (r) => ({ status: r.status, json: (await r.json()) as Record<string, unknown> }));
+  const login = (user: string, password: string) => api('/api/v1/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }) });
+
+  beforeAll(async () => {
+    if (!(await dockerAvailable())) throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
+    await ensureStandinImages();
+    root = tmpRoot('wizard-e2e-');
+    repo = await makeFixtureRepo(root, 'rocketchat-compose');
+    port = await freePort();
+    env = { WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '240' };
+  });
+
+  afterAll(() => {
+    try {
+      compose('down', '--volumes', '--remove-orphans', '--timeout', '5');
+    } catch {
+      // nothing was started
+    }
+  });
+
+  it('installs, answers with the expected version, and ends on the first-admin URL and login', async () => {
+    const r = await runWizard([...args(), '--domain', 'localhost', '--email', 'admin@example.com'], env);
+    expect(r.stderr).not.toContain('✖');
+    expect(r.code).toBe(0);
+    const values = parseEnv(readFileSync(join(dataDir(), '.env'), 'utf8')).values;
+    expect(r.stdout).toContain('✔ Rocket.Chat 8.0.1 is running.');
+    expect(r.stdout).toContain(`Open http://localhost:${port} and log in as the first admin:`);
+    expect(r.stdout).toContain(`password  ${values.ADMIN_PASS}`);
+    expect(r.stderr).toMatch(/Rocket.Chat 8.0.1 answers \(after \d+ s\)/);
+    expect(await api('/api/info')).toEqual({ status: 200, json: { version: '8.0.1', success: true } });
+    expect((await login('admin', values.ADMIN_PASS ?? '')).json.status).toBe('success');
+    expect((await login('admin', 'wrong')).status).toBe(401);
+  });
+
+  it('writes the env file with its secret at 0600 and the upstream variables, and keeps the clone clean', () => {
+    const envPath = join(dataDir(), '.env');
+    expect(statSync(envPath).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dataDir(), 'compose.wizard.yml')).mode & 0o777).toBe(0o644);
+    expect(parseEnv(readFileSync(envPath, 'utf8')).values).toMatchObject({
+      RELEASE: '8.0.1',
+      MONGODB_VERSION: '8.2',
+      DOMAIN: 'localhost',
+      ROOT_URL: `http://localhost:${port}`,
+      PORT: '3000',
+      HOST_PORT: String(port),
+      BIND_IP: '127.0.0.1',
+      ADMIN_USERNAME: 'admin',
+      ADMIN_EMAIL: 'admin@example.com',
+    });
+    expect(execFileSync('git', ['-C', dataDir(), 'status', '--porcelain'], { encoding: 'utf8' })).toBe('');
+    // Published only on loopback.
+    expect(compose('port', 'rocketchat', '3000').trim()).toBe(`127.0.0.1:${port}`);
+  });
+
+  it('records the install in the state, and `status --json` shows live containers', async () => {
+    const state = JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8'));
+    expect(state.installs.rocketchat).toMatchObject({ platform: 'rocketchat', domain: 'localhost', release: '8.0.1', status: 'installed', tls: 'none', port });
+    expect(Object.keys(state.installs.rocketchat.journal)).toEqual(expect.arrayContaining(['clone', 'up', 'ready', 'admin']));
+    const r = await runWizard(['status', '--json'], env);
+    expect(r.code).toBe(0);
+    const status = JSON.parse(r.stdout);
+    const services = Object.fromEntries(status.installs[0].containers.map((c: { service: string; state: string }) => [c.service, c.state]));
+    expect(services).toMatchObject({ rocketchat: 'running', mongodb: 'running', nats: 'running' });
+    const text = await runWizard(['status'], env);
+    expect(text.stdout).toMatch(/rocketchat rocketchat 8.0.1 at localhost \(installed\)/);
+  });
+
+  it('a second run repairs without changing a secret or creating a second admin', async () => {
+    const before = readFileSync(join(dataDir(), '.env'), 'utf8');
+    const r = await runWizard(args(), env);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('"rocketchat" is already installed: this run repairs it with the same secrets and data.');
+    expect(r.stdout).toContain('unchanged (not shown again)');
+    expect(readFileSync(join(dataDir(), '.env'), 'utf8')).toBe(before);
+    const pass = parseEnv(before).values.ADMIN_PASS ?? '';
+    expect(r.stdout).not.toContain(pass);
+    expect((await login('admin', pass)).json.status).toBe('success');
+    expect(compose('logs', '--no-color', 'rocketchat').match(/Inserting admin user/g)).toHaveLength(1);
+  });
+
+  it('never writes the generated password to its logs', () => {
+    const pass = parseEnv(readFileSync(join(dataDir(), '.env'), 'utf8')).values.ADMIN_PASS ?? '';
+    const logs = execFileSync('find', [join(root, 'var/log/wizard'), '-type', 'f'], { encoding: 'utf8' }).trim().split('\n');
+    expect(logs.length).toBeGreaterThanOrEqual(2);
+    for (const l of logs) {
+      const text = readFileSync(l, 'utf8');
+      expect(text).toContain('$ docker compose');
+      expect(text).not.toContain(pass);
+    }
+  });
+});
