@@ -33,7 +33,7 @@ export function buildEnvironment(
     stateDir: hostPath('/var/lib/wizard'),
     logDir: hostPath('/var/log/wizard'),
     projectName: (name) => `${name}${suffix}`,
-    interactive: tty.stdin && tty.stderr && env.CI !== 'true' && env.TERM !== 'dumb',
+    interactive: tty.stdin && tty.stderr && env.TERM !== 'dumb',
     desktop: Boolean(env.DISPLAY || env.WAYLAND_DISPLAY) && !env.SSH_CONNECTION,
     ...(Number.isFinite(timeout) && timeout > 0 ? { readyTimeoutSeconds: timeout } : {}),
     pollIntervalMs: Number(env.WIZARD_POLL_MS) > 0 ? Number(env.WIZARD_POLL_MS) : 2000,
