@@ -20,7 +20,7 @@ describe('install Rocket.Chat end to end', () => {
   const project = () => JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs.rocketchat.project as string;
   const dataDir = () => join(root, 'opt/rocketchat');
   const compose = (...a: string[]) =>
-    execFileSync('docker', ['compose', '--project-name', project(), '--project-directory', dataDir(), '-f', 'compose.database.yml', '-f', 'compose.yml', '-f', 'compose.wizard.yml', ...a], { cwd: dataDir(), encoding: 'utf8' });
+    execFileSync('docker', ['compose', '--project-name', project(), '--project-directory', dataDir(), '-f', 'compose.database.yml', '-f', 'compose.yml', '-f', 'compose.wizard.yml', ...a], { cwd: dataDir(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const api = async (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${port}${path}`, init).then(async (r) => ({ status: r.status, json: (await r.json()) as Record<string, unknown> }));
   const login = (user: string, password: string) => api('/api/v1/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }) });
 
