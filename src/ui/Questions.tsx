@@ -1,5 +1,5 @@
 import { Box, Text, useApp, useInput } from 'ink';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { CancelledError } from '../core/errors.js';
 import { symbols } from './theme.js';
 
@@ -99,7 +99,12 @@ export function Questions({
   const { exit } = useApp();
   const [values, setValues] = useState<Record<string, string>>({});
   const [answered, setAnswered] = useState<{ message: string; shown: string }[]>([]);
-  const step = next(values);
+  const [finished, setFinished] = useState(false);
+  // Exit after the frame that shows the last answer, so it stays on screen.
+  useEffect(() => {
+    if (finished) exit();
+  }, [finished, exit]);
+  const step = finished ? undefined : next(values);
   useInput((input, key) => {
     if (key.ctrl && input === 'c') exit(new CancelledError('Cancelled at the questions; nothing was changed.'));
   });
@@ -110,7 +115,7 @@ export function Questions({
     setValues(nextValues);
     if (!next(nextValues)) {
       onDone(nextValues);
-      exit();
+      setFinished(true);
     }
   };
   return (
@@ -134,6 +139,9 @@ export function Questions({
 export function Confirm({ message, onAnswer }: { message: string; onAnswer: (yes: boolean) => void }) {
   const { exit } = useApp();
   const [done, setDone] = useState<boolean | undefined>();
+  useEffect(() => {
+    if (done !== undefined) exit();
+  }, [done, exit]);
   useInput((input, key) => {
     if (done !== undefined) return;
     if (key.ctrl && input === 'c') {
@@ -144,7 +152,6 @@ export function Confirm({ message, onAnswer }: { message: string; onAnswer: (yes
     if (yes || /^n$/i.test(input) || key.return || key.escape) {
       setDone(yes);
       onAnswer(yes);
-      exit();
     }
   });
   return (

@@ -42,7 +42,7 @@ async function setup(rows: FakeRow[], http: HttpClient, tls: TlsMode = 'none', c
   const { plan } = await buildPlan(platform, answers, { files, templates: templateLoader(), hostPath: (p) => join(root, p), project: 'rc-test', proxyProject: 'proxy-test' });
   const runner = new FakeRunner([
     // The clone: git creates the folder and its .git.
-    { match: /^git clone /, effect: () => mkdirSync(join(root, 'opt/rocketchat/.git/info'), { recursive: true }) },
+    { match: /^git clone /, effect: () => void mkdirSync(join(root, 'opt/rocketchat/.git/info'), { recursive: true }) },
     ...rows,
   ]);
   const journaled: string[] = [];
@@ -64,7 +64,7 @@ async function setup(rows: FakeRow[], http: HttpClient, tls: TlsMode = 'none', c
     readyTimeoutSeconds: 1,
     pollIntervalMs: 5,
   };
-  const list = new Listr<InstallContext>(platform.install(ctx), { ctx, renderer: 'silent', exitOnError: true });
+  const list = new Listr<InstallContext, 'silent'>(platform.install(ctx), { ctx, renderer: 'silent', exitOnError: true });
   return { root, ctx, runner, list, journaled };
 }
 

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Builds the e2e stand-in images without any registry (see README.md):
+#   wizard-standin/base:latest                      docker import of a rootfs made from this host's files
+#   registry.rocket.chat/rocketchat/rocket.chat:V   for each V in ROCKETCHAT_VERSIONS (or the arguments)
+#   mongodb/mongodb-community-server:{8.2,8.0}-ubi8
+#   nats:2.11-alpine, natsio/prometheus-nats-exporter:0.17.3, percona/mongodb_exporter:0.44.0
+# Idempotent and fast when nothing changed: each image carries a wizard-standin.hash label (its inputs' content
+# hash) and is rebuilt only when that differs. Concurrent runs serialise on a lock file.
+# Usage: build.sh [ROCKETCHAT_VERSION...]
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../../.." && pwd)
+log() { printf '[standins] %s\n' "$*" >&2; }
+
+rocketchat_versions=("$@")
+if [ ${#rocketchat_versions[@]} -eq 0 ]; then
+  read -r -a rocketchat_versions <<<"${ROCKETCHAT_VERSIONS:-7.13.0 8.0.0 8.0.1 9.9.9-broken}"
+fi
+# tag of mongodb-community-server (without -ubi8) = version its mongod reports
+mongodb_versions=("8.2=8.2.1" "8.0=8.0.15")
+
+# --- host tools: dash and busybox-static go into the base image -----------------------------------------------
+if [ ! -x /bin/dash ] || [ ! -x /bin/busybox ] || ! /bin/busybox --list 2>/dev/null | grep -qx seq || ldd /bin/busybox >/dev/null 2>&1; then
+  log "installing dash and busybox-static from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dash busybox-static >/dev/null
+fi
+command -v docker >/dev/null 2>&1 || { log "docker is not installed: run .ci/setup-docker.sh"; exit 1; }
+docker info >/dev/null 2>&1 || { log "the docker engine is not reachable: run .ci/setup-docker.sh"; exit 1; }
+
+node_bin=${STANDIN_NODE:-}
+if [ -z "$node_bin" ]; then
+  if [ -x "$repo/node_modules/node/bin/node" ]; then node_bin=$repo/node_modules/node/bin/node; else node_bin=$(command -v node); fi
+fi
+node_bin=$(readlink -f "$node_bin")
+
+exec 9>"${TMPDIR:-/tmp}/wizard-standins.lock"
+flock -w 900 9 || { log "timed out waiting for another build"; exit 1; }
+
+export DOCKER_BUILDKIT=0 # the legacy builder needs no buildx plugin and no registry
+label_of() { docker image inspect -f '{{index .Config.Labels "wizard-standin.hash"}}' "$1" 2>/dev/null || true; }
+files_hash() { (cd "$here" && find "$@" -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-64; }
+
+# --- base image -----------------------------------------------------------------------------------------------
+base=wizard-standin/base:latest
+base_hash=$( {
+  sha256sum "$here/base/make-rootfs.sh" "$node_bin" /bin/busybox "$(readlink -f /bin/dash)"
+  { ldd "$node_bin"; ldd /bin/dash; } | grep -o '/[^ ]*' | sort -u | xargs readlink -f | xargs sha256sum
+} | sha256sum | cut -c1-64)
+if [ "$(label_of "$base")" != "$base_hash" ]; then
+  log "building $base from $node_bin ($("$node_bin" --version))"
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  bash "$here/base/make-rootfs.sh" "$node_bin" "$work/rootfs"
+  tar --numeric-owner -C "$work/rootfs" -cf - . |
+    docker import \
+      -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      -c "LABEL wizard-standin.hash=$base_hash" \
+      -c 'CMD ["/bin/sh"]' \
+      -m "wizard e2e stand-in base" - "$base" >/dev/null
+  rm -rf "$work"
+  trap - EXIT
+else
+  log "$base is up to date"
+fi
+base_id=$(docker image inspect -f '{{.Id}}' "$base")
+
+# build TAG DOCKERFILE "SOURCE_DIRS" [docker build args...]
+build() {
+  local tag=$1 dockerfile=$2 sources=$3
+  shift 3
+  local hash
+  # shellcheck disable=SC2086 # SOURCE_DIRS is a word list
+  hash=$(printf '%s\n' "$base_id" "$(files_hash $sources)" "$@" | sha256sum | cut -c1-64)
+  if [ "$(label_of "$tag")" = "$hash" ]; then
+    log "$tag is up to date"
+    return
+  fi
+  log "building $tag"
+  docker build --force-rm -f "$here/$dockerfile" --label "wizard-standin.hash=$hash" -t "$tag" "$@" "$here" >&2
+}
+
+chmod 0755 "$here"/*/bin/* "$here"/*/docker-entrypoint.sh "$here/nats/nats-server"
+
+for version in "${rocketchat_versions[@]}"; do
+  build "registry.rocket.chat/rocketchat/rocket.chat:$version" rocketchat/Dockerfile "lib rocketchat" --build-arg "RC_VERSION=$version"
+done
+for pair in "${mongodb_versions[@]}"; do
+  build "mongodb/mongodb-community-server:${pair%%=*}-ubi8" mongodb/Dockerfile "lib mongodb" --build-arg "MONGO_VERSION=${pair#*=}"
+done
+build nats:2.11-alpine nats/Dockerfile "lib nats"
+build natsio/prometheus-nats-exporter:0.17.3 exporters/nats-exporter.Dockerfile "lib exporters"
+build percona/mongodb_exporter:0.44.0 exporters/mongodb-exporter.Dockerfile "lib exporters"
+
+# Drop the previous builds that the new ones replaced (dangling images carrying our label).
+docker image prune -f --filter label=wizard-standin.hash >/dev/null
+log "stand-in images ready"
