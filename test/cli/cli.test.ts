@@ -13,7 +13,8 @@ function wizard(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
     input: '',
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', WIZARD_IGNORE_CHECK: 'docker,compose', ...env },
+    // Independent of this host's Docker and of ports other stacks hold; the ports check has its own test.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', WIZARD_IGNORE_CHECK: 'docker,compose,ports', ...env },
     timeout: 30_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -126,7 +127,7 @@ describe('the CLI without a terminal', () => {
 
     it('exits 3 on a failed prerequisite, naming it and the flag that ignores it', () => {
       const root = tmpRoot();
-      const r = wizard([...install, '--tls', 'none', '--port', String(port), '--yes'], { WIZARD_ROOT: root });
+      const r = wizard([...install, '--tls', 'none', '--port', String(port), '--yes'], { WIZARD_ROOT: root, WIZARD_IGNORE_CHECK: 'docker,compose' });
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(new RegExp(`✖ Ports\\s+in use: ${port} by`));
       expect(r.stderr).toContain('--ignore-check ports');
@@ -137,7 +138,7 @@ describe('the CLI without a terminal', () => {
 
     it('goes on when that check is ignored, and logs that it was', () => {
       const root = tmpRoot();
-      const r = wizard([...install, '--tls', 'none', '--port', String(port), '--ignore-check', 'ports', '--dry-run'], { WIZARD_ROOT: root });
+      const r = wizard([...install, '--tls', 'none', '--port', String(port), '--ignore-check', 'ports', '--dry-run'], { WIZARD_ROOT: root, WIZARD_IGNORE_CHECK: 'docker,compose' });
       expect(r.code).toBe(0);
       expect(r.stderr).toContain('(ignored: --ignore-check ports)');
     });

@@ -40,7 +40,7 @@ describe('the wizard in a terminal', () => {
       'env',
       `PATH=${process.env.PATH}`,
       `WIZARD_ROOT=${root}`,
-      'WIZARD_IGNORE_CHECK=docker,compose',
+      'WIZARD_IGNORE_CHECK=docker,compose,ports',
       'TERM=xterm-256color',
       process.execPath,
       CLI,
