@@ -164,6 +164,7 @@ export function waitReady(): ListrTask<InstallContext> {
       const started = Date.now();
       const deadline = started + ctx.readyTimeoutSeconds * 1000;
       let last = 'no answer yet';
+      let delay = Math.min(250, ctx.pollIntervalMs);
       while (Date.now() < deadline) {
         if (task.signal?.aborted) throw task.signal.reason;
         try {
@@ -182,7 +183,9 @@ export function waitReady(): ListrTask<InstallContext> {
           last = e instanceof Error ? e.message : String(e);
         }
         task.output = `${Math.round((Date.now() - started) / 1000)} s: ${last}`;
-        await new Promise((res) => setTimeout(res, ctx.pollIntervalMs));
+        // Poll fast at first (a warm restart answers within seconds), then back off to the interval.
+        await new Promise((res) => setTimeout(res, delay));
+        delay = Math.min(ctx.pollIntervalMs, Math.round(delay * 1.5));
       }
       const logs = await ctx.runner.run({ ...composeCommand(ctx, ['logs', '--no-color', '--tail', '30', r.service]), reject: false });
       const tail = `${logs.stdout}${logs.stderr}`.trim().split('\n').slice(-30).join('\n');

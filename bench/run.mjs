@@ -1,0 +1,89 @@
+// Benchmarks for the goals of the install spine. Prints ratios against each goal; never fails a build.
+//   node bench/run.mjs [startup|frame|install]...   (default: all; `install` needs Docker and the stand-ins)
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const node = process.execPath;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const time = (fn) => { const t = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - t) / 1e6; };
+const report = (name, value, goal, unit, ok) => console.log(`${name.padEnd(44)} ${value.toFixed(2).padStart(8)} ${unit.padEnd(3)} goal ${goal}  ${ok ? 'ok' : 'OVER'}`);
+
+function startup() {
+  const runs = 25;
+  const base = median(Array.from({ length: runs }, () => time(() => spawnSync(node, ['-e', '0']))));
+  const wiz = median(Array.from({ length: runs }, () => time(() => spawnSync(node, [CLI, '--version']))));
+  console.log(`cold start: node -e 0 ${base.toFixed(1)} ms, wizard --version ${wiz.toFixed(1)} ms (median of ${runs})`);
+  report('wizard --version / node -e 0', wiz / base, '<= 1.5', 'x', wiz / base <= 1.5);
+}
+
+/** Time until the first frame of the wizard in a pseudo-terminal (util-linux `script` gives it one). */
+async function frame() {
+  const runs = 7;
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const root = mkdtempSync(join(tmpdir(), 'wizard-bench-'));
+    const t0 = process.hrtime.bigint();
+    const ms = await new Promise((resolve) => {
+      const child = spawn('script', ['-qfec', `${node} ${CLI}`, '/dev/null'], { env: { ...process.env, WIZARD_ROOT: root, TERM: 'xterm-256color' }, stdio: ['pipe', 'pipe', 'ignore'] });
+      child.stdout.on('data', (d) => {
+        if (d.toString().includes('Checking this server')) {
+          resolve(Number(process.hrtime.bigint() - t0) / 1e6);
+          child.kill('SIGKILL');
+        }
+      });
+      child.on('close', () => resolve(Number.NaN));
+    });
+    rmSync(root, { recursive: true, force: true });
+    times.push(ms);
+  }
+  const m = median(times);
+  console.log(`first interactive frame: ${m.toFixed(0)} ms (median of ${runs})`);
+  report('first frame / 300 ms', m / 300, '<= 1.0', 'x', m <= 300);
+}
+
+async function install() {
+  const { ensureStandinImages, makeFixtureRepo } = await import('../test/e2e/helpers/standins.ts');
+  await ensureStandinImages();
+  const poll = async (port) => {
+    for (;;) {
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/api/info`);
+        if (r.ok && (await r.json()).success) return;
+      } catch {}
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const results = { plain: [], wizard: [] };
+  for (let i = 0; i < 3; i++) {
+    // Plain: the same clone and .env the wizard writes, then `docker compose up -d` and polling.
+    const root = mkdtempSync(join(tmpdir(), 'wizard-bench-'));
+    const repo = await makeFixtureRepo(root, 'rocketchat-compose');
+    const wenv = { ...process.env, WIZARD_ROOT: root, NO_COLOR: '1' };
+    const args = ['install', '--platform', 'rocketchat', '--domain', 'localhost', '--email', 'a@example.com', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', '3311'];
+    let t = process.hrtime.bigint();
+    execFileSync(node, [CLI, ...args], { env: wenv, stdio: 'ignore' });
+    results.wizard.push(Number(process.hrtime.bigint() - t) / 1e6);
+    const dir = join(root, 'opt/rocketchat');
+    execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], { cwd: dir, stdio: 'ignore' });
+    t = process.hrtime.bigint();
+    execFileSync('docker', ['compose', 'up', '-d', '--pull', 'never'], { cwd: dir, stdio: 'ignore' });
+    await poll(3311);
+    results.plain.push(Number(process.hrtime.bigint() - t) / 1e6);
+    execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], { cwd: dir, stdio: 'ignore' });
+    rmSync(root, { recursive: true, force: true });
+  }
+  const p = median(results.plain);
+  const w = median(results.wizard);
+  console.log(`offline install: plain compose up + polling ${(p / 1000).toFixed(2)} s, wizard ${(w / 1000).toFixed(2)} s (median of 3)`);
+  report('wizard install / plain up + polling', w / p, '<= 1.15', 'x', w / p <= 1.15);
+  report('wizard install - plain up + polling', (w - p) / 1000, '<= 3', 's', w - p <= 3000);
+}
+
+const which = process.argv.slice(2);
+const all = which.length === 0;
+if (all || which.includes('startup')) startup();
+if (all || which.includes('frame')) await frame();
+if (all || which.includes('install')) await install();
