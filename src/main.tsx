@@ -33,6 +33,7 @@ function makeDeps(command: string, version: string): Deps {
     files: new RealFileStore(env.hostPath),
     http: new FetchHttpClient(),
     probe: new RealHostProbe(runner, env.hostPath),
+    probeAfterChange: () => new RealHostProbe(runner, env.hostPath),
     log,
     state: () => {
       state ??= new StateStore(env.stateDir);

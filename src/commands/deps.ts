@@ -14,6 +14,8 @@ export interface Deps {
   files: FileStore;
   http: HttpClient;
   probe: HostProbe;
+  /** A fresh probe after the host changed (cached answers dropped), e.g. once Docker was installed. */
+  probeAfterChange?: () => HostProbe;
   log: FileLogger;
   state: () => StateStore;
   templates: (name: string) => string;

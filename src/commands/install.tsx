@@ -15,6 +15,7 @@ import { ask, confirm, printStatic, showChecks } from '../ui/screens.js';
 import { Summary } from '../ui/Summary.js';
 import type { Deps } from './deps.js';
 import { buildPlan, reviewProps } from './plan.js';
+import { DOCKER_SCRIPT_URL, installDocker } from './docker-install.js';
 
 export interface InstallFlags extends RawAnswers {
   answers?: string;
@@ -66,9 +67,18 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
   const missing = resolved.missing.filter((k) => !(fromRecord && k in { platform: 1, domain: 1, email: 1 }));
   if (missing.length > 0 && !interactive) throw missingAnswersError(missing);
 
-  const hostOutcomes = await showChecks(term, 'Checking this server', hostChecks, (onResult) =>
-    runChecks(hostChecks, deps.probe, {}, { ignore: resolved.ignoreChecks, onResult }),
-  );
+  const checkHost = () =>
+    showChecks(term, 'Checking this server', hostChecks, (onResult) => runChecks(hostChecks, deps.probe, {}, { ignore: resolved.ignoreChecks, onResult }));
+  let hostOutcomes = await checkHost();
+  // Docker missing: offer to install it, with a question, never silently (and never under --dry-run).
+  const docker = hostOutcomes.find((o) => o.id === 'docker');
+  if (docker?.status === 'fail' && !docker.ignored && docker.detail === 'docker is not installed.' && interactive && !resolved.dryRun) {
+    if (await confirm(term, `Docker is not installed. Install Docker Engine and Compose now with Docker's script (${DOCKER_SCRIPT_URL})?`)) {
+      await installDocker(deps, { onLine: (l) => term.stderr.write(`  ${l}\n`) });
+      deps.probe = deps.probeAfterChange?.() ?? deps.probe;
+      hostOutcomes = await checkHost();
+    }
+  }
   failOnBlocking(hostOutcomes, deps);
 
   // Questions: only what no flag, env var or answers file gave.
@@ -207,6 +217,8 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
     />,
     term.stdout,
   );
+  // A browser only where a desktop session runs this terminal (never over SSH).
+  if (deps.env.desktop && interactive) await deps.runner.run({ file: 'xdg-open', args: [summary.url], reject: false, timeoutMs: 5000 }).catch(() => undefined);
 }
 
 function recordAnswers(r: InstallRecord | undefined): Partial<InstallAnswers> {

@@ -95,7 +95,7 @@ export const dockerCheck: Check = {
   async run(probe) {
     const d = await probe.dockerServerVersion();
     if (d.version) return pass(`daemon answers (Docker ${d.version})`);
-    if (d.error === 'missing') return fail('docker is not installed.', 'Install Docker Engine: https://docs.docker.com/engine/install/ (the wizard offers to do it).');
+    if (d.error === 'missing') return fail('docker is not installed.', 'Install Docker Engine and its Compose plugin: https://docs.docker.com/engine/install/ (e.g. curl -fsSL https://get.docker.com | sh), then run the wizard again.');
     return fail(`Can't reach the Docker daemon: ${d.error ?? 'no answer'}`, 'Start it: systemctl enable --now docker');
   },
 };
