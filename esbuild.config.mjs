@@ -15,6 +15,7 @@ await build({
   jsx: 'automatic',
   sourcemap: 'linked',
   legalComments: 'none',
+  minify: true,
   logLevel: 'warning',
   // Ink loads react-devtools-core only when DEV=true; it is not a dependency.
   external: ['react-devtools-core'],

@@ -1,6 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
 import { platforms } from '../steps/index.js';
-import { ANSWER_KEYS } from './core/answers.js';
 import { ExitCode, isWizardError } from './core/errors.js';
 import type { Deps } from './commands/deps.js';
 import { templateLoader } from './system/assets.js';
@@ -11,8 +10,6 @@ import { FetchHttpClient } from './system/http.js';
 import { FileLogger } from './system/log.js';
 import { ExecaRunner } from './system/runner.js';
 import { StateStore } from './system/state.js';
-import { ErrorBanner } from './ui/ErrorBanner.js';
-import { printStatic } from './ui/screens.js';
 
 const EXIT_CODES = `Exit codes:
   0    done
@@ -87,7 +84,6 @@ export async function main(argv: string[], version: string): Promise<number> {
       await installCommand(flags, deps);
     });
   void install;
-  void ANSWER_KEYS;
 
   program
     .command('status')
@@ -109,6 +105,7 @@ export async function main(argv: string[], version: string): Promise<number> {
       process.stderr.write("  → See `wizard --help` or `wizard install --help` for the flags.\n");
       return ExitCode.usage;
     }
+    const [{ ErrorBanner }, { printStatic }] = await Promise.all([import('./ui/ErrorBanner.js'), import('./ui/screens.js')]);
     const logPath = deps?.log.path;
     if (isWizardError(e)) {
       // Bad input changed nothing, so it leaves no log file behind either.

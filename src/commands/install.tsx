@@ -1,6 +1,3 @@
-import { Listr, ListrLogger, ProcessOutput } from 'listr2';
-import QRCode from 'qrcode';
-import terminalLink from 'terminal-link';
 import { PROXY_PORTS, proxyProject, proxyTasks } from '../../steps/proxy/index.js';
 import { answersFromEnv, missingAnswersError, parseAnswersFile, type RawAnswers, resolveAnswers, withDefaults } from '../core/answers.js';
 import { blockingFailures, type CheckOutcome, hostChecks, installChecks, runChecks } from '../core/checks.js';
@@ -10,9 +7,7 @@ import { parseEnv } from '../core/envfile.js';
 import { CancelledError, PrerequisiteError, StepFailedError, UserError, WizardError } from '../core/errors.js';
 import type { InstallAnswers, Platform } from '../core/platform.js';
 import type { InstallRecord } from '../system/state.js';
-import { Review } from '../ui/Review.js';
-import { ask, confirm, printStatic, showChecks } from '../ui/screens.js';
-import { Summary } from '../ui/Summary.js';
+import { heading } from '../ui/heading.js';
 import type { Deps } from './deps.js';
 import { buildPlan, reviewProps } from './plan.js';
 import { DOCKER_SCRIPT_URL, installDocker } from './docker-install.js';
@@ -29,7 +24,10 @@ async function gatherAnswers(flags: InstallFlags, deps: Deps) {
   if (flags.answers) {
     const text = await deps.files.readText(flags.answers).catch(() => undefined) ?? await import('node:fs/promises').then((fs) => fs.readFile(flags.answers as string, 'utf8')).catch(() => undefined);
     if (text === undefined) throw new UserError(`Can't read the answers file ${flags.answers}.`, 'Check the path; the file is YAML or JSON.');
-    fileAnswers = parseAnswersFile(text, flags.answers);
+    const yaml = await import('yaml');
+    // The bundle may hand back yaml's CommonJS build, whose functions sit on `default`.
+    const parse = (yaml.parse ?? (yaml as unknown as { default: typeof yaml }).default.parse) as (t: string) => unknown;
+    fileAnswers = parseAnswersFile(text, flags.answers, (t) => parse(t));
     fileKeys = Object.keys(fileAnswers);
   }
   const { answers: _file, ...cliFlags } = flags;
@@ -46,10 +44,10 @@ function journalFor(deps: Deps, name: string, record: InstallRecord | undefined)
   const completed = new Set(Object.keys(record?.journal ?? {}));
   return {
     completed,
-    done(step) {
+    async done(step) {
       completed.add(step);
       const r = deps.state().get(name);
-      if (r) deps.state().update(name, { journal: { ...r.journal, [step]: new Date().toISOString() } });
+      if (r) await deps.state().update(name, { journal: { ...r.journal, [step]: new Date().toISOString() } });
     },
   };
 }
@@ -67,8 +65,15 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
   const missing = resolved.missing.filter((k) => !(fromRecord && k in { platform: 1, domain: 1, email: 1 }));
   if (missing.length > 0 && !interactive) throw missingAnswersError(missing);
 
-  const checkHost = () =>
-    showChecks(term, 'Checking this server', hostChecks, (onResult) => runChecks(hostChecks, deps.probe, {}, { ignore: resolved.ignoreChecks, onResult }));
+  // The first frame: the heading goes out before Ink loads.
+  term.stderr.write(heading('Checking this server', term.stderr, deps.env.env));
+  const [{ ask, confirm, printStatic, showChecks }, { Review }, { Summary }] = await Promise.all([
+    import('../ui/screens.js'),
+    import('../ui/Review.js'),
+    import('../ui/Summary.js'),
+  ]);
+  const checkHost = (title?: string) =>
+    showChecks(term, title, hostChecks, (onResult) => runChecks(hostChecks, deps.probe, {}, { ignore: resolved.ignoreChecks, onResult }));
   let hostOutcomes = await checkHost();
   // Docker missing: offer to install it, with a question, never silently (and never under --dry-run).
   const docker = hostOutcomes.find((o) => o.id === 'docker');
@@ -76,13 +81,13 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
     if (await confirm(term, `Docker is not installed. Install Docker Engine and Compose now with Docker's script (${DOCKER_SCRIPT_URL})?`)) {
       await installDocker(deps, { onLine: (l) => term.stderr.write(`  ${l}\n`) });
       deps.probe = deps.probeAfterChange?.() ?? deps.probe;
-      hostOutcomes = await checkHost();
+      hostOutcomes = await checkHost('Checking this server again');
     }
   }
   failOnBlocking(hostOutcomes, deps);
 
   // Questions: only what no flag, env var or answers file gave.
-  const asked = interactive ? await askMissing(deps, given, fromRecord, resolved.yes) : {};
+  const asked = interactive ? await askMissing(deps, ask, given, fromRecord, resolved.yes) : {};
   const platformId = (asked.platform ?? given.platform ?? fromRecord?.platform) as string;
   const platform = deps.platforms.find((p) => p.id === platformId) as Platform;
   const record = state.get(given.name ?? fromRecord?.name ?? platform.id);
@@ -107,8 +112,15 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
   if (record) for (const p of platform.requirements.ports(answers)) allowed.set(p, `this install's containers`);
   if (state.installs().some((i) => i.tls !== 'none')) for (const p of PROXY_PORTS) allowed.set(p, "the wizard's proxy");
   const ports = [...platform.requirements.ports(answers), ...(answers.tls === 'none' ? [] : PROXY_PORTS)];
-  const platformOutcomes = await showChecks(term, `Checking requirements for ${platform.title}`, installChecks, (onResult) =>
-    runChecks(installChecks, deps.probe, { answers, memoryMiB: platform.requirements.memoryMiB, diskGiB: platform.requirements.diskGiB, ports, allowedPortHolders: allowed, dataDir: answers.dataDir }, { ignore: resolved.ignoreChecks, onResult }),
+  const checks = [...installChecks, ...(platform.checks ?? [])];
+  const otherInstalls = state.installs().filter((i) => i.name !== answers.name).map((i) => ({ name: i.name, platform: i.platform, tls: i.tls, domain: i.domain }));
+  const platformOutcomes = await showChecks(term, `Checking requirements for ${platform.title}`, checks, (onResult) =>
+    runChecks(
+      checks,
+      deps.probe,
+      { answers, memoryMiB: platform.requirements.memoryMiB, diskGiB: platform.requirements.diskGiB, ports, allowedPortHolders: allowed, dataDir: answers.dataDir, otherInstalls },
+      { ignore: resolved.ignoreChecks, onResult },
+    ),
   );
   failOnBlocking(platformOutcomes, deps);
 
@@ -132,7 +144,7 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
       if (!(await confirm(term, 'Go ahead and install?'))) throw new CancelledError('Nothing was changed.');
     }
     const now = new Date().toISOString();
-    state.put({
+    await state.put({
       name: answers.name,
       platform: platform.id,
       domain: answers.domain,
@@ -172,6 +184,7 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
   };
   const firstAdminShown = !record?.journal.admin;
   // Progress goes to stderr, whichever renderer draws it: stdout is for the summary.
+  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
   const processOutput = new ProcessOutput(term.stderr, term.stderr);
   const logger = new ListrLogger({ processOutput, useIcons: true });
   const tasks = new Listr<InstallContext>(platform.install(ctx), {
@@ -189,7 +202,7 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
   } catch (e) {
     const failed = tasks.tasks.find((t) => t.hasFailed());
     const step = failed?.title ?? 'install';
-    if (!resolved.dryRun) state.update(answers.name, { status: record?.status === 'installed' ? 'installed' : 'failed', lastError: `${step}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` });
+    if (!resolved.dryRun) await state.update(answers.name, { status: record?.status === 'installed' ? 'installed' : 'failed', lastError: `${step}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` });
     if (e instanceof CancelledError) throw e;
     const remedy = e instanceof WizardError && e.remedy ? e.remedy : 'Fix the cause above, then run the same command again: finished steps are kept.';
     throw new StepFailedError(step, e, remedy);
@@ -198,10 +211,11 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
     term.stderr.write('Dry run: nothing was changed.\n');
     return;
   }
-  state.update(answers.name, { status: 'installed', release: ctx.readyVersion ?? answers.version, lastError: undefined, installedAt: record?.installedAt ?? new Date().toISOString() });
+  await state.update(answers.name, { status: 'installed', release: ctx.readyVersion ?? answers.version, lastError: undefined, installedAt: record?.installedAt ?? new Date().toISOString() });
 
-  const envText = (await deps.files.readText(`${answers.dataDir}/.env`)) ?? '';
+  const envText = (await deps.files.readText(platform.envFile?.(answers) ?? `${answers.dataDir}/.env`)) ?? '';
   const summary = platform.summary(answers, parseEnv(envText).values, deps.env.hostPath);
+  const [{ default: QRCode }, { default: terminalLink }] = await Promise.all([import('qrcode'), import('terminal-link')]);
   const qr = await QRCode.toString(summary.url, { type: 'terminal', small: true }).catch(() => undefined);
   printStatic(
     <Summary
@@ -240,7 +254,13 @@ function failOnBlocking(outcomes: CheckOutcome[], deps: Deps): void {
   );
 }
 
-async function askMissing(deps: Deps, given: Partial<InstallAnswers>, record: InstallRecord | undefined, yes: boolean): Promise<Record<string, string>> {
+async function askMissing(
+  deps: Deps,
+  ask: typeof import('../ui/screens.js').ask,
+  given: Partial<InstallAnswers>,
+  record: InstallRecord | undefined,
+  yes: boolean,
+): Promise<Record<string, string>> {
   const platforms = deps.platforms;
   const tlsNone = given.tls === 'none';
   return ask(

@@ -1,13 +1,12 @@
 import { isAbsolute, normalize } from 'node:path';
-import YAML from 'yaml';
-import { z } from 'zod';
 import { validateDomain, validateEmail } from './domain.js';
 import { UserError } from './errors.js';
 import { TLS_MODES, type InstallAnswers, type Platform, type TlsMode } from './platform.js';
 
 /**
- * One schema for flags, WIZARD_* env vars, an answers file and interactive answers. Every source
- * yields the same raw shape; `resolveAnswers` merges them (flag > env > file) and validates once.
+ * One validation for flags, WIZARD_* env vars, an answers file and interactive answers. Every source
+ * yields the same raw shape; `resolveAnswers` merges them (flag > env > file) and validates once, with
+ * the same validators the question screens use.
  */
 export const ANSWER_KEYS = ['platform', 'name', 'domain', 'email', 'version', 'dataDir', 'tls', 'port', 'repoUrl', 'offline', 'ignoreCheck', 'yes', 'dryRun'] as const;
 export type AnswerKey = (typeof ANSWER_KEYS)[number];
@@ -33,11 +32,14 @@ export function answersFromEnv(env: Record<string, string | undefined>, extraEnv
   return out;
 }
 
-/** Parses an answers file (YAML or JSON, keys in camelCase or kebab-case). */
-export function parseAnswersFile(text: string, file: string): RawAnswers {
+/**
+ * Parses an answers file (YAML or JSON, keys in camelCase or kebab-case). The YAML parser is passed in,
+ * so it is loaded only when a file is given.
+ */
+export function parseAnswersFile(text: string, file: string, parseYaml: (text: string) => unknown): RawAnswers {
   let doc: unknown;
   try {
-    doc = file.endsWith('.json') ? JSON.parse(text.replace(/^\uFEFF/, '')) : YAML.parse(text.replace(/^\uFEFF/, ''));
+    doc = file.endsWith('.json') ? JSON.parse(text.replace(/^\uFEFF/, '')) : parseYaml(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
     throw new UserError(`Can't read the answers file ${file}: ${why}`, 'Fix the syntax; see the README for an example answers file.');
@@ -93,8 +95,7 @@ export function resolveAnswers(
 
   const tls = str('tls');
   if (tls !== undefined) {
-    const parsed = z.enum(TLS_MODES as [TlsMode, ...TlsMode[]]).safeParse(tls);
-    if (parsed.success) answers.tls = parsed.data;
+    if ((TLS_MODES as readonly string[]).includes(tls)) answers.tls = tls as TlsMode;
     else bad('tls', `"${tls}" is not a TLS mode.`, `Use --tls ${TLS_MODES.join('|')}.`);
   }
   const tlsMode = answers.tls ?? 'letsencrypt';

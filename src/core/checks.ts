@@ -35,6 +35,8 @@ export interface CheckInput {
   /** Processes allowed to hold a needed port (our own proxy, this install's containers on a re-run). */
   allowedPortHolders?: Map<number, string>;
   dataDir?: string;
+  /** The other installs on this host (from the state), for checks such as "nobody else uses the proxy". */
+  otherInstalls?: { name: string; platform: string; tls: string; domain: string }[];
 }
 
 export interface Check {

@@ -56,7 +56,7 @@ export interface Logger {
 /** The install's journal: which steps completed, persisted in the state as they complete. */
 export interface Journal {
   readonly completed: ReadonlySet<string>;
-  done(step: string): void;
+  done(step: string): void | Promise<void>;
 }
 
 export interface InstallContext {

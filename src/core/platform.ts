@@ -63,6 +63,8 @@ export interface PlanInput {
 export interface Readiness {
   /** Path polled on 127.0.0.1:PORT. */
   path: string;
+  /** The port polled (default: the app port, answers.port). */
+  port?: (answers: InstallAnswers) => number;
   /** Verdict on one answer: ready (with the version it reports) or why not yet. */
   judge: (status: number, body: string) => { ready: boolean; version?: string; detail: string };
   /** The service whose logs explain a failure. */
@@ -106,6 +108,8 @@ export interface Platform {
   /** Commands the review lists (argv, cwd) beyond those the spine adds. */
   commands: (input: PlanInput) => Plan['commands'];
   readiness: Readiness;
+  /** The env file holding the install's settings and secrets (default: DATA_DIR/.env); the summary reads it. */
+  envFile?: (answers: InstallAnswers) => string;
   summary: (answers: InstallAnswers, env: Record<string, string>, hostPath: (p: string) => string) => Summary;
   /** What the proxy routes for this platform (default: / to the app port). */
   proxyLocations?: (answers: InstallAnswers) => ProxyLocation[];

@@ -29,7 +29,7 @@ export function step(
       }
       ctx.log.info(`step ${id}: started`);
       const doneTitle = await run(ctx, task);
-      ctx.journal.done(id);
+      await ctx.journal.done(id);
       ctx.log.info(`step ${id}: done`);
       if (typeof doneTitle === 'string') task.title = doneTitle;
     },
@@ -155,45 +155,74 @@ export function composeUp(services: string[] = [], title = 'Start the containers
 
 /** Polls the platform's readiness endpoint on 127.0.0.1 until it answers with the expected version. */
 export function waitReady(): ListrTask<InstallContext> {
+  return waitHttp({
+    id: 'ready',
+    title: 'Wait until the platform answers',
+    url: (ctx) => `http://127.0.0.1:${ctx.platform.readiness.port?.(ctx.answers) ?? ctx.answers.port}${ctx.platform.readiness.path}`,
+    judge: (ctx) => ctx.platform.readiness.judge,
+    service: (ctx) => ctx.platform.readiness.service,
+    expectVersion: true,
+  });
+}
+
+export interface HttpWait {
+  id: string;
+  title: string;
+  url: (ctx: InstallContext) => string;
+  judge: (ctx: InstallContext) => (status: number, body: string) => { ready: boolean; version?: string; detail: string };
+  /** The service whose log tail explains a timeout. */
+  service: (ctx: InstallContext) => string;
+  /** Require the answered version to be the one being installed, and record it as ctx.readyVersion. */
+  expectVersion?: boolean;
+  timeoutSeconds?: (ctx: InstallContext) => number;
+}
+
+/**
+ * Polls an HTTP endpoint until the judge says ready, showing elapsed time and the last answer; on timeout,
+ * fails with the last log lines of the service and a remedy. Polls every 250 ms for the first half
+ * minute (a start is usually seconds), then backs off to the configured interval.
+ */
+export function waitHttp(w: HttpWait): ListrTask<InstallContext> {
   return step(
-    'ready',
-    'Wait until the platform answers',
+    w.id,
+    w.title,
     async (ctx, task) => {
-      const r = ctx.platform.readiness;
-      const url = `http://127.0.0.1:${ctx.answers.port}${r.path}`;
+      const url = w.url(ctx);
+      const judge = w.judge(ctx);
+      const timeout = w.timeoutSeconds?.(ctx) ?? ctx.readyTimeoutSeconds;
       const started = Date.now();
-      const deadline = started + ctx.readyTimeoutSeconds * 1000;
+      const deadline = started + timeout * 1000;
       let last = 'no answer yet';
-      let delay = Math.min(250, ctx.pollIntervalMs);
       while (Date.now() < deadline) {
         if (task.signal?.aborted) throw task.signal.reason;
         try {
           const res = await ctx.http.request(url, { timeoutMs: 5000, ...(task.signal ? { signal: task.signal } : {}) });
-          const verdict = r.judge(res.status, res.body);
+          const verdict = judge(res.status, res.body);
           last = verdict.detail;
           if (verdict.ready) {
-            if (verdict.version && verdict.version !== ctx.answers.version) {
+            if (w.expectVersion && verdict.version && verdict.version !== ctx.answers.version) {
               last = `answers with version ${verdict.version}, expected ${ctx.answers.version}`;
             } else {
-              ctx.readyVersion = verdict.version ?? ctx.answers.version;
-              return `${ctx.platform.title} ${ctx.readyVersion} answers (after ${Math.round((Date.now() - started) / 1000)} s)`;
+              if (w.expectVersion) ctx.readyVersion = verdict.version ?? ctx.answers.version;
+              const after = `after ${Math.round((Date.now() - started) / 1000)} s`;
+              return w.expectVersion ? `${ctx.platform.title} ${ctx.readyVersion} answers (${after})` : `${w.title.replace(/^Wait until /, '')} (${after})`;
             }
           }
         } catch (e) {
           last = e instanceof Error ? e.message : String(e);
         }
         task.output = `${Math.round((Date.now() - started) / 1000)} s: ${last}`;
-        // Poll fast at first (a warm restart answers within seconds), then back off to the interval.
+        const delay = Date.now() - started < 30_000 ? Math.min(250, ctx.pollIntervalMs) : ctx.pollIntervalMs;
         await new Promise((res) => setTimeout(res, delay));
-        delay = Math.min(ctx.pollIntervalMs, Math.round(delay * 1.5));
       }
-      const logs = await ctx.runner.run({ ...composeCommand(ctx, ['logs', '--no-color', '--tail', '30', r.service]), reject: false });
+      const service = w.service(ctx);
+      const logs = await ctx.runner.run({ ...composeCommand(ctx, ['logs', '--no-color', '--tail', '30', service]), reject: false });
       const tail = `${logs.stdout}${logs.stderr}`.trim().split('\n').slice(-30).join('\n');
       throw new WizardError(
-        `${ctx.platform.title} did not answer at ${url} within ${ctx.readyTimeoutSeconds} s (last: ${last}).\nLast lines of the ${r.service} container's log:\n${tail}`,
+        `${ctx.platform.title} did not answer at ${url} within ${timeout} s (last: ${last}).\nLast lines of the ${service} container's log:\n${tail}`,
         `Fix what the log shows, then run the same install again: it continues from here. The full log: ${ctx.log.path}`,
       );
     },
-    { dryRun: (ctx) => `poll http://127.0.0.1:${ctx.answers.port}${ctx.platform.readiness.path}` },
+    { dryRun: (ctx) => `poll ${w.url(ctx)}` },
   );
 }

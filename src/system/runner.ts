@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import type { CommandRunner, Logger, RunOptions, RunResult } from '../core/context.js';
 import { CancelledError, CommandFailedError } from '../core/errors.js';
 import { formatCommand } from '../core/plan.js';
@@ -11,6 +10,8 @@ export class ExecaRunner implements CommandRunner {
     const command = formatCommand(cmd);
     const started = Date.now();
     this.log.info(`$ ${command}${cmd.cwd ? `  (cwd ${cmd.cwd})` : ''}`);
+    // Loaded on first use: the first screen draws before the first command runs.
+    const { execa } = await import('execa');
     const child = execa(cmd.file, cmd.args, {
       ...(cmd.cwd ? { cwd: cmd.cwd } : {}),
       env: { ...cmd.env, LC_ALL: 'C' },

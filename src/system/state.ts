@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Conf from 'conf';
+import type Conf from 'conf';
 import type { InstallAnswers } from '../core/platform.js';
 
 /** One install as the state records it (no secrets: those stay in the install's 0600 env file). */
@@ -38,9 +38,11 @@ export class StateStore {
     this.path = join(dir, 'state.json');
   }
 
-  /** Created on first write, so reading (status, --dry-run) never creates the state file. */
-  private get conf(): Conf<StateShape> {
-    this.store ??= new Conf<StateShape>({
+  /** Created (and conf loaded) on first write, so reading (status, --dry-run) never creates the state file. */
+  private async conf(): Promise<Conf<StateShape>> {
+    if (this.store) return this.store;
+    const { default: ConfClass } = await import('conf');
+    this.store = new ConfClass<StateShape>({
       cwd: this.dir,
       configName: 'state',
       projectSuffix: '',
@@ -74,15 +76,15 @@ export class StateStore {
     return this.installs().find((i) => i.name === nameOrDomain || i.domain === nameOrDomain);
   }
 
-  put(record: InstallRecord): void {
-    this.conf.set(`installs.${record.name}`, record);
+  async put(record: InstallRecord): Promise<void> {
+    (await this.conf()).set(`installs.${record.name}`, record);
   }
 
-  update(name: string, patch: Partial<InstallRecord>): InstallRecord {
+  async update(name: string, patch: Partial<InstallRecord>): Promise<InstallRecord> {
     const current = this.get(name);
     if (!current) throw new Error(`No install named ${name} in the state`);
     const next = { ...current, ...patch, updatedAt: new Date().toISOString() };
-    this.put(next);
+    await this.put(next);
     return next;
   }
 }

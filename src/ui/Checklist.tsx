@@ -9,11 +9,11 @@ export interface ChecklistItem {
 }
 
 /** The prerequisite report: one line per check with its verdict and detail, a remedy line under each problem. */
-export function Checklist({ title, items }: { title: string; items: ChecklistItem[] }) {
+export function Checklist({ title, items }: { title?: string; items: ChecklistItem[] }) {
   const width = Math.max(...items.map((i) => i.title.length), 10);
   return (
     <Box flexDirection="column">
-      <Text bold>{title}</Text>
+      {title ? <Text bold>{title}</Text> : null}
       {items.map(({ id, title: t, outcome }) => {
         const status = outcome ? (outcome.ignored ? 'warn' : outcome.status) : 'pending';
         return (

@@ -25,7 +25,8 @@ export function printStatic(element: ReactElement, stream: NodeJS.WriteStream): 
 /** Shows the checklist live while checks run (on a terminal), or once when they are done. */
 export async function showChecks(
   term: Terminal,
-  title: string,
+  /** undefined when the heading was already written (see heading.ts). */
+  title: string | undefined,
   checks: { id: string; title: string }[],
   run: (onResult: (o: CheckOutcome) => void) => Promise<CheckOutcome[]>,
 ): Promise<CheckOutcome[]> {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { answersFromEnv, missingAnswersError, parseAnswersFile, resolveAnswers, withDefaults } from '../../src/core/answers.js';
 import { platforms } from '../../steps/index.js';
 
@@ -42,18 +43,18 @@ describe('answers', () => {
   });
 
   it('reads YAML and JSON answers files with kebab-case keys, and names unknown keys', () => {
-    const yaml = parseAnswersFile('platform: rocketchat\ndata-dir: /srv/rc\nignore-check: [dns]\n', 'a.yml');
+    const yaml = parseAnswersFile('platform: rocketchat\ndata-dir: /srv/rc\nignore-check: [dns]\n', 'a.yml', parseYaml);
     expect(yaml).toEqual({ platform: 'rocketchat', dataDir: '/srv/rc', ignoreCheck: ['dns'] });
-    expect(parseAnswersFile('{"domain":"x.example.com"}', 'a.json')).toEqual({ domain: 'x.example.com' });
+    expect(parseAnswersFile('{"domain":"x.example.com"}', 'a.json', parseYaml)).toEqual({ domain: 'x.example.com' });
     const r = resolveAnswers([yaml, { domian: 'typo' }], platforms, { fileKeys: ['platform', 'domian'], fileName: 'a.yml' });
     expect(r.errors[0]?.error).toBe('Unknown key "domian" in a.yml.');
     expect(r.ignoreChecks).toEqual(['dns']);
   });
 
   it('gives a clear error for a broken answers file', () => {
-    expect(() => parseAnswersFile('domain: [unclosed', 'a.yml')).toThrow(/Can't read the answers file a.yml/);
-    expect(() => parseAnswersFile('- a\n- b\n', 'a.yml')).toThrow(/not a mapping/);
-    expect(() => parseAnswersFile('{"domain": ', 'a.json')).toThrow(/Can't read/);
+    expect(() => parseAnswersFile('domain: [unclosed', 'a.yml', parseYaml)).toThrow(/Can't read the answers file a.yml/);
+    expect(() => parseAnswersFile('- a\n- b\n', 'a.yml', parseYaml)).toThrow(/not a mapping/);
+    expect(() => parseAnswersFile('{"domain": ', 'a.json', parseYaml)).toThrow(/Can't read/);
   });
 
   it('fills defaults from the platform: the tested release, its data dir and port', () => {

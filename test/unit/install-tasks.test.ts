@@ -59,7 +59,7 @@ async function setup(rows: FakeRow[], http: HttpClient, tls: TlsMode = 'none', c
     files,
     http,
     log: new MemoryLogger(),
-    journal: { completed: new Set(completed), done: (s) => journaled.push(s) },
+    journal: { completed: new Set(completed), done: (s) => void journaled.push(s) },
     notes: [],
     readyTimeoutSeconds: 1,
     pollIntervalMs: 5,
