@@ -1,5 +1,5 @@
 // Benchmarks for the goals of the install spine. Prints ratios against each goal; never fails a build.
-//   node bench/run.mjs [startup|frame|install]...   (default: all; `install` needs Docker and the stand-ins)
+//   node bench/run.mjs [startup|frame|install|upgrade]...   (default: all; `install` and `upgrade` need Docker and the stand-ins)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,8 +84,57 @@ async function install() {
   report('wizard install - plain up + polling', (w - p) / 1000, '<= 3', 's', w - p <= 3000);
 }
 
+/**
+ * Downtime of an upgrade: a poller at 100 ms measures how long /api/info does not answer while
+ * `wizard upgrade` runs, against the new release's own start time (container start to first answer).
+ */
+async function upgrade() {
+  const { ensureStandinImages, makeFixtureRepo } = await import('../test/e2e/helpers/standins.ts');
+  await ensureStandinImages();
+  const root = mkdtempSync(join(tmpdir(), 'wizard-bench-'));
+  const repo = await makeFixtureRepo(root, 'rocketchat-compose');
+  const wenv = { ...process.env, WIZARD_ROOT: root, NO_COLOR: '1' };
+  const port = 3313;
+  execFileSync(node, [CLI, 'install', '--platform', 'rocketchat', '--version', '7.13.0', '--domain', 'localhost', '--email', 'a@example.com', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port)], { env: wenv, stdio: 'ignore' });
+  const dir = join(root, 'opt/rocketchat');
+  let down = 0;
+  let longest = 0;
+  let downSince;
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const t = Date.now();
+      const ok = await fetch(`http://127.0.0.1:${port}/api/info`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+      if (!ok && downSince === undefined) downSince = t;
+      if (ok && downSince !== undefined) {
+        down += t - downSince;
+        longest = Math.max(longest, t - downSince);
+        downSince = undefined;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  // Asynchronous, so the poller runs while the upgrade does.
+  await new Promise((resolve, reject) => spawn(node, [CLI, 'upgrade', '--yes', '--offline'], { env: wenv, stdio: 'ignore' }).on('close', (c) => (c === 0 ? resolve() : reject(new Error(`upgrade exited ${c}`)))));
+  polling = false;
+  await poller;
+  // The new release's own start: restart its container and time until it answers.
+  const t0 = Date.now();
+  execFileSync('docker', ['compose', 'restart', 'rocketchat'], { cwd: dir, stdio: 'ignore' });
+  for (;;) {
+    if (await fetch(`http://127.0.0.1:${port}/api/info`).then((r) => r.ok, () => false)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const start = Date.now() - t0;
+  execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], { cwd: dir, stdio: 'ignore' });
+  rmSync(root, { recursive: true, force: true });
+  console.log(`upgrade downtime: ${(down / 1000).toFixed(2)} s (longest window ${(longest / 1000).toFixed(2)} s); the new release starts in ${(start / 1000).toFixed(2)} s; images are pulled before the switch`);
+  report('downtime - (own start + 2 s)', (down - start - 2000) / 1000, '<= 0', 's', down <= start + 2000);
+}
+
 const which = process.argv.slice(2);
 const all = which.length === 0;
 if (all || which.includes('startup')) startup();
 if (all || which.includes('frame')) await frame();
 if (all || which.includes('install')) await install();
+if (all || which.includes('upgrade')) await upgrade();

@@ -10,6 +10,8 @@ const argv = process.argv.slice(2);
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    // The terminal went away (SIGHUP): keep going without it; the log file has everything.
+    if (e.code === 'EIO') return;
     throw e;
   });
 }

@@ -1,9 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { platforms } from '../steps/index.js';
-import { ExitCode, isWizardError } from './core/errors.js';
+import { CancelledError, ExitCode, isWizardError } from './core/errors.js';
 import type { Deps } from './commands/deps.js';
 import { templateLoader } from './system/assets.js';
 import { buildEnvironment } from './system/environment.js';
+import { acquireLock } from './system/lock.js';
 import { RealFileStore } from './system/files.js';
 import { RealHostProbe } from './system/host.js';
 import { FetchHttpClient } from './system/http.js';
@@ -11,24 +12,25 @@ import { FileLogger } from './system/log.js';
 import { ExecaRunner } from './system/runner.js';
 import { StateStore } from './system/state.js';
 
-const EXIT_CODES = `Exit codes:
+const EXIT_CODES = `Exit codes (install):
   0    done
   1    a step failed (the error names it; a re-run continues from there)
   2    bad input: a flag, answer or answers file, or a missing answer without a terminal
   3    a prerequisite check failed (see --ignore-check)
+  4    another wizard run is changing this server (it is named)
   130  cancelled (Ctrl-C, or "no" at the review)`;
 
-function makeDeps(command: string, version: string): Deps {
+function makeDeps(command: string, version: string, interrupt?: AbortSignal): Deps {
   const env = buildEnvironment(process.env, { stdin: Boolean(process.stdin.isTTY), stderr: Boolean(process.stderr.isTTY) });
   const log = new FileLogger(env.logDir, command);
-  const runner = new ExecaRunner(log);
+  const runner = new ExecaRunner(log, interrupt);
   let state: StateStore | undefined;
   return {
     env,
     term: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, interactive: env.interactive },
     runner,
     files: new RealFileStore(env.hostPath),
-    http: new FetchHttpClient(),
+    http: new FetchHttpClient(interrupt),
     probe: new RealHostProbe(runner, env.hostPath),
     probeAfterChange: () => new RealHostProbe(runner, env.hostPath),
     log,
@@ -59,14 +61,45 @@ function installOptions(cmd: Command): Command {
     .option('--answers <file>', 'read answers from a YAML or JSON file (keys as the flags: domain, data-dir, ...)')
     .option('-y, --yes', 'do not ask: take defaults and go ahead after the review')
     .option('--dry-run', 'show every file and command, change nothing');
-  for (const p of platforms) for (const q of p.questions) cmd.option(`${q.flag} <value>`, `${q.description}`);
+  // Platforms may share a flag (e.g. --smtp-host): it is declared once; each platform validates its own answer.
+  const declared = new Set<string>();
+  for (const p of platforms) for (const q of p.questions) if (!declared.has(q.flag) && declared.add(q.flag)) cmd.option(`${q.flag} <value>`, `${q.description}`);
   return cmd;
+}
+
+const SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
+
+/**
+ * Ctrl-C, SIGTERM and SIGHUP (a dropped SSH session) stop the running step: its command is cancelled,
+ * a rollback that must finish still runs, finished steps stay journaled, and the exit code is 128 + the
+ * signal. A second Ctrl-C quits at once.
+ */
+function onInterrupt(interrupt: AbortController, log: () => Deps['log'] | undefined): () => void {
+  const handlers = Object.entries(SIGNALS).map(([name, n]) => {
+    const handler = () => {
+      if (interrupt.signal.aborted) process.exit(128 + n);
+      log()?.warn(`${name} received: stopping the running step`);
+      try {
+        process.stderr.write(`\n${name}: stopping after the running command (finished steps are kept)... press Ctrl-C again to quit at once.\n`);
+      } catch {
+        // the terminal is gone (SIGHUP)
+      }
+      interrupt.abort(new CancelledError(`Interrupted by ${name}: finished steps are kept; run the same command again to continue.`, 128 + n));
+    };
+    process.on(name, handler);
+    return [name, handler] as const;
+  });
+  return () => {
+    for (const [name, handler] of handlers) process.off(name, handler);
+  };
 }
 
 export async function main(argv: string[], version: string): Promise<number> {
   let deps: Deps | undefined;
+  const interrupt = new AbortController();
+  const stopListening = onInterrupt(interrupt, () => deps?.log);
   const program = new Command('wizard')
-    .description('Turns this server into a self-hosted chat server: Rocket.Chat, with Docker Compose.')
+    .description('Turns this server into a self-hosted chat server with Docker Compose, and keeps it healthy.')
     .helpOption('-h, --help', 'show help')
     .addHelpText('after', `\n  -V, --version    print the wizard's version\n\nEnvironment: every install flag is also WIZARD_<NAME> (e.g. WIZARD_DOMAIN); WIZARD_ROOT prefixes every host path.\n\n${EXIT_CODES}`)
     .exitOverride()
@@ -77,8 +110,10 @@ export async function main(argv: string[], version: string): Promise<number> {
     .description('install a chat platform (the default command); re-run to repair or continue')
     .addHelpText('after', `\nExamples:\n  wizard                                   ask everything in a terminal\n  wizard install --platform rocketchat --domain chat.example.com --email admin@example.com --yes\n  wizard install --answers answers.yml --dry-run\n\n${EXIT_CODES}`)
     .action(async (opts: Record<string, unknown>) => {
-      deps = makeDeps('install', version);
+      deps = makeDeps('install', version, interrupt.signal);
       const { installCommand } = await import('./commands/install.js');
+      // --dry-run changes nothing, so it needs no lock.
+      if (!opts.dryRun) acquireLock(deps.env.stateDir, 'install');
       const flags: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(opts)) if (v !== undefined) flags[k] = v;
       await installCommand(flags, deps);
@@ -91,15 +126,64 @@ export async function main(argv: string[], version: string): Promise<number> {
     .argument('[install]', 'an install name or domain')
     .option('--json', 'print JSON (machine-readable) on stdout')
     .action(async (name: string | undefined, opts: { json?: boolean }) => {
-      deps = makeDeps('status', version);
+      deps = makeDeps('status', version, interrupt.signal);
       const { statusCommand } = await import('./commands/status.js');
       await statusCommand({ ...opts, ...(name ? { install: name } : {}) }, deps);
     });
 
+  let exitCode: number = ExitCode.ok;
+  program
+    .command('doctor')
+    .description('diagnose the host and each install: findings with evidence and the command that fixes them')
+    .argument('[install]', 'an install name or domain (default: every install)')
+    .option('--json', 'print the findings as JSON on stdout, nothing else')
+    .option('--fix', 'apply safe remedies (start stopped containers, fix file modes, wait for readiness) and say what was done')
+    .option('--bundle <file>', 'write a tar.gz report safe to share (secrets and email addresses redacted)')
+    .addHelpText('after', '\nExit codes: 0 all good, 1 warnings only, 2 failures (or bad input).')
+    .action(async (name: string | undefined, opts: { json?: boolean; fix?: boolean; bundle?: string }) => {
+      deps = makeDeps('doctor', version, interrupt.signal);
+      const { doctorCommand } = await import('./commands/doctor.js');
+      if (opts.fix) acquireLock(deps.env.stateDir, 'doctor --fix');
+      exitCode = await doctorCommand({ ...opts, ...(name ? { install: name } : {}) }, deps);
+    });
+  program
+    .command('upgrade')
+    .description("upgrade an install to a newer release: its platform's path rules, backup, pull before stop, automatic rollback")
+    .argument('[install]', 'an install name or domain (may be omitted when the host has one)')
+    .option('--to <version>', 'the release to reach (default: the newest known)')
+    .option('--check', 'only report: current, next allowed step, newest (exit 0 up to date, 10 upgrade available)')
+    .option('-y, --yes', 'do not ask')
+    .option('--dry-run', 'show the path and what would be done, change nothing')
+    .option('--no-backup', 'skip the backup (asks for confirmation unless --yes)')
+    .option('--offline', 'use images already on this host')
+    .option('--json', 'with --check: print JSON')
+    .addHelpText('after', '\nExit codes: 0 done or up to date, 10 (--check) an upgrade is available, 1 failed (rolled back when it could), 2 bad input.')
+    .action(async (name: string | undefined, opts: { to?: string; check?: boolean; yes?: boolean; dryRun?: boolean; backup?: boolean; offline?: boolean; json?: boolean }) => {
+      deps = makeDeps('upgrade', version, interrupt.signal);
+      const { upgradeCommand } = await import('./commands/upgrade.js');
+      if (!opts.check && !opts.dryRun) acquireLock(deps.env.stateDir, 'upgrade');
+      exitCode = await upgradeCommand({ ...opts, ...(name ? { install: name } : {}) }, deps);
+    });
+  program
+    .command('logs')
+    .description("show an install's container logs")
+    .argument('[install]', 'an install name or domain (may be omitted when the host has one)')
+    .argument('[service]', 'one service, e.g. rocketchat or mongodb')
+    .option('-f, --follow', 'keep printing new lines')
+    .option('--tail <n>', 'lines from the end of each log (or all)', '100')
+    .action(async (install: string | undefined, service: string | undefined, opts: { follow?: boolean; tail?: string }) => {
+      deps = makeDeps('logs', version, interrupt.signal);
+      const { logsCommand } = await import('./commands/logs.js');
+      exitCode = await logsCommand({ ...opts, ...(install ? { install } : {}), ...(service ? { service } : {}) }, deps);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return ExitCode.ok;
-  } catch (e) {
+    if (interrupt.signal.aborted) throw interrupt.signal.reason;
+    return exitCode;
+  } catch (caught) {
+    // Whatever failed after a signal failed because of it: report the interruption.
+    const e = interrupt.signal.aborted ? interrupt.signal.reason : caught;
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return ExitCode.ok;
       process.stderr.write("  → See `wizard --help` or `wizard install --help` for the flags.\n");
@@ -117,5 +201,7 @@ export async function main(argv: string[], version: string): Promise<number> {
     deps?.log.error(err.stack ?? err.message);
     printStatic(<ErrorBanner message={`Unexpected error: ${err.message}`} remedy="This is a bug in the wizard; please report it with the log." {...(logPath ? { logPath } : {})} />, process.stderr);
     return ExitCode.failed;
+  } finally {
+    stopListening();
   }
 }

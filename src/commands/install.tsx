@@ -100,19 +100,24 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
       email: asked.email ?? given.email ?? record?.email ?? '',
       ...(asked.version ? { version: asked.version } : given.version ? {} : record ? { version: record.release } : {}),
       ...(asked.dataDir ? { dataDir: asked.dataDir } : {}),
-      extra: { ...given.extra, ...Object.fromEntries(platform.questions.filter((q) => asked[q.key]).map((q) => [q.key, asked[q.key] as string])) },
+      extra: { ...(record?.platform === platform.id ? record.extra : {}), ...given.extra, ...Object.fromEntries(platform.questions.filter((q) => asked[q.key]).map((q) => [q.key, asked[q.key] as string])) },
     },
     platform,
   );
+  // The platform chosen at the question may refuse what the flags said (resolveAnswers judged them if it knew it).
+  const refused = platform.validateAnswers?.(answers) ?? [];
+  if (refused[0]) throw new UserError(refused.map((e) => e.error).join('\n'), refused[0].remedy);
+  for (const q of platform.questions) if (q.secret && answers.extra[q.key]) log.addSecret(answers.extra[q.key] as string);
   log.info(`answers: ${JSON.stringify({ ...answers, extra: answers.extra })}`);
 
   const project = deps.env.projectName(answers.name);
   const proxyProj = proxyProject(deps.env.projectName);
   const allowed = new Map<number, string>();
   if (record) for (const p of platform.requirements.ports(answers)) allowed.set(p, `this install's containers`);
-  if (state.installs().some((i) => i.tls !== 'none')) for (const p of PROXY_PORTS) allowed.set(p, "the wizard's proxy");
-  const ports = [...platform.requirements.ports(answers), ...(answers.tls === 'none' ? [] : PROXY_PORTS)];
-  const checks = [...installChecks, ...(platform.checks ?? [])];
+  const proxyUsed = state.installs().some((i) => i.tls !== 'none' && !deps.platforms.find((p) => p.id === i.platform)?.ownTls);
+  if (proxyUsed && !platform.ownTls) for (const p of PROXY_PORTS) allowed.set(p, "the wizard's proxy");
+  const ports = [...platform.requirements.ports(answers), ...(answers.tls === 'none' || platform.ownTls ? [] : PROXY_PORTS)];
+  const checks = [...installChecks.filter((c) => !platform.checks?.some((own) => own.id === c.id)), ...(platform.checks ?? [])];
   const otherInstalls = state.installs().filter((i) => i.name !== answers.name).map((i) => ({ name: i.name, platform: i.platform, tls: i.tls, domain: i.domain }));
   const platformOutcomes = await showChecks(term, `Checking requirements for ${platform.title}`, checks, (onResult) =>
     runChecks(
@@ -161,6 +166,7 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
       createdAt: record?.createdAt ?? now,
       updatedAt: now,
       ...(record?.installedAt ? { installedAt: record.installedAt } : {}),
+      extra: Object.fromEntries(Object.entries(answers.extra).filter(([k]) => !platform.questions.find((q) => q.key === k)?.secret)),
     });
   }
 
@@ -178,6 +184,8 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
     http: deps.http,
     log,
     journal: journalFor(deps, answers.name, record),
+    probe: deps.probe,
+    templates: deps.templates,
     notes: [],
     readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? platform.readiness.timeoutSeconds,
     pollIntervalMs: deps.env.pollIntervalMs,
@@ -225,6 +233,7 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
       link={terminalLink(summary.url, summary.url, { fallback: (_t, url) => url })}
       {...(qr && term.stdout.isTTY ? { qr } : {})}
       {...(summary.login ? { login: summary.login } : {})}
+      {...(summary.action ? { action: summary.action } : {})}
       showPassword={firstAdminShown}
       logPath={log.path}
       notes={[...ctx.notes, ...summary.notes]}
@@ -297,8 +306,9 @@ async function askMissing(
         };
       }
       for (const q of platform.questions) {
+        if (q.when && !q.when({ ...given.extra, ...v })) continue;
         if (given.extra?.[q.key] === undefined && v[q.key] === undefined) {
-          return { key: q.key, kind: q.choices ? 'select' : 'text', message: q.message, ...(q.choices ? { choices: q.choices } : {}), ...(q.default ? { initial: q.default } : {}), ...(q.validate ? { validate: q.validate } : {}) };
+          return { key: q.key, kind: q.choices ? 'select' : 'text', message: q.message, ...(q.choices ? { choices: q.choices } : {}), ...(q.default ? { initial: q.default } : {}), ...(q.validate ? { validate: q.validate } : {}), ...(q.secret ? { secret: true } : {}) };
         }
       }
       return undefined;

@@ -30,7 +30,7 @@ export async function buildPlan(
   });
   const filesOf = (i: PlanInput) => [
     ...platform.files(i),
-    ...(answers.tls === 'none' ? [] : proxyFiles(i, { title: platform.title, locations: platform.proxyLocations?.(answers) ?? [{ path: '/', port: answers.port }] })),
+    ...(answers.tls === 'none' || platform.ownTls ? [] : proxyFiles(i, { title: platform.title, locations: platform.proxyLocations?.(answers) ?? [{ path: '/', port: answers.port }] })),
   ];
   const existing: Record<string, string | undefined> = {};
   const existingDirs = new Set<string>();
@@ -51,14 +51,25 @@ export async function buildPlan(
         : { file: 'git', args: ['clone', '--branch', platform.repo.branch, answers.repoUrl, dir], description: 'clone the compose repository' },
     );
   }
-  if (answers.tls !== 'none') {
+  if (answers.tls !== 'none' && !platform.ownTls) {
     const pdir = deps.files.real(PROXY_DIR);
     commands.push({ file: 'docker', args: ['compose', '--project-name', deps.proxyProject, '-f', `${pdir}/compose.yml`, 'up', '-d'], cwd: pdir, description: 'start the shared proxy' });
   }
+  const own = platform.commands(i);
+  const ownAt = (phase: CommandSpec['phase']) => own.filter((c) => c.phase === phase).map(({ phase: _, ...c }) => c);
+  commands.push(...ownAt('before-up'));
   if (!answers.offline) commands.push({ ...composeCommand(ctxLike, ['pull']), description: 'pull images' });
-  commands.push({ ...composeCommand(ctxLike, ['up', '-d', '--remove-orphans', ...(answers.offline ? ['--pull', 'never'] : [])]), description: 'start the containers' });
-  commands.push(...platform.commands(i));
-  commands.push({ file: 'GET', args: [`http://127.0.0.1:${answers.port}${platform.readiness.path}`], description: `until ${platform.title} ${answers.version} answers` });
+  // A platform that starts in stages (e.g. database first, then migrations) lists its own start commands.
+  const start = ownAt('start');
+  if (start.length > 0) commands.push(...start);
+  else commands.push({ ...composeCommand(ctxLike, ['up', '-d', '--remove-orphans', ...(answers.offline ? ['--pull', 'never'] : [])]), description: 'start the containers' });
+  commands.push(...ownAt(undefined));
+  commands.push(
+    platform.readiness.health
+      ? { ...composeCommand(ctxLike, ['ps', platform.readiness.service]), description: `until the ${platform.readiness.service} container is healthy (its log shows the progress)` }
+      : { file: 'GET', args: [`http://127.0.0.1:${answers.port}${platform.readiness.path}`], description: `until ${platform.title} ${answers.version} answers` },
+  );
+  commands.push(...ownAt('after-ready'));
   return { plan: { files, commands }, existing, existingDirs };
 }
 
@@ -75,12 +86,18 @@ export function reviewProps(
     ['Platform', `${platform.title} ${answers.version}`],
     ['Domain', answers.domain],
     ['Email', answers.email],
-    ['TLS', answers.tls === 'none' ? `none (app on 127.0.0.1:${answers.port} for your own proxy)` : answers.tls === 'selfsigned' ? 'self-signed (local CA)' : "Let's Encrypt"],
+    platform.ownTls
+      ? ['TLS', `${answers.tls === 'selfsigned' ? 'self-signed' : "Let's Encrypt"}, by ${platform.title} itself (no shared proxy)`]
+      : ['TLS', answers.tls === 'none' ? `none (app on 127.0.0.1:${answers.port} for your own proxy)` : answers.tls === 'selfsigned' ? 'self-signed (local CA)' : "Let's Encrypt"],
     ['Data directory', deps.files.real(answers.dataDir)],
-    ['App port', `127.0.0.1:${answers.port}`],
-    ['Repository', answers.repoUrl],
+    platform.ownTls ? ['Host ports', platform.requirements.ports(answers).join(', ')] : ['App port', `127.0.0.1:${answers.port}`],
+    ...(platform.repo ? [['Repository', answers.repoUrl] as [string, string]] : []),
     ['Images', answers.offline ? 'already on this host (--offline)' : 'pulled from their registries'],
-    ...Object.entries(answers.extra).map(([k, v]) => [platform.questions.find((q) => q.key === k)?.message.replace(/:$/, '') ?? k, v] as [string, string]),
+    ...Object.entries(answers.extra).sort(([a], [b]) => platform.questions.findIndex((q) => q.key === a) - platform.questions.findIndex((q) => q.key === b)).flatMap(([k, v]) => {
+      const q = platform.questions.find((x) => x.key === k);
+      if (q?.when && !q.when(answers.extra)) return [];
+      return [[q?.message.replace(/:$/, '') ?? k, q?.secret && v ? 'set (not shown)' : v] as [string, string]];
+    }),
   ];
   return {
     title: platform.title,

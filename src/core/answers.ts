@@ -157,6 +157,7 @@ export function resolveAnswers(
   }
   answers.extra = extra;
   if (raw.offline !== undefined) answers.offline = raw.offline === true || raw.offline === 'true';
+  for (const e of platform?.validateAnswers?.(answers) ?? []) bad(e.key, e.error, e.remedy);
 
   const missing = ['platform', 'domain', 'email'].filter((k) => str(k) === undefined);
   const ignore = raw.ignoreCheck;

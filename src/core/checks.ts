@@ -16,6 +16,8 @@ export interface HostProbe {
   cgroupV2(): Promise<boolean>;
   gitVersion(): Promise<string | undefined>;
   resolve(domain: string): Promise<{ a: string[]; aaaa: string[]; error?: string }>;
+  /** The CNAME targets of a name (without the final dot); empty when it has none. */
+  resolveCname?(name: string): Promise<{ cname: string[]; error?: string }>;
   publicAddresses(): Promise<string[]>;
 }
 

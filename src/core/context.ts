@@ -1,3 +1,4 @@
+import type { HostProbe } from './checks.js';
 import type { FileSpec, Plan } from './plan.js';
 import type { InstallAnswers, Platform } from './platform.js';
 
@@ -13,6 +14,14 @@ export interface RunOptions {
   timeoutMs?: number;
   /** A remedy attached to the error when the command fails. */
   remedy?: string;
+  /** Hand the command the terminal (stdin, stdout, stderr), e.g. `docker compose logs --follow`; nothing is captured. */
+  inherit?: boolean;
+  /** Stream stdout into this file (created 0600) instead of capturing it, e.g. a database dump. */
+  stdoutFile?: string;
+  /** Runs even after Ctrl-C or SIGTERM: a rollback must be able to finish. */
+  ignoreAbort?: boolean;
+  /** The output holds a secret (e.g. a generated password): it is not written to the log. */
+  secretOutput?: boolean;
 }
 
 export interface RunResult {
@@ -40,8 +49,8 @@ export interface FileStore {
 export interface HttpClient {
   request(
     url: string,
-    opts?: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal },
-  ): Promise<{ status: number; body: string }>;
+    opts?: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal; ignoreAbort?: boolean },
+  ): Promise<{ status: number; body: string; /** Response headers, names in lower case. */ headers?: Record<string, string> }>;
 }
 
 export interface Logger {
@@ -75,6 +84,10 @@ export interface InstallContext {
   http: HttpClient;
   log: Logger;
   journal: Journal;
+  /** Host facts (addresses, DNS) for tasks that show or check them; absent in tests that need none. */
+  probe?: HostProbe;
+  /** The assets' templates, for tasks that render one with what they learn at run time. */
+  templates?: (name: string) => string;
   /** Set by the readiness task. */
   readyVersion?: string;
   /** Set by tasks that learn something the summary shows. */

@@ -5,6 +5,8 @@ export interface FileSpec {
   path: string;
   mode: number;
   owner?: { uid: number; gid: number };
+  /** Owned by this system user and its primary group, looked up in /etc/passwd when written (see ensureSystemUser). */
+  user?: string;
   content?: string;
   /** Holds a secret: never shown in the review, written 0600. */
   secret?: boolean;
@@ -16,6 +18,11 @@ export interface CommandSpec {
   args: string[];
   cwd?: string;
   description: string;
+  /**
+   * Where a platform's command runs, for the review's order (default: after the containers start); 'start'
+   * commands start the stack in stages, in place of the spine's single `up -d`.
+   */
+  phase?: 'before-up' | 'start' | 'after-ready';
 }
 
 export interface Plan {

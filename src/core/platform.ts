@@ -3,6 +3,20 @@ import type { Check } from './checks.js';
 import type { Validation } from './domain.js';
 import type { FileSpec, Plan } from './plan.js';
 import type { InstallContext } from './context.js';
+import type { DoctorCheck, LogPattern } from './doctor.js';
+import type { UpgradeRule } from './upgrade.js';
+
+export interface UpgradeSpec {
+  rule: UpgradeRule;
+  /** Where the release notes are, shown with the path. */
+  releaseNotes: string;
+  /** The env-file keys a release sets (e.g. RELEASE and the database version it needs). */
+  envFor: (release: Release) => Record<string, string>;
+  /** A database dump taken inside a container, written to stdout (e.g. mongodump --archive). */
+  backup?: { service: string; command: string[]; file: string };
+  /** Tasks that bring the new release up (migrations...); default: `docker compose up -d`. */
+  apply?: (ctx: InstallContext) => ListrTask<InstallContext>[];
+}
 
 export type TlsMode = 'letsencrypt' | 'selfsigned' | 'none';
 export const TLS_MODES: readonly TlsMode[] = ['letsencrypt', 'selfsigned', 'none'];
@@ -39,6 +53,10 @@ export interface Question {
   choices?: { value: string; name: string; description?: string }[];
   default?: string;
   validate?: (value: string) => Validation<string>;
+  /** The answer is a secret (e.g. a password): hidden in the review, redacted from the log. */
+  secret?: boolean;
+  /** Asked (and shown in the review) only when this holds for the platform answers given so far. */
+  when?: (extra: Record<string, string>) => boolean;
 }
 
 export interface Requirements {
@@ -65,11 +83,16 @@ export interface Readiness {
   path: string;
   /** The port polled (default: the app port, answers.port). */
   port?: (answers: InstallAnswers) => number;
-  /** Verdict on one answer: ready (with the version it reports) or why not yet. */
-  judge: (status: number, body: string) => { ready: boolean; version?: string; detail: string };
+  /** Verdict on one answer: ready (with the version it reports, from the body or a header) or why not yet. */
+  judge: (status: number, body: string, headers?: Record<string, string>) => { ready: boolean; version?: string; detail: string };
   /** The service whose logs explain a failure. */
   service: string;
   timeoutSeconds: number;
+  /**
+   * Install waits for the service container's Docker health check instead of polling `path` (a first start
+   * that takes minutes); `progress` picks what of its log lines to show, `fatal` fails the wait early.
+   */
+  health?: { progress?: (line: string) => string | undefined; fatal?: RegExp };
 }
 
 /** A path the shared proxy routes to a local port. */
@@ -83,6 +106,8 @@ export interface ProxyLocation {
 export interface Summary {
   url: string;
   login?: { username: string; password?: string; where: string };
+  /** What the user does at the URL when there is no login (default with a login: "log in as the first admin"). */
+  action?: string;
   notes: string[];
 }
 
@@ -113,8 +138,16 @@ export interface Platform {
   summary: (answers: InstallAnswers, env: Record<string, string>, hostPath: (p: string) => string) => Summary;
   /** What the proxy routes for this platform (default: / to the app port). */
   proxyLocations?: (answers: InstallAnswers) => ProxyLocation[];
-  /** Host checks the platform adds to the shared ones. */
+  /** Host checks the platform adds to the shared ones (one with a shared check's id replaces it). */
   checks?: Check[];
+  /** The platform serves 80/443 and its TLS itself: the wizard never writes or starts the shared proxy for it. */
+  ownTls?: boolean;
+  /** Answers the shared validation can't judge for this platform (e.g. a TLS mode it can't serve); each is exit 2. */
+  validateAnswers?: (answers: Partial<InstallAnswers>) => { key: string; error: string; remedy: string }[];
+  /** How `wizard upgrade` moves this platform between releases. */
+  upgrade?: UpgradeSpec;
+  /** What `wizard doctor` adds for this platform: failures known from its logs, and its own checks. */
+  doctor?: { logPatterns?: LogPattern[]; checks?: DoctorCheck[] };
   /** Secrets (env keys) whose values are redacted from logs. */
   secretKeys: string[];
 }

@@ -1,7 +1,7 @@
 import type { ListrTask, ListrTaskWrapper } from 'listr2';
 import { composeCommand } from './compose.js';
 import type { InstallContext } from './context.js';
-import { WizardError } from './errors.js';
+import { CancelledError, WizardError } from './errors.js';
 import { formatCommand } from './plan.js';
 
 /**
@@ -87,7 +87,7 @@ async function isEmptyDir(ctx: InstallContext, dir: string): Promise<boolean> {
 async function excludeOwnFiles(ctx: InstallContext): Promise<void> {
   const path = `${ctx.projectDir}/.git/info/exclude`;
   const current = (await ctx.files.readText(path)) ?? '';
-  const own = ['.env', '*.bak', ...ctx.platform.composeFiles.filter((f) => ctx.plan.files.some((p) => p.path.endsWith(`/${f}`)))];
+  const own = ['.env', '*.bak', 'backups/', ...ctx.platform.composeFiles.filter((f) => ctx.plan.files.some((p) => p.path.endsWith(`/${f}`)))];
   const missing = own.filter((p) => !current.split('\n').includes(p));
   if (missing.length === 0) return;
   const text = `${current}${current === '' || current.endsWith('\n') ? '' : '\n'}# written by wizard\n${missing.join('\n')}\n`;
@@ -103,11 +103,78 @@ export function writeFiles(title: string, prefix: (ctx: InstallContext) => strin
       const p = prefix(ctx);
       const specs = ctx.plan.files.filter((f) => f.path === p || f.path.startsWith(`${p}/`));
       const outcomes = [];
-      for (const spec of specs) outcomes.push(await ctx.files.write(spec));
+      for (const spec of specs) outcomes.push(await ctx.files.write(spec.user ? { ...spec, owner: await systemUserOwner(ctx, spec.user) } : spec));
       const changed = outcomes.filter((o) => o !== 'unchanged').length;
       return `${title.replace(/^Write/, 'Wrote')} (${changed} changed, ${outcomes.length - changed} unchanged)`;
     },
     { dryRun: (ctx) => `write ${ctx.plan.files.filter((f) => f.path.startsWith(prefix(ctx))).length} files under ${ctx.files.real(prefix(ctx))}` },
+  );
+}
+
+/** A line of /etc/passwd or /etc/group: name and numeric id (uid or gid), and for passwd the primary gid. */
+export interface Account {
+  name: string;
+  id: number;
+  gid?: number;
+}
+
+export function parseAccounts(text: string | undefined): Account[] {
+  return (text ?? '').split('\n').flatMap((line) => {
+    const [name, , id, gid] = line.split(':');
+    if (!name || id === undefined || !/^\d+$/.test(id)) return [];
+    return [{ name, id: Number(id), ...(gid !== undefined && /^\d+$/.test(gid) ? { gid: Number(gid) } : {}) }];
+  });
+}
+
+/** uid and gid of a system user, from /etc/passwd under the install's root; undefined when there is none. */
+export async function lookupSystemUser(ctx: Pick<InstallContext, 'files'>, name: string): Promise<{ uid: number; gid: number } | undefined> {
+  const u = parseAccounts(await ctx.files.readText('/etc/passwd')).find((a) => a.name === name);
+  return u ? { uid: u.id, gid: u.gid ?? u.id } : undefined;
+}
+
+async function systemUserOwner(ctx: InstallContext, name: string): Promise<{ uid: number; gid: number }> {
+  const owner = await lookupSystemUser(ctx, name);
+  if (owner) return owner;
+  throw new WizardError(`The system user ${name} does not exist (${ctx.files.real('/etc/passwd')}).`, 'Run the same install again: it creates the user before writing its files.');
+}
+
+/**
+ * Creates a system user and its group through the runner (groupadd, useradd), unless the user exists: with
+ * the wanted uid (and the same gid) where free, else ids the system picks. No home is created and the login
+ * shell is nologin. Under WIZARD_ROOT it edits ROOT/etc/passwd and ROOT/etc/group (`--prefix`; seeded with
+ * root when missing), never the host's.
+ */
+export function ensureSystemUser(user: { name: string; uid?: number; home: string; comment?: string }): ListrTask<InstallContext> {
+  const args = (passwd: Account[], groups: Account[]) => {
+    const uidFree = user.uid !== undefined && !passwd.some((a) => a.id === user.uid);
+    const gidFree = user.uid !== undefined && !groups.some((a) => a.id === user.uid);
+    return {
+      groupadd: groups.some((g) => g.name === user.name) ? undefined : ['--system', ...(gidFree ? ['--gid', String(user.uid)] : []), user.name],
+      useradd: ['--system', ...(uidFree ? ['--uid', String(user.uid)] : []), '--gid', user.name, '--home-dir', user.home, '--no-create-home', '--shell', '/usr/sbin/nologin', ...(user.comment ? ['--comment', user.comment] : []), user.name],
+    };
+  };
+  return step(
+    `user:${user.name}`,
+    `Create the system user ${user.name}`,
+    async (ctx, task) => {
+      const prefix = ctx.files.real('/').replace(/\/+$/, '');
+      if (prefix !== '') {
+        // A staging root: useradd --prefix edits ROOT/etc, which needs at least root's lines.
+        if (!(await ctx.files.exists('/etc/passwd'))) await ctx.files.write({ kind: 'file', path: '/etc/passwd', mode: 0o644, content: 'root:x:0:0:root:/root:/bin/sh\n', description: 'users (staging root)' });
+        if (!(await ctx.files.exists('/etc/group'))) await ctx.files.write({ kind: 'file', path: '/etc/group', mode: 0o644, content: 'root:x:0:\n', description: 'groups (staging root)' });
+      }
+      const found = await lookupSystemUser(ctx, user.name);
+      if (found) return `System user ${user.name} exists (uid ${found.uid})`;
+      const cmd = args(parseAccounts(await ctx.files.readText('/etc/passwd')), parseAccounts(await ctx.files.readText('/etc/group')));
+      const remedy = 'useradd and groupadd (package passwd or shadow-utils) must work as root; create the user by hand and run the install again.';
+      const at = prefix === '' ? [] : ['--prefix', prefix];
+      if (cmd.groupadd) await ctx.runner.run({ file: 'groupadd', args: [...at, ...cmd.groupadd], remedy }, { signal: task.signal });
+      await ctx.runner.run({ file: 'useradd', args: [...at, ...cmd.useradd], remedy }, { signal: task.signal });
+      const made = await lookupSystemUser(ctx, user.name);
+      if (!made) throw new WizardError(`useradd did not add ${user.name} to ${ctx.files.real('/etc/passwd')}.`, remedy);
+      return `Created the system user ${user.name} (uid ${made.uid}${user.uid === undefined || made.uid === user.uid ? '' : `: ${user.uid} was taken`})`;
+    },
+    { dryRun: () => `run: useradd ${args([], []).useradd.join(' ')} (unless ${user.name} exists)` },
   );
 }
 
@@ -169,7 +236,7 @@ export interface HttpWait {
   id: string;
   title: string;
   url: (ctx: InstallContext) => string;
-  judge: (ctx: InstallContext) => (status: number, body: string) => { ready: boolean; version?: string; detail: string };
+  judge: (ctx: InstallContext) => (status: number, body: string, headers?: Record<string, string>) => { ready: boolean; version?: string; detail: string };
   /** The service whose log tail explains a timeout. */
   service: (ctx: InstallContext) => string;
   /** Require the answered version to be the one being installed, and record it as ctx.readyVersion. */
@@ -179,7 +246,7 @@ export interface HttpWait {
 
 /**
  * Polls an HTTP endpoint until the judge says ready, showing elapsed time and the last answer; on timeout,
- * fails with the last log lines of the service and a remedy. Polls every 250 ms for the first half
+ * fails with the last log lines of the service and a remedy. Polls every 100 ms for the first half
  * minute (a start is usually seconds), then backs off to the configured interval.
  */
 export function waitHttp(w: HttpWait): ListrTask<InstallContext> {
@@ -187,42 +254,56 @@ export function waitHttp(w: HttpWait): ListrTask<InstallContext> {
     w.id,
     w.title,
     async (ctx, task) => {
-      const url = w.url(ctx);
-      const judge = w.judge(ctx);
-      const timeout = w.timeoutSeconds?.(ctx) ?? ctx.readyTimeoutSeconds;
-      const started = Date.now();
-      const deadline = started + timeout * 1000;
-      let last = 'no answer yet';
-      while (Date.now() < deadline) {
-        if (task.signal?.aborted) throw task.signal.reason;
-        try {
-          const res = await ctx.http.request(url, { timeoutMs: 5000, ...(task.signal ? { signal: task.signal } : {}) });
-          const verdict = judge(res.status, res.body);
-          last = verdict.detail;
-          if (verdict.ready) {
-            if (w.expectVersion && verdict.version && verdict.version !== ctx.answers.version) {
-              last = `answers with version ${verdict.version}, expected ${ctx.answers.version}`;
-            } else {
-              if (w.expectVersion) ctx.readyVersion = verdict.version ?? ctx.answers.version;
-              const after = `after ${Math.round((Date.now() - started) / 1000)} s`;
-              return w.expectVersion ? `${ctx.platform.title} ${ctx.readyVersion} answers (${after})` : `${w.title.replace(/^Wait until /, '')} (${after})`;
-            }
-          }
-        } catch (e) {
-          last = e instanceof Error ? e.message : String(e);
-        }
-        task.output = `${Math.round((Date.now() - started) / 1000)} s: ${last}`;
-        const delay = Date.now() - started < 30_000 ? Math.min(250, ctx.pollIntervalMs) : ctx.pollIntervalMs;
-        await new Promise((res) => setTimeout(res, delay));
-      }
-      const service = w.service(ctx);
-      const logs = await ctx.runner.run({ ...composeCommand(ctx, ['logs', '--no-color', '--tail', '30', service]), reject: false });
-      const tail = `${logs.stdout}${logs.stderr}`.trim().split('\n').slice(-30).join('\n');
-      throw new WizardError(
-        `${ctx.platform.title} did not answer at ${url} within ${timeout} s (last: ${last}).\nLast lines of the ${service} container's log:\n${tail}`,
-        `Fix what the log shows, then run the same install again: it continues from here. The full log: ${ctx.log.path}`,
-      );
+      const r = await pollUntilReady(ctx, w, { ...(task.signal ? { signal: task.signal } : {}), output: (l) => { task.output = l; } });
+      const after = `after ${r.seconds} s`;
+      return w.expectVersion ? `${ctx.platform.title} ${ctx.readyVersion} answers (${after})` : `${w.title.replace(/^Wait until /, '')} (${after})`;
     },
     { dryRun: (ctx) => `poll ${w.url(ctx)}` },
+  );
+}
+
+/**
+ * The polling behind waitHttp, usable inside other tasks (an upgrade's switch and rollback): resolves
+ * with the version answered, or throws with the service's last log lines and a remedy.
+ */
+export async function pollUntilReady(
+  ctx: InstallContext,
+  w: Omit<HttpWait, 'id' | 'title'>,
+  io: { signal?: AbortSignal; output: (line: string) => void; remedy?: string; ignoreAbort?: boolean },
+): Promise<{ version?: string; seconds: number }> {
+  const url = w.url(ctx);
+  const judge = w.judge(ctx);
+  const timeout = w.timeoutSeconds?.(ctx) ?? ctx.readyTimeoutSeconds;
+  const started = Date.now();
+  const deadline = started + timeout * 1000;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (io.signal?.aborted) throw io.signal.reason;
+    try {
+      const res = await ctx.http.request(url, { timeoutMs: 5000, ...(io.signal ? { signal: io.signal } : {}), ...(io.ignoreAbort ? { ignoreAbort: true } : {}) });
+      const verdict = judge(res.status, res.body, res.headers ?? {});
+      last = verdict.detail;
+      if (verdict.ready) {
+        if (w.expectVersion && verdict.version && verdict.version !== ctx.answers.version) {
+          last = `answers with version ${verdict.version}, expected ${ctx.answers.version}`;
+        } else {
+          if (w.expectVersion) ctx.readyVersion = verdict.version ?? ctx.answers.version;
+          return { ...(verdict.version ? { version: verdict.version } : {}), seconds: Math.round((Date.now() - started) / 1000) };
+        }
+      }
+    } catch (e) {
+      if (e instanceof CancelledError) throw e;
+      last = e instanceof Error ? e.message : String(e);
+    }
+    io.output(`${Math.round((Date.now() - started) / 1000)} s: ${last}`);
+    const delay = Date.now() - started < 30_000 ? Math.min(100, ctx.pollIntervalMs) : ctx.pollIntervalMs;
+    await new Promise((res) => setTimeout(res, delay));
+  }
+  const service = w.service(ctx);
+  const logs = await ctx.runner.run({ ...composeCommand(ctx, ['logs', '--no-color', '--tail', '30', service]), reject: false, ...(io.ignoreAbort ? { ignoreAbort: true } : {}) });
+  const tail = `${logs.stdout}${logs.stderr}`.trim().split('\n').slice(-30).join('\n');
+  throw new WizardError(
+    `${ctx.platform.title} did not answer at ${url} within ${timeout} s (last: ${last}).\nLast lines of the ${service} container's log:\n${tail}`,
+    io.remedy ?? `Fix what the log shows, then run the same install again: it continues from here. The full log: ${ctx.log.path}`,
   );
 }

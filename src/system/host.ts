@@ -99,6 +99,14 @@ export class RealHostProbe implements HostProbe {
     return { a: a.r, aaaa: aaaa.r, ...(error ? { error } : {}) };
   }
 
+  async resolveCname(name: string): Promise<{ cname: string[]; error?: string }> {
+    const resolver = new dns.Resolver({ timeout: 3000, tries: 1 });
+    return resolver.resolveCname(name).then(
+      (r) => ({ cname: r.map((c) => c.replace(/\.$/, '').toLowerCase()) }),
+      (e: NodeJS.ErrnoException) => ({ cname: [], ...(e.code === 'ENODATA' || e.code === 'ENOTFOUND' ? {} : { error: e.code ?? e.message }) }),
+    );
+  }
+
   async publicAddresses(): Promise<string[]> {
     return Object.values(networkInterfaces())
       .flat()

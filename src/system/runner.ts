@@ -4,18 +4,31 @@ import { formatCommand } from '../core/plan.js';
 
 /** The one place commands run: argv arrays only, every command logged with cwd, duration and exit code. */
 export class ExecaRunner implements CommandRunner {
-  constructor(private readonly log: Logger) {}
+  /** `interrupt` aborts every running command (Ctrl-C, SIGTERM, SIGHUP) except those marked ignoreAbort. */
+  constructor(
+    private readonly log: Logger,
+    private readonly interrupt?: AbortSignal,
+  ) {}
 
-  async run(cmd: RunOptions, opts: { signal?: AbortSignal; onLine?: (line: string) => void } = {}): Promise<RunResult> {
+  async run(cmd: RunOptions, given: { signal?: AbortSignal; onLine?: (line: string) => void } = {}): Promise<RunResult> {
+    const signals = [given.signal, cmd.ignoreAbort ? undefined : this.interrupt].filter((s): s is AbortSignal => s !== undefined);
+    const opts = { ...given, ...(signals.length ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}) };
+    if (opts.signal?.aborted) throw opts.signal.reason instanceof CancelledError ? opts.signal.reason : new CancelledError('Interrupted');
     const command = formatCommand(cmd);
     const started = Date.now();
     this.log.info(`$ ${command}${cmd.cwd ? `  (cwd ${cmd.cwd})` : ''}`);
     // Loaded on first use: the first screen draws before the first command runs.
     const { execa } = await import('execa');
+    if (cmd.inherit) {
+      const r = await execa(cmd.file, cmd.args, { ...(cmd.cwd ? { cwd: cmd.cwd } : {}), stdio: 'inherit', reject: false, ...(opts.signal ? { cancelSignal: opts.signal } : {}) });
+      this.log.info(`exit ${r.exitCode ?? 'signal'} in ${Date.now() - started} ms`);
+      return { command, stdout: '', stderr: '', exitCode: r.exitCode ?? 130 };
+    }
     const child = execa(cmd.file, cmd.args, {
       ...(cmd.cwd ? { cwd: cmd.cwd } : {}),
       env: { ...cmd.env, LC_ALL: 'C' },
       ...(cmd.input !== undefined ? { input: cmd.input } : { stdin: 'ignore' as const }),
+      ...(cmd.stdoutFile ? { stdout: { file: cmd.stdoutFile } } : {}),
       reject: false,
       all: true,
       ...(opts.signal ? { cancelSignal: opts.signal } : {}),
@@ -34,10 +47,12 @@ export class ExecaRunner implements CommandRunner {
     const r = await child;
     const ms = Date.now() - started;
     const output = String(r.all ?? '');
-    if (output) this.log.info(output.split('\n').map((l) => `  | ${l}`).join('\n'));
+    if (output && cmd.secretOutput) this.log.info(`  | (${output.split('\n').length} lines not logged: they hold a secret)`);
+    else if (output) this.log.info(output.split('\n').map((l) => `  | ${l}`).join('\n'));
     if (r.isCanceled || (r.isTerminated && opts.signal?.aborted)) {
       this.log.warn(`cancelled after ${ms} ms: ${command}`);
-      throw new CancelledError(`Cancelled while running \`${command}\``);
+      const reason = opts.signal?.reason;
+      throw reason instanceof CancelledError ? reason : new CancelledError(`Cancelled while running \`${command}\``);
     }
     if (r.failed && r.exitCode === undefined) {
       this.log.error(`could not run ${cmd.file}: ${r.shortMessage ?? r.message}`);

@@ -22,6 +22,10 @@ export interface InstallRecord {
   createdAt: string;
   updatedAt: string;
   installedAt?: string;
+  /** The platform's own answers (secret ones left out), reused by a re-run that does not give them again. */
+  extra?: Record<string, string>;
+  /** Upgrades, oldest first. */
+  history?: { from: string; to: string; result: string; backup?: string | undefined; at: string }[];
 }
 
 interface StateShape {

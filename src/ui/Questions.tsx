@@ -17,6 +17,8 @@ export interface QuestionStep {
   initial?: string;
   /** Returns an error and its remedy, or the value to keep (normalised). */
   validate?: (value: string) => { ok: true; value: string } | { ok: false; error: string; remedy: string };
+  /** A password: typed characters show as *. */
+  secret?: boolean;
 }
 
 export function SelectQuestion({ step, onSubmit }: { step: QuestionStep; onSubmit: (value: string) => void }) {
@@ -65,7 +67,7 @@ export function TextQuestion({ step, onSubmit }: { step: QuestionStep; onSubmit:
     <Box flexDirection="column">
       <Text>
         <Text bold>? {step.message}</Text> {value === '' && step.initial ? <Text dimColor>({step.initial}) </Text> : null}
-        <Text>{value}</Text>
+        <Text>{step.secret ? '*'.repeat(value.length) : value}</Text>
         <Text inverse> </Text>
       </Text>
       {error ? (
@@ -111,7 +113,7 @@ export function Questions({
   const submit = (value: string) => {
     if (!step) return;
     const nextValues = { ...values, [step.key]: value };
-    setAnswered((a) => [...a, { message: step.message, shown: labels ? labels(step.key, value) : value }]);
+    setAnswered((a) => [...a, { message: step.message, shown: step.secret ? '*'.repeat(value.length) : labels ? labels(step.key, value) : value }]);
     setValues(nextValues);
     if (!next(nextValues)) {
       onDone(nextValues);

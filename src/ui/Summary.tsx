@@ -7,6 +7,8 @@ export interface SummaryProps {
   link: string;
   qr?: string;
   login?: { username: string; password?: string; where: string };
+  /** What to do at the URL when there is no login. */
+  action?: string;
   showPassword: boolean;
   logPath: string;
   version: string;
@@ -14,7 +16,7 @@ export interface SummaryProps {
 }
 
 /** The end of a successful install: where to go, how to log in, where things are. */
-export function Summary({ title, link, qr, login, showPassword, logPath, version, notes }: SummaryProps) {
+export function Summary({ title, link, qr, login, action, showPassword, logPath, version, notes }: SummaryProps) {
   return (
     <Box flexDirection="column">
       <Text bold color="green">
@@ -22,7 +24,7 @@ export function Summary({ title, link, qr, login, showPassword, logPath, version
       </Text>
       <Box marginTop={1} flexDirection="column">
         <Text>
-          Open <Text bold>{link}</Text> and log in as the first admin:
+          Open <Text bold>{link}</Text>{login || !action ? ' and log in as the first admin:' : ` ${action}`}
         </Text>
         {login ? (
           <Box flexDirection="column" marginLeft={2}>
@@ -39,9 +41,20 @@ export function Summary({ title, link, qr, login, showPassword, logPath, version
       {qr ? <Text>{qr}</Text> : null}
       <Box flexDirection="column" marginTop={1}>
         <Text bold>Next steps</Text>
-        {notes.map((n) => (
-          <Text key={n}>  • {n}</Text>
-        ))}
+        {notes.map((n) => {
+          // A note's further lines are preformatted (e.g. DNS records): never wrapped, so they copy whole.
+          const [head, ...rest] = n.split('\n');
+          return (
+            <Box key={n} flexDirection="column">
+              <Text>  • {head}</Text>
+              {rest.length > 0 ? (
+                <Box width={100_000}>
+                  <Text>{rest.join('\n')}</Text>
+                </Box>
+              ) : null}
+            </Box>
+          );
+        })}
         <Text dimColor>  Log of this run: {logPath}</Text>
       </Box>
     </Box>

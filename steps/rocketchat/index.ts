@@ -7,6 +7,8 @@ import { cloneRepo, composeUp, pullImages, step, waitReady, writeFiles } from '.
 import { renderTemplate } from '../../src/core/template.js';
 import { proxyTasks } from '../proxy/index.js';
 import { adminLogin } from './admin.js';
+import { checks as doctorChecks, logPatterns } from './doctor.js';
+import { rootUrl } from './url.js';
 
 /**
  * Rocket.Chat from upstream's rocketchat-compose (https://github.com/RocketChat/rocketchat-compose):
@@ -15,11 +17,7 @@ import { adminLogin } from './admin.js';
 const COMPOSE_FILES = ['compose.database.yml', 'compose.yml', 'compose.wizard.yml'];
 const CONTAINER_PORT = 3000;
 
-export function rootUrl(a: Pick<InstallAnswers, 'domain' | 'tls' | 'port'>): string {
-  if (a.tls !== 'none') return `https://${a.domain}`;
-  // Behind the user's own proxy a real domain is served over https; an address or localhost is reached directly.
-  return /^(localhost|[\d.]+|[0-9a-f:]+)$/i.test(a.domain) ? `http://${a.domain}:${a.port}` : `https://${a.domain}`;
-}
+export { rootUrl };
 
 function envValues(input: PlanInput, existing: Record<string, string>): Record<string, string> {
   const a = input.answers;
@@ -69,6 +67,14 @@ export default definePlatform({
   composeFiles: COMPOSE_FILES,
   templates: ['rocketchat/compose.wizard.yml'],
   secretKeys: ['ADMIN_PASS', 'REG_TOKEN'],
+  doctor: { logPatterns, checks: doctorChecks },
+  upgrade: {
+    // Rocket.Chat: no major skipped (the newest 7.x before 8.x), each major with the MongoDB it needs.
+    rule: { kind: 'major-by-major' },
+    releaseNotes: releaseData.releaseNotes,
+    envFor: (r) => ({ RELEASE: r.version, ...(typeof r.mongodb === 'string' ? { MONGODB_VERSION: r.mongodb } : {}) }),
+    backup: { service: 'mongodb', command: ['mongodump', '--archive', '--quiet'], file: 'mongodb.archive' },
+  },
   files(input) {
     const dir = input.answers.dataDir;
     const current = input.existing[`${dir}/.env`] ?? '';

@@ -19,9 +19,20 @@ export const STANDIN_IMAGES = [
   'nats:2.11-alpine',
   'natsio/prometheus-nats-exporter:0.17.3',
   'percona/mongodb_exporter:0.44.0',
+  'mattermost/mattermost-team-edition:11.7.15',
+  'mattermost/mattermost-enterprise-edition:11.7.15',
+  'postgres:16-alpine',
+  'ghcr.io/chatmail/docker:1.12.0',
+  // Mastodon (test/e2e/standins/mastodon; MASTODON_VERSIONS in build.sh picks the releases)
+  'ghcr.io/mastodon/mastodon:v4.5.11',
+  'ghcr.io/mastodon/mastodon-streaming:v4.5.11',
+  'ghcr.io/mastodon/mastodon:v4.4.8',
+  'ghcr.io/mastodon/mastodon-streaming:v4.4.8',
+  'postgres:14-alpine',
+  'redis:7-alpine',
 ] as const;
 
-export type FixtureName = 'rocketchat-compose';
+export type FixtureName = 'rocketchat-compose' | 'mattermost-docker' | 'chatmail-docker';
 
 interface RunResult {
   code: number | null;

@@ -1,0 +1,257 @@
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { composeCommand, parseComposePs } from '../core/compose.js';
+import { hostChecks, runChecks } from '../core/checks.js';
+import { commonLogPatterns, type ContainerFacts, diskFinding, type DoctorCheck, exitCodeOf, type Finding, fromCheckOutcomes, type InstallFacts, installChecks, matchLogs, redact, secretValues } from '../core/doctor.js';
+import { parseEnv } from '../core/envfile.js';
+import { UserError } from '../core/errors.js';
+import type { InstallAnswers, Platform } from '../core/platform.js';
+import { diskUsedPercent, httpsGet, memoryInfo, peerCertificate } from '../system/probes.js';
+import type { InstallRecord } from '../system/state.js';
+import type { Deps } from './deps.js';
+import { buildPlan } from './plan.js';
+
+export interface DoctorOptions {
+  install?: string;
+  json?: boolean;
+  fix?: boolean;
+  bundle?: string;
+}
+
+export function answersOfRecord(r: InstallRecord, platform: Platform): InstallAnswers {
+  return { platform: r.platform, name: r.name, domain: r.domain, email: r.email, version: r.release, dataDir: r.dataDir, tls: r.tls, port: r.port, repoUrl: r.repoUrl, offline: true, extra: {} };
+}
+
+const withTimeout = <T,>(p: Promise<T>, ms: number, fallback: T): Promise<T> =>
+  Promise.race([p.catch(() => fallback), new Promise<T>((res) => setTimeout(() => res(fallback), ms).unref())]);
+
+/** Gathers what the install checks look at: env, containers, logs, readiness, public answer, certificate. */
+async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Promise<InstallFacts & { secrets: string[] }> {
+  const answers = answersOfRecord(r, platform);
+  const ctxLike = { project: r.project, projectDir: r.dataDir, composeFiles: r.composeFiles, files: deps.files };
+  const envPath = platform.envFile?.(answers) ?? `${r.dataDir}/.env`;
+  const run = (args: string[], timeoutMs = 10_000) => deps.runner.run({ ...composeCommand(ctxLike, args), reject: false, timeoutMs }).catch((e: Error) => ({ exitCode: 1, stdout: '', stderr: e.message }));
+
+  const [envText, plan, ps, logs, readiness] = await Promise.all([
+    deps.files.readText(envPath).catch(() => undefined),
+    buildPlan(platform, answers, { files: deps.files, templates: deps.templates, hostPath: deps.env.hostPath, project: r.project, proxyProject: deps.env.projectName('wizard-proxy') }).catch(() => undefined),
+    run(['ps', '--all', '--format', 'json']),
+    run(['logs', '--no-color', '--tail', '200']),
+    (async () => {
+      const url = `http://127.0.0.1:${platform.readiness.port?.(answers) ?? r.port}${platform.readiness.path}`;
+      if (platform.readiness.health) return { ok: false, detail: 'judged by container health', url };
+      try {
+        const res = await deps.http.request(url, { timeoutMs: 3000 });
+        const v = platform.readiness.judge(res.status, res.body);
+        return { ok: v.ready, ...(v.version ? { version: v.version } : {}), detail: v.detail, url };
+      } catch (e) {
+        return { ok: false, detail: (e as Error).message, url };
+      }
+    })(),
+  ]);
+  const env = envText === undefined ? undefined : { ...parseEnv(envText).values };
+
+  let containers: InstallFacts['containers'];
+  if (ps.exitCode !== 0) containers = { error: ps.stderr.trim().split('\n').pop() ?? 'failed' };
+  else {
+    const rows = parseComposePs(ps.stdout);
+    const inspect = rows.length ? await deps.runner.run({ file: 'docker', args: ['inspect', ...rows.map((c) => c.name)], reject: false, timeoutMs: 10_000 }) : undefined;
+    const details = new Map<string, { RestartCount?: number; State?: { OOMKilled?: boolean; ExitCode?: number; Health?: { Status?: string } }; HostConfig?: { RestartPolicy?: { Name?: string } } }>();
+    try {
+      for (const d of JSON.parse(inspect?.stdout || '[]') as { Name: string }[]) details.set(d.Name.replace(/^\//, ''), d as never);
+    } catch {
+      // inspect output unreadable: counts stay 0
+    }
+    containers = rows.map((c): ContainerFacts => {
+      const d = details.get(c.name);
+      return { service: c.service, name: c.name, state: c.state, health: c.health || d?.State?.Health?.Status || '', restartCount: d?.RestartCount ?? 0, exitCode: d?.State?.ExitCode ?? c.exitCode ?? 0, oomKilled: d?.State?.OOMKilled ?? false, restartPolicy: d?.HostConfig?.RestartPolicy?.Name ?? '' };
+    });
+  }
+
+  // A platform whose readiness is its container's health check (chatmail) is judged by that check.
+  let ready = readiness;
+  if (platform.readiness.health && !('error' in containers)) {
+    const c = containers.find((x) => x.service === platform.readiness.service);
+    ready = { ok: c?.health === 'healthy', detail: c ? `container health: ${c.health || 'none'}` : 'no container', url: `the ${platform.readiness.service} container's health check` };
+  }
+
+  const secretFileModes: Record<string, number | undefined> = {};
+  for (const f of plan?.plan.files.filter((f) => f.secret) ?? []) {
+    const real = deps.files.real(f.path);
+    secretFileModes[real] = await stat(real).then((s) => s.mode & 0o7777, () => undefined);
+  }
+
+  const tlsOn = r.tls !== 'none' && !/^(localhost|[\d.:]+)$/.test(r.domain);
+  const [publicReadiness, certificate] = tlsOn
+    ? await Promise.all([
+        (async () => {
+          const url = `https://${r.domain}${platform.readiness.path}`;
+          try {
+            const res = await httpsGet(url, { insecure: r.tls === 'selfsigned', timeoutMs: 3000 });
+            const v = platform.readiness.judge(res.status, res.body);
+            return { ok: v.ready, ...(v.version ? { version: v.version } : {}), detail: v.detail, url };
+          } catch (e) {
+            return { ok: false, detail: (e as Error).message, url };
+          }
+        })(),
+        peerCertificate('127.0.0.1', 443, r.domain).catch((e: Error) => ({ error: e.message })),
+      ])
+    : [undefined, undefined];
+
+  return {
+    name: r.name,
+    platform: r.platform,
+    domain: r.domain,
+    tls: r.tls,
+    release: r.release,
+    dataDir: deps.env.hostPath(r.dataDir),
+    envFile: deps.files.real(envPath),
+    env,
+    secretFileModes,
+    containers,
+    logs: `${logs.stdout}`,
+    readiness: ready,
+    ...(publicReadiness ? { publicReadiness } : {}),
+    ...(certificate ? { certificate } : {}),
+    secrets: env ? secretValues(env, platform.secretKeys) : [],
+  };
+}
+
+function judgeInstall(facts: InstallFacts, platform: Platform): Finding[] {
+  const checks: DoctorCheck[] = [...installChecks, ...(platform.doctor?.checks ?? [])];
+  const findings = checks.flatMap((c) => {
+    try {
+      const r = c.run(facts);
+      return r === undefined ? [] : Array.isArray(r) ? r : [r];
+    } catch (e) {
+      return [{ id: c.id, severity: 'warn' as const, title: c.title, evidence: `the check failed: ${(e as Error).message}` }];
+    }
+  });
+  const healthy = facts.readiness.ok && !findings.some((f) => f.severity === 'fail' && f.id.startsWith('container'));
+  findings.push(...matchLogs(facts.logs, [...commonLogPatterns, ...(platform.doctor?.logPatterns ?? [])], { healthy }));
+  return findings.map((f) => ({ ...f, install: facts.name }));
+}
+
+async function hostFindings(deps: Deps, records: InstallRecord[]): Promise<Finding[]> {
+  const outcomes = await runChecks(hostChecks, deps.probe, {}, { timeoutMs: 5000 });
+  const findings = fromCheckOutcomes(outcomes);
+  const dockerRoot = await deps.runner.run({ file: 'docker', args: ['info', '--format', '{{.DockerRootDir}}'], reject: false, timeoutMs: 5000 }).catch(() => undefined);
+  const paths = new Map<string, string>();
+  for (const r of records) paths.set(`disk.${r.name}`, deps.env.hostPath(r.dataDir));
+  if (dockerRoot?.exitCode === 0 && dockerRoot.stdout.trim()) paths.set('disk.docker', dockerRoot.stdout.trim());
+  for (const [id, path] of paths) {
+    const pct = await withTimeout(diskUsedPercent(path), 2000, Number.NaN);
+    if (!Number.isNaN(pct)) findings.push(diskFinding(id, id === 'disk.docker' ? "Disk of Docker's data" : `Disk of ${id.slice(5)}`, path, pct));
+  }
+  try {
+    const m = memoryInfo();
+    const low = m.availableMiB < m.totalMiB * 0.1;
+    findings.push({ id: 'host.memory-now', severity: low ? 'warn' : 'ok', title: 'Memory in use', evidence: `${m.availableMiB} MiB of ${m.totalMiB} MiB available, ${m.swapMiB} MiB swap`, ...(low ? { remedy: 'Add swap or memory; the platforms are killed when memory runs out.' } : {}) });
+  } catch {
+    // not Linux
+  }
+  return findings;
+}
+
+/** `wizard doctor`: every check, concurrently; findings with evidence and remedy; exit 0 / 1 / 2. */
+export async function doctorCommand(opts: DoctorOptions, deps: Deps): Promise<number> {
+  const state = deps.state();
+  let records = state.installs();
+  if (opts.install) {
+    const r = state.find(opts.install);
+    if (!r) throw new UserError(`No install named or serving "${opts.install}".`, `Installs on this host: ${records.map((i) => i.name).join(', ') || 'none'}.`);
+    records = [r];
+  }
+  const platformOf = (r: InstallRecord) => deps.platforms.find((p) => p.id === r.platform);
+
+  const examine = async () => {
+    const [host, installs] = await Promise.all([
+      hostFindings(deps, records),
+      Promise.all(records.map(async (r) => {
+        const p = platformOf(r);
+        if (!p) return { facts: undefined, findings: [{ id: 'state', severity: 'fail' as const, title: 'State', evidence: `install ${r.name} is of an unknown platform ${r.platform}`, install: r.name }] };
+        const facts = await gatherFacts(deps, r, p);
+        return { facts, findings: judgeInstall(facts, p) };
+      })),
+    ]);
+    const noInstall: Finding[] = records.length === 0 ? [{ id: 'state', severity: 'warn', title: 'Installs', evidence: `no install recorded in ${state.path}`, remedy: 'Run wizard install.' }] : [];
+    return { findings: [...host, ...noInstall, ...installs.flatMap((i) => i.findings)], facts: installs.map((i) => i.facts) };
+  };
+
+  let { findings, facts } = await examine();
+  const fixed: string[] = [];
+  if (opts.fix) {
+    for (const r of records) {
+      const mine = findings.filter((f) => f.install === r.name && f.fix);
+      const p = platformOf(r);
+      if (!p || mine.length === 0) continue;
+      for (const f of mine.filter((f) => f.fix?.kind === 'chmod')) {
+        if (f.fix?.kind !== 'chmod') continue;
+        await chmod(f.fix.path, f.fix.mode);
+        fixed.push(f.fix.description);
+      }
+      if (mine.some((f) => f.fix?.kind === 'start-containers')) {
+        await deps.runner.run({ ...composeCommand({ project: r.project, projectDir: r.dataDir, composeFiles: r.composeFiles, files: deps.files }, ['up', '-d']), timeoutMs: 300_000 });
+        fixed.push(`started the containers of ${r.name}`);
+      }
+      if (p.readiness.health && mine.some((f) => f.fix?.kind === 'start-containers' || f.fix?.kind === 'wait-ready')) {
+        fixed.push(`${r.name}: its health check decides when it is ready (wizard doctor again in a few minutes)`);
+      } else if (mine.some((f) => f.fix?.kind === 'start-containers' || f.fix?.kind === 'wait-ready')) {
+        const url = `http://127.0.0.1:${p.readiness.port?.(answersOfRecord(r, p)) ?? r.port}${p.readiness.path}`;
+        const deadline = Date.now() + (deps.env.readyTimeoutSeconds ?? 120) * 1000;
+        let ready = false;
+        while (!ready && Date.now() < deadline) {
+          ready = await deps.http.request(url, { timeoutMs: 3000 }).then((res) => p.readiness.judge(res.status, res.body).ready, () => false);
+          if (!ready) await new Promise((res) => setTimeout(res, 500));
+        }
+        fixed.push(ready ? `${r.name} answers again at ${url}` : `${r.name} still does not answer at ${url}`);
+      }
+    }
+    if (fixed.length) ({ findings, facts } = await examine());
+  }
+
+  if (opts.bundle) await writeBundle(deps, opts.bundle, findings, records, facts.filter((f): f is NonNullable<typeof f> => f !== undefined));
+
+  const code = exitCodeOf(findings);
+  if (opts.json) {
+    const out = findings.map(({ fix, ...f }) => ({ ...f, ...(fix ? { fix: fix.description } : {}) }));
+    const summary = { ok: findings.filter((f) => f.severity === 'ok').length, warn: findings.filter((f) => f.severity === 'warn').length, fail: findings.filter((f) => f.severity === 'fail').length };
+    deps.term.stdout.write(`${JSON.stringify({ findings: out, summary, fixed, exitCode: code }, null, 2)}\n`);
+  } else {
+    const [{ printStatic }, { DoctorReport }] = await Promise.all([import('../ui/screens.js'), import('../ui/DoctorReport.js')]);
+    printStatic(<DoctorReport findings={findings} fixed={fixed} />, deps.term.stdout);
+  }
+  return code;
+}
+
+async function writeBundle(deps: Deps, file: string, findings: Finding[], records: InstallRecord[], facts: (InstallFacts & { secrets: string[] })[]): Promise<void> {
+  const secrets = facts.flatMap((f) => f.secrets);
+  const dir = await mkdtemp(join(tmpdir(), 'wizard-bundle-'));
+  const entries: [string, string][] = [];
+  try {
+    entries.push(['findings.json', JSON.stringify(findings.map(({ fix, ...f }) => f), null, 2)]);
+    const docker = await deps.runner.run({ file: 'docker', args: ['version'], reject: false, timeoutMs: 10_000 }).catch(() => undefined);
+    entries.push(['versions.txt', `wizard ${deps.version}\n${records.map((r) => `${r.name}: ${r.platform} ${r.release}`).join('\n')}\n\n${docker?.stdout ?? ''}`]);
+    entries.push(['state.json', await readFile(deps.state().path, 'utf8').catch(() => '{}')]);
+    for (const r of records) {
+      const ctxLike = { project: r.project, projectDir: r.dataDir, composeFiles: r.composeFiles, files: deps.files };
+      const cfg = await deps.runner.run({ ...composeCommand(ctxLike, ['config']), reject: false, timeoutMs: 10_000 }).catch(() => undefined);
+      entries.push([`${r.name}/compose-config.yml`, cfg?.stdout ?? '']);
+      entries.push([`${r.name}/container-logs.txt`, facts.find((f) => f.name === r.name)?.logs ?? '']);
+    }
+    const logNames = await readdir(deps.env.logDir).catch(() => [] as string[]);
+    for (const l of logNames.sort().slice(-20)) entries.push([`wizard-logs/${l}`, (await readFile(join(deps.env.logDir, l), 'utf8')).split('\n').slice(-2000).join('\n')]);
+    deps.term.stderr.write(`The bundle holds (secrets and email addresses replaced by [redacted] / [email]):\n${entries.map(([n]) => `  ${n}`).join('\n')}\n`);
+    for (const [name, content] of entries) {
+      const path = join(dir, name);
+      await mkdir(join(path, '..'), { recursive: true });
+      await writeFile(path, redact(content, secrets), { mode: 0o600 });
+    }
+    await deps.runner.run({ file: 'tar', args: ['-czf', file, '-C', dir, '.'] });
+    await chmod(file, 0o600);
+    deps.term.stderr.write(`Wrote ${file} (mode 0600). Read it before you share it.\n`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

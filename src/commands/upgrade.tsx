@@ -1,0 +1,146 @@
+import { CancelledError, UserError, WizardError } from '../core/errors.js';
+import type { Platform } from '../core/platform.js';
+import { nextAndNewest, upgradePath } from '../core/upgrade.js';
+import { type UpgradeContext, upgradeTasks } from '../core/upgrade-tasks.js';
+import type { InstallRecord } from '../system/state.js';
+import { answersOfRecord } from './doctor.js';
+import type { Deps } from './deps.js';
+
+export interface UpgradeOptions {
+  install?: string;
+  to?: string;
+  check?: boolean;
+  yes?: boolean;
+  dryRun?: boolean;
+  backup?: boolean;
+  offline?: boolean;
+  json?: boolean;
+}
+
+/** Exit code of `--check` when a newer release can be installed. */
+export const UPGRADE_AVAILABLE = 10;
+
+function pickInstall(deps: Deps, name?: string): InstallRecord {
+  const state = deps.state();
+  const all = state.installs();
+  const r = name ? state.find(name) : all.length === 1 ? all[0] : undefined;
+  if (r) return r;
+  throw new UserError(
+    name ? `No install named or serving "${name}".` : all.length === 0 ? 'There is no install on this host to upgrade.' : `There are ${all.length} installs on this host; name one.`,
+    all.length ? `Installs: ${all.map((i) => i.name).join(', ')}. Usage: wizard upgrade INSTALL [--to VERSION]` : 'Run wizard install first.',
+  );
+}
+
+/** `wizard upgrade`: the platform's own path rules, backup, pull before stop, automatic rollback. */
+export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<number> {
+  const record = pickInstall(deps, opts.install);
+  const platform = deps.platforms.find((p) => p.id === record.platform) as Platform;
+  const spec = platform.upgrade;
+  if (!spec) throw new UserError(`Upgrades of ${platform.title} are not supported yet.`, 'Change the release in its env file and run docker compose up -d, after a backup.');
+  const current = record.release;
+  const { next, newest } = nextAndNewest(spec.rule, current, platform.releases);
+
+  if (opts.check) {
+    const result = { install: record.name, platform: platform.id, current, next: next ?? null, newest: newest ?? current, upgradeAvailable: Boolean(next), releaseNotes: spec.releaseNotes, releaseList: 'shipped with the wizard' };
+    if (opts.json) deps.term.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else deps.term.stdout.write(next ? `${platform.title} ${current} → ${next} can be installed (newest: ${newest}). Release notes: ${spec.releaseNotes}\nRun: wizard upgrade ${record.name}${next !== newest ? ` --to ${next}` : ''}\n` : `${platform.title} ${current} is up to date.\n`);
+    return next ? UPGRADE_AVAILABLE : 0;
+  }
+
+  const target = (opts.to ?? newest ?? current).replace(/^v/, '');
+  const path = upgradePath(spec.rule, current, target, platform.releases);
+  if (!path.ok) throw new UserError(`Can't upgrade ${platform.title} ${current} to ${target}: ${path.reason}`, path.allowed.length ? `Allowed: ${path.allowed.join(', ')}. Release notes: ${spec.releaseNotes}` : `${current} is the newest known release.`);
+  if (path.steps.length === 0) {
+    deps.term.stdout.write(`${platform.title} ${current} is up to date.\n`);
+    return 0;
+  }
+  const { printStatic, confirm } = await import('../ui/screens.js');
+  const { UpgradePlan } = await import('../ui/UpgradePlan.js');
+  const backupDir = `${record.dataDir}/backups`;
+  printStatic(
+    <UpgradePlan title={platform.title} name={record.name} current={current} steps={path.steps} releaseNotes={spec.releaseNotes} backupDir={opts.backup === false ? undefined : deps.env.hostPath(backupDir)} offline={Boolean(opts.offline)} dryRun={Boolean(opts.dryRun)} />,
+    deps.term.stderr,
+  );
+  if (opts.dryRun) {
+    deps.term.stderr.write('Dry run: nothing was changed.\n');
+    return 0;
+  }
+  if (!opts.yes) {
+    if (!deps.term.interactive) {
+      throw new UserError(
+        path.steps.length > 1 ? `The upgrade walks ${path.steps.join(' then ')}; it needs a "yes" and there is no terminal to ask.` : 'Nothing was changed: the upgrade needs a "yes" and there is no terminal to ask.',
+        'Pass --yes to go ahead.',
+      );
+    }
+    if (opts.backup === false && !(await confirm(deps.term, 'Upgrade WITHOUT a backup? There is no way back if a migration fails.'))) throw new CancelledError('Nothing was changed.');
+    if (!(await confirm(deps.term, `Upgrade ${record.name} to ${target}?`))) throw new CancelledError('Nothing was changed.');
+  }
+
+  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+  const processOutput = new ProcessOutput(deps.term.stderr, deps.term.stderr);
+  const logger = new ListrLogger({ processOutput, useIcons: true });
+  const answers = answersOfRecord(record, platform);
+  const state = deps.state();
+  const done: string[] = [];
+  let from = current;
+  for (const version of path.steps) {
+    const release = platform.releases.find((r) => r.version === version);
+    if (!release) throw new WizardError(`${version} is not in the release list.`);
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+    const ctx: UpgradeContext = {
+      answers: { ...answers, version, offline: Boolean(opts.offline) },
+      platform,
+      plan: { files: [], commands: [] },
+      project: record.project,
+      proxyProject: deps.env.projectName('wizard-proxy'),
+      projectDir: record.dataDir,
+      composeFiles: record.composeFiles,
+      dryRun: false,
+      runner: deps.runner,
+      files: deps.files,
+      http: deps.http,
+      log: deps.log,
+      journal: { completed: new Set(), done: () => undefined },
+      notes: [],
+      readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? platform.readiness.timeoutSeconds,
+      pollIntervalMs: deps.env.pollIntervalMs,
+      from,
+      to: release,
+      envPath: platform.envFile?.(answers) ?? `${record.dataDir}/.env`,
+      backupDir,
+      noBackup: opts.backup === false,
+      stamp,
+      keep: [],
+    };
+    deps.term.stderr.write(`Upgrading ${platform.title} ${from} → ${version}\n`);
+    const list = new Listr<UpgradeContext>(upgradeTasks(), {
+      ctx,
+      exitOnError: true,
+      registerSignalListeners: false,
+      renderer: deps.term.interactive ? 'default' : 'simple',
+      fallbackRenderer: 'simple',
+      rendererOptions: { collapseSubtasks: false, showErrorMessage: false, logger },
+      fallbackRendererOptions: { logger },
+      processOutput,
+    } as ConstructorParameters<typeof Listr<UpgradeContext>>[1]);
+    try {
+      await list.run();
+    } catch (e) {
+      if (ctx.rolledBack) await recordHistory(deps, record.name, { from, to: version, result: 'rolled back', backup: ctx.backupFile });
+      throw e;
+    }
+    await recordHistory(deps, record.name, { from, to: version, result: 'upgraded', backup: ctx.backupFile });
+    await state.update(record.name, { release: version });
+    done.push(`${from} → ${version}${ctx.backupFile ? ` (backup: ${ctx.backupFile})` : ''}`);
+    from = version;
+  }
+  deps.term.stdout.write(`✔ ${platform.title} upgraded: ${done.join(', ')}.\n`);
+  return 0;
+}
+
+async function recordHistory(deps: Deps, name: string, entry: { from: string; to: string; result: string; backup?: string | undefined }): Promise<void> {
+  const r = deps.state().get(name);
+  if (!r) return;
+  const history = [...(r.history ?? []), { ...entry, at: new Date().toISOString() }];
+  await deps.state().update(name, { history });
+}

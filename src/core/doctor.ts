@@ -1,0 +1,218 @@
+import type { CheckOutcome } from './checks.js';
+
+/**
+ * Doctor findings: each carries evidence and the command that fixes it. Checks are data; they run
+ * concurrently, each bounded by a timeout, over facts gathered once per install.
+ */
+export type Severity = 'ok' | 'warn' | 'fail';
+
+export interface Finding {
+  id: string;
+  severity: Severity;
+  title: string;
+  evidence: string;
+  remedy?: string;
+  /** The install the finding is about (absent for host findings). */
+  install?: string;
+  /** A safe remedy `--fix` may apply. */
+  fix?: SafeFix;
+}
+
+export type SafeFix =
+  | { kind: 'start-containers'; description: string }
+  | { kind: 'chmod'; path: string; mode: number; description: string }
+  | { kind: 'wait-ready'; description: string };
+
+export interface ContainerFacts {
+  service: string;
+  name: string;
+  state: string;
+  health: string;
+  restartCount: number;
+  exitCode: number;
+  oomKilled: boolean;
+  /** One-shot helpers (e.g. an init container) may exit 0. */
+  restartPolicy: string;
+}
+
+/** Everything the install checks look at, gathered once (tests record it). */
+export interface InstallFacts {
+  name: string;
+  platform: string;
+  domain: string;
+  tls: string;
+  release: string;
+  dataDir: string;
+  envFile: string;
+  env: Record<string, string> | undefined;
+  /** Mode of each secret-holding file, by real path (undefined: missing). */
+  secretFileModes: Record<string, number | undefined>;
+  containers: ContainerFacts[] | { error: string };
+  /** Recent log lines of every container, prefixed with the service name by Compose. */
+  logs: string;
+  readiness: { ok: boolean; version?: string; detail: string; url: string };
+  /** Through https://DOMAIN when TLS is on. */
+  publicReadiness?: { ok: boolean; version?: string; detail: string; url: string };
+  certificate?: { issuer: string; daysLeft: number } | { error: string };
+}
+
+export interface LogPattern {
+  id: string;
+  title: string;
+  match: RegExp;
+  severity: Severity;
+  remedy: string;
+  /** Also seen during a normal start (e.g. waiting for the database): ignored while the install is healthy. */
+  transient?: boolean;
+}
+
+export interface DoctorCheck {
+  id: string;
+  title: string;
+  run: (facts: InstallFacts) => Finding | Finding[] | undefined;
+}
+
+const ok = (id: string, title: string, evidence: string): Finding => ({ id, severity: 'ok', title, evidence });
+
+/** Host findings from the installer's own prerequisite checks (shared code). */
+export function fromCheckOutcomes(outcomes: CheckOutcome[]): Finding[] {
+  return outcomes.map((o) => ({
+    id: `host.${o.id}`,
+    severity: o.status === 'pass' ? 'ok' : o.status === 'warn' || o.ignored ? 'warn' : 'fail',
+    title: o.title,
+    evidence: o.detail,
+    ...(o.remedy && o.status !== 'pass' ? { remedy: o.remedy } : {}),
+  }));
+}
+
+export function diskFinding(id: string, title: string, path: string, usedPct: number): Finding {
+  const evidence = `${path} is ${usedPct.toFixed(0)}% full`;
+  if (usedPct > 95) return { id, severity: 'fail', title, evidence, remedy: `Free space on the filesystem of ${path}: docker system prune, old backups, logs.` };
+  if (usedPct > 85) return { id, severity: 'warn', title, evidence, remedy: `Free space soon on the filesystem of ${path} (docker system prune removes unused images).` };
+  return ok(id, title, evidence);
+}
+
+/** Checks every install has, whatever its platform. */
+export const installChecks: DoctorCheck[] = [
+  {
+    id: 'containers',
+    title: 'Containers',
+    run(f) {
+      const cmd = `cd ${f.dataDir} && docker compose up -d`;
+      if ('error' in f.containers) return { id: 'containers', severity: 'fail', title: 'Containers', evidence: `docker compose ps failed: ${f.containers.error}`, remedy: 'Check that the Docker daemon runs: systemctl status docker' };
+      if (f.containers.length === 0) return { id: 'containers', severity: 'fail', title: 'Containers', evidence: 'no containers exist for this install', remedy: cmd, fix: { kind: 'start-containers', description: 'start the containers' } };
+      const out: Finding[] = [];
+      for (const c of f.containers) {
+        const id = `container.${c.service}`;
+        const title = `Container ${c.service}`;
+        // A crash loop is often caught between two starts, "running" for a moment: count the restarts.
+        if (c.state === 'restarting' || (c.restartCount >= 3 && (c.state !== 'running' || !f.readiness.ok))) {
+          out.push({ id, severity: 'fail', title, evidence: `restart loop: ${c.restartCount} restarts${c.state === 'running' ? ', up again for now' : `, last exit code ${c.exitCode}`}${c.oomKilled ? ', killed for lack of memory (OOMKilled)' : ''}`, remedy: `Read why it exits: wizard logs ${f.name} ${c.service} --tail 100` });
+        } else if (c.state !== 'running') {
+          if (c.state === 'exited' && c.exitCode === 0 && c.restartPolicy !== 'always' && c.restartPolicy !== 'unless-stopped') {
+            out.push(ok(id, title, 'finished its one-time job (exit code 0)'));
+          } else {
+            out.push({ id, severity: 'fail', title, evidence: `${c.state}, exit code ${c.exitCode}${c.oomKilled ? ', OOMKilled' : ''}`, remedy: cmd, fix: { kind: 'start-containers', description: `start ${c.service}` } });
+          }
+        } else if (c.health === 'unhealthy') {
+          out.push({ id, severity: 'fail', title, evidence: 'running but unhealthy', remedy: `wizard logs ${f.name} ${c.service} --tail 100` });
+        } else if (c.oomKilled || c.restartCount > 0) {
+          out.push({ id, severity: 'warn', title, evidence: `running, restarted ${c.restartCount} times${c.oomKilled ? ', last time OOMKilled' : ''}`, remedy: c.oomKilled ? 'Add memory or swap to this server.' : `wizard logs ${f.name} ${c.service}` });
+        } else {
+          out.push(ok(id, title, `running${c.health ? ` (${c.health})` : ''}`));
+        }
+      }
+      return out;
+    },
+  },
+  {
+    id: 'readiness',
+    title: 'Answers locally',
+    run(f) {
+      const r = f.readiness;
+      if (!r.ok) return { id: 'readiness', severity: 'fail', title: 'Answers locally', evidence: `${r.url}: ${r.detail}`, remedy: `wizard doctor ${f.name} --fix waits for it; the logs say why: wizard logs ${f.name}`, fix: { kind: 'wait-ready', description: 'wait until it answers' } };
+      if (r.version && r.version !== f.release) return { id: 'readiness', severity: 'warn', title: 'Answers locally', evidence: `${r.url} answers with version ${r.version}, the state records ${f.release}`, remedy: 'Run wizard install again to bring the state and the install together.' };
+      return ok('readiness', 'Answers locally', `${r.url} answers${r.version ? ` (version ${r.version})` : ''}`);
+    },
+  },
+  {
+    id: 'public',
+    title: 'Answers through its domain',
+    run(f) {
+      const r = f.publicReadiness;
+      if (!r) return undefined;
+      if (!r.ok) return { id: 'public', severity: 'fail', title: 'Answers through its domain', evidence: `${r.url}: ${r.detail}`, remedy: 'Check DNS, the firewall (80/443) and the proxy: docker compose -f /root/nginx/compose.yml logs' };
+      if (r.version && f.readiness.version && r.version !== f.readiness.version) {
+        return { id: 'public', severity: 'fail', title: 'Answers through its domain', evidence: `${r.url} answers version ${r.version} but this server runs ${f.readiness.version}`, remedy: `DNS or a CDN points ${f.domain} elsewhere; point it at this server.` };
+      }
+      return ok('public', 'Answers through its domain', `${r.url} answers`);
+    },
+  },
+  {
+    id: 'certificate',
+    title: 'TLS certificate',
+    run(f) {
+      const c = f.certificate;
+      if (!c) return undefined;
+      if ('error' in c) return { id: 'certificate', severity: 'fail', title: 'TLS certificate', evidence: c.error, remedy: 'Read the proxy log for the certbot request: docker compose -f /root/nginx/compose.yml logs --tail 100' };
+      if (c.daysLeft < 7) return { id: 'certificate', severity: 'fail', title: 'TLS certificate', evidence: `${c.issuer}, expires in ${c.daysLeft} days`, remedy: 'Renewal is failing: docker compose -f /root/nginx/compose.yml logs' };
+      if (c.daysLeft < 20) return { id: 'certificate', severity: 'warn', title: 'TLS certificate', evidence: `${c.issuer}, expires in ${c.daysLeft} days`, remedy: 'It should renew by itself 30 days before expiry; check the proxy log.' };
+      return ok('certificate', 'TLS certificate', `${c.issuer}, ${c.daysLeft} days left`);
+    },
+  },
+  {
+    id: 'secret-modes',
+    title: 'Secret files',
+    run(f) {
+      const out: Finding[] = [];
+      for (const [path, mode] of Object.entries(f.secretFileModes)) {
+        if (mode === undefined) out.push({ id: 'secret-modes', severity: 'fail', title: 'Secret files', evidence: `${path} is missing`, remedy: 'Run wizard install again: it rewrites missing files with the recorded answers.' });
+        else if ((mode & 0o077) !== 0) {
+          out.push({ id: 'secret-modes', severity: 'fail', title: 'Secret files', evidence: `${path} is mode 0${(mode & 0o777).toString(8)}: others can read its secrets`, remedy: `chmod 600 ${path}`, fix: { kind: 'chmod', path, mode: 0o600, description: `chmod 600 ${path}` } });
+        }
+      }
+      return out.length ? out : ok('secret-modes', 'Secret files', `${Object.keys(f.secretFileModes).length} file(s) at 0600`);
+    },
+  },
+];
+
+/** Generic failures recognised in any container's log. */
+export const commonLogPatterns: LogPattern[] = [
+  { id: 'log.heap-oom', title: 'Out of memory (Node heap)', match: /JavaScript heap out of memory|FATAL ERROR: .*Allocation failed/, severity: 'fail', remedy: 'Add memory or swap (2 GiB at least), then: docker compose up -d' },
+  { id: 'log.pg-incompatible', title: 'PostgreSQL data from another major version', match: /database files are incompatible with server/, severity: 'fail', remedy: 'The data directory was made by another PostgreSQL major version: keep the old postgres image tag, or dump and restore into the new one.' },
+  { id: 'log.disk-full', title: 'Disk full', match: /No space left on device/, severity: 'fail', remedy: 'Free disk space (docker system prune), then: docker compose up -d' },
+];
+
+export function matchLogs(logs: string, patterns: LogPattern[], opts: { healthy?: boolean } = {}): Finding[] {
+  const out: Finding[] = [];
+  // Compose may colour or redraw even with --no-color: strip terminal escapes.
+  const lines = logs.replace(/\u001B\[[0-9;?]*[A-Za-z]/g, '').split('\n');
+  for (const p of patterns) {
+    if (p.transient && opts.healthy) continue;
+    const hit = [...lines].reverse().find((l) => p.match.test(l));
+    if (hit) out.push({ id: p.id, severity: p.severity, title: p.title, evidence: hit.trim().slice(0, 300), remedy: p.remedy });
+  }
+  return out;
+}
+
+export function exitCodeOf(findings: Finding[]): 0 | 1 | 2 {
+  if (findings.some((f) => f.severity === 'fail')) return 2;
+  if (findings.some((f) => f.severity === 'warn')) return 1;
+  return 0;
+}
+
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+
+/** Replaces every secret value and every email address; used on everything the bundle holds. */
+export function redact(text: string, secrets: string[]): string {
+  let out = text;
+  for (const s of [...new Set(secrets)].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length)) out = out.split(s).join('[redacted]');
+  return out.replace(EMAIL, '[email]');
+}
+
+/** Values in an env file that look secret: the platform's secret keys and anything named like one. */
+export function secretValues(env: Record<string, string>, secretKeys: string[]): string[] {
+  return Object.entries(env)
+    .filter(([k, v]) => v && (secretKeys.includes(k) || /PASS|SECRET|TOKEN|PRIVATE|_KEY$|SALT/i.test(k)))
+    .map(([, v]) => v);
+}

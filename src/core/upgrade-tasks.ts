@@ -1,0 +1,147 @@
+import type { ListrTask } from 'listr2';
+import { composeCommand } from './compose.js';
+import type { InstallContext } from './context.js';
+import { parseEnv, setEnv } from './envfile.js';
+import { CancelledError, WizardError } from './errors.js';
+import type { Release } from './platform.js';
+import { pollUntilReady } from './tasks.js';
+
+/** What one upgrade step (one release to the next) carries besides the install context. */
+export interface UpgradeContext extends InstallContext {
+  from: string;
+  to: Release;
+  envPath: string;
+  /** Logical folder the backups go to. */
+  backupDir: string;
+  noBackup: boolean;
+  /** Set by the backup task. */
+  backupFile?: string;
+  /** Set when the new release failed and the old one was brought back. */
+  rolledBack?: string;
+  stamp: string;
+  /** Extra files (logical paths) the backup keeps besides the env file and compose files, e.g. the state. */
+  keep: string[];
+}
+
+const readiness = (_version: string) => ({
+  url: (c: InstallContext) => `http://127.0.0.1:${c.platform.readiness.port?.(c.answers) ?? c.answers.port}${c.platform.readiness.path}`,
+  judge: (c: InstallContext) => c.platform.readiness.judge,
+  service: (c: InstallContext) => c.platform.readiness.service,
+  expectVersion: true,
+});
+
+/** The env values the new release sets, over what the env file holds. */
+function envWith(ctx: UpgradeContext, text: string): Record<string, string> {
+  return { ...parseEnv(text).values, ...ctx.platform.upgrade?.envFor(ctx.to) };
+}
+
+export function upgradeTasks(): ListrTask<UpgradeContext>[] {
+  return [
+    {
+      title: 'Check that the install answers now',
+      task: async (ctx, task) => {
+        const current = { ...ctx, answers: { ...ctx.answers, version: ctx.from } };
+        const r = await pollUntilReady(current, { ...readiness(ctx.from), timeoutSeconds: () => Math.min(30, ctx.readyTimeoutSeconds) }, {
+          ...(task.signal ? { signal: task.signal } : {}),
+          output: (l) => { task.output = l; },
+          remedy: 'Upgrade a healthy install only: wizard doctor says what is wrong. Nothing was changed.',
+        });
+        task.title = `${ctx.platform.title} ${r.version ?? ctx.from} answers`;
+      },
+    },
+    {
+      title: 'Back up the database, env and compose files',
+      skip: (ctx) => (ctx.noBackup ? 'No backup (--no-backup)' : false),
+      task: async (ctx, task) => {
+        const spec = ctx.platform.upgrade?.backup;
+        const staging = `${ctx.backupDir}/.staging-${ctx.stamp}`;
+        await ctx.files.write({ kind: 'dir', path: ctx.backupDir, mode: 0o700, description: 'backups' });
+        await ctx.files.write({ kind: 'dir', path: staging, mode: 0o700, description: 'backup staging' });
+        const real = (p: string) => ctx.files.real(p);
+        try {
+          for (const f of [ctx.envPath, ...ctx.composeFiles.map((c) => `${ctx.projectDir}/${c}`), ...ctx.keep]) {
+            const text = await ctx.files.readText(f);
+            if (text !== undefined) await ctx.files.write({ kind: 'file', path: `${staging}/${f.replace(/^\//, '').replace(/\//g, '__')}`, mode: 0o600, content: text, description: 'backup copy' });
+          }
+          if (spec) {
+            task.output = `Dumping the database (${spec.command[0]})...`;
+            await ctx.runner.run(
+              { ...composeCommand(ctx, ['exec', '-T', spec.service, ...spec.command]), stdoutFile: real(`${staging}/${spec.file}`), remedy: 'The database must be running for the backup. Nothing was changed.' },
+              { ...(task.signal ? { signal: task.signal } : {}) },
+            );
+          }
+          const file = `${ctx.backupDir}/${ctx.answers.name}-${ctx.stamp}-${ctx.from}-to-${ctx.to.version}.tar.gz`;
+          await ctx.runner.run({ file: 'tar', args: ['-czf', real(file), '-C', real(staging), '.'] });
+          await ctx.runner.run({ file: 'chmod', args: ['600', real(file)] });
+          const listing = await ctx.runner.run({ file: 'tar', args: ['-tzvf', real(file)] });
+          const dump = spec ? listing.stdout.split('\n').find((l) => l.endsWith(spec.file)) : 'no dump';
+          if (!dump || (spec && /\s0\s+\d{4}-\d\d-\d\d/.test(dump))) {
+            throw new WizardError(`The backup ${real(file)} holds no database dump.`, 'Check that the database container runs (wizard doctor). Nothing was changed.');
+          }
+          ctx.backupFile = real(file);
+          task.title = `Backed up to ${ctx.backupFile}`;
+        } finally {
+          await ctx.runner.run({ file: 'rm', args: ['-rf', '--', real(staging)], reject: false });
+        }
+      },
+    },
+    {
+      title: 'Pull the new images before anything stops',
+      task: async (ctx, task) => {
+        const env = envWith(ctx, (await ctx.files.readText(ctx.envPath)) ?? '');
+        if (ctx.answers.offline) {
+          const images = await ctx.runner.run({ ...composeCommand(ctx, ['config', '--images']), env });
+          for (const image of images.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
+            const found = await ctx.runner.run({ file: 'docker', args: ['image', 'inspect', '--format', '{{.Id}}', image], reject: false });
+            if (found.exitCode !== 0) throw new WizardError(`The image ${image} is not on this host (--offline).`, 'Load it (docker load) or drop --offline. Nothing was changed.');
+          }
+          task.title = 'New images are on this host (--offline)';
+          return;
+        }
+        await ctx.runner.run(
+          { ...composeCommand(ctx, ['pull']), env, remedy: 'Check that this server reaches the registry. Nothing was changed: the old release still runs.' },
+          { ...(task.signal ? { signal: task.signal } : {}), onLine: (l) => { task.output = l; } },
+        );
+        task.title = 'Pulled the new images';
+      },
+    },
+    {
+      title: 'Switch to the new release',
+      task: async (ctx, task) => {
+        const before = (await ctx.files.readText(ctx.envPath)) ?? '';
+        const io = { ...(task.signal ? { signal: task.signal } : {}), output: (l: string) => { task.output = l; } };
+        const envSpec = { kind: 'file' as const, path: ctx.envPath, mode: 0o600, secret: true, description: 'env file' };
+        try {
+          await ctx.files.write({ ...envSpec, content: setEnv(before, ctx.platform.upgrade?.envFor(ctx.to) ?? {}) });
+          task.output = `Starting ${ctx.platform.title} ${ctx.to.version}...`;
+          await ctx.runner.run({ ...composeCommand(ctx, ['up', '-d', '--remove-orphans', ...(ctx.answers.offline ? ['--pull', 'never'] : [])]) }, { ...(task.signal ? { signal: task.signal } : {}), onLine: io.output });
+          const r = await pollUntilReady(ctx, readiness(ctx.to.version), io);
+          task.title = `${ctx.platform.title} ${r.version ?? ctx.to.version} answers (after ${r.seconds} s)`;
+        } catch (e) {
+          // Rollback: the previous env file and images come back, and must answer again.
+          const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+          task.output = `Rolling back to ${ctx.from}: ${why}`;
+          ctx.log.warn(`upgrade to ${ctx.to.version} failed (${why}); rolling back to ${ctx.from}`);
+          // Even after Ctrl-C: the old release must be left running, never neither.
+          await ctx.files.write({ ...envSpec, content: before });
+          await ctx.runner.run({ ...composeCommand(ctx, ['up', '-d', '--remove-orphans', '--pull', 'never']), reject: false, ignoreAbort: true });
+          const old = { ...ctx, answers: { ...ctx.answers, version: ctx.from } };
+          let back = 'and it answers again';
+          try {
+            await pollUntilReady(old, readiness(ctx.from), { output: io.output, ignoreAbort: true });
+          } catch {
+            back = 'but it does not answer yet';
+          }
+          ctx.rolledBack = `${ctx.platform.title} ${ctx.to.version} ${e instanceof CancelledError ? 'was interrupted' : `did not come up (${why})`}; ${ctx.from} was put back ${back}.`;
+          throw new WizardError(
+            ctx.rolledBack,
+            [
+              ctx.backupFile ? `The backup taken before: ${ctx.backupFile}. If the new release had migrated the database, restore it from there (its ${ctx.platform.upgrade?.backup?.file ?? 'dump'} with ${ctx.platform.upgrade?.backup?.command[0] === 'mongodump' ? 'mongorestore --archive --drop' : "the database's restore tool"}).` : 'No backup was taken (--no-backup).',
+              `The log: ${ctx.log.path}`,
+            ].join(' '),
+          );
+        }
+      },
+    },
+  ];
+}

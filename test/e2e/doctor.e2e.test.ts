@@ -1,0 +1,145 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnv, setEnv } from '../../src/core/envfile.js';
+import { tmpRoot } from '../helpers/tmp.js';
+import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
+import { freePort, runWizard } from './helpers/wizard.js';
+
+interface Report {
+  findings: { id: string; severity: string; title: string; evidence: string; remedy?: string; install?: string }[];
+  fixed: string[];
+  exitCode: number;
+}
+
+/** Faults injected into a real stand-in install; doctor must name each, with its evidence and fix. */
+describe('wizard doctor on a real install', () => {
+  let root = '';
+  let env: Record<string, string> = {};
+  const dataDir = () => join(root, 'opt/rocketchat');
+  const envPath = () => join(dataDir(), '.env');
+  const compose = (...a: string[]) => execFileSync('docker', ['compose', ...a], { cwd: dataDir(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const doctor = async (...extra: string[]) => {
+    const r = await runWizard(['doctor', '--json', ...extra], env);
+    return { code: r.code, report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
+  };
+  const problems = (r: Report) => r.findings.filter((f) => f.severity === 'fail' && f.install === 'rocketchat');
+  const editEnv = (updates: Record<string, string>) => writeFileSync(envPath(), setEnv(readFileSync(envPath(), 'utf8'), updates));
+  const waitFor = async (fn: () => boolean, ms = 60_000) => {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (fn()) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error('condition not reached');
+  };
+
+  beforeAll(async () => {
+    if (!(await dockerAvailable())) throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
+    await ensureStandinImages();
+    root = tmpRoot('wizard-doctor-');
+    const repo = await makeFixtureRepo(root, 'rocketchat-compose');
+    env = { WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '120' };
+    const port = await freePort();
+    const r = await runWizard(['install', '--platform', 'rocketchat', '--domain', 'localhost', '--email', 'admin@example.com', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port)], env);
+    if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);
+  });
+
+  afterAll(() => {
+    try {
+      compose('down', '--volumes', '--remove-orphans', '--timeout', '2');
+    } catch {
+      // nothing to remove
+    }
+  });
+
+  it('finds no failure on a healthy install (host warnings only) and prints only JSON on stdout', async () => {
+    const { code, report } = await doctor();
+    expect(report.findings.filter((f) => f.severity === 'fail')).toEqual([]);
+    expect(code).toBe(report.findings.some((f) => f.severity === 'warn') ? 1 : 0);
+    expect(report.findings.find((f) => f.id === 'readiness')?.evidence).toMatch(/answers \(version 8.0.1\)/);
+  });
+
+  it('a stopped container: exit 2 with the evidence; --fix starts it and says so', async () => {
+    compose('stop', 'rocketchat');
+    const { code, report } = await doctor();
+    expect(code).toBe(2);
+    expect(problems(report).map((f) => f.id)).toEqual(expect.arrayContaining(['container.rocketchat', 'readiness']));
+    const fixed = await doctor('--fix');
+    expect(fixed.report.fixed).toEqual(expect.arrayContaining(['started the containers of rocketchat', expect.stringMatching(/^rocketchat answers again/)]));
+    expect(problems(fixed.report)).toEqual([]);
+  });
+
+  it('a secret file at 0644: named, and --fix puts it back to 0600', async () => {
+    chmodSync(envPath(), 0o644);
+    expect(problems((await doctor()).report)[0]).toMatchObject({ id: 'secret-modes', remedy: `chmod 600 ${envPath()}` });
+    const fixed = await doctor('--fix');
+    expect(fixed.report.fixed).toContain(`chmod 600 ${envPath()}`);
+    expect(statSync(envPath()).mode & 0o777).toBe(0o600);
+  });
+
+  it('a wrong ROOT_URL: named with the expected value', async () => {
+    const before = readFileSync(envPath(), 'utf8');
+    editEnv({ ROOT_URL: 'https://wrong.example.com' });
+    const f = problems((await doctor()).report).find((p) => p.id === 'rocketchat.root-url');
+    expect(f?.evidence).toMatch(/ROOT_URL is https:\/\/wrong.example.com in .*\.env, but the install serves http:\/\/localhost:\d+/);
+    writeFileSync(envPath(), before);
+  });
+
+  it("a known failure in the logs: MongoDB down is recognised from Rocket.Chat's log", async () => {
+    try {
+      compose('stop', 'mongodb');
+      compose('restart', 'rocketchat');
+      await waitFor(() => /MongoDB not ready yet/.test(compose('logs', '--no-color', '--since', '60s', 'rocketchat')));
+      const f = problems((await doctor()).report).find((p) => p.id === 'rocketchat.mongo-refused');
+      expect(f?.evidence).toContain('MongoDB not ready yet');
+      expect(f?.remedy).toContain('docker compose up -d mongodb');
+    } finally {
+      compose('up', '-d', '--pull', 'never');
+    }
+  });
+
+  it('a restart loop: a release that crashes on start', async () => {
+    const before = readFileSync(envPath(), 'utf8');
+    try {
+      editEnv({ RELEASE: '9.9.9-broken' });
+      compose('up', '-d', '--pull', 'never', 'rocketchat');
+      await waitFor(() => Number(execFileSync('docker', ['inspect', '-f', '{{.RestartCount}}', compose('ps', '-q', 'rocketchat').trim()], { encoding: 'utf8' }).trim()) >= 3, 90_000);
+      const f = problems((await doctor()).report).find((p) => p.id === 'container.rocketchat');
+      expect(f?.evidence).toMatch(/^restart loop: \d+ restarts(, last exit code 1|, up again for now)$/);
+    } finally {
+      writeFileSync(envPath(), before);
+      compose('up', '-d', '--pull', 'never', 'rocketchat');
+    }
+  });
+
+  it('--bundle writes a tar.gz without any secret or email address, and says what is in it', async () => {
+    const out = join(mkdtempSync(join(root, 'b-')), 'report.tar.gz');
+    const r = await runWizard(['doctor', '--bundle', out], env);
+    expect(r.stderr).toContain('The bundle holds');
+    expect(r.stderr).toContain('rocketchat/compose-config.yml');
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const dir = mkdtempSync(join(root, 'x-'));
+    execFileSync('tar', ['-xzf', out, '-C', dir]);
+    const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
+    expect(files.map((f) => f.name)).toEqual(expect.arrayContaining(['findings.json', 'versions.txt', 'compose-config.yml', 'container-logs.txt']));
+    const pass = parseEnv(readFileSync(envPath(), 'utf8')).values.ADMIN_PASS ?? '';
+    expect(pass.length).toBeGreaterThan(10);
+    for (const f of files) {
+      const text = readFileSync(join(f.parentPath, f.name), 'utf8');
+      expect(text, f.name).not.toContain(pass);
+      expect(text, f.name).not.toContain('admin@example.com');
+    }
+    expect(readFileSync(join(dir, 'rocketchat/compose-config.yml'), 'utf8')).toContain('[redacted]');
+  });
+
+  it('wizard logs prints a service\'s last lines', async () => {
+    const r = await runWizard(['logs', 'rocketchat', 'rocketchat', '--tail', '5'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').length).toBeGreaterThanOrEqual(1);
+    const bad = await runWizard(['logs', 'nope'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('rocketchat has no service "nope".');
+  });
+});

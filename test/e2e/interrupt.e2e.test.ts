@@ -1,0 +1,58 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tmpRoot } from '../helpers/tmp.js';
+import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
+import { CLI, freePort, runWizard } from './helpers/wizard.js';
+
+/** SIGTERM in the middle of an install: the step stops, the journal keeps what finished, a re-run continues. */
+describe('an interrupted install', () => {
+  let root = '';
+  let repo = '';
+  let port = 0;
+  const args = () => ['install', '--platform', 'rocketchat', '--domain', 'localhost', '--email', 'admin@example.com', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port)];
+  const env = () => ({ PATH: process.env.PATH ?? '', HOME: '/root', NO_COLOR: '1', WIZARD_ROOT: root, WIZARD_POLL_MS: '500' });
+
+  beforeAll(async () => {
+    if (!(await dockerAvailable())) throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
+    await ensureStandinImages();
+    root = tmpRoot('wizard-int-');
+    repo = await makeFixtureRepo(root, 'rocketchat-compose');
+    port = await freePort();
+  });
+
+  afterAll(() => {
+    try {
+      execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], { cwd: join(root, 'opt/rocketchat'), stdio: 'ignore' });
+    } catch {
+      // nothing started
+    }
+  });
+
+  it('exits 143 on SIGTERM during the readiness wait, keeping the finished steps', async () => {
+    const child = spawn(process.execPath, [CLI, ...args()], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/Wait until the platform answers/.test(stderr) && !child.killed) child.kill('SIGTERM');
+      });
+      child.on('close', (c) => resolve(c));
+    });
+    expect(stderr).toContain('SIGTERM: stopping after the running command');
+    expect(stderr).toContain('Interrupted by SIGTERM: finished steps are kept; run the same command again to continue.');
+    expect(code).toBe(143);
+    const rec = JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs.rocketchat;
+    expect(Object.keys(rec.journal)).toEqual(expect.arrayContaining(['clone', 'up']));
+    expect(rec.journal.ready).toBeUndefined();
+    expect(rec.status).not.toBe('installed');
+  });
+
+  it('the next run says it continues, and finishes', async () => {
+    const r = await runWizard(args(), { WIZARD_ROOT: root });
+    expect(r.stderr).toMatch(/The last run stopped after \d+ steps; this one continues from there\./);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('✔ Rocket.Chat 8.0.1 is running.');
+  });
+});

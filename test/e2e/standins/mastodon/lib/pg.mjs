@@ -1,0 +1,126 @@
+// The PostgreSQL stand-in's protocol: one JSON object per line over TCP (not PostgreSQL's wire protocol).
+//   {"id":1,"op":"startup","user":"mastodon","database":"mastodon_production","password":"..."}  -> {"id":1,"ok":true}
+//   {"id":2,"op":"select","table":"accounts","where":{"username":"owner"}}                      -> {"id":2,"ok":true,"rows":[...]}
+//   errors: {"id":3,"ok":false,"error":"FATAL:  password authentication failed for user \"x\"","code":"28P01"}
+// The client side throws PgError with libpq's messages, e.g. `connection to server at "db" (172.18.0.2), port 5432
+// failed: Connection refused`, so the stand-ins' failures read like the real ones.
+import dns from 'node:dns/promises';
+import net from 'node:net';
+
+export class PgError extends Error {
+  constructor(message, code) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** Splits a socket's data into JSON lines; calls onMessage(object) for each. */
+export function readLines(socket, onMessage) {
+  let buffer = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk) => {
+    buffer += chunk;
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (line.trim()) onMessage(JSON.parse(line));
+    }
+  });
+}
+
+export class PgClient {
+  #socket;
+  #next = 1;
+  #pending = new Map();
+  #closed = null;
+
+  constructor(socket) {
+    this.#socket = socket;
+    readLines(socket, (reply) => {
+      const waiter = this.#pending.get(reply.id);
+      if (!waiter) return;
+      this.#pending.delete(reply.id);
+      if (reply.ok) waiter.resolve(reply);
+      else waiter.reject(new PgError(reply.error, reply.code));
+    });
+    const fail = (message) => {
+      this.#closed = new PgError(message ?? 'server closed the connection unexpectedly');
+      for (const w of this.#pending.values()) w.reject(this.#closed);
+      this.#pending.clear();
+    };
+    socket.on('error', (e) => fail(e.message));
+    socket.on('close', () => fail());
+  }
+
+  call(op, args = {}) {
+    if (this.#closed) return Promise.reject(this.#closed);
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#socket.write(`${JSON.stringify({ ...args, id, op })}\n`);
+    });
+  }
+
+  close() {
+    this.#socket.destroy();
+  }
+}
+
+/** Opens a TCP connection; rejects with libpq's wording when the name does not resolve or nobody listens. */
+export async function connectRaw(host, port, timeoutMs = 5000) {
+  let address = host;
+  if (net.isIP(host) === 0) {
+    try {
+      ({ address } = await dns.lookup(host));
+    } catch {
+      throw new PgError(
+        `could not translate host name "${host}" to address: Name or service not known`,
+        '08001',
+      );
+    }
+  }
+  const where = `connection to server at "${host}" (${address}), port ${port} failed`;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: address, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new PgError(`${where}: timeout expired`, '08001'));
+    }, timeoutMs);
+    socket.once('error', (e) => {
+      clearTimeout(timer);
+      const why =
+        e.code === 'ECONNREFUSED'
+          ? 'Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?'
+          : e.message;
+      reject(new PgError(`${where}: ${why}`, '08001'));
+    });
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve({ client: new PgClient(socket), where });
+    });
+  });
+}
+
+/** Connects and authenticates like libpq: errors say where, then the server's FATAL line. */
+export async function connect({ host = '127.0.0.1', port = 5432, user, password, database }) {
+  const { client, where } = await connectRaw(host, Number(port));
+  try {
+    await client.call('startup', { user, database: database || user, password });
+  } catch (e) {
+    client.close();
+    throw new PgError(`${where}: ${e.message}`, e.code);
+  }
+  return client;
+}
+
+/** The database settings of a Mastodon process, from its environment as Mastodon reads them. */
+export function mastodonDb(env = process.env) {
+  return {
+    host: env.DB_HOST || '/var/run/postgresql',
+    port: Number(env.DB_PORT || 5432),
+    user: env.DB_USER || 'mastodon',
+    password: env.DB_PASS || '',
+    database: env.DB_NAME || 'mastodon_production',
+  };
+}
