@@ -165,6 +165,17 @@ export async function main(argv: string[], version: string): Promise<number> {
       exitCode = await upgradeCommand({ ...opts, ...(name ? { install: name } : {}) }, deps);
     });
   program
+    .command('restore')
+    .description('put an install back as a backup made by `wizard upgrade` holds it: env and compose files, and the database')
+    .argument('<backup>', 'the backup file, e.g. /opt/rocketchat/backups/rocketchat-...-7.13.0-to-8.0.1.tar.gz')
+    .option('-y, --yes', 'do not ask (the database is replaced)')
+    .action(async (backup: string, opts: { yes?: boolean }) => {
+      deps = makeDeps('restore', version, interrupt.signal);
+      const { restoreCommand } = await import('./commands/restore.js');
+      acquireLock(deps.env.stateDir, 'restore');
+      exitCode = await restoreCommand({ backup, ...opts }, deps);
+    });
+  program
     .command('logs')
     .description("show an install's container logs")
     .argument('[install]', 'an install name or domain (may be omitted when the host has one)')

@@ -18,6 +18,8 @@ export interface RunOptions {
   inherit?: boolean;
   /** Stream stdout into this file (created 0600) instead of capturing it, e.g. a database dump. */
   stdoutFile?: string;
+  /** Feed stdin from this file (streamed), e.g. a database dump to restore. */
+  stdinFile?: string;
   /** Runs even after Ctrl-C or SIGTERM: a rollback must be able to finish. */
   ignoreAbort?: boolean;
   /** The output holds a secret (e.g. a generated password): it is not written to the log. */

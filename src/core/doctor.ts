@@ -107,7 +107,7 @@ export const installChecks: DoctorCheck[] = [
         const title = `Container ${c.service}`;
         // A crash loop is often caught between two starts, "running" for a moment: count the restarts.
         if (c.state === 'restarting' || (c.restartCount >= 3 && (c.state !== 'running' || !f.readiness.ok))) {
-          out.push({ id, severity: 'fail', title, evidence: `restart loop: ${c.restartCount} restarts${c.state === 'running' ? ', up again for now' : `, last exit code ${c.exitCode}`}${c.oomKilled ? ', killed for lack of memory (OOMKilled)' : ''}`, remedy: `Read why it exits: wizard logs ${f.name} ${c.service} --tail 100` });
+          out.push({ id, severity: 'fail', title, evidence: `restart loop: ${c.restartCount} restarts${c.state === 'running' ? ', up again for now' : c.exitCode ? `, last exit code ${c.exitCode}` : ''}${c.oomKilled ? ', killed for lack of memory (OOMKilled)' : ''}`, remedy: `Read why it exits: wizard logs ${f.name} ${c.service} --tail 100` });
         } else if (c.state !== 'running') {
           if (c.state === 'exited' && c.exitCode === 0 && c.restartPolicy !== 'always' && c.restartPolicy !== 'unless-stopped') {
             out.push(ok(id, title, 'finished its one-time job (exit code 0)'));

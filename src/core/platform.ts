@@ -13,7 +13,15 @@ export interface UpgradeSpec {
   /** The env-file keys a release sets (e.g. RELEASE and the database version it needs). */
   envFor: (release: Release) => Record<string, string>;
   /** A database dump taken inside a container, written to stdout (e.g. mongodump --archive). */
-  backup?: { service: string; command: string[]; file: string };
+  backup?: {
+    service: string;
+    command: string[];
+    file: string;
+    /** Reads the dump on stdin and replaces the database with it (e.g. mongorestore --archive --drop). */
+    restore: string[];
+    /** Services stopped while the database is restored (the app, so nothing writes meanwhile). */
+    stop: string[];
+  };
   /** Tasks that bring the new release up (migrations...); default: `docker compose up -d`. */
   apply?: (ctx: InstallContext) => ListrTask<InstallContext>[];
 }

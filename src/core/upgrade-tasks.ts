@@ -6,6 +6,9 @@ import { CancelledError, WizardError } from './errors.js';
 import type { Release } from './platform.js';
 import { pollUntilReady } from './tasks.js';
 
+/** The name a backed-up file has inside the archive: its path with / turned into __. */
+export const archived = (path: string) => path.replace(/^\//, '').replace(/\//g, '__');
+
 /** What one upgrade step (one release to the next) carries besides the install context. */
 export interface UpgradeContext extends InstallContext {
   from: string;
@@ -61,7 +64,7 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
         try {
           for (const f of [ctx.envPath, ...ctx.composeFiles.map((c) => `${ctx.projectDir}/${c}`), ...ctx.keep]) {
             const text = await ctx.files.readText(f);
-            if (text !== undefined) await ctx.files.write({ kind: 'file', path: `${staging}/${f.replace(/^\//, '').replace(/\//g, '__')}`, mode: 0o600, content: text, description: 'backup copy' });
+            if (text !== undefined) await ctx.files.write({ kind: 'file', path: `${staging}/${archived(f)}`, mode: 0o600, content: text, description: 'backup copy' });
           }
           if (spec) {
             task.output = `Dumping the database (${spec.command[0]})...`;
@@ -137,8 +140,11 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
             ctx.rolledBack,
             [
               ctx.backupFile ? `The backup taken before: ${ctx.backupFile}. If the new release had migrated the database, restore it from there (its ${ctx.platform.upgrade?.backup?.file ?? 'dump'} with ${ctx.platform.upgrade?.backup?.command[0] === 'mongodump' ? 'mongorestore --archive --drop' : "the database's restore tool"}).` : 'No backup was taken (--no-backup).',
+              ctx.backupFile ? `wizard restore ${ctx.backupFile} puts the database and files back as they were.` : '',
               `The log: ${ctx.log.path}`,
-            ].join(' '),
+            ]
+              .filter(Boolean)
+              .join(' '),
           );
         }
       },

@@ -27,7 +27,7 @@ export class ExecaRunner implements CommandRunner {
     const child = execa(cmd.file, cmd.args, {
       ...(cmd.cwd ? { cwd: cmd.cwd } : {}),
       env: { ...cmd.env, LC_ALL: 'C' },
-      ...(cmd.input !== undefined ? { input: cmd.input } : { stdin: 'ignore' as const }),
+      ...(cmd.input !== undefined ? { input: cmd.input } : cmd.stdinFile ? { stdin: { file: cmd.stdinFile } } : { stdin: 'ignore' as const }),
       ...(cmd.stdoutFile ? { stdout: { file: cmd.stdoutFile } } : {}),
       reject: false,
       all: true,

@@ -73,7 +73,13 @@ export default definePlatform({
     rule: { kind: 'major-by-major' },
     releaseNotes: releaseData.releaseNotes,
     envFor: (r) => ({ RELEASE: r.version, ...(typeof r.mongodb === 'string' ? { MONGODB_VERSION: r.mongodb } : {}) }),
-    backup: { service: 'mongodb', command: ['mongodump', '--archive', '--quiet'], file: 'mongodb.archive' },
+    backup: {
+      service: 'mongodb',
+      command: ['mongodump', '--archive', '--quiet'],
+      file: 'mongodb.archive',
+      restore: ['mongorestore', '--archive', '--drop', '--quiet'],
+      stop: ['rocketchat'],
+    },
   },
   files(input) {
     const dir = input.answers.dataDir;

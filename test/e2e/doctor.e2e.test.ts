@@ -107,7 +107,7 @@ describe('wizard doctor on a real install', () => {
       compose('up', '-d', '--pull', 'never', 'rocketchat');
       await waitFor(() => Number(execFileSync('docker', ['inspect', '-f', '{{.RestartCount}}', compose('ps', '-q', 'rocketchat').trim()], { encoding: 'utf8' }).trim()) >= 3, 90_000);
       const f = problems((await doctor()).report).find((p) => p.id === 'container.rocketchat');
-      expect(f?.evidence).toMatch(/^restart loop: \d+ restarts(, last exit code 1|, up again for now)$/);
+      expect(f?.evidence).toMatch(/^restart loop: \d+ restarts/);
     } finally {
       writeFileSync(envPath(), before);
       compose('up', '-d', '--pull', 'never', 'rocketchat');

@@ -89,6 +89,23 @@ describe('wizard upgrade end to end', () => {
     expect(state().release).toBe('8.0.1');
   });
 
+  it('wizard restore puts the backed-up release, files and database back', async () => {
+    const backup = state().history.at(-1).backup as string;
+    const refused = await runWizard(['restore', backup], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('Pass --yes');
+    const r = await runWizard(['restore', backup, '--yes'], env);
+    expect(r.stderr).not.toContain('✖');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`✔ rocketchat restored to Rocket.Chat 7.13.0 from ${backup}.`);
+    expect(await info()).toEqual({ version: '7.13.0', success: true });
+    expect(envValues()).toMatchObject({ RELEASE: '7.13.0', MONGODB_VERSION: '8.0' });
+    expect(await login()).toBe('success');
+    expect(state().release).toBe('7.13.0');
+    // And forward again, for the last check.
+    expect((await runWizard(['upgrade', '--yes', '--offline', '--no-backup'], env)).code).toBe(0);
+  });
+
   it('--check then says it is up to date (exit 0)', async () => {
     const r = await runWizard(['upgrade', '--check'], env);
     expect(r.code).toBe(0);

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { CancelledError, UserError } from '../core/errors.js';
+import type { Platform } from '../core/platform.js';
+import { type RestoreContext, restoreTasks } from '../core/restore-tasks.js';
+import { answersOfRecord } from './doctor.js';
+import type { Deps } from './deps.js';
+
+/** `wizard restore BACKUP`: puts back the env file, compose files and database an upgrade backed up. */
+export async function restoreCommand(opts: { backup: string; yes?: boolean }, deps: Deps): Promise<number> {
+  const backup = resolve(opts.backup);
+  if (!existsSync(backup)) throw new UserError(`There is no backup at ${backup}.`, 'Backups are in DATA_DIR/backups, e.g. /opt/rocketchat/backups; wizard status shows the data directories.');
+  const state = deps.state();
+  const record =
+    state.installs().find((r) => deps.env.hostPath(`${r.dataDir}/backups`) === dirname(backup)) ??
+    state.installs().find((r) => basename(backup).startsWith(`${r.name}-`));
+  if (!record) throw new UserError(`${backup} belongs to no install on this host.`, `Installs: ${state.installs().map((i) => i.name).join(', ') || 'none'}.`);
+  const platform = deps.platforms.find((p) => p.id === record.platform) as Platform;
+  const m = /-([^-]+)-to-[^-]+\.tar\.gz$/.exec(basename(backup));
+  const release = m?.[1] ?? record.release;
+  const listing = await deps.runner.run({ file: 'tar', args: ['-tzf', backup], reject: false });
+  if (listing.exitCode !== 0) throw new UserError(`${backup} is not a readable backup (tar: ${listing.stderr.trim().split('\n').pop()}).`, 'Choose another backup file.');
+
+  deps.term.stderr.write(
+    `Restore ${record.name} (${platform.title}) from ${backup}:\n` +
+      `  • its env and compose files come back (release ${release}); the current ones are kept as .bak\n` +
+      (platform.upgrade?.backup ? `  • ${platform.upgrade.backup.stop.join(', ')} stops, and the database is REPLACED by the dump (${platform.upgrade.backup.restore.join(' ')})\n` : '') +
+      '  • the containers start and the wizard waits until it answers\n',
+  );
+  if (!opts.yes) {
+    if (!deps.term.interactive) throw new UserError('Nothing was changed: a restore replaces the database and needs a "yes", and there is no terminal to ask.', 'Pass --yes to go ahead.');
+    const { confirm } = await import('../ui/screens.js');
+    if (!(await confirm(deps.term, 'Replace the current data with this backup?'))) throw new CancelledError('Nothing was changed.');
+  }
+  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+  const processOutput = new ProcessOutput(deps.term.stderr, deps.term.stderr);
+  const logger = new ListrLogger({ processOutput, useIcons: true });
+  const answers = answersOfRecord(record, platform);
+  const ctx: RestoreContext = {
+    answers: { ...answers, offline: true },
+    platform,
+    plan: { files: [], commands: [] },
+    project: record.project,
+    proxyProject: deps.env.projectName('wizard-proxy'),
+    projectDir: record.dataDir,
+    composeFiles: record.composeFiles,
+    dryRun: false,
+    runner: deps.runner,
+    files: deps.files,
+    http: deps.http,
+    log: deps.log,
+    journal: { completed: new Set(), done: () => undefined },
+    notes: [],
+    readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? platform.readiness.timeoutSeconds,
+    pollIntervalMs: deps.env.pollIntervalMs,
+    envPath: platform.envFile?.(answers) ?? `${record.dataDir}/.env`,
+    backupDir: `${record.dataDir}/backups`,
+    stamp: new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-'),
+    keep: [],
+    backup,
+    release,
+  };
+  await new Listr<RestoreContext>(restoreTasks(), {
+    ctx,
+    exitOnError: true,
+    registerSignalListeners: false,
+    renderer: deps.term.interactive ? 'default' : 'simple',
+    fallbackRenderer: 'simple',
+    rendererOptions: { showErrorMessage: false, logger },
+    fallbackRendererOptions: { logger },
+    processOutput,
+  } as ConstructorParameters<typeof Listr<RestoreContext>>[1]).run();
+  const r = state.get(record.name);
+  await state.update(record.name, { release, history: [...(r?.history ?? []), { from: record.release, to: release, result: `restored from ${backup}`, at: new Date().toISOString() }] });
+  deps.term.stdout.write(`✔ ${record.name} restored to ${platform.title} ${release} from ${backup}.\n`);
+  return 0;
+}

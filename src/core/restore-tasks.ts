@@ -1,0 +1,73 @@
+import type { ListrTask } from 'listr2';
+import { composeCommand } from './compose.js';
+import { WizardError } from './errors.js';
+import { pollUntilReady } from './tasks.js';
+import { archived, type UpgradeContext } from './upgrade-tasks.js';
+
+/** What a restore carries: the install context, the backup and the release it holds. */
+export interface RestoreContext extends Omit<UpgradeContext, 'to' | 'from' | 'noBackup' | 'backupFile' | 'rolledBack'> {
+  backup: string;
+  /** The release the backup was taken from (it comes back with it). */
+  release: string;
+}
+
+export function restoreTasks(): ListrTask<RestoreContext>[] {
+  return [
+    {
+      title: 'Restore from the backup',
+      task: async (ctx, task) => {
+        const spec = ctx.platform.upgrade?.backup;
+        const staging = `${ctx.backupDir}/.restore-${ctx.stamp}`;
+        const real = ctx.files.real(staging);
+        const signal = task.signal ? { signal: task.signal } : {};
+        await ctx.files.write({ kind: 'dir', path: staging, mode: 0o700, description: 'restore staging' });
+        try {
+          task.output = 'Unpacking the backup...';
+          await ctx.runner.run({ file: 'tar', args: ['-xzf', ctx.backup, '-C', real] }, signal);
+          for (const f of [ctx.envPath, ...ctx.composeFiles.map((c) => `${ctx.projectDir}/${c}`)]) {
+            const text = await ctx.files.readText(`${staging}/${archived(f)}`);
+            if (text === undefined) continue;
+            const secret = f === ctx.envPath;
+            await ctx.files.write({ kind: 'file', path: f, mode: secret ? 0o600 : 0o644, ...(secret ? { secret: true } : {}), content: text, description: 'restored' });
+          }
+          if (spec) {
+            task.output = `Stopping ${spec.stop.join(', ')} so nothing writes during the restore...`;
+            await ctx.runner.run(composeCommand(ctx, ['stop', ...spec.stop]), signal);
+            await ctx.runner.run(composeCommand(ctx, ['up', '-d', '--pull', 'never', spec.service]), signal);
+            task.output = `Restoring the database (${spec.restore[0]})...`;
+            const dump = `${real}/${spec.file}`;
+            if (!(await ctx.files.exists(`${staging}/${spec.file}`))) throw new WizardError(`The backup ${ctx.backup} holds no ${spec.file}.`, 'Choose another backup; this one has only the files.');
+            let restored = false;
+            for (let attempt = 0; !restored; attempt++) {
+              // The database may still be starting: try a few times.
+              const r = await ctx.runner.run({ ...composeCommand(ctx, ['exec', '-T', spec.service, ...spec.restore]), stdinFile: dump, reject: attempt >= 10 }, signal);
+              restored = r.exitCode === 0;
+              if (!restored) await new Promise((res) => setTimeout(res, 1000));
+            }
+          }
+          await ctx.runner.run(composeCommand(ctx, ['up', '-d', '--remove-orphans', '--pull', 'never']), signal);
+        } finally {
+          await ctx.runner.run({ file: 'rm', args: ['-rf', '--', real], reject: false, ignoreAbort: true });
+        }
+        task.title = `Restored the files${spec ? ' and the database' : ''} from ${ctx.backup}`;
+      },
+    },
+    {
+      title: 'Wait until it answers',
+      task: async (ctx, task) => {
+        const c = { ...ctx, answers: { ...ctx.answers, version: ctx.release } };
+        const r = await pollUntilReady(
+          c,
+          {
+            url: (x) => `http://127.0.0.1:${x.platform.readiness.port?.(x.answers) ?? x.answers.port}${x.platform.readiness.path}`,
+            judge: (x) => x.platform.readiness.judge,
+            service: (x) => x.platform.readiness.service,
+            expectVersion: true,
+          },
+          { ...(task.signal ? { signal: task.signal } : {}), output: (l) => { task.output = l; } },
+        );
+        task.title = `${ctx.platform.title} ${r.version ?? ctx.release} answers (after ${r.seconds} s)`;
+      },
+    },
+  ];
+}
