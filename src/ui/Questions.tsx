@@ -23,6 +23,7 @@ export interface QuestionStep {
 
 export function SelectQuestion({ step, onSubmit }: { step: QuestionStep; onSubmit: (value: string) => void }) {
   const choices = step.choices ?? [];
+  const nameWidth = Math.max(0, ...choices.map((c) => c.name.length));
   const [index, setIndex] = useState(Math.max(0, choices.findIndex((c) => c.value === step.initial)));
   useInput((input, key) => {
     if (key.upArrow || input === 'k') setIndex((i) => (i - 1 + choices.length) % choices.length);
@@ -40,7 +41,7 @@ export function SelectQuestion({ step, onSubmit }: { step: QuestionStep; onSubmi
       </Text>
       {choices.map((c, i) => (
         <Text key={c.value} {...(i === index ? { color: 'cyan' } : {})}>
-          {i === index ? symbols.pointer : ' '} {c.name}
+          {i === index ? symbols.pointer : ' '} {c.description ? c.name.padEnd(nameWidth) : c.name}
           {c.description ? <Text dimColor>  {c.description}</Text> : null}
         </Text>
       ))}

@@ -104,8 +104,8 @@ export default definePlatform({
           ...createAdminArgs(env.ADMIN_EMAIL ?? input.answers.email, env.ADMIN_USERNAME ?? 'admin'),
         ],
         cwd: dir,
-        description:
-          'once it answers: create the first admin with mmctl in local mode (password on stdin; skipped when it exists)',
+        phase: 'after-ready',
+        description: 'create the first admin with mmctl in local mode (password on stdin; skipped when it exists)',
       },
     ];
   },

@@ -168,9 +168,9 @@ describe('the Mattermost plan', () => {
     expect(JSON.stringify(props)).not.toContain(v.POSTGRES_PASSWORD);
     expect(JSON.stringify(props)).not.toContain(v.ADMIN_PASSWORD);
     expect(props.answers).toContainEqual(['Mattermost edition', 'team']);
-    expect(props.commands.at(-2)?.command).toMatch(
-      / exec -T mattermost sh -c .* sh admin@example.com admin$/,
-    );
+    // The admin is created once the server answers: its command comes after the readiness wait.
+    expect(props.commands.at(-2)?.command).toBe('GET http://127.0.0.1:8065/api/v4/system/ping');
+    expect(props.commands.at(-1)?.command).toMatch(/ exec -T mattermost sh -c .* sh admin@example.com admin$/);
   });
 });
 
