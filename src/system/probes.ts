@@ -4,13 +4,14 @@ import { request } from 'node:https';
 import { connect } from 'node:tls';
 
 /** HTTPS GET that can accept a self-signed certificate (the local CA of --tls selfsigned). */
-export function httpsGet(url: string, opts: { insecure?: boolean; timeoutMs?: number } = {}): Promise<{ status: number; body: string }> {
+export function httpsGet(url: string, opts: { insecure?: boolean; timeoutMs?: number } = {}): Promise<{ status: number; body: string; headers: Record<string, string> }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { rejectUnauthorized: !opts.insecure, timeout: opts.timeoutMs ?? 3000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers }));
     });
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
