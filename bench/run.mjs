@@ -1,5 +1,5 @@
 // Benchmarks for the goals of the install spine. Prints ratios against each goal; never fails a build.
-//   node bench/run.mjs [startup|frame|install|upgrade]...   (default: all; `install` and `upgrade` need Docker and the stand-ins)
+//   node bench/run.mjs [startup|frame|install|upgrade|doctor]...   (default: all; `install`, `upgrade` and `doctor` need Docker and the stand-ins)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -132,9 +132,39 @@ async function upgrade() {
   report('downtime - (own start + 2 s)', (down - start - 2000) / 1000, '<= 0', 's', down <= start + 2000);
 }
 
+/** `wizard doctor --json` on a healthy Mattermost stand-in install: wall time, median of 5, against 1.5 s. */
+async function doctor() {
+  const { ensureStandinImages, makeFixtureRepo } = await import('../test/e2e/helpers/standins.ts');
+  const { freePort } = await import('../test/e2e/helpers/wizard.ts');
+  await ensureStandinImages();
+  const root = mkdtempSync(join(tmpdir(), 'wizard-bench-'));
+  const repo = await makeFixtureRepo(root, 'mattermost-docker');
+  const wenv = { ...process.env, WIZARD_ROOT: root, NO_COLOR: '1' };
+  const port = await freePort();
+  execFileSync(node, [CLI, 'install', '--platform', 'mattermost', '--domain', 'localhost', '--email', 'a@example.com', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port)], { env: wenv, stdio: 'ignore' });
+  const dir = join(root, 'opt/mattermost');
+  try {
+    const times = [];
+    for (let i = 0; i < 5; i++) {
+      // Exit 1 (host warnings) is fine; 2 would mean the install is not healthy.
+      const t = process.hrtime.bigint();
+      const r = spawnSync(node, [CLI, 'doctor', '--json'], { env: wenv, encoding: 'utf8' });
+      times.push(Number(process.hrtime.bigint() - t) / 1e6);
+      if (r.status === 2) console.log(`doctor found failures: ${JSON.parse(r.stdout).findings.filter((f) => f.severity === 'fail').map((f) => f.id).join(', ')}`);
+    }
+    const m = median(times);
+    console.log(`wizard doctor --json on a healthy install: ${m.toFixed(0)} ms (median of 5: ${times.map((t) => t.toFixed(0)).join(', ')})`);
+    report('wizard doctor --json / 1.5 s', m / 1500, '<= 1.0', 'x', m <= 1500);
+  } finally {
+    execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], { cwd: dir, stdio: 'ignore' });
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 const which = process.argv.slice(2);
 const all = which.length === 0;
 if (all || which.includes('startup')) startup();
 if (all || which.includes('frame')) await frame();
 if (all || which.includes('install')) await install();
 if (all || which.includes('upgrade')) await upgrade();
+if (all || which.includes('doctor')) await doctor();

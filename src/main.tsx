@@ -7,6 +7,7 @@ import { buildEnvironment } from './system/environment.js';
 import { acquireLock } from './system/lock.js';
 import { RealFileStore } from './system/files.js';
 import { RealHostProbe } from './system/host.js';
+import { NetProbe } from './system/netprobe.js';
 import { FetchHttpClient } from './system/http.js';
 import { FileLogger } from './system/log.js';
 import { ExecaRunner } from './system/runner.js';
@@ -31,8 +32,8 @@ function makeDeps(command: string, version: string, interrupt?: AbortSignal): De
     runner,
     files: new RealFileStore(env.hostPath),
     http: new FetchHttpClient(interrupt),
-    probe: new RealHostProbe(runner, env.hostPath),
-    probeAfterChange: () => new RealHostProbe(runner, env.hostPath),
+    probe: Object.assign(new RealHostProbe(runner, env.hostPath), { readiness: new NetProbe({ runner, env: env.env }) }),
+    probeAfterChange: () => Object.assign(new RealHostProbe(runner, env.hostPath), { readiness: new NetProbe({ runner, env: env.env }) }),
     log,
     state: () => {
       state ??= new StateStore(env.stateDir);
@@ -174,6 +175,17 @@ export async function main(argv: string[], version: string): Promise<number> {
       const { restoreCommand } = await import('./commands/restore.js');
       acquireLock(deps.env.stateDir, 'restore');
       exitCode = await restoreCommand({ backup, ...opts }, deps);
+    });
+  program
+    .command('self-update')
+    .description('replace the wizard with the newest published release (through its verified install.sh)')
+    .option('--check', 'only say whether a newer wizard is published (exit 10 when it is)')
+    .option('--json', 'with --check: print JSON')
+    .action(async (opts: { check?: boolean; json?: boolean }) => {
+      deps = makeDeps('self-update', version, interrupt.signal);
+      const { selfUpdateCommand } = await import('./commands/self-update.js');
+      if (!opts.check) acquireLock(deps.env.stateDir, 'self-update');
+      exitCode = await selfUpdateCommand(opts, deps);
     });
   program
     .command('logs')

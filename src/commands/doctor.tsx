@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeCommand, parseComposePs } from '../core/compose.js';
 import { hostChecks, runChecks } from '../core/checks.js';
-import { commonLogPatterns, type ContainerFacts, diskFinding, type DoctorCheck, exitCodeOf, type Finding, fromCheckOutcomes, type InstallFacts, installChecks, matchLogs, redact, secretValues } from '../core/doctor.js';
+import { commonLogPatterns, type ContainerFacts, diskFinding, type DoctorCheck, exitCodeOf, type Finding, fromCheckOutcomes, type GatherContext, type InstallFacts, installChecks, matchLogs, redact, secretValues } from '../core/doctor.js';
 import { parseEnv } from '../core/envfile.js';
 import { UserError } from '../core/errors.js';
 import type { InstallAnswers, Platform } from '../core/platform.js';
@@ -11,6 +11,7 @@ import { diskUsedPercent, httpsGet, memoryInfo, peerCertificate } from '../syste
 import type { InstallRecord } from '../system/state.js';
 import type { Deps } from './deps.js';
 import { buildPlan } from './plan.js';
+import { readinessFindings } from './readiness.js';
 
 export interface DoctorOptions {
   install?: string;
@@ -20,7 +21,7 @@ export interface DoctorOptions {
 }
 
 export function answersOfRecord(r: InstallRecord, platform: Platform): InstallAnswers {
-  return { platform: r.platform, name: r.name, domain: r.domain, email: r.email, version: r.release, dataDir: r.dataDir, tls: r.tls, port: r.port, repoUrl: r.repoUrl, offline: true, extra: {} };
+  return { platform: r.platform, name: r.name, domain: r.domain, email: r.email, version: r.release, dataDir: r.dataDir, tls: r.tls, port: r.port, repoUrl: r.repoUrl, offline: true, extra: { ...r.extra } };
 }
 
 const withTimeout = <T,>(p: Promise<T>, ms: number, fallback: T): Promise<T> =>
@@ -33,9 +34,24 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
   const envPath = platform.envFile?.(answers) ?? `${r.dataDir}/.env`;
   const run = (args: string[], timeoutMs = 10_000) => deps.runner.run({ ...composeCommand(ctxLike, args), reject: false, timeoutMs }).catch((e: Error) => ({ exitCode: 1, stdout: '', stderr: e.message }));
 
-  const [envText, plan, ps, logs, readiness] = await Promise.all([
+  const gatherCtx: GatherContext = {
+    answers,
+    dataDir: deps.env.hostPath(r.dataDir),
+    compose: (args, timeoutMs) => run(args, timeoutMs),
+    http: (url, timeoutMs = 3000) => deps.http.request(url, { timeoutMs }),
+    readText: (path) => deps.files.readText(path).catch(() => undefined),
+    probe: deps.probe,
+    templates: deps.templates,
+  };
+  // The log learns every secret before any command runs: `docker inspect` and `compose config` print them.
+  const planned = await buildPlan(platform, answers, { files: deps.files, templates: deps.templates, hostPath: deps.env.hostPath, project: r.project, proxyProject: deps.env.projectName('wizard-proxy') }).catch(() => undefined);
+  for (const path of new Set([envPath, ...(planned?.plan.files.filter((f) => f.secret).map((f) => f.path) ?? [])])) {
+    const text = await deps.files.readText(path).catch(() => undefined);
+    if (text) for (const v of secretValues({ ...parseEnv(text).values }, platform.secretKeys)) deps.log.addSecret(v);
+  }
+  const [envText, plan, ps, logs, readiness, extra] = await Promise.all([
     deps.files.readText(envPath).catch(() => undefined),
-    buildPlan(platform, answers, { files: deps.files, templates: deps.templates, hostPath: deps.env.hostPath, project: r.project, proxyProject: deps.env.projectName('wizard-proxy') }).catch(() => undefined),
+    planned,
     run(['ps', '--all', '--format', 'json']),
     run(['logs', '--no-color', '--tail', '200']),
     (async () => {
@@ -43,12 +59,14 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
       if (platform.readiness.health) return { ok: false, detail: 'judged by container health', url };
       try {
         const res = await deps.http.request(url, { timeoutMs: 3000 });
-        const v = platform.readiness.judge(res.status, res.body);
+        const v = platform.readiness.judge(res.status, res.body, res.headers ?? {});
         return { ok: v.ready, ...(v.version ? { version: v.version } : {}), detail: v.detail, url };
       } catch (e) {
         return { ok: false, detail: (e as Error).message, url };
       }
     })(),
+    // The platform's own facts, beside the shared ones; a slow probe never holds the report up.
+    platform.doctor?.gather ? withTimeout(platform.doctor.gather(gatherCtx), 8000, {} as Record<string, unknown>) : undefined,
   ]);
   const env = envText === undefined ? undefined : { ...parseEnv(envText).values };
 
@@ -77,9 +95,22 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
   }
 
   const secretFileModes: Record<string, number | undefined> = {};
+  // Every secret file's values are redacted from the bundle, not only the main env file's (Mastodon's .env.production).
+  const secrets = env ? secretValues(env, platform.secretKeys) : [];
   for (const f of plan?.plan.files.filter((f) => f.secret) ?? []) {
     const real = deps.files.real(f.path);
     secretFileModes[real] = await stat(real).then((s) => s.mode & 0o7777, () => undefined);
+    const text = await deps.files.readText(f.path).catch(() => undefined);
+    if (text) secrets.push(...secretValues({ ...parseEnv(text).values }, platform.secretKeys));
+  }
+  // Folders given to a container's user; ownership is set only when the wizard runs as root.
+  const ownedPaths: NonNullable<InstallFacts['ownedPaths']> = [];
+  if (process.getuid?.() === 0) {
+    for (const f of plan?.plan.files.filter((f) => f.kind === 'dir' && f.owner) ?? []) {
+      const real = deps.files.real(f.path);
+      const actual = await stat(real).then((s) => ({ uid: s.uid, gid: s.gid }), () => undefined);
+      if (f.owner) ownedPaths.push({ path: real, want: f.owner, ...(actual ? { actual } : {}) });
+    }
   }
 
   const tlsOn = r.tls !== 'none' && !/^(localhost|[\d.:]+)$/.test(r.domain);
@@ -89,7 +120,7 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
           const url = `https://${r.domain}${platform.readiness.path}`;
           try {
             const res = await httpsGet(url, { insecure: r.tls === 'selfsigned', timeoutMs: 3000 });
-            const v = platform.readiness.judge(res.status, res.body);
+            const v = platform.readiness.judge(res.status, res.body, res.headers ?? {});
             return { ok: v.ready, ...(v.version ? { version: v.version } : {}), detail: v.detail, url };
           } catch (e) {
             return { ok: false, detail: (e as Error).message, url };
@@ -114,7 +145,9 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
     readiness: ready,
     ...(publicReadiness ? { publicReadiness } : {}),
     ...(certificate ? { certificate } : {}),
-    secrets: env ? secretValues(env, platform.secretKeys) : [],
+    ...(ownedPaths.length ? { ownedPaths } : {}),
+    ...(extra ? { extra } : {}),
+    secrets,
   };
 }
 
@@ -167,7 +200,7 @@ export async function doctorCommand(opts: DoctorOptions, deps: Deps): Promise<nu
 
   const examine = async () => {
     const [host, installs] = await Promise.all([
-      hostFindings(deps, records),
+      Promise.all([hostFindings(deps, records), readinessFindings(deps, records)]).then((f) => f.flat()),
       Promise.all(records.map(async (r) => {
         const p = platformOf(r);
         if (!p) return { facts: undefined, findings: [{ id: 'state', severity: 'fail' as const, title: 'State', evidence: `install ${r.name} is of an unknown platform ${r.platform}`, install: r.name }] };
@@ -191,18 +224,30 @@ export async function doctorCommand(opts: DoctorOptions, deps: Deps): Promise<nu
         await chmod(f.fix.path, f.fix.mode);
         fixed.push(f.fix.description);
       }
+      const chowns = mine.flatMap((f) => (f.fix?.kind === 'chown' ? [f.fix] : []));
+      for (const c of chowns) {
+        await deps.runner.run({ file: 'chown', args: ['-R', `${c.uid}:${c.gid}`, c.path], timeoutMs: 60_000 });
+        fixed.push(c.description);
+      }
+      if (chowns.length) {
+        // A container that failed on the folder waits out Docker's back-off: restart the failing ones now.
+        const failing = findings.filter((f) => f.install === r.name && f.severity === 'fail' && f.id.startsWith('container.')).map((f) => f.id.slice('container.'.length));
+        await deps.runner.run({ ...composeCommand({ project: r.project, projectDir: r.dataDir, composeFiles: r.composeFiles, files: deps.files }, ['restart', ...failing]), timeoutMs: 300_000 });
+        fixed.push(`restarted ${failing.length ? failing.join(', ') : 'the containers'} of ${r.name}`);
+      }
       if (mine.some((f) => f.fix?.kind === 'start-containers')) {
         await deps.runner.run({ ...composeCommand({ project: r.project, projectDir: r.dataDir, composeFiles: r.composeFiles, files: deps.files }, ['up', '-d']), timeoutMs: 300_000 });
         fixed.push(`started the containers of ${r.name}`);
       }
-      if (p.readiness.health && mine.some((f) => f.fix?.kind === 'start-containers' || f.fix?.kind === 'wait-ready')) {
+      const waits = chowns.length > 0 || mine.some((f) => f.fix?.kind === 'start-containers' || f.fix?.kind === 'wait-ready');
+      if (p.readiness.health && waits) {
         fixed.push(`${r.name}: its health check decides when it is ready (wizard doctor again in a few minutes)`);
-      } else if (mine.some((f) => f.fix?.kind === 'start-containers' || f.fix?.kind === 'wait-ready')) {
+      } else if (waits) {
         const url = `http://127.0.0.1:${p.readiness.port?.(answersOfRecord(r, p)) ?? r.port}${p.readiness.path}`;
         const deadline = Date.now() + (deps.env.readyTimeoutSeconds ?? 120) * 1000;
         let ready = false;
         while (!ready && Date.now() < deadline) {
-          ready = await deps.http.request(url, { timeoutMs: 3000 }).then((res) => p.readiness.judge(res.status, res.body).ready, () => false);
+          ready = await deps.http.request(url, { timeoutMs: 3000 }).then((res) => p.readiness.judge(res.status, res.body, res.headers ?? {}).ready, () => false);
           if (!ready) await new Promise((res) => setTimeout(res, 500));
         }
         fixed.push(ready ? `${r.name} answers again at ${url}` : `${r.name} still does not answer at ${url}`);

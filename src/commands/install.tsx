@@ -1,6 +1,7 @@
 import { PROXY_PORTS, proxyProject, proxyTasks } from '../../steps/proxy/index.js';
 import { answersFromEnv, missingAnswersError, parseAnswersFile, type RawAnswers, resolveAnswers, withDefaults } from '../core/answers.js';
 import { blockingFailures, type CheckOutcome, hostChecks, installChecks, runChecks } from '../core/checks.js';
+import { readinessInputFor, withReadinessChecks } from '../core/readiness-checks.js';
 import type { InstallContext, Journal } from '../core/context.js';
 import { validateDomain, validateEmail } from '../core/domain.js';
 import { parseEnv } from '../core/envfile.js';
@@ -11,6 +12,7 @@ import { heading } from '../ui/heading.js';
 import type { Deps } from './deps.js';
 import { buildPlan, reviewProps } from './plan.js';
 import { DOCKER_SCRIPT_URL, installDocker } from './docker-install.js';
+import { offerHostFixes, withAttempt } from './readiness.js';
 
 export interface InstallFlags extends RawAnswers {
   answers?: string;
@@ -26,8 +28,9 @@ async function gatherAnswers(flags: InstallFlags, deps: Deps) {
     if (text === undefined) throw new UserError(`Can't read the answers file ${flags.answers}.`, 'Check the path; the file is YAML or JSON.');
     const yaml = await import('yaml');
     // The bundle may hand back yaml's CommonJS build, whose functions sit on `default`.
-    const parse = (yaml.parse ?? (yaml as unknown as { default: typeof yaml }).default.parse) as (t: string) => unknown;
-    fileAnswers = parseAnswersFile(text, flags.answers, (t) => parse(t));
+    const parse = (yaml.parse ?? (yaml as unknown as { default: typeof yaml }).default.parse) as (t: string, o: { logLevel: 'error' }) => unknown;
+    // logLevel error: an odd tag (`!x`) is read as plain text, without a Node warning on stderr.
+    fileAnswers = parseAnswersFile(text, flags.answers, (t) => parse(t, { logLevel: 'error' }));
     fileKeys = Object.keys(fileAnswers);
   }
   const { answers: _file, ...cliFlags } = flags;
@@ -108,6 +111,15 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
   const refused = platform.validateAnswers?.(answers) ?? [];
   if (refused[0]) throw new UserError(refused.map((e) => e.error).join('\n'), refused[0].remedy);
   for (const q of platform.questions) if (q.secret && answers.extra[q.key]) log.addSecret(answers.extra[q.key] as string);
+  // A second install on this host gets the next free app port when none was asked for (Rocket.Chat and
+  // Mastodon both default to 3000), and says so in the review.
+  const portNotes: string[] = [];
+  if (given.port === undefined && !record) {
+    const taken = new Set(state.installs().flatMap((i) => [i.port]));
+    const wanted = answers.port;
+    while (taken.has(answers.port) || (answers.port !== wanted && (await deps.probe.portHolder(answers.port)))) answers.port++;
+    if (answers.port !== wanted) portNotes.push(`Port ${wanted} belongs to another install on this host: this one uses ${answers.port} (--port sets it).`);
+  }
   log.info(`answers: ${JSON.stringify({ ...answers, extra: answers.extra })}`);
 
   const project = deps.env.projectName(answers.name);
@@ -117,16 +129,21 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
   const proxyUsed = state.installs().some((i) => i.tls !== 'none' && !deps.platforms.find((p) => p.id === i.platform)?.ownTls);
   if (proxyUsed && !platform.ownTls) for (const p of PROXY_PORTS) allowed.set(p, "the wizard's proxy");
   const ports = [...platform.requirements.ports(answers), ...(answers.tls === 'none' || platform.ownTls ? [] : PROXY_PORTS)];
-  const checks = [...installChecks.filter((c) => !platform.checks?.some((own) => own.id === c.id)), ...(platform.checks ?? [])];
+  const checks = withReadinessChecks([...installChecks.filter((c) => !platform.checks?.some((own) => own.id === c.id)), ...(platform.checks ?? [])], answers);
+  const platformPorts = platform.requirements.ports(answers);
+  const readiness = readinessInputFor(answers, { ports: platformPorts, memoryMiB: platform.requirements.memoryMiB, sendsMail: platformPorts.includes(25), record: { ...(record?.readiness?.leAttempts ? { leAttempts: record.readiness.leAttempts } : {}) } });
   const otherInstalls = state.installs().filter((i) => i.name !== answers.name).map((i) => ({ name: i.name, platform: i.platform, tls: i.tls, domain: i.domain }));
-  const platformOutcomes = await showChecks(term, `Checking requirements for ${platform.title}`, checks, (onResult) =>
-    runChecks(
-      checks,
-      deps.probe,
-      { answers, memoryMiB: platform.requirements.memoryMiB, diskGiB: platform.requirements.diskGiB, ports, allowedPortHolders: allowed, dataDir: answers.dataDir, otherInstalls },
-      { ignore: resolved.ignoreChecks, onResult },
-    ),
+  const checkInput = { answers, memoryMiB: platform.requirements.memoryMiB, diskGiB: platform.requirements.diskGiB, ports, allowedPortHolders: allowed, dataDir: answers.dataDir, otherInstalls, readiness };
+  let platformOutcomes = await showChecks(term, `Checking requirements for ${platform.title}`, checks, (onResult) =>
+    runChecks(checks, deps.probe, checkInput, { ignore: resolved.ignoreChecks, onResult, timeoutMs: 20_000 }),
   );
+  // Closed firewall ports and missing swap: offered, never done silently; what changed goes to the state.
+  const hostFixes = await offerHostFixes(deps, platformOutcomes, { yes: resolved.yes, dryRun: resolved.dryRun, ports: readiness.publicPorts ?? [], memoryMiB: platform.requirements.memoryMiB, confirm: (m) => confirm(term, m) });
+  if (hostFixes.firewall) {
+    const again = checks.filter((c) => c.id === 'firewall' || c.id === 'reachability');
+    const outcomes = await showChecks(term, 'Checking the firewall again', again, (onResult) => runChecks(again, deps.probe, checkInput, { ignore: resolved.ignoreChecks, onResult, timeoutMs: 20_000 }));
+    platformOutcomes = platformOutcomes.map((o) => outcomes.find((n) => n.id === o.id) ?? o);
+  }
   failOnBlocking(platformOutcomes, deps);
 
   const built = await buildPlan(platform, answers, { files: deps.files, templates: deps.templates, hostPath: deps.env.hostPath, project, proxyProject: proxyProj });
@@ -136,8 +153,9 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
     const values = parseEnv(f.content).values;
     for (const key of platform.secretKeys) if (values[key]) log.addSecret(values[key]);
   }
-  const notes: string[] = [];
-  if (record) notes.push(`"${answers.name}" is already installed: this run repairs it with the same secrets and data.`);
+  const notes: string[] = [...portNotes];
+  // Only a finished install is "already installed" (a failed first clone left a record, but nothing installed).
+  if (record?.status === 'installed') notes.push(`"${answers.name}" is already installed: this run repairs it with the same secrets and data.`);
   if (record && Object.keys(record.journal).length > 0 && record.status !== 'installed') {
     notes.push(`The last run stopped after ${Object.keys(record.journal).length} steps; this one continues from there.`);
   }
@@ -167,6 +185,7 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
       updatedAt: now,
       ...(record?.installedAt ? { installedAt: record.installedAt } : {}),
       extra: Object.fromEntries(Object.entries(answers.extra).filter(([k]) => !platform.questions.find((q) => q.key === k)?.secret)),
+      ...(record?.readiness || Object.keys(hostFixes).length ? { readiness: { ...record?.readiness, ...hostFixes, ...(hostFixes.firewall ? { firewall: [...(record?.readiness?.firewall ?? []), ...hostFixes.firewall] } : {}) } } : {}),
     });
   }
 
@@ -210,7 +229,7 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
   } catch (e) {
     const failed = tasks.tasks.find((t) => t.hasFailed());
     const step = failed?.title ?? 'install';
-    if (!resolved.dryRun) await state.update(answers.name, { status: record?.status === 'installed' ? 'installed' : 'failed', lastError: `${step}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` });
+    if (!resolved.dryRun) await state.update(answers.name, { status: record?.status === 'installed' ? 'installed' : 'failed', lastError: `${step}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, ...(answers.tls === 'letsencrypt' ? { readiness: withAttempt(state.get(answers.name)?.readiness, false) } : {}) });
     if (e instanceof CancelledError) throw e;
     const remedy = e instanceof WizardError && e.remedy ? e.remedy : 'Fix the cause above, then run the same command again: finished steps are kept.';
     throw new StepFailedError(step, e, remedy);
@@ -219,7 +238,7 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
     term.stderr.write('Dry run: nothing was changed.\n');
     return;
   }
-  await state.update(answers.name, { status: 'installed', release: ctx.readyVersion ?? answers.version, lastError: undefined, installedAt: record?.installedAt ?? new Date().toISOString() });
+  await state.update(answers.name, { status: 'installed', release: ctx.readyVersion ?? answers.version, lastError: undefined, installedAt: record?.installedAt ?? new Date().toISOString(), ...(answers.tls === 'letsencrypt' ? { readiness: withAttempt(state.get(answers.name)?.readiness, true) } : {}) });
 
   const envText = (await deps.files.readText(platform.envFile?.(answers) ?? `${answers.dataDir}/.env`)) ?? '';
   const summary = platform.summary(answers, parseEnv(envText).values, deps.env.hostPath);

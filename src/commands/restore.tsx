@@ -3,6 +3,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { CancelledError, UserError } from '../core/errors.js';
 import type { Platform } from '../core/platform.js';
 import { type RestoreContext, restoreTasks } from '../core/restore-tasks.js';
+import { shown } from '../core/upgrade-tasks.js';
 import { answersOfRecord } from './doctor.js';
 import type { Deps } from './deps.js';
 
@@ -24,7 +25,7 @@ export async function restoreCommand(opts: { backup: string; yes?: boolean }, de
   deps.term.stderr.write(
     `Restore ${record.name} (${platform.title}) from ${backup}:\n` +
       `  • its env and compose files come back (release ${release}); the current ones are kept as .bak\n` +
-      (platform.upgrade?.backup ? `  • ${platform.upgrade.backup.stop.join(', ')} stops, and the database is REPLACED by the dump (${platform.upgrade.backup.restore.join(' ')})\n` : '') +
+      (platform.upgrade?.backup ? `  • ${platform.upgrade.backup.stop.join(', ')} stops, and the database is REPLACED by the dump (${shown(platform.upgrade.backup.restore)})\n` : '') +
       '  • the containers start and the wizard waits until it answers\n',
   );
   if (!opts.yes) {
@@ -53,7 +54,7 @@ export async function restoreCommand(opts: { backup: string; yes?: boolean }, de
     notes: [],
     readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? platform.readiness.timeoutSeconds,
     pollIntervalMs: deps.env.pollIntervalMs,
-    envPath: platform.envFile?.(answers) ?? `${record.dataDir}/.env`,
+    envPath: platform.upgrade?.envFile?.(answers) ?? platform.envFile?.(answers) ?? `${record.dataDir}/.env`,
     backupDir: `${record.dataDir}/backups`,
     stamp: new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-'),
     keep: [],

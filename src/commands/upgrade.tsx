@@ -41,7 +41,10 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
   const { next, newest } = nextAndNewest(spec.rule, current, platform.releases);
 
   if (opts.check) {
-    const result = { install: record.name, platform: platform.id, current, next: next ?? null, newest: newest ?? current, upgradeAvailable: Boolean(next), releaseNotes: spec.releaseNotes, releaseList: 'shipped with the wizard' };
+    const { newerWizard } = await import('./self-update.js');
+    const wizardUpdate = await newerWizard(deps);
+    if (wizardUpdate && !opts.json) deps.term.stderr.write(`A newer wizard is published: ${wizardUpdate} (this is ${deps.version}). Run: wizard self-update\n`);
+    const result = { install: record.name, platform: platform.id, current, next: next ?? null, newest: newest ?? current, upgradeAvailable: Boolean(next), releaseNotes: spec.releaseNotes, releaseList: 'shipped with the wizard', wizard: { current: deps.version, newer: wizardUpdate ?? null } };
     if (opts.json) deps.term.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else deps.term.stdout.write(next ? `${platform.title} ${current} → ${next} can be installed (newest: ${newest}). Release notes: ${spec.releaseNotes}\nRun: wizard upgrade ${record.name}${next !== newest ? ` --to ${next}` : ''}\n` : `${platform.title} ${current} is up to date.\n`);
     return next ? UPGRADE_AVAILABLE : 0;
@@ -58,7 +61,7 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
   const { UpgradePlan } = await import('../ui/UpgradePlan.js');
   const backupDir = `${record.dataDir}/backups`;
   printStatic(
-    <UpgradePlan title={platform.title} name={record.name} current={current} steps={path.steps} releaseNotes={spec.releaseNotes} backupDir={opts.backup === false ? undefined : deps.env.hostPath(backupDir)} offline={Boolean(opts.offline)} dryRun={Boolean(opts.dryRun)} />,
+    <UpgradePlan title={platform.title} name={record.name} current={current} steps={path.steps} releaseNotes={spec.releaseNotes} backupDir={opts.backup === false ? undefined : deps.env.hostPath(backupDir)} backupNote={spec.backupNote} offline={Boolean(opts.offline)} dryRun={Boolean(opts.dryRun)} />,
     deps.term.stderr,
   );
   if (opts.dryRun) {
@@ -106,7 +109,7 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
       pollIntervalMs: deps.env.pollIntervalMs,
       from,
       to: release,
-      envPath: platform.envFile?.(answers) ?? `${record.dataDir}/.env`,
+      envPath: spec.envFile?.(answers) ?? platform.envFile?.(answers) ?? `${record.dataDir}/.env`,
       backupDir,
       noBackup: opts.backup === false,
       stamp,

@@ -53,6 +53,16 @@ export function parseAnswersFile(text: string, file: string, parseYaml: (text: s
   return out;
 }
 
+/** A value from a file as text: a list or mapping (whatever its keys, e.g. toString) as JSON, never a crash. */
+function text(v: unknown): string {
+  if (typeof v !== 'object' || v === null) return String(v);
+  try {
+    return JSON.stringify(v) ?? '';
+  } catch {
+    return '(a nested value)';
+  }
+}
+
 export interface Resolved {
   answers: Partial<InstallAnswers>;
   errors: { key: string; error: string; remedy: string }[];
@@ -83,7 +93,7 @@ export function resolveAnswers(
   }
 
   const answers: Partial<InstallAnswers> = {};
-  const str = (k: string) => (raw[k] === undefined || raw[k] === null ? undefined : String(raw[k]).trim());
+  const str = (k: string) => (raw[k] === undefined || raw[k] === null ? undefined : text(raw[k]).trim());
 
   const platformId = str('platform');
   let platform: Platform | undefined;
@@ -128,8 +138,8 @@ export function resolveAnswers(
   }
   const port = raw.port;
   if (port !== undefined) {
-    const n = typeof port === 'number' ? port : /^\d+$/.test(String(port).trim()) ? Number(String(port).trim()) : Number.NaN;
-    if (!Number.isInteger(n) || n < 1 || n > 65535) bad('port', `"${String(port)}" is not a TCP port.`, 'Use a number from 1024 to 65535, e.g. 3000.');
+    const n = typeof port === 'number' ? port : /^\d+$/.test(text(port).trim()) ? Number(text(port).trim()) : Number.NaN;
+    if (!Number.isInteger(n) || n < 1 || n > 65535) bad('port', `"${text(port)}" is not a TCP port.`, 'Use a number from 1024 to 65535, e.g. 3000.');
     else if (tlsMode !== 'none' && (n === 80 || n === 443)) bad('port', `Port ${n} is the proxy's.`, 'Choose another app port, e.g. 3000.');
     else answers.port = n;
   }
@@ -165,7 +175,7 @@ export function resolveAnswers(
     answers,
     errors,
     missing,
-    ignoreChecks: Array.isArray(ignore) ? ignore.map(String) : typeof ignore === 'string' ? [ignore] : [],
+    ignoreChecks: Array.isArray(ignore) ? ignore.map(text) : typeof ignore === 'string' ? [ignore] : [],
     yes: raw.yes === true,
     dryRun: raw.dryRun === true,
   };

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import type { InstallAnswers } from './platform.js';
+import type { ReadinessInput, ReadinessProbe } from './readiness-checks.js';
 
 /** Facts about the host, gathered by src/system/host.ts (or a table in tests). */
 export interface HostProbe {
@@ -19,6 +20,8 @@ export interface HostProbe {
   /** The CNAME targets of a name (without the final dot); empty when it has none. */
   resolveCname?(name: string): Promise<{ cname: string[]; error?: string }>;
   publicAddresses(): Promise<string[]>;
+  /** Network readiness facts (echo service, public resolver, round trip, firewall); absent: those checks fall back or skip. */
+  readiness?: ReadinessProbe;
 }
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -39,6 +42,8 @@ export interface CheckInput {
   dataDir?: string;
   /** The other installs on this host (from the state), for checks such as "nobody else uses the proxy". */
   otherInstalls?: { name: string; platform: string; tls: string; domain: string }[];
+  /** What the host-readiness checks need beyond the answers (src/core/readiness-checks.ts). */
+  readiness?: ReadinessInput;
 }
 
 export interface Check {

@@ -1,4 +1,5 @@
-import type { CheckOutcome } from './checks.js';
+import type { CheckOutcome, HostProbe } from './checks.js';
+import type { InstallAnswers } from './platform.js';
 
 /**
  * Doctor findings: each carries evidence and the command that fixes it. Checks are data; they run
@@ -21,6 +22,8 @@ export interface Finding {
 export type SafeFix =
   | { kind: 'start-containers'; description: string }
   | { kind: 'chmod'; path: string; mode: number; description: string }
+  /** chown -R: a folder the plan gives to a container's user, owned by someone else. */
+  | { kind: 'chown'; path: string; uid: number; gid: number; description: string }
   | { kind: 'wait-ready'; description: string };
 
 export interface ContainerFacts {
@@ -54,6 +57,23 @@ export interface InstallFacts {
   /** Through https://DOMAIN when TLS is on. */
   publicReadiness?: { ok: boolean; version?: string; detail: string; url: string };
   certificate?: { issuer: string; daysLeft: number } | { error: string };
+  /** Folders the plan gives to a container's user (uid:gid), with their owner now (gathered as root only). */
+  ownedPaths?: { path: string; want: { uid: number; gid: number }; actual?: { uid: number; gid: number } }[];
+  /** What the platform's own `doctor.gather` found (its checks read it). */
+  extra?: Record<string, unknown>;
+}
+
+/** What a platform's `doctor.gather` may use; every call is bounded and never throws. */
+export interface GatherContext {
+  answers: InstallAnswers;
+  /** The install's folder (real path). */
+  dataDir: string;
+  compose: (args: string[], timeoutMs?: number) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  http: (url: string, timeoutMs?: number) => Promise<{ status: number; body: string; headers?: Record<string, string> }>;
+  /** Reads a file by its logical path (undefined: missing). */
+  readText: (path: string) => Promise<string | undefined>;
+  probe: HostProbe;
+  templates: (name: string) => string;
 }
 
 export interface LogPattern {
@@ -158,6 +178,20 @@ export const installChecks: DoctorCheck[] = [
       if (c.daysLeft < 7) return { id: 'certificate', severity: 'fail', title: 'TLS certificate', evidence: `${c.issuer}, expires in ${c.daysLeft} days`, remedy: 'Renewal is failing: docker compose -f /root/nginx/compose.yml logs' };
       if (c.daysLeft < 20) return { id: 'certificate', severity: 'warn', title: 'TLS certificate', evidence: `${c.issuer}, expires in ${c.daysLeft} days`, remedy: 'It should renew by itself 30 days before expiry; check the proxy log.' };
       return ok('certificate', 'TLS certificate', `${c.issuer}, ${c.daysLeft} days left`);
+    },
+  },
+  {
+    id: 'ownership',
+    title: 'Folder owners',
+    run(f) {
+      if (!f.ownedPaths?.length) return undefined;
+      const out: Finding[] = [];
+      for (const { path, want, actual } of f.ownedPaths) {
+        if (!actual || (actual.uid === want.uid && actual.gid === want.gid)) continue;
+        const cmd = `chown -R ${want.uid}:${want.gid} ${path}`;
+        out.push({ id: 'ownership', severity: 'fail', title: 'Folder owners', evidence: `${path} is owned by ${actual.uid}:${actual.gid}, the container's user is ${want.uid}:${want.gid}`, remedy: `${cmd}, then: cd ${f.dataDir} && docker compose restart`, fix: { kind: 'chown', path, uid: want.uid, gid: want.gid, description: cmd } });
+      }
+      return out.length ? out : ok('ownership', 'Folder owners', `${f.ownedPaths.length} folder(s) owned by their container's user`);
     },
   },
   {

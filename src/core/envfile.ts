@@ -1,4 +1,5 @@
 import { parse } from 'dotenv';
+import { UserError } from './errors.js';
 
 /**
  * A .env file edited line by line: comments, blank lines, ordering and keys the wizard does not know
@@ -25,10 +26,11 @@ export function parseEnv(text: string): EnvDocument {
 export function quoteEnvValue(value: string): string {
   if (value === '') return '';
   if (/^[A-Za-z0-9_./:@%+,=-]+$/.test(value)) return value;
-  if (/[\r\n]/.test(value)) throw new Error('A value with a line break can not be written to an env file');
-  if (!value.includes("'")) return `'${value}'`;
+  if (/[\r\n]/.test(value)) throw new UserError('A value with a line break can not be written to an env file.', 'Give the value on one line.');
+  // Not a trailing backslash in single quotes: dotenv would read `\'` as an escaped quote and run on into the next lines.
+  if (!value.includes("'") && !value.endsWith('\\')) return `'${value}'`;
   if (!/["\\$`]/.test(value)) return `"${value}"`;
-  throw new Error(`The value ${JSON.stringify(value)} mixes quotes and $ or \\ in a way an env file can not carry`);
+  throw new UserError(`The value ${JSON.stringify(value)} mixes quotes and $ or \\ (or ends in \\) in a way an env file can not carry.`, 'Use a value without \' or without ", $, ` and \\ (a generated password never has them).');
 }
 
 /**

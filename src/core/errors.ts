@@ -36,8 +36,10 @@ export class CommandFailedError extends WizardError {
     readonly code: number | undefined,
     readonly stderrTail: string,
     remedy?: string,
+    /** The cause read from the output (failures.ts), e.g. "Can't reach the Docker daemon". */
+    readonly summary?: string,
   ) {
-    super(`Error from \`${command}\`${code === undefined ? '' : ` (exit code ${code})`}`, remedy);
+    super(`Error from \`${command}\`${code === undefined ? '' : ` (exit code ${code})`}${summary ? `: ${summary}` : ''}`, remedy);
   }
 }
 
@@ -57,7 +59,9 @@ export class StepFailedError extends WizardError {
     override readonly cause: unknown,
     remedy?: string,
   ) {
-    super(`Step failed: ${step}: ${cause instanceof Error ? cause.message : String(cause)}`, remedy);
+    // A failed command's last output lines follow (the banner shows them dimmed): the cause in its own words.
+    const tail = cause instanceof CommandFailedError && cause.stderrTail.trim() ? `\n${cause.stderrTail.trim().split('\n').slice(-5).join('\n')}` : '';
+    super(`Step failed: ${step}: ${cause instanceof Error ? cause.message : String(cause)}${tail}`, remedy);
   }
 }
 

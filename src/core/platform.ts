@@ -3,8 +3,14 @@ import type { Check } from './checks.js';
 import type { Validation } from './domain.js';
 import type { FileSpec, Plan } from './plan.js';
 import type { InstallContext } from './context.js';
-import type { DoctorCheck, LogPattern } from './doctor.js';
+import type { DoctorCheck, GatherContext, LogPattern } from './doctor.js';
 import type { UpgradeRule } from './upgrade.js';
+
+/** How an upgrade's own steps report progress and learn of Ctrl-C. */
+export interface UpgradeIO {
+  signal?: AbortSignal;
+  output: (line: string) => void;
+}
 
 export interface UpgradeSpec {
   rule: UpgradeRule;
@@ -12,6 +18,8 @@ export interface UpgradeSpec {
   releaseNotes: string;
   /** The env-file keys a release sets (e.g. RELEASE and the database version it needs). */
   envFor: (release: Release) => Record<string, string>;
+  /** The file envFor writes to (default: the platform's envFile, else DATA_DIR/.env), e.g. Mastodon's image tags. */
+  envFile?: (answers: InstallAnswers) => string;
   /** A database dump taken inside a container, written to stdout (e.g. mongodump --archive). */
   backup?: {
     service: string;
@@ -22,8 +30,16 @@ export interface UpgradeSpec {
     /** Services stopped while the database is restored (the app, so nothing writes meanwhile). */
     stop: string[];
   };
-  /** Tasks that bring the new release up (migrations...); default: `docker compose up -d`. */
-  apply?: (ctx: InstallContext) => ListrTask<InstallContext>[];
+  /** Shown in the plan when there is no database dump: what the backup holds and what it does not. */
+  backupNote?: string;
+  /**
+   * Brings the new release up and waits until it answers as `ctx.answers.version` (e.g. Mastodon: pre-deployment
+   * migrations, `up -d`, post-deployment migrations, both health endpoints and the version), running every command
+   * through `ctx.runner` with `io.signal`. Called after the new release is in the env file; when it throws, the
+   * switch puts the old env file back, starts the old release and waits for it (the automatic rollback).
+   * Default: `docker compose up -d` and the readiness wait (the container's health check with `readiness.health`).
+   */
+  apply?: (ctx: InstallContext, io: UpgradeIO) => Promise<void>;
 }
 
 export type TlsMode = 'letsencrypt' | 'selfsigned' | 'none';
@@ -154,8 +170,11 @@ export interface Platform {
   validateAnswers?: (answers: Partial<InstallAnswers>) => { key: string; error: string; remedy: string }[];
   /** How `wizard upgrade` moves this platform between releases. */
   upgrade?: UpgradeSpec;
-  /** What `wizard doctor` adds for this platform: failures known from its logs, and its own checks. */
-  doctor?: { logPatterns?: LogPattern[]; checks?: DoctorCheck[] };
+  /**
+   * What `wizard doctor` adds for this platform: failures known from its logs, its own checks, and the facts
+   * they read beyond the shared ones (`gather`, run beside the shared gathering, bounded by a timeout; into `facts.extra`).
+   */
+  doctor?: { logPatterns?: LogPattern[]; checks?: DoctorCheck[]; gather?: (ctx: GatherContext) => Promise<Record<string, unknown>> };
   /** Secrets (env keys) whose values are redacted from logs. */
   secretKeys: string[];
 }

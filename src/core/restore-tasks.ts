@@ -1,8 +1,7 @@
 import type { ListrTask } from 'listr2';
 import { composeCommand } from './compose.js';
 import { WizardError } from './errors.js';
-import { pollUntilReady } from './tasks.js';
-import { archived, type UpgradeContext } from './upgrade-tasks.js';
+import { archived, shown, type UpgradeContext, untilReady } from './upgrade-tasks.js';
 
 /** What a restore carries: the install context, the backup and the release it holds. */
 export interface RestoreContext extends Omit<UpgradeContext, 'to' | 'from' | 'noBackup' | 'backupFile' | 'rolledBack'> {
@@ -34,7 +33,7 @@ export function restoreTasks(): ListrTask<RestoreContext>[] {
             task.output = `Stopping ${spec.stop.join(', ')} so nothing writes during the restore...`;
             await ctx.runner.run(composeCommand(ctx, ['stop', ...spec.stop]), signal);
             await ctx.runner.run(composeCommand(ctx, ['up', '-d', '--pull', 'never', spec.service]), signal);
-            task.output = `Restoring the database (${spec.restore[0]})...`;
+            task.output = `Restoring the database (${shown(spec.restore)})...`;
             const dump = `${real}/${spec.file}`;
             if (!(await ctx.files.exists(`${staging}/${spec.file}`))) throw new WizardError(`The backup ${ctx.backup} holds no ${spec.file}.`, 'Choose another backup; this one has only the files.');
             let restored = false;
@@ -56,16 +55,7 @@ export function restoreTasks(): ListrTask<RestoreContext>[] {
       title: 'Wait until it answers',
       task: async (ctx, task) => {
         const c = { ...ctx, answers: { ...ctx.answers, version: ctx.release } };
-        const r = await pollUntilReady(
-          c,
-          {
-            url: (x) => `http://127.0.0.1:${x.platform.readiness.port?.(x.answers) ?? x.answers.port}${x.platform.readiness.path}`,
-            judge: (x) => x.platform.readiness.judge,
-            service: (x) => x.platform.readiness.service,
-            expectVersion: true,
-          },
-          { ...(task.signal ? { signal: task.signal } : {}), output: (l) => { task.output = l; } },
-        );
+        const r = await untilReady(c, { ...(task.signal ? { signal: task.signal } : {}), output: (l) => { task.output = l; } });
         task.title = `${ctx.platform.title} ${r.version ?? ctx.release} answers (after ${r.seconds} s)`;
       },
     },

@@ -48,7 +48,8 @@ export function cloneRepo(): ListrTask<InstallContext> {
         ctx.runner.run({ file: 'git', args: ['-C', dir, ...args], reject }, { signal: task.signal });
       if (await ctx.files.exists(`${ctx.projectDir}/.git`)) {
         await excludeOwnFiles(ctx);
-        const status = await git(['status', '--porcelain']);
+        // --no-optional-locks: a read-only look never writes the index (it would fail on a full disk).
+        const status = await git(['--no-optional-locks', 'status', '--porcelain']);
         if (status.stdout.trim() !== '') {
           ctx.notes.push(`${dir} has local changes; it was left as it is.`);
           return `Kept the existing clone (it has local changes)`;

@@ -3,7 +3,8 @@ import { composeCommand } from './compose.js';
 import type { InstallContext } from './context.js';
 import { parseEnv, setEnv } from './envfile.js';
 import { CancelledError, WizardError } from './errors.js';
-import type { Release } from './platform.js';
+import { untilHealthy } from './health.js';
+import type { Release, UpgradeIO } from './platform.js';
 import { pollUntilReady } from './tasks.js';
 
 /** The name a backed-up file has inside the archive: its path with / turned into __. */
@@ -33,6 +34,22 @@ const readiness = (_version: string) => ({
   expectVersion: true,
 });
 
+/**
+ * Waits until the install answers as `ctx.answers.version`: the container's health check for a platform that is
+ * waited for that way (readiness.health), else the readiness URL with the version it reports.
+ */
+export async function untilReady(
+  ctx: InstallContext,
+  io: UpgradeIO & { remedy?: string; ignoreAbort?: boolean; timeoutSeconds?: number },
+): Promise<{ version?: string; seconds: number }> {
+  if (ctx.platform.readiness.health) return untilHealthy(ctx, io);
+  const w = readiness(ctx.answers.version);
+  return pollUntilReady(ctx, io.timeoutSeconds ? { ...w, timeoutSeconds: () => io.timeoutSeconds as number } : w, io);
+}
+
+/** A command as the plan shows it: the script of `sh -c SCRIPT`, else the argv. */
+export const shown = (argv: string[]) => (argv[0] === 'sh' && argv[1] === '-c' ? (argv[2] ?? '') : argv.join(' '));
+
 /** The env values the new release sets, over what the env file holds. */
 function envWith(ctx: UpgradeContext, text: string): Record<string, string> {
   return { ...parseEnv(text).values, ...ctx.platform.upgrade?.envFor(ctx.to) };
@@ -44,7 +61,8 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
       title: 'Check that the install answers now',
       task: async (ctx, task) => {
         const current = { ...ctx, answers: { ...ctx.answers, version: ctx.from } };
-        const r = await pollUntilReady(current, { ...readiness(ctx.from), timeoutSeconds: () => Math.min(30, ctx.readyTimeoutSeconds) }, {
+        const r = await untilReady(current, {
+          timeoutSeconds: Math.min(30, ctx.readyTimeoutSeconds),
           ...(task.signal ? { signal: task.signal } : {}),
           output: (l) => { task.output = l; },
           remedy: 'Upgrade a healthy install only: wizard doctor says what is wrong. Nothing was changed.',
@@ -67,7 +85,7 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
             if (text !== undefined) await ctx.files.write({ kind: 'file', path: `${staging}/${archived(f)}`, mode: 0o600, content: text, description: 'backup copy' });
           }
           if (spec) {
-            task.output = `Dumping the database (${spec.command[0]})...`;
+            task.output = `Dumping the database (${shown(spec.command)})...`;
             await ctx.runner.run(
               { ...composeCommand(ctx, ['exec', '-T', spec.service, ...spec.command]), stdoutFile: real(`${staging}/${spec.file}`), remedy: 'The database must be running for the backup. Nothing was changed.' },
               { ...(task.signal ? { signal: task.signal } : {}) },
@@ -117,9 +135,17 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
         try {
           await ctx.files.write({ ...envSpec, content: setEnv(before, ctx.platform.upgrade?.envFor(ctx.to) ?? {}) });
           task.output = `Starting ${ctx.platform.title} ${ctx.to.version}...`;
-          await ctx.runner.run({ ...composeCommand(ctx, ['up', '-d', '--remove-orphans', ...(ctx.answers.offline ? ['--pull', 'never'] : [])]) }, { ...(task.signal ? { signal: task.signal } : {}), onLine: io.output });
-          const r = await pollUntilReady(ctx, readiness(ctx.to.version), io);
-          task.title = `${ctx.platform.title} ${r.version ?? ctx.to.version} answers (after ${r.seconds} s)`;
+          const apply = ctx.platform.upgrade?.apply;
+          const started = Date.now();
+          if (apply) {
+            // The platform's own sequence (e.g. migrations around the start); it waits for the new release itself.
+            await apply(ctx, io);
+            task.title = `${ctx.platform.title} ${ctx.readyVersion ?? ctx.to.version} answers (after ${Math.round((Date.now() - started) / 1000)} s)`;
+          } else {
+            await ctx.runner.run({ ...composeCommand(ctx, ['up', '-d', '--remove-orphans', ...(ctx.answers.offline ? ['--pull', 'never'] : [])]) }, { ...(task.signal ? { signal: task.signal } : {}), onLine: io.output });
+            const r = await untilReady(ctx, io);
+            task.title = `${ctx.platform.title} ${r.version ?? ctx.to.version} answers (after ${r.seconds} s)`;
+          }
         } catch (e) {
           // Rollback: the previous env file and images come back, and must answer again.
           const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
@@ -131,15 +157,16 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
           const old = { ...ctx, answers: { ...ctx.answers, version: ctx.from } };
           let back = 'and it answers again';
           try {
-            await pollUntilReady(old, readiness(ctx.from), { output: io.output, ignoreAbort: true });
+            await untilReady(old, { output: io.output, ignoreAbort: true });
           } catch {
             back = 'but it does not answer yet';
           }
+          const backupSpec = ctx.platform.upgrade?.backup;
           ctx.rolledBack = `${ctx.platform.title} ${ctx.to.version} ${e instanceof CancelledError ? 'was interrupted' : `did not come up (${why})`}; ${ctx.from} was put back ${back}.`;
           throw new WizardError(
             ctx.rolledBack,
             [
-              ctx.backupFile ? `The backup taken before: ${ctx.backupFile}. If the new release had migrated the database, restore it from there (its ${ctx.platform.upgrade?.backup?.file ?? 'dump'} with ${ctx.platform.upgrade?.backup?.command[0] === 'mongodump' ? 'mongorestore --archive --drop' : "the database's restore tool"}).` : 'No backup was taken (--no-backup).',
+              ctx.backupFile ? `The backup taken before: ${ctx.backupFile}. ${backupSpec ? `If the new release had migrated the database, restore it from there (its ${backupSpec.file} with ${shown(backupSpec.restore)}).` : ''}` : 'No backup was taken (--no-backup).',
               ctx.backupFile ? `wizard restore ${ctx.backupFile} puts the database and files back as they were.` : '',
               `The log: ${ctx.log.path}`,
             ]

@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { access, chmod, chown, copyFile, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { FileStore, WriteOutcome } from '../core/context.js';
+import { WizardError } from '../core/errors.js';
 import type { FileSpec } from '../core/plan.js';
 
 /** Writes to temp, fsyncs, sets mode and owner, renames; the previous version is kept as PATH.bak. */
@@ -73,11 +74,28 @@ export class RealFileStore implements FileStore {
       if (spec.owner && asRoot && (st.uid !== spec.owner.uid || st.gid !== spec.owner.gid)) await chown(path, spec.owner.uid, spec.owner.gid);
       return 'unchanged';
     }
-    if (before !== undefined) {
-      await copyFile(path, `${path}.bak`);
-      await chmod(`${path}.bak`, mode);
+    try {
+      if (before !== undefined) {
+        // The backup is written like any file (temp, rename): a full disk never leaves half a .bak.
+        const bakTmp = join(dirname(path), `.${basename(path)}.bak.wizard-${process.pid}.tmp`);
+        try {
+          await copyFile(path, bakTmp);
+          await chmod(bakTmp, mode);
+          await rename(bakTmp, `${path}.bak`);
+        } catch (e) {
+          await rm(bakTmp, { force: true });
+          throw e;
+        }
+      }
+      await writeFileAtomic(path, content, mode, spec.owner);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOSPC' && code !== 'EDQUOT') throw e;
+      throw new WizardError(
+        `No space left on the disk holding ${dirname(path)}: ${path} was not written${before === undefined ? '' : ' (its previous version is intact)'}.`,
+        `Free space there (df -h ${dirname(path)}), then run the same command again: finished steps are kept.`,
+      );
     }
-    await writeFileAtomic(path, content, mode, spec.owner);
     return before === undefined ? 'created' : 'updated';
   }
 }

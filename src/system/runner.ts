@@ -1,5 +1,6 @@
 import type { CommandRunner, Logger, RunOptions, RunResult } from '../core/context.js';
 import { CancelledError, CommandFailedError } from '../core/errors.js';
+import { explainFailure } from '../core/failures.js';
 import { formatCommand } from '../core/plan.js';
 
 /** The one place commands run: argv arrays only, every command logged with cwd, duration and exit code. */
@@ -63,8 +64,9 @@ export class ExecaRunner implements CommandRunner {
     this.log.info(`exit ${exitCode} in ${ms} ms`);
     const result = { command, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode };
     if (exitCode !== 0 && cmd.reject !== false) {
-      const tail = (result.stderr || result.stdout).trim().split('\n').slice(-15).join('\n');
-      throw new CommandFailedError(command, exitCode, tail, cmd.remedy);
+      const tail = cmd.secretOutput ? '(output not shown: it may hold a secret)' : (result.stderr || result.stdout).trim().split('\n').slice(-15).join('\n');
+      const why = explainFailure(cmd.file, cmd.args, `${result.stderr}\n${result.stdout}`);
+      throw new CommandFailedError(command, exitCode, tail, why?.remedy ?? cmd.remedy, why?.summary);
     }
     return result;
   }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Conf from 'conf';
 import type { InstallAnswers } from '../core/platform.js';
+import type { FirewallChange } from './firewall.js';
 
 /** One install as the state records it (no secrets: those stay in the install's 0600 env file). */
 export interface InstallRecord {
@@ -26,6 +27,8 @@ export interface InstallRecord {
   extra?: Record<string, string>;
   /** Upgrades, oldest first. */
   history?: { from: string; to: string; result: string; backup?: string | undefined; at: string }[];
+  /** Host readiness: firewall ports and swap the wizard added, certificate requests (doctor verifies them). */
+  readiness?: { firewall?: FirewallChange[]; swap?: { path: string; mib: number; at: string }; leAttempts?: { at: string; ok: boolean }[] };
 }
 
 interface StateShape {

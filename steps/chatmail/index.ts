@@ -5,6 +5,8 @@ import { definePlatform, type InstallAnswers, type PlanInput } from '../../src/c
 import type { FileSpec } from '../../src/core/plan.js';
 import { cloneRepo, composeUp, pullImages, writeFiles } from '../../src/core/tasks.js';
 import { CHATMAIL_PORTS, chatmailChecks } from './checks.js';
+import { upgrade } from './upgrade.js';
+import { checks as doctorChecks, gather as gatherDoctor } from './doctor.js';
 import {
   DNS_CHECK,
   inotifyLimits,
@@ -85,6 +87,8 @@ export default definePlatform({
   templates: ['chatmail/dns.zone', 'chatmail/99-inotify.conf'],
   secretKeys: [],
   checks: chatmailChecks,
+  upgrade,
+  doctor: { checks: doctorChecks, gather: gatherDoctor },
   ownTls: true,
   validateAnswers(a) {
     if (a.tls === 'none') {

@@ -7,9 +7,11 @@ import { definePlatform, type InstallAnswers, type PlanInput } from '../../src/c
 import { composeUp, ensureSystemUser, pullImages, waitHttp, writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';
 import { proxyTasks } from '../proxy/index.js';
+import { checks as doctorChecks, gather as gatherDoctor, logPatterns } from './doctor.js';
 import { dbSettings, envValues } from './env.js';
 import { questions } from './questions.js';
 import { SECRET_KEYS } from './secrets.js';
+import { mastodonUpgrade, versionFile } from './upgrade.js';
 import {
   checkMail,
   checkVersion,
@@ -109,6 +111,18 @@ function files(input: PlanInput): FileSpec[] {
       secret: true,
       content: production,
       description: `domain, database, Redis, secrets; ${mail}`,
+    },
+    {
+      kind: 'file',
+      path: versionFile(dir),
+      mode: 0o644,
+      user: SYSTEM_USER,
+      content: setEnv(
+        input.existing[versionFile(dir)] ?? '',
+        { MASTODON_VERSION: a.version },
+        '# Written by wizard: the Mastodon release docker-compose.yml runs (wizard upgrade changes it)',
+      ),
+      description: 'the Mastodon release (MASTODON_VERSION, read by docker compose)',
     },
     {
       kind: 'file',
@@ -221,6 +235,8 @@ export default definePlatform({
   composeFiles: [COMPOSE_FILE],
   templates: ['mastodon/docker-compose.yml'],
   secretKeys: SECRET_KEYS,
+  upgrade: mastodonUpgrade({ streamingPort, streamingHealth: STREAMING_HEALTH, judge: okBody }),
+  doctor: { logPatterns, checks: doctorChecks, gather: (ctx) => gatherDoctor(ctx, streamingPort(ctx.answers)) },
   validateAnswers(a) {
     const web = a.port ?? 3000;
     if (Number(a.extra?.streamingPort ?? 4000) !== web) return [];

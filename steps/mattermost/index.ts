@@ -5,6 +5,8 @@ import { cloneRepo, composeUp, pullImages, waitReady, writeFiles } from '../../s
 import { renderTemplate } from '../../src/core/template.js';
 import { proxyTasks } from '../proxy/index.js';
 import { adminStep, createAdminArgs } from './admin.js';
+import { upgrade } from './upgrade.js';
+import { checks as doctorChecks, logPatterns } from './doctor.js';
 import {
   COMPOSE_FILES,
   DEFAULT_EDITION,
@@ -55,6 +57,8 @@ export default definePlatform({
   composeFiles: COMPOSE_FILES,
   templates: ['mattermost/compose.wizard.yml'],
   secretKeys: ['POSTGRES_PASSWORD', 'MM_SQLSETTINGS_DATASOURCE', 'ADMIN_PASSWORD'],
+  upgrade,
+  doctor: { logPatterns, checks: doctorChecks },
   files(input) {
     const dir = input.answers.dataDir;
     const current = input.existing[`${dir}/.env`] ?? '';

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,6 +142,17 @@ describe('the CLI without a terminal', () => {
       expect(r.code).toBe(0);
       expect(r.stderr).toContain('(ignored: --ignore-check ports)');
     });
+  });
+
+  it('gives a second install the next free app port, and says so in the review', () => {
+    const root = tmpRoot();
+    const rc = { name: 'rocketchat', platform: 'rocketchat', domain: 'chat.example.com', email: 'a@example.com', dataDir: '/opt/rocketchat', release: '8.0.1', tls: 'letsencrypt', port: 3000, repoUrl: 'x', project: 'rocketchat', composeFiles: [], status: 'installed', journal: {}, createdAt: '2026-11-22T00:00:00Z', updatedAt: '2026-11-22T00:00:00Z' };
+    mkdirSync(join(root, 'var/lib/wizard'), { recursive: true });
+    writeFileSync(join(root, 'var/lib/wizard/state.json'), JSON.stringify({ schema: 1, installs: { rocketchat: rc } }));
+    const r = wizard(['install', '--platform', 'mastodon', '--domain', 'social.example.com', '--email', 'a@example.com', '--dry-run'], { WIZARD_ROOT: root });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Port 3000 belongs to another install on this host: this one uses 3001 (--port sets it).');
+    expect(r.stderr).toMatch(/App port\s+127\.0\.0\.1:3001/);
   });
 
   it('status: no installs, as text and JSON', () => {

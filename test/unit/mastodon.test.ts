@@ -435,7 +435,7 @@ describe('the Mastodon task tree (fake runner)', () => {
     ]);
     expect(list.tasks.map((t) => t.title ?? '').filter((t) => !/proxy/.test(t))).toEqual([
       'Created the system user mastodon (uid 991)',
-      'Wrote docker-compose.yml, .env.production and .env.db (8 changed, 0 unchanged)',
+      'Wrote docker-compose.yml, .env.production and .env.db (9 changed, 0 unchanged)',
       'Pull images',
       'Started PostgreSQL and Redis',
       expect.stringMatching(/^PostgreSQL accepts connections \(after \d+ s\)$/),

@@ -21,8 +21,10 @@ export const STANDIN_IMAGES = [
   'percona/mongodb_exporter:0.44.0',
   'mattermost/mattermost-team-edition:11.7.15',
   'mattermost/mattermost-enterprise-edition:11.7.15',
+  'mattermost/mattermost-team-edition:10.11.23',
   'postgres:16-alpine',
   'ghcr.io/chatmail/docker:1.12.0',
+  'ghcr.io/chatmail/docker:1.11.0',
   // Mastodon (test/e2e/standins/mastodon; MASTODON_VERSIONS in build.sh picks the releases)
   'ghcr.io/mastodon/mastodon:v4.5.11',
   'ghcr.io/mastodon/mastodon-streaming:v4.5.11',

@@ -23,10 +23,10 @@ fi
 # tag of mongodb-community-server (without -ubi8) = version its mongod reports
 mongodb_versions=("8.2=8.2.1" "8.0=8.0.15")
 # mattermost/mattermost-{team,enterprise}-edition tags; postgres tag = version its server reports
-read -r -a mattermost_versions <<<"${MATTERMOST_VERSIONS:-11.7.15}"
+read -r -a mattermost_versions <<<"${MATTERMOST_VERSIONS:-11.7.15 10.11.23}"
 postgres_versions=("16-alpine=16.11")
 # ghcr.io/chatmail/docker tags (the relay releases in assets/chatmail/releases.json)
-read -r -a chatmail_versions <<<"${CHATMAIL_VERSIONS:-1.12.0}"
+read -r -a chatmail_versions <<<"${CHATMAIL_VERSIONS:-1.12.0 1.11.0}"
 # ghcr.io/mastodon/mastodon and mastodon-streaming tags without the v (the default release and an older one)
 read -r -a mastodon_versions <<<"${MASTODON_VERSIONS:-4.5.11 4.4.8}"
 

@@ -1,6 +1,6 @@
 // systemctl as the relay's health check and cmdeploy use it: is-active, is-enabled, and start/stop/restart/reload
-// (recorded, otherwise no-ops). The services the stand-in's "systemd" started are listed in /run/standin-systemd.
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+// (recorded; stop makes a unit inactive, start and restart active again). The services the stand-in's "systemd" started are listed in /run/standin-systemd.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { SYSTEMD_STATE } from './relay.mjs';
 
 const [verb = '', ...units] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -32,6 +32,17 @@ if (verb === 'is-active') {
 } else if (['start', 'stop', 'restart', 'reload', 'daemon-reload'].includes(verb)) {
   mkdirSync(SYSTEMD_STATE, { recursive: true });
   appendFileSync(`${SYSTEMD_STATE}/calls`, `${verb} ${units.join(' ')}\n`);
+  // `stop UNIT` makes it inactive (still enabled, so the health check fails as upstream's would); start and
+  // restart make it active again: a test makes one service inactive with `docker compose exec chatmail systemctl stop dovecot`.
+  const active = list('active');
+  const named = units.map(base);
+  if (verb === 'stop') {
+    writeFileSync(`${SYSTEMD_STATE}/active`, active.filter((u) => !named.includes(u)).map((u) => `${u}\n`).join(''));
+    const enabled = list('enabled');
+    appendFileSync(`${SYSTEMD_STATE}/enabled`, named.filter((u) => !enabled.includes(u)).map((u) => `${u}\n`).join(''));
+  } else if (verb === 'start' || verb === 'restart') {
+    appendFileSync(`${SYSTEMD_STATE}/active`, named.filter((u) => !active.includes(u)).map((u) => `${u}\n`).join(''));
+  }
 } else if (verb === 'list-units' || verb === '') {
   for (const u of list('active'))
     process.stdout.write(`  ${`${u}.service`.padEnd(40)} loaded active running ${u}\n`);

@@ -9,7 +9,7 @@ RUN echo 'postgres:x:70:70:PostgreSQL:/var/lib/postgresql:/bin/sh' >>/etc/passwd
  && chmod 3777 /var/run/postgresql
 COPY lib/ /opt/standin/lib/
 COPY mattermost/ /opt/standin/mattermost/
-COPY mattermost/bin/postgres mattermost/bin/pg_isready mattermost/bin/psql /usr/local/bin/
+COPY mattermost/bin/postgres mattermost/bin/pg_isready mattermost/bin/psql mattermost/bin/pg_dump mattermost/bin/pg_restore /usr/local/bin/
 COPY mattermost/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 ARG PG_VERSION=16.11
 ENV PG_STANDIN_VERSION=${PG_VERSION} PGDATA=/var/lib/postgresql/data

@@ -137,6 +137,14 @@ function handle(session, req) {
       save(state);
       return { ok: 1, count };
     }
+    case 'dumpDatabase':
+      return { ok: 1, tables: db.tables };
+    case 'restoreDatabase': {
+      // pg_restore --clean: the dump's tables replace what the database holds.
+      db.tables = req.tables ?? {};
+      save(state);
+      return { ok: 1 };
+    }
     case 'sql': {
       try {
         return {

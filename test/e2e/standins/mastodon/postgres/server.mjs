@@ -192,6 +192,13 @@ function handle(session, msg, remote) {
       tableOf(session, msg.table, true);
       save();
       return {};
+    case 'dumpDatabase':
+      return { tables: db.tables };
+    case 'restoreDatabase':
+      // pg_restore --clean: the dump's tables replace what the database holds.
+      db.tables = msg.tables ?? {};
+      save();
+      return {};
     case 'dropAllTables':
       db.tables = {};
       save();

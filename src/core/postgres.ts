@@ -1,0 +1,19 @@
+import type { UpgradeSpec } from './platform.js';
+
+/**
+ * The backup of an official postgres image's database, for `UpgradeSpec.backup`: pg_dump's custom format on
+ * stdout, and pg_restore reading it on stdin (dropping what the dump holds first, in one transaction). Both
+ * run inside the container as the image's own POSTGRES_USER over the trusted local socket, so no password
+ * is needed and none appears in argv; the script is fixed and holds nothing from the user.
+ */
+export function postgresBackup(service: string, stop: string[]): NonNullable<UpgradeSpec['backup']> {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell in the container expands it
+  const who = '-U "$POSTGRES_USER" -d "${POSTGRES_DB:-$POSTGRES_USER}"';
+  return {
+    service,
+    command: ['sh', '-c', `exec pg_dump --format=custom --no-owner ${who}`],
+    file: 'postgres.dump',
+    restore: ['sh', '-c', `exec pg_restore --clean --if-exists --no-owner --single-transaction ${who}`],
+    stop,
+  };
+}

@@ -1,0 +1,116 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnv, setEnv } from '../../src/core/envfile.js';
+import { tmpRoot } from '../helpers/tmp.js';
+import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
+import { freePort, runWizard } from './helpers/wizard.js';
+
+interface Report {
+  findings: { id: string; severity: string; title: string; evidence: string; remedy?: string; install?: string }[];
+  fixed: string[];
+  exitCode: number;
+}
+
+/** Mattermost's own doctor checks, with faults injected into a real stand-in install. */
+describe('wizard doctor on a real Mattermost install', () => {
+  let root = '';
+  let port = 0;
+  let env: Record<string, string> = {};
+  const dataDir = () => join(root, 'opt/mattermost');
+  const envPath = () => join(dataDir(), '.env');
+  const configDir = () => join(dataDir(), 'volumes/app/mattermost/config');
+  // The .env names the project and the compose files (COMPOSE_PROJECT_NAME, COMPOSE_FILE).
+  const compose = (...a: string[]) => execFileSync('docker', ['compose', ...a], { cwd: dataDir(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const doctor = async (...extra: string[]) => {
+    const r = await runWizard(['doctor', 'mattermost', '--json', ...extra], env);
+    return { code: r.code, report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
+  };
+  const problems = (r: Report) => r.findings.filter((f) => f.severity === 'fail' && f.install === 'mattermost');
+  const waitFor = async (fn: () => boolean, ms = 60_000) => {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (fn()) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error('condition not reached');
+  };
+
+  beforeAll(async () => {
+    if (!(await dockerAvailable())) throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
+    await ensureStandinImages();
+    root = tmpRoot('wizard-doctor-mm-');
+    const repo = await makeFixtureRepo(root, 'mattermost-docker');
+    port = await freePort();
+    env = { WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '120' };
+    const r = await runWizard(['install', '--platform', 'mattermost', '--domain', 'localhost', '--email', 'admin@example.com', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port)], env);
+    if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);
+  });
+
+  afterAll(() => {
+    try {
+      compose('down', '--volumes', '--remove-orphans', '--timeout', '2');
+    } catch {
+      // nothing to remove
+    }
+  });
+
+  it("a healthy install: no failure; SiteURL and the volumes' owner are checked", async () => {
+    const { report } = await doctor();
+    expect(problems(report)).toEqual([]);
+    const ok = Object.fromEntries(report.findings.filter((f) => f.install === 'mattermost').map((f) => [f.id, f]));
+    expect(ok['mattermost.site-url']).toMatchObject({ severity: 'ok', evidence: `http://localhost:${port}` });
+    expect(ok.ownership).toMatchObject({ severity: 'ok' });
+    expect(ok.readiness?.evidence).toMatch(/answers \(version 11\.7\.15\)/);
+  });
+
+  it('config folder owned by root: permission denied is named, exit 2; --fix chowns it back and it answers again', async () => {
+    execFileSync('chown', ['-R', '0:0', configDir()]);
+    compose('restart', 'mattermost');
+    await waitFor(() => /config\.json: permission denied/.test(compose('logs', '--no-color', '--since', '60s', 'mattermost')));
+    const { code, report } = await doctor();
+    expect(code).toBe(2);
+    const ids = problems(report).map((f) => f.id);
+    expect(ids).toEqual(expect.arrayContaining(['ownership', 'mattermost.config-permission']));
+    expect(problems(report).find((f) => f.id === 'ownership')?.evidence).toBe(`${configDir()} is owned by 0:0, the container's user is 2000:2000`);
+    expect(problems(report).find((f) => f.id === 'mattermost.config-permission')?.remedy).toContain('chown -R 2000:2000');
+
+    const fixed = await doctor('--fix');
+    expect(fixed.report.fixed).toEqual(expect.arrayContaining([`chown -R 2000:2000 ${configDir()}`, expect.stringMatching(/^mattermost answers again/)]));
+    expect(problems(fixed.report)).toEqual([]);
+    expect(statSync(join(configDir(), 'config.json')).uid).toBe(2000);
+    const ping = await fetch(`http://127.0.0.1:${port}/api/v4/system/ping`);
+    expect(ping.status).toBe(200);
+  }, 150_000);
+
+  it('a wrong SiteURL: named with the expected value', async () => {
+    const before = readFileSync(envPath(), 'utf8');
+    try {
+      writeFileSync(envPath(), setEnv(before, { MM_SERVICESETTINGS_SITEURL: 'https://wrong.example.com' }));
+      const { code, report } = await doctor();
+      expect(code).toBe(2);
+      expect(problems(report).find((p) => p.id === 'mattermost.site-url')?.evidence).toBe(`MM_SERVICESETTINGS_SITEURL is https://wrong.example.com in ${envPath()}, but the install serves http://localhost:${port}`);
+    } finally {
+      writeFileSync(envPath(), before);
+    }
+  });
+
+  it('--bundle holds no generated secret and no email address', async () => {
+    const out = join(mkdtempSync(join(root, 'b-')), 'report.tar.gz');
+    const r = await runWizard(['doctor', 'mattermost', '--bundle', out], env);
+    expect(r.stderr).toContain('mattermost/compose-config.yml');
+    const dir = mkdtempSync(join(root, 'x-'));
+    execFileSync('tar', ['-xzf', out, '-C', dir]);
+    const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
+    const v = parseEnv(readFileSync(envPath(), 'utf8')).values;
+    const secrets = [v.POSTGRES_PASSWORD, v.ADMIN_PASSWORD, v.MM_SQLSETTINGS_DATASOURCE].map((s) => s ?? '');
+    for (const s of secrets) expect(s.length).toBeGreaterThan(10);
+    for (const f of files) {
+      const text = readFileSync(join(f.parentPath, f.name), 'utf8');
+      for (const s of secrets) expect(text, f.name).not.toContain(s);
+      expect(text, f.name).not.toContain('admin@example.com');
+    }
+    expect(readFileSync(join(dir, 'mattermost/compose-config.yml'), 'utf8')).toContain('[redacted]');
+  });
+});

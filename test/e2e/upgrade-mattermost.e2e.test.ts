@@ -1,0 +1,110 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnv } from '../../src/core/envfile.js';
+import { tmpRoot } from '../helpers/tmp.js';
+import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
+import { freePort, runWizard } from './helpers/wizard.js';
+
+const IMAGE = 'mattermost/mattermost-team-edition';
+
+/**
+ * Mattermost upgrades on the real engine, ESR to ESR (10.11.23 → 11.7.15) on the stand-in images: --check, a new
+ * release that never answers (rolled back), the real upgrade with its pg_dump backup, and a restore.
+ */
+describe('wizard upgrade Mattermost end to end', () => {
+  let root = '';
+  let port = 0;
+  let env: Record<string, string> = {};
+  const dataDir = () => join(root, 'opt/mattermost');
+  const values = () => parseEnv(readFileSync(join(dataDir(), '.env'), 'utf8')).values;
+  const state = () => JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs.mattermost;
+  const ping = async () => {
+    const r = await fetch(`http://127.0.0.1:${port}/api/v4/system/ping`);
+    return /^(\d+\.\d+\.\d+)/.exec(r.headers.get('x-version-id') ?? '')?.[1];
+  };
+  const login = async () =>
+    (
+      await fetch(`http://127.0.0.1:${port}/api/v4/users/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ login_id: 'admin', password: values().ADMIN_PASSWORD }),
+      })
+    ).status;
+  const docker = (...a: string[]) => execFileSync('docker', a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+  beforeAll(async () => {
+    if (!(await dockerAvailable())) throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
+    await ensureStandinImages();
+    root = tmpRoot('wizard-upgrade-mm-');
+    const repo = await makeFixtureRepo(root, 'mattermost-docker');
+    port = await freePort();
+    env = { WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '15' };
+    const r = await runWizard(['install', '--platform', 'mattermost', '--version', '10.11.23', '--domain', 'localhost', '--email', 'admin@example.com', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port)], { ...env, WIZARD_READY_TIMEOUT: '60' });
+    if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);
+  }, 90_000);
+
+  afterAll(() => {
+    try {
+      execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], { cwd: dataDir(), stdio: 'ignore' });
+    } catch {
+      // nothing to remove
+    }
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('--check exits 10 and names the next ESR with the release notes', async () => {
+    const r = await runWizard(['upgrade', '--check', '--json'], env);
+    expect(r.code, r.stderr).toBe(10);
+    expect(JSON.parse(r.stdout)).toMatchObject({ install: 'mattermost', current: '10.11.23', next: '11.7.15', newest: '11.7.15', upgradeAvailable: true, releaseNotes: 'https://docs.mattermost.com/product-overview/mattermost-server-releases.html' });
+  });
+
+  it('a new release that never answers is rolled back: 10.11.23 answers again, the admin still logs in', async () => {
+    const original = docker('image', 'inspect', '--format', '{{.Id}}', `${IMAGE}:11.7.15`);
+    // An image that exits at once, under the target's tag.
+    docker('tag', 'wizard-standin/base:latest', `${IMAGE}:11.7.15`);
+    try {
+      const r = await runWizard(['upgrade', '--yes', '--offline'], env);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain('Mattermost 11.7.15 did not come up');
+      expect(r.stderr).toContain('10.11.23 was put back and it answers again');
+      expect(r.stderr).toMatch(/The backup taken before: .*mattermost-.*-10\.11\.23-to-11\.7\.15\.tar\.gz/);
+    } finally {
+      docker('tag', original, `${IMAGE}:11.7.15`);
+    }
+    expect(await ping()).toBe('10.11.23');
+    expect(values().MATTERMOST_IMAGE_TAG).toBe('10.11.23');
+    expect(await login()).toBe(200);
+    expect(state()).toMatchObject({ release: '10.11.23', history: [{ from: '10.11.23', to: '11.7.15', result: 'rolled back' }] });
+  });
+
+  it('upgrades to the next ESR with a pg_dump backup; PostgreSQL and its credentials stay as they were', async () => {
+    const before = values();
+    const r = await runWizard(['upgrade', '--yes', '--offline'], env);
+    expect(r.stderr).not.toContain('✖');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/✔ Mattermost upgraded: 10\.11\.23 → 11\.7\.15 \(backup: .*\.tar\.gz\)/);
+    expect(await ping()).toBe('11.7.15');
+    expect(await login()).toBe(200);
+    const after = values();
+    expect(after.MATTERMOST_IMAGE_TAG).toBe('11.7.15');
+    for (const k of ['POSTGRES_IMAGE_TAG', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB', 'MM_SQLSETTINGS_DATASOURCE']) expect([k, after[k]]).toEqual([k, before[k]]);
+    const backup = state().history.at(-1).backup as string;
+    expect(statSync(backup).mode & 0o777).toBe(0o600);
+    const listing = execFileSync('tar', ['-tzvf', backup], { encoding: 'utf8' });
+    expect(listing).toMatch(/ [1-9]\d* .*postgres\.dump/);
+    expect(listing).toContain('opt__mattermost__.env');
+    expect(state().release).toBe('11.7.15');
+  });
+
+  it('wizard restore puts 10.11.23 and its database back with pg_restore', async () => {
+    const backup = state().history.at(-1).backup as string;
+    const r = await runWizard(['restore', backup, '--yes'], env);
+    expect(r.stderr).not.toContain('✖');
+    expect(r.code, r.stderr).toBe(0);
+    expect(await ping()).toBe('10.11.23');
+    expect(await login()).toBe(200);
+    expect(state().release).toBe('10.11.23');
+  });
+});
