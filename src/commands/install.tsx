@@ -11,6 +11,7 @@ import type { InstallRecord } from '../system/state.js';
 import { heading } from '../ui/heading.js';
 import type { Deps } from './deps.js';
 import { buildPlan, reviewProps } from './plan.js';
+import { taskList } from './task-list.js';
 import { DOCKER_SCRIPT_URL, installDocker } from './docker-install.js';
 import { offerHostFixes, withAttempt } from './readiness.js';
 
@@ -211,19 +212,7 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
   };
   const firstAdminShown = !record?.journal.admin;
   // Progress goes to stderr, whichever renderer draws it: stdout is for the summary.
-  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
-  const processOutput = new ProcessOutput(term.stderr, term.stderr);
-  const logger = new ListrLogger({ processOutput, useIcons: true });
-  const tasks = new Listr<InstallContext>(platform.install(ctx), {
-    ctx,
-    exitOnError: true,
-    registerSignalListeners: false,
-    renderer: interactive ? 'default' : 'simple',
-    fallbackRenderer: 'simple',
-    rendererOptions: { collapseSubtasks: false, showErrorMessage: false, logger },
-    fallbackRendererOptions: { logger },
-    processOutput,
-  } as ConstructorParameters<typeof Listr<InstallContext>>[1]);
+  const tasks = await taskList(platform.install(ctx), ctx, term);
   try {
     await tasks.run();
   } catch (e) {

@@ -4,7 +4,7 @@ import { CancelledError, UserError } from '../core/errors.js';
 import type { Platform } from '../core/platform.js';
 import { type RestoreContext, restoreTasks } from '../core/restore-tasks.js';
 import { shown } from '../core/upgrade-tasks.js';
-import { answersOfRecord } from './doctor.js';
+import { recordContext, stampNow, taskList } from './task-list.js';
 import type { Deps } from './deps.js';
 
 /** `wizard restore BACKUP`: puts back the env file, compose files and database an upgrade backed up. */
@@ -33,44 +33,19 @@ export async function restoreCommand(opts: { backup: string; yes?: boolean }, de
     const { confirm } = await import('../ui/screens.js');
     if (!(await confirm(deps.term, 'Replace the current data with this backup?'))) throw new CancelledError('Nothing was changed.');
   }
-  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
-  const processOutput = new ProcessOutput(deps.term.stderr, deps.term.stderr);
-  const logger = new ListrLogger({ processOutput, useIcons: true });
-  const answers = answersOfRecord(record, platform);
+  const base = recordContext(deps, record, platform);
+  const answers = base.answers;
   const ctx: RestoreContext = {
+    ...base,
     answers: { ...answers, offline: true },
-    platform,
-    plan: { files: [], commands: [] },
-    project: record.project,
-    proxyProject: deps.env.projectName('wizard-proxy'),
-    projectDir: record.dataDir,
-    composeFiles: record.composeFiles,
-    dryRun: false,
-    runner: deps.runner,
-    files: deps.files,
-    http: deps.http,
-    log: deps.log,
-    journal: { completed: new Set(), done: () => undefined },
-    notes: [],
-    readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? platform.readiness.timeoutSeconds,
-    pollIntervalMs: deps.env.pollIntervalMs,
     envPath: platform.upgrade?.envFile?.(answers) ?? platform.envFile?.(answers) ?? `${record.dataDir}/.env`,
     backupDir: `${record.dataDir}/backups`,
-    stamp: new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-'),
+    stamp: stampNow(),
     keep: [],
     backup,
     release,
   };
-  await new Listr<RestoreContext>(restoreTasks(), {
-    ctx,
-    exitOnError: true,
-    registerSignalListeners: false,
-    renderer: deps.term.interactive ? 'default' : 'simple',
-    fallbackRenderer: 'simple',
-    rendererOptions: { showErrorMessage: false, logger },
-    fallbackRendererOptions: { logger },
-    processOutput,
-  } as ConstructorParameters<typeof Listr<RestoreContext>>[1]).run();
+  await (await taskList(restoreTasks(), ctx, deps.term)).run();
   const r = state.get(record.name);
   await state.update(record.name, { release, history: [...(r?.history ?? []), { from: record.release, to: release, result: `restored from ${backup}`, at: new Date().toISOString() }] });
   deps.term.stdout.write(`✔ ${record.name} restored to ${platform.title} ${release} from ${backup}.\n`);

@@ -3,7 +3,7 @@ import type { Platform } from '../core/platform.js';
 import { nextAndNewest, upgradePath } from '../core/upgrade.js';
 import { type UpgradeContext, upgradeTasks } from '../core/upgrade-tasks.js';
 import type { InstallRecord } from '../system/state.js';
-import { answersOfRecord } from './doctor.js';
+import { recordContext, stampNow, taskList } from './task-list.js';
 import type { Deps } from './deps.js';
 
 export interface UpgradeOptions {
@@ -79,53 +79,28 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
     if (!(await confirm(deps.term, `Upgrade ${record.name} to ${target}?`))) throw new CancelledError('Nothing was changed.');
   }
 
-  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
-  const processOutput = new ProcessOutput(deps.term.stderr, deps.term.stderr);
-  const logger = new ListrLogger({ processOutput, useIcons: true });
-  const answers = answersOfRecord(record, platform);
+  const base = recordContext(deps, record, platform);
+  const answers = base.answers;
   const state = deps.state();
   const done: string[] = [];
   let from = current;
   for (const version of path.steps) {
     const release = platform.releases.find((r) => r.version === version);
     if (!release) throw new WizardError(`${version} is not in the release list.`);
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
     const ctx: UpgradeContext = {
+      ...base,
       answers: { ...answers, version, offline: Boolean(opts.offline) },
-      platform,
-      plan: { files: [], commands: [] },
-      project: record.project,
-      proxyProject: deps.env.projectName('wizard-proxy'),
-      projectDir: record.dataDir,
-      composeFiles: record.composeFiles,
-      dryRun: false,
-      runner: deps.runner,
-      files: deps.files,
-      http: deps.http,
-      log: deps.log,
-      journal: { completed: new Set(), done: () => undefined },
       notes: [],
-      readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? platform.readiness.timeoutSeconds,
-      pollIntervalMs: deps.env.pollIntervalMs,
       from,
       to: release,
       envPath: spec.envFile?.(answers) ?? platform.envFile?.(answers) ?? `${record.dataDir}/.env`,
       backupDir,
       noBackup: opts.backup === false,
-      stamp,
+      stamp: stampNow(),
       keep: [],
     };
     deps.term.stderr.write(`Upgrading ${platform.title} ${from} → ${version}\n`);
-    const list = new Listr<UpgradeContext>(upgradeTasks(), {
-      ctx,
-      exitOnError: true,
-      registerSignalListeners: false,
-      renderer: deps.term.interactive ? 'default' : 'simple',
-      fallbackRenderer: 'simple',
-      rendererOptions: { collapseSubtasks: false, showErrorMessage: false, logger },
-      fallbackRendererOptions: { logger },
-      processOutput,
-    } as ConstructorParameters<typeof Listr<UpgradeContext>>[1]);
+    const list = await taskList(upgradeTasks(), ctx, deps.term);
     try {
       await list.run();
     } catch (e) {

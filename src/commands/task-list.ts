@@ -1,0 +1,53 @@
+import type { ListrTask } from 'listr2';
+import type { InstallContext } from '../core/context.js';
+import type { Platform } from '../core/platform.js';
+import type { InstallRecord } from '../system/state.js';
+import type { Terminal } from '../ui/screens.js';
+import type { Deps } from './deps.js';
+import { answersOfRecord } from './doctor.js';
+
+/**
+ * A listr2 task list as every command runs it: progress on stderr whichever renderer draws it (stdout
+ * is for results), the default renderer on a terminal and the simple one otherwise, no signal handlers
+ * of its own (src/main.tsx owns Ctrl-C).
+ */
+export async function taskList<Ctx>(tasks: ListrTask<Ctx>[], ctx: Ctx, term: Terminal) {
+  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+  const processOutput = new ProcessOutput(term.stderr, term.stderr);
+  const logger = new ListrLogger({ processOutput, useIcons: true });
+  return new Listr<Ctx>(tasks, {
+    ctx,
+    exitOnError: true,
+    registerSignalListeners: false,
+    renderer: term.interactive ? 'default' : 'simple',
+    fallbackRenderer: 'simple',
+    rendererOptions: { collapseSubtasks: false, showErrorMessage: false, logger },
+    fallbackRendererOptions: { logger },
+    processOutput,
+  } as ConstructorParameters<typeof Listr<Ctx>>[1]);
+}
+
+/** The task context of an existing install (upgrade, restore), from its state record. */
+export function recordContext(deps: Deps, record: InstallRecord, platform: Platform): InstallContext {
+  const answers = answersOfRecord(record, platform);
+  return {
+    answers,
+    platform,
+    plan: { files: [], commands: [] },
+    project: record.project,
+    proxyProject: deps.env.projectName('wizard-proxy'),
+    projectDir: record.dataDir,
+    composeFiles: record.composeFiles,
+    dryRun: false,
+    runner: deps.runner,
+    files: deps.files,
+    http: deps.http,
+    log: deps.log,
+    journal: { completed: new Set(), done: () => undefined },
+    notes: [],
+    readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? platform.readiness.timeoutSeconds,
+    pollIntervalMs: deps.env.pollIntervalMs,
+  };
+}
+
+export const stampNow = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
