@@ -231,15 +231,18 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
 
   const envText = (await deps.files.readText(platform.envFile?.(answers) ?? `${answers.dataDir}/.env`)) ?? '';
   const summary = platform.summary(answers, parseEnv(envText).values, deps.env.hostPath);
-  const [{ default: QRCode }, { default: terminalLink }] = await Promise.all([import('qrcode'), import('terminal-link')]);
-  const qr = await QRCode.toString(summary.url, { type: 'terminal', small: true }).catch(() => undefined);
+  const { default: terminalLink } = await import('terminal-link');
+  // The QR code only means something on a screen: not drawn (nor its library loaded) for a pipe or a log.
+  const qr = term.stdout.isTTY
+    ? await import('qrcode').then((m) => m.default.toString(summary.url, { type: 'terminal', small: true })).catch(() => undefined)
+    : undefined;
   printStatic(
     <Summary
       title={platform.title}
       version={ctx.readyVersion ?? answers.version}
       url={summary.url}
       link={terminalLink(summary.url, summary.url, { fallback: (_t, url) => url })}
-      {...(qr && term.stdout.isTTY ? { qr } : {})}
+      {...(qr ? { qr } : {})}
       {...(summary.login ? { login: summary.login } : {})}
       {...(summary.action ? { action: summary.action } : {})}
       showPassword={firstAdminShown}
