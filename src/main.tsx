@@ -100,7 +100,7 @@ export async function main(argv: string[], version: string): Promise<number> {
   const interrupt = new AbortController();
   const stopListening = onInterrupt(interrupt, () => deps?.log);
   const program = new Command('wizard')
-    .description('Turns this server into a self-hosted chat server with Docker Compose, and keeps it healthy.')
+    .description('Turns this server into a self-hosted chat server (Rocket.Chat, Mattermost, Mastodon or a chatmail relay) with Docker Compose, and keeps it healthy.')
     .helpOption('-h, --help', 'show help')
     .addHelpText('after', `\n  -V, --version    print the wizard's version\n\nEnvironment: every install flag is also WIZARD_<NAME> (e.g. WIZARD_DOMAIN); WIZARD_ROOT prefixes every host path.\n\n${EXIT_CODES}`)
     .exitOverride()
