@@ -1,7 +1,7 @@
 import { PROXY_PORTS, proxyProject, proxyTasks } from '../../steps/proxy/index.js';
 import { answersFromEnv, missingAnswersError, parseAnswersFile, type RawAnswers, resolveAnswers, withDefaults } from '../core/answers.js';
 import { blockingFailures, type CheckOutcome, hostChecks, installChecks, runChecks } from '../core/checks.js';
-import { readinessInputFor, withReadinessChecks } from '../core/readiness-checks.js';
+import { platformReadiness, withReadinessChecks } from '../core/readiness-checks.js';
 import type { InstallContext, Journal } from '../core/context.js';
 import { validateDomain, validateEmail } from '../core/domain.js';
 import { parseEnv } from '../core/envfile.js';
@@ -131,10 +131,9 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
   if (proxyUsed && !platform.ownTls) for (const p of PROXY_PORTS) allowed.set(p, "the wizard's proxy");
   const ports = [...platform.requirements.ports(answers), ...(answers.tls === 'none' || platform.ownTls ? [] : PROXY_PORTS)];
   const checks = withReadinessChecks([...installChecks.filter((c) => !platform.checks?.some((own) => own.id === c.id)), ...(platform.checks ?? [])], answers);
-  const platformPorts = platform.requirements.ports(answers);
-  const readiness = readinessInputFor(answers, { ports: platformPorts, memoryMiB: platform.requirements.memoryMiB, sendsMail: platformPorts.includes(25), record: { ...(record?.readiness?.leAttempts ? { leAttempts: record.readiness.leAttempts } : {}) } });
+  const readiness = platformReadiness(platform, answers, { ...(record?.readiness?.leAttempts ? { leAttempts: record.readiness.leAttempts } : {}) });
   const otherInstalls = state.installs().filter((i) => i.name !== answers.name).map((i) => ({ name: i.name, platform: i.platform, tls: i.tls, domain: i.domain }));
-  const checkInput = { answers, memoryMiB: platform.requirements.memoryMiB, diskGiB: platform.requirements.diskGiB, ports, allowedPortHolders: allowed, dataDir: answers.dataDir, otherInstalls, readiness };
+  const checkInput = { answers, memoryMiB: platform.requirements.memoryMiB, diskGiB: platform.requirements.diskGiB, ports, allowedPortHolders: allowed, ...(platform.requirements.portNames ? { portNames: platform.requirements.portNames } : {}), ...(platform.requirements.portsRemedy ? { portsRemedy: platform.requirements.portsRemedy } : {}), dataDir: answers.dataDir, otherInstalls, readiness };
   let platformOutcomes = await showChecks(term, `Checking requirements for ${platform.title}`, checks, (onResult) =>
     runChecks(checks, deps.probe, checkInput, { ignore: resolved.ignoreChecks, onResult, timeoutMs: 20_000 }),
   );

@@ -1,7 +1,7 @@
 import { type CheckOutcome, dnsCheck, runChecks } from '../core/checks.js';
 import { type Finding, fromCheckOutcomes } from '../core/doctor.js';
 import { swapFilePlan, swapNeededMiB } from '../core/reachability.js';
-import { readinessInputFor, withReadinessChecks } from '../core/readiness-checks.js';
+import { platformReadiness, withReadinessChecks } from '../core/readiness-checks.js';
 import { detectFirewall, type FirewallChange, type FirewallTarget, openPorts } from '../system/firewall.js';
 import type { InstallRecord } from '../system/state.js';
 import type { Deps } from './deps.js';
@@ -99,15 +99,9 @@ export async function readinessFindings(deps: Deps, records: InstallRecord[]): P
       };
       const checks = withReadinessChecks([dnsCheck], answers);
       if (checks.length <= 1) return [];
-      const ports = platform.requirements.ports(answers as never);
-      const readiness = readinessInputFor(answers, {
-        ports,
-        memoryMiB: platform.requirements.memoryMiB,
-        sendsMail: ports.includes(25),
-        record: {
-          firewallOpened: (r.readiness?.firewall ?? []).flatMap((c) => c.ports),
-          ...(r.readiness?.leAttempts ? { leAttempts: r.readiness.leAttempts } : {}),
-        },
+      const readiness = platformReadiness(platform, answers as never, {
+        firewallOpened: (r.readiness?.firewall ?? []).flatMap((c) => c.ports),
+        ...(r.readiness?.leAttempts ? { leAttempts: r.readiness.leAttempts } : {}),
       });
       const outcomes = await runChecks(
         checks,

@@ -39,6 +39,10 @@ export interface CheckInput {
   ports?: number[];
   /** Processes allowed to hold a needed port (our own proxy, this install's containers on a re-run). */
   allowedPortHolders?: Map<number, string>;
+  /** What the platform serves on a port (25: 'SMTP'), named when the port is taken. */
+  portNames?: Record<number, string>;
+  /** The platform's remedy when a port is taken and no known culprit holds it. */
+  portsRemedy?: string;
   dataDir?: string;
   /** The other installs on this host (from the state), for checks such as "nobody else uses the proxy". */
   otherInstalls?: { name: string; platform: string; tls: string; domain: string }[];
@@ -176,12 +180,26 @@ export const diskCheck: Check = {
   },
 };
 
+/** Well-known holders of a needed port, and how to free it from them (any platform, same advice). */
+const PORT_CULPRITS: { process: RegExp; port?: number; remedy: (held: { port: number; process?: string }[]) => string }[] = [
+  { process: /^systemd-resolve/, port: 53, remedy: () => "systemd-resolved's stub listener holds 53: set DNSStubListener=no in /etc/systemd/resolved.conf, then systemctl restart systemd-resolved." },
+  {
+    process: /^(master|postfix|exim|sendmail|dovecot|opensmtpd|smtpd)/,
+    remedy: (h) => `A mail server already runs here (${[...new Set(h.map((x) => x.process))].join(', ')}): stop and disable it, e.g. systemctl disable --now postfix dovecot.`,
+  },
+  {
+    process: /^(nginx|apache2|httpd|caddy|traefik|haproxy|docker-proxy)/,
+    remedy: (h) => `A web server or container publishes ${h.map((x) => x.port).join(', ')} (${[...new Set(h.map((x) => x.process))].join(', ')}): stop it (e.g. systemctl disable --now ${h[0]?.process ?? 'nginx'}), or move it to other ports.`,
+  },
+];
+
+/** Every port the install needs is free (or held by this wizard), naming what holds one and how to free it. */
 export const portsCheck: Check = {
   id: 'ports',
   title: 'Ports',
   async run(probe, input) {
     const ports = [...new Set(input.ports ?? [])].sort((a, b) => a - b);
-    const held: string[] = [];
+    const held: { port: number; process?: string; pid?: number }[] = [];
     const ours: string[] = [];
     await Promise.all(
       ports.map(async (port) => {
@@ -189,13 +207,19 @@ export const portsCheck: Check = {
         if (!h) return;
         const allowed = input.allowedPortHolders?.get(port);
         if (allowed) ours.push(`${port} (${allowed})`);
-        else held.push(`${port} by ${h.process ?? 'an unknown process'}${h.pid ? ` (pid ${h.pid})` : ''}`);
+        else held.push({ port, ...h });
       }),
     );
-    if (held.length > 0) {
-      return fail(`in use: ${held.sort().join(', ')}`, 'Stop what holds the port, or choose another with --port (80 and 443 are needed for TLS; --tls none frees them).');
-    }
-    return pass(`${ports.join(', ')} free${ours.length ? `; held by this wizard: ${ours.join(', ')}` : ''}`);
+    if (held.length === 0) return pass(`${ports.join(', ')} free${ours.length ? `; held by this wizard: ${ours.sort().join(', ')}` : ''}`);
+    held.sort((a, b) => a.port - b.port);
+    const name = (port: number) => (input.portNames?.[port] ? ` (${input.portNames[port]})` : '');
+    const detail = held.map((h) => `${h.port}${name(h.port)} by ${h.process ?? 'an unknown process'}${h.pid ? ` (pid ${h.pid})` : ''}`).join(', ');
+    const remedies = PORT_CULPRITS.flatMap((c) => {
+      const by = held.filter((h) => c.process.test(h.process ?? '') && (c.port === undefined || c.port === h.port));
+      return by.length ? [c.remedy(by)] : [];
+    });
+    if (remedies.length === 0) remedies.push(input.portsRemedy ?? 'Stop what holds the port, or choose another with --port (80 and 443 are needed for TLS; --tls none frees them).');
+    return fail(`in use: ${detail}`, remedies.join(' '));
   },
 };
 

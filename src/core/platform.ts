@@ -88,6 +88,14 @@ export interface Requirements {
   diskGiB: number;
   /** Host ports the install publishes, given its answers (the proxy's 80/443 are added by the spine). */
   ports: (answers: InstallAnswers) => number[];
+  /** What the platform serves on its ports, named when one is taken (25: 'SMTP'). */
+  portNames?: Record<number, string>;
+  /** The remedy when a port is taken by something the shared check doesn't know (default: --port). */
+  portsRemedy?: string;
+  /** Ports the Internet must reach (default: the published ports below 1024; the proxy's 80/443 are added). */
+  publicPorts?: (answers: InstallAnswers) => number[];
+  /** The platform delivers mail itself on port 25 (a mail server), so outbound 25 must be open. */
+  sendsMail?: boolean;
 }
 
 export interface PlanInput {

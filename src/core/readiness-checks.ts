@@ -1,5 +1,5 @@
 import type { Check, CheckInput, CheckResult } from './checks.js';
-import type { InstallAnswers } from './platform.js';
+import type { InstallAnswers, Requirements } from './platform.js';
 import {
   type CaaRecord,
   type DnsRecords,
@@ -195,6 +195,8 @@ export function readinessInputFor(
   answers: Partial<InstallAnswers>,
   opts: {
     ports: number[];
+    /** Ports the Internet must reach besides the proxy's (default: the published ports below 1024). */
+    publicPorts?: number[];
     memoryMiB: number;
     sendsMail?: boolean;
     record?: { firewallOpened?: number[]; leAttempts?: { at: string; ok: boolean }[] };
@@ -203,7 +205,7 @@ export function readinessInputFor(
   const extra = answers.extra ?? {};
   const smtpHost = extra.smtpHost && extra.smtpHost !== 'none' ? extra.smtpHost : undefined;
   const publicPorts = [
-    ...new Set([...(answers.tls === 'none' ? [] : [80, 443]), ...opts.ports.filter((p) => p < 1024)]),
+    ...new Set([...(answers.tls === 'none' ? [] : [80, 443]), ...(opts.publicPorts ?? opts.ports.filter((p) => p < 1024))]),
   ].sort((a, b) => a - b);
   return {
     publicPorts,
@@ -219,4 +221,20 @@ export function readinessInputFor(
     ...(opts.record?.firewallOpened ? { firewallOpened: opts.record.firewallOpened } : {}),
     ...(opts.record?.leAttempts ? { leAttempts: opts.record.leAttempts } : {}),
   };
+}
+
+/** The readiness input for one platform's install: its ports, public ports and mail as the platform declares them. */
+export function platformReadiness(
+  platform: { requirements: Pick<Requirements, 'ports' | 'publicPorts' | 'sendsMail' | 'memoryMiB'> },
+  answers: InstallAnswers,
+  record?: { firewallOpened?: number[]; leAttempts?: { at: string; ok: boolean }[] },
+): ReadinessInput {
+  const r = platform.requirements;
+  return readinessInputFor(answers, {
+    ports: r.ports(answers),
+    ...(r.publicPorts ? { publicPorts: r.publicPorts(answers) } : {}),
+    memoryMiB: r.memoryMiB,
+    ...(r.sendsMail ? { sendsMail: true } : {}),
+    ...(record ? { record } : {}),
+  });
 }

@@ -9,7 +9,8 @@ import type { Check, CheckResult } from '../../src/core/checks.js';
 /** The host ports the relay serves (upstream's docker-compose.yaml, network_mode: host). */
 export const CHATMAIL_PORTS = [25, 53, 80, 143, 443, 465, 587, 993];
 
-const PORT_USE: Record<number, string> = {
+/** What the relay serves on each port: the shared ports check names them when one is taken. */
+export const PORT_USE: Record<number, string> = {
   25: 'SMTP',
   53: 'DNS resolver',
   80: 'HTTP',
@@ -48,59 +49,6 @@ export const amd64: Check = {
   },
 };
 
-/** Every needed port free, naming what holds one, with the usual culprits' remedies. */
-export const freePorts: Check = {
-  id: 'ports',
-  title: 'Ports',
-  async run(probe, input) {
-    const ports = [...new Set(input.ports ?? CHATMAIL_PORTS)].sort((a, b) => a - b);
-    const held: { port: number; process?: string; pid?: number }[] = [];
-    const ours: string[] = [];
-    await Promise.all(
-      ports.map(async (port) => {
-        const h = await probe.portHolder(port);
-        if (!h) return;
-        const allowed = input.allowedPortHolders?.get(port);
-        if (allowed) ours.push(`${port} (${allowed})`);
-        else held.push({ port, ...h });
-      }),
-    );
-    if (held.length === 0)
-      return pass(
-        `${ports.join(', ')} free${ours.length ? `; held by this install: ${ours.join(', ')}` : ''}`,
-      );
-    held.sort((a, b) => a.port - b.port);
-    const detail = held
-      .map(
-        (h) =>
-          `${h.port} (${PORT_USE[h.port] ?? 'needed'}) by ${h.process ?? 'an unknown process'}${h.pid ? ` (pid ${h.pid})` : ''}`,
-      )
-      .join(', ');
-    const remedies: string[] = [];
-    const by = (re: RegExp) => held.filter((h) => re.test(h.process ?? ''));
-    if (by(/^systemd-resolve/).length) {
-      remedies.push(
-        "systemd-resolved's stub listener holds 53: set DNSStubListener=no in /etc/systemd/resolved.conf, then systemctl restart systemd-resolved.",
-      );
-    }
-    const mail = by(/^(master|postfix|exim|sendmail|dovecot|opensmtpd|smtpd)/);
-    if (mail.length)
-      remedies.push(
-        `A mail server already runs here (${[...new Set(mail.map((h) => h.process))].join(', ')}): stop and disable it, e.g. systemctl disable --now postfix dovecot.`,
-      );
-    const web = by(/^(nginx|apache2|httpd|caddy|traefik|haproxy|docker-proxy)/);
-    if (web.length)
-      remedies.push(
-        `A web server or container publishes ${web.map((h) => h.port).join(', ')} (${[...new Set(web.map((h) => h.process))].join(', ')}): the relay serves them itself; stop it, or give the relay a server of its own.`,
-      );
-    if (remedies.length === 0)
-      remedies.push(
-        'Stop what holds these ports: the relay serves them itself with host networking. A dedicated server is simplest.',
-      );
-    return fail(`in use: ${detail}`, remedies.join(' '));
-  },
-};
-
 /** Nobody else on this host may use the wizard's proxy: the relay takes 80 and 443 itself. */
 export const noSharedProxy: Check = {
   id: 'proxy',
@@ -123,4 +71,9 @@ export const noSharedProxy: Check = {
   },
 };
 
-export const chatmailChecks: Check[] = [cgroupsV2, amd64, freePorts, noSharedProxy];
+/** Ports the Internet must reach: all but 53 (the relay's own resolver, never to be open to the world). */
+export const PUBLIC_PORTS = CHATMAIL_PORTS.filter((p) => p !== 53);
+
+export const PORTS_REMEDY = 'Stop what holds these ports: the relay serves them itself with host networking. A dedicated server is simplest.';
+
+export const chatmailChecks: Check[] = [cgroupsV2, amd64, noSharedProxy];

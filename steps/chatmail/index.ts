@@ -4,7 +4,7 @@ import { waitHealthy } from '../../src/core/health.js';
 import { definePlatform, type InstallAnswers, type PlanInput } from '../../src/core/platform.js';
 import type { FileSpec } from '../../src/core/plan.js';
 import { cloneRepo, composeUp, pullImages, writeFiles } from '../../src/core/tasks.js';
-import { CHATMAIL_PORTS, chatmailChecks } from './checks.js';
+import { CHATMAIL_PORTS, chatmailChecks, PORT_USE, PORTS_REMEDY, PUBLIC_PORTS } from './checks.js';
 import { upgrade } from './upgrade.js';
 import { checks as doctorChecks, gather as gatherDoctor } from './doctor.js';
 import {
@@ -79,7 +79,7 @@ export default definePlatform({
   defaultDataDir: '/opt/chatmail',
   defaultPort: 443,
   releases: releaseData.releases,
-  requirements: { memoryMiB: 1024, diskGiB: 10, ports: () => CHATMAIL_PORTS },
+  requirements: { memoryMiB: 1024, diskGiB: 10, ports: () => CHATMAIL_PORTS, portNames: PORT_USE, portsRemedy: PORTS_REMEDY, publicPorts: () => PUBLIC_PORTS, sendsMail: true },
   questions: [],
   repo: { url: 'https://github.com/chatmail/docker.git', branch: 'main' },
   // No -f: Compose reads docker-compose.yaml and the user's docker-compose.override.yaml, as upstream documents.

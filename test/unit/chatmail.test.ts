@@ -6,7 +6,7 @@ import { buildPlan, reviewProps } from '../../src/commands/plan.js';
 import { installCommand } from '../../src/commands/install.js';
 import type { Deps } from '../../src/commands/deps.js';
 import { resolveAnswers, withDefaults } from '../../src/core/answers.js';
-import { type HostProbe, runChecks } from '../../src/core/checks.js';
+import { type HostProbe, portsCheck, runChecks } from '../../src/core/checks.js';
 import type { FileStore, InstallContext } from '../../src/core/context.js';
 import { parseEnv } from '../../src/core/envfile.js';
 import { ExitCode, UserError } from '../../src/core/errors.js';
@@ -14,7 +14,7 @@ import { formatCommand } from '../../src/core/plan.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
-import { CHATMAIL_PORTS, chatmailChecks } from '../../steps/chatmail/checks.js';
+import { CHATMAIL_PORTS, chatmailChecks, PORT_USE, PORTS_REMEDY } from '../../steps/chatmail/checks.js';
 import {
   neededRecords,
   parseRelayDnsCheck,
@@ -182,7 +182,8 @@ describe('the chatmail plan', () => {
 
 describe('the chatmail checks', () => {
   const run = (p: HostProbe, input: Parameters<typeof runChecks>[2] = {}, ignore: string[] = []) =>
-    runChecks(chatmailChecks, p, { ports: CHATMAIL_PORTS, otherInstalls: [], ...input }, { ignore }).then(
+    // As install composes them: the shared ports check with the relay's port names and remedy.
+    runChecks([...chatmailChecks.slice(0, 2), portsCheck, ...chatmailChecks.slice(2)], p, { ports: CHATMAIL_PORTS, portNames: PORT_USE, portsRemedy: PORTS_REMEDY, otherInstalls: [], ...input }, { ignore }).then(
       (r) => Object.fromEntries(r.map((o) => [o.id, o])),
     );
 

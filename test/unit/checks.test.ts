@@ -68,7 +68,11 @@ describe('checks', () => {
   it('names the process holding a port, and accepts our own proxy', async () => {
     const holder = async (p: number) => (p === 443 ? { process: 'apache2', pid: 812 } : p === 80 ? { process: 'nginx', pid: 90 } : undefined);
     const r = await byId(probe({ portHolder: holder }));
-    expect(r.ports?.detail).toBe('in use: 443 by apache2 (pid 812), 80 by nginx (pid 90)');
+    expect(r.ports?.detail).toBe('in use: 80 by nginx (pid 90), 443 by apache2 (pid 812)');
+    // A known culprit gets its own remedy, for any platform.
+    expect(r.ports?.remedy).toMatch(/^A web server or container publishes 80, 443 \(nginx, apache2\): stop it/);
+    const other = await byId(probe({ portHolder: async (p: number) => (p === 80 ? { process: 'python3', pid: 7 } : undefined) }), { portsRemedy: 'Give it a server of its own.' });
+    expect(other.ports).toMatchObject({ status: 'fail', detail: 'in use: 80 by python3 (pid 7)', remedy: 'Give it a server of its own.' });
     const ok = await byId(probe({ portHolder: holder }), { allowedPortHolders: new Map([[80, "the wizard's proxy"], [443, "the wizard's proxy"]]) });
     expect(ok.ports?.status).toBe('pass');
   });

@@ -18,9 +18,11 @@ import {
 } from '../../src/core/reachability.js';
 import {
   type ReadinessProbe,
+  platformReadiness,
   readinessInputFor,
   withReadinessChecks,
 } from '../../src/core/readiness-checks.js';
+import { withDefaults } from '../../src/core/answers.js';
 import {
   openCommandsFor,
   parseFirewalld,
@@ -311,6 +313,18 @@ describe('the checks, shared by the preflight and doctor', () => {
     expect(withReadinessChecks([dnsCheck], { domain: D, tls: 'letsencrypt' }).map((c) => c.id)).toContain(
       'reachability',
     );
+  });
+
+  it("takes public ports and mail from the platform's data", async () => {
+    const { default: chatmail } = await import('../../steps/chatmail/index.js');
+    const { default: mattermost } = await import('../../steps/mattermost/index.js');
+    const relay = platformReadiness(chatmail, withDefaults({ platform: 'chatmail', domain: D, email: 'a@b.example', tls: 'letsencrypt', extra: {} }, chatmail));
+    // 53 is the relay's own resolver: never asked to be open to the world.
+    expect(relay.publicPorts).toEqual([25, 80, 143, 443, 465, 587, 993]);
+    expect(relay.mail).toEqual({ direct: true });
+    const mm = platformReadiness(mattermost, withDefaults({ platform: 'mattermost', domain: D, email: 'a@b.example', tls: 'letsencrypt', extra: {} }, mattermost));
+    expect(mm.publicPorts).toEqual([80, 443]);
+    expect(mm.mail).toBeUndefined();
   });
 
   it('runs every check to a verdict', async () => {
