@@ -121,6 +121,17 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
     while (taken.has(answers.port) || (answers.port !== wanted && (await deps.probe.portHolder(answers.port)))) answers.port++;
     if (answers.port !== wanted) portNotes.push(`Port ${wanted} belongs to another install on this host: this one uses ${answers.port} (--port sets it).`);
   }
+  // The platform's other published ports (e.g. Rocket.Chat's MongoDB on loopback) move along the same way.
+  if (!record) {
+    for (const hp of platform.requirements.hostPorts ?? []) {
+      if (answers.extra[hp.key]) continue;
+      const taken = new Set(state.installs().filter((i) => i.platform === platform.id).map((i) => Number(i.extra?.[hp.key] ?? hp.default)));
+      let p = hp.default;
+      while (taken.has(p) || (p !== hp.default && (await deps.probe.portHolder(p)))) p++;
+      answers.extra[hp.key] = String(p);
+      if (p !== hp.default) portNotes.push(`The ${hp.what} port ${hp.default} belongs to another install on this host: this one uses ${p}.`);
+    }
+  }
   log.info(`answers: ${JSON.stringify({ ...answers, extra: answers.extra })}`);
 
   const project = deps.env.projectName(answers.name);

@@ -93,7 +93,10 @@ export function reviewProps(
     platform.ownTls ? ['Host ports', platform.requirements.ports(answers).join(', ')] : ['App port', `127.0.0.1:${answers.port}`],
     ...(platform.repo ? [['Repository', answers.repoUrl] as [string, string]] : []),
     ['Images', answers.offline ? 'already on this host (--offline)' : 'pulled from their registries'],
-    ...Object.entries(answers.extra).sort(([a], [b]) => platform.questions.findIndex((q) => q.key === a) - platform.questions.findIndex((q) => q.key === b)).flatMap(([k, v]) => {
+    ...(platform.requirements.hostPorts?.length
+      ? [['Other ports', `127.0.0.1: ${platform.requirements.hostPorts.map((h) => `${h.what} ${answers.extra[h.key] ?? h.default}`).join(', ')}`] as [string, string]]
+      : []),
+    ...Object.entries(answers.extra).filter(([k]) => !platform.requirements.hostPorts?.some((h) => h.key === k)).sort(([a], [b]) => platform.questions.findIndex((q) => q.key === a) - platform.questions.findIndex((q) => q.key === b)).flatMap(([k, v]) => {
       const q = platform.questions.find((x) => x.key === k);
       if (q?.when && !q.when(answers.extra)) return [];
       return [[q?.message.replace(/:$/, '') ?? k, q?.secret && v ? 'set (not shown)' : v] as [string, string]];

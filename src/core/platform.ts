@@ -88,6 +88,11 @@ export interface Requirements {
   diskGiB: number;
   /** Host ports the install publishes, given its answers (the proxy's 80/443 are added by the spine). */
   ports: (answers: InstallAnswers) => number[];
+  /**
+   * Host ports besides the app port that the platform's compose files publish (e.g. MongoDB's on loopback): a
+   * second install of the platform on the host gets the next free ones, kept in answers.extra[key].
+   */
+  hostPorts?: { key: string; default: number; what: string }[];
   /** What the platform serves on its ports, named when one is taken (25: 'SMTP'). */
   portNames?: Record<number, string>;
   /** The remedy when a port is taken by something the shared check doesn't know (default: --port). */

@@ -16,6 +16,12 @@ import { rootUrl } from './url.js';
  */
 const COMPOSE_FILES = ['compose.database.yml', 'compose.yml', 'compose.wizard.yml'];
 const CONTAINER_PORT = 3000;
+/** Upstream's other published ports (loopback only), moved along for a second install on the host. */
+const HOST_PORTS = [
+  { key: 'metricsPort', default: 9458, what: 'Prometheus metrics' },
+  { key: 'mongodbPort', default: 27017, what: 'MongoDB' },
+  { key: 'natsPort', default: 4222, what: 'NATS' },
+];
 
 export { rootUrl };
 
@@ -34,6 +40,10 @@ function envValues(input: PlanInput, existing: Record<string, string>): Record<s
     BIND_IP: '127.0.0.1',
     MONGODB_BIND_IP: '127.0.0.1',
     NATS_BIND_IP: '127.0.0.1',
+    // Host side of upstream's other published ports: the defaults, or the next free ones for a second install.
+    METRICS_PORT: a.extra.metricsPort ?? existing.METRICS_PORT ?? '9458',
+    MONGODB_HOST_PORT: a.extra.mongodbPort ?? existing.MONGODB_HOST_PORT ?? '27017',
+    NATS_PORT_NUMBER: a.extra.natsPort ?? existing.NATS_PORT_NUMBER ?? '4222',
     ADMIN_USERNAME: existing.ADMIN_USERNAME ?? a.extra.adminUsername ?? 'admin',
     ADMIN_EMAIL: existing.ADMIN_EMAIL ?? a.email,
     // Generated once; an existing password is never replaced.
@@ -48,7 +58,12 @@ export default definePlatform({
   defaultDataDir: '/opt/rocketchat',
   defaultPort: 3000,
   releases: releaseData.releases,
-  requirements: { memoryMiB: 2048, diskGiB: 10, ports: (a) => [a.port, 9458, 27017, 4222] },
+  requirements: {
+    memoryMiB: 2048,
+    diskGiB: 10,
+    ports: (a) => [a.port, ...HOST_PORTS.map((h) => Number(a.extra[h.key] ?? h.default))],
+    hostPorts: HOST_PORTS,
+  },
   questions: [
     {
       key: 'adminUsername',

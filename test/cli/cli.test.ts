@@ -155,6 +155,19 @@ describe('the CLI without a terminal', () => {
     expect(r.stderr).toMatch(/App port\s+127\.0\.0\.1:3001/);
   });
 
+  it("moves a second Rocket.Chat install's MongoDB, NATS and metrics ports along too", () => {
+    const root = tmpRoot();
+    const rc = { name: 'rocketchat', platform: 'rocketchat', domain: 'chat.example.com', email: 'a@example.com', dataDir: '/opt/rocketchat', release: '8.0.1', tls: 'letsencrypt', port: 3000, repoUrl: 'x', project: 'rocketchat', composeFiles: [], status: 'installed', journal: {}, createdAt: '2026-11-22T00:00:00Z', updatedAt: '2026-11-22T00:00:00Z' };
+    mkdirSync(join(root, 'var/lib/wizard'), { recursive: true });
+    writeFileSync(join(root, 'var/lib/wizard/state.json'), JSON.stringify({ schema: 1, installs: { rocketchat: rc } }));
+    const r = wizard(['install', '--platform', 'rocketchat', '--name', 'team2', '--data-dir', '/opt/team2', '--domain', 'team2.example.com', '--email', 'a@example.com', '--dry-run'], { WIZARD_ROOT: root });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('The MongoDB port 27017 belongs to another install on this host: this one uses 27018.');
+    expect(r.stderr).toContain('The NATS port 4222 belongs to another install on this host: this one uses 4223.');
+    expect(r.stderr).toContain('The Prometheus metrics port 9458 belongs to another install on this host: this one uses 9459.');
+    expect(r.stderr).toMatch(/Other ports\s+127\.0\.0\.1: Prometheus metrics 9459, MongoDB 27018, NATS 4223/);
+  });
+
   it('status: no installs, as text and JSON', () => {
     const root = tmpRoot();
     expect(wizard(['status'], { WIZARD_ROOT: root }).stdout).toContain('No installs on this host yet.');

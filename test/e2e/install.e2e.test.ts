@@ -34,10 +34,13 @@ describe('install Rocket.Chat end to end', () => {
   });
 
   afterAll(() => {
-    try {
-      compose('down', '--volumes', '--remove-orphans', '--timeout', '5');
-    } catch {
-      // nothing was started
+    for (const name of ['rocketchat', 'team2']) {
+      try {
+        const i = JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs[name];
+        execFileSync('docker', ['compose', '--project-name', i.project, '--project-directory', join(root, i.dataDir), '-f', 'compose.database.yml', '-f', 'compose.yml', '-f', 'compose.wizard.yml', 'down', '--volumes', '--remove-orphans', '--timeout', '5'], { cwd: join(root, i.dataDir), stdio: 'ignore' });
+      } catch {
+        // nothing was started
+      }
     }
   });
 
@@ -98,7 +101,8 @@ describe('install Rocket.Chat end to end', () => {
     const pass = parseEnv(before).values.ADMIN_PASS ?? '';
     expect(r.stdout).not.toContain(pass);
     expect((await login('admin', pass)).json.status).toBe('success');
-    expect(compose('logs', '--no-color', 'rocketchat').match(/Inserting admin user/g)).toHaveLength(1);
+    const logs = compose('logs', '--no-color', 'rocketchat');
+    expect(logs.match(/Inserting admin user/g), `${logs}\n---\n${r.stderr}`).toHaveLength(1);
   });
 
   it('never writes the generated password to its logs', () => {
@@ -110,5 +114,22 @@ describe('install Rocket.Chat end to end', () => {
       expect(text).toContain('$ docker compose');
       expect(text).not.toContain(pass);
     }
+  });
+
+  it("a second Rocket.Chat on the same host gets its own MongoDB, NATS and metrics ports, and both answer", async () => {
+    const port2 = await freePort();
+    const r = await runWizard(['install', '--platform', 'rocketchat', '--name', 'team2', '--data-dir', '/opt/team2', '--domain', 'team2.localhost', '--email', 'admin@example.com', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port2)], env);
+    expect(r.stderr).not.toContain('✖');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('The MongoDB port 27017 belongs to another install on this host: this one uses 27018.');
+    const dir = join(root, 'opt/team2');
+    expect(parseEnv(readFileSync(join(dir, '.env'), 'utf8')).values).toMatchObject({ MONGODB_HOST_PORT: '27018', NATS_PORT_NUMBER: '4223', METRICS_PORT: '9459' });
+    const state = JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8'));
+    expect(state.installs.team2.extra).toMatchObject({ mongodbPort: '27018', natsPort: '4223', metricsPort: '9459' });
+    const project2 = state.installs.team2.project as string;
+    const port = execFileSync('docker', ['compose', '--project-name', project2, '--project-directory', dir, '-f', 'compose.database.yml', '-f', 'compose.yml', '-f', 'compose.wizard.yml', 'port', 'mongodb', '27017'], { cwd: dir, encoding: 'utf8' });
+    expect(port.trim()).toBe('127.0.0.1:27018');
+    expect((await fetch(`http://127.0.0.1:${port2}/api/info`).then((x) => x.json())) as unknown).toEqual({ version: '8.0.1', success: true });
+    expect((await api('/api/info')).json).toEqual({ version: '8.0.1', success: true });
   });
 });

@@ -25,6 +25,14 @@ function setup(tls: 'letsencrypt' | 'selfsigned' | 'none' = 'letsencrypt') {
 }
 
 describe('the Rocket.Chat plan', () => {
+  it("publishes a second install's MongoDB, NATS and metrics on the ports picked for it", async () => {
+    const { answers, deps } = setup();
+    const { plan } = await buildPlan(rocketchat!, { ...answers, extra: { ...answers.extra, metricsPort: '9459', mongodbPort: '27018', natsPort: '4223' } }, deps);
+    const values = parseEnv(plan.files.find((f) => f.path === '/opt/rocketchat/.env')?.content ?? '').values;
+    expect(values).toMatchObject({ METRICS_PORT: '9459', MONGODB_HOST_PORT: '27018', NATS_PORT_NUMBER: '4223' });
+    expect(rocketchat!.requirements.ports({ ...answers, extra: { mongodbPort: '27018' } })).toEqual([3000, 9458, 27018, 4222]);
+  });
+
   it('renders .env, compose.wizard.yml and the proxy site (golden)', async () => {
     const { answers, deps, root } = setup();
     const { plan } = await buildPlan(rocketchat!, answers, deps);
