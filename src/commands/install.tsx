@@ -134,7 +134,7 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
   const platformPorts = platform.requirements.ports(answers);
   const readiness = readinessInputFor(answers, { ports: platformPorts, memoryMiB: platform.requirements.memoryMiB, sendsMail: platformPorts.includes(25), record: { ...(record?.readiness?.leAttempts ? { leAttempts: record.readiness.leAttempts } : {}) } });
   const otherInstalls = state.installs().filter((i) => i.name !== answers.name).map((i) => ({ name: i.name, platform: i.platform, tls: i.tls, domain: i.domain }));
-  const checkInput = { answers, memoryMiB: platform.requirements.memoryMiB, diskGiB: platform.requirements.diskGiB, ports, allowedPortHolders: allowed, dataDir: answers.dataDir, otherInstalls, readiness };
+  const checkInput = { databases: [platform.database ?? 'none'], answers, memoryMiB: platform.requirements.memoryMiB, diskGiB: platform.requirements.diskGiB, ports, allowedPortHolders: allowed, dataDir: answers.dataDir, otherInstalls, readiness };
   let platformOutcomes = await showChecks(term, `Checking requirements for ${platform.title}`, checks, (onResult) =>
     runChecks(checks, deps.probe, checkInput, { ignore: resolved.ignoreChecks, onResult, timeoutMs: 20_000 }),
   );

@@ -49,6 +49,7 @@ export default definePlatform({
   defaultPort: 3000,
   releases: releaseData.releases,
   requirements: { memoryMiB: 2048, diskGiB: 10, ports: (a) => [a.port, 9458, 27017, 4222] },
+  database: 'mongodb', // MongoDB; for the kernel's known-bad ranges
   questions: [
     {
       key: 'adminUsername',
