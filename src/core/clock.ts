@@ -4,7 +4,9 @@ import type { Check, CheckResult } from './checks.js';
 export const DEFAULT_TIME_URL = 'https://acme-v02.api.letsencrypt.org/directory';
 
 /** One request to the reference: the local clock (ms) when it was sent and answered, and its Date header. */
-export type ClockSample = { url: string; sentAt: number; receivedAt: number; date?: string } | { url: string; error: string };
+export type ClockSample =
+  | { url: string; sentAt: number; receivedAt: number; date?: string }
+  | { url: string; error: string };
 
 /**
  * How far off the clock may be, and why. The Date header has 1 s resolution and the answer takes a round
@@ -38,7 +40,8 @@ export function estimateSkew(sample: ClockSample): SkewEstimate | { error: strin
   if ('error' in sample) return { error: sample.error };
   if (!sample.date) return { error: 'the answer has no Date header' };
   const d = Date.parse(sample.date);
-  if (!/\d{2}:\d{2}:\d{2}/.test(sample.date) || Number.isNaN(d)) return { error: `its Date header is unreadable ("${sample.date.slice(0, 60)}")` };
+  if (!/\d{2}:\d{2}:\d{2}/.test(sample.date) || Number.isNaN(d))
+    return { error: `its Date header is unreadable ("${sample.date.slice(0, 60)}")` };
   const rtt = Math.max(0, sample.receivedAt - sample.sentAt);
   return { skewMs: d + 500 - (sample.sentAt + rtt / 2), uncertaintyMs: 500 + rtt / 2 };
 }
@@ -70,19 +73,36 @@ export function judgeClock(sample: ClockSample, ntp: boolean | undefined): Check
   const proven = Math.max(0, Math.abs(est.skewMs) - est.uncertaintyMs);
   const direction = est.skewMs > 0 ? 'behind' : 'ahead of';
   const measured = `this clock is ${fmt(est.skewMs)} ${direction} ${host} (±${(est.uncertaintyMs / 1000).toFixed(1)} s)`;
-  const remedy = ntpOff || ntp === undefined
-    ? `${setNtp} (no timedatectl: install an NTP client such as chrony or systemd-timesyncd).`
-    : 'NTP says synchronised, yet the clock is off: check its time source (timedatectl timesync-status, or chronyc sources).';
+  const remedy =
+    ntpOff || ntp === undefined
+      ? `${setNtp} (no timedatectl: install an NTP client such as chrony or systemd-timesyncd).`
+      : 'NTP says synchronised, yet the clock is off: check its time source (timedatectl timesync-status, or chronyc sources).';
   if (proven > CLOCK_LIMITS.failSeconds * 1000) {
     const effects = ['two-factor (TOTP) codes are refused'];
-    if (proven > CLOCK_LIMITS.signatureSeconds * 1000) effects.push("Mastodon's HTTP signatures are refused by other servers", 'TLS certificates can look not yet valid or expired');
+    if (proven > CLOCK_LIMITS.signatureSeconds * 1000)
+      effects.push(
+        "Mastodon's HTTP signatures are refused by other servers",
+        'TLS certificates can look not yet valid or expired',
+      );
     return { status: 'fail', detail: `${measured}: ${effects.join('; ')}${ntpNote}`, remedy };
   }
   if (proven > CLOCK_LIMITS.warnSeconds * 1000) {
-    return { status: 'warn', detail: `${measured}: beyond ${CLOCK_LIMITS.failSeconds} s two-factor (TOTP) codes are refused${ntpNote}`, remedy };
+    return {
+      status: 'warn',
+      detail: `${measured}: beyond ${CLOCK_LIMITS.failSeconds} s two-factor (TOTP) codes are refused${ntpNote}`,
+      remedy,
+    };
   }
-  if (ntpOff) return { status: 'warn', detail: `within ${fmt(Math.abs(est.skewMs) + est.uncertaintyMs)} of ${host}${ntpNote}: it will drift`, remedy: setNtp };
-  return { status: 'pass', detail: `within ${fmt(Math.abs(est.skewMs) + est.uncertaintyMs)} of ${host}${ntpNote}` };
+  if (ntpOff)
+    return {
+      status: 'warn',
+      detail: `within ${fmt(Math.abs(est.skewMs) + est.uncertaintyMs)} of ${host}${ntpNote}: it will drift`,
+      remedy: setNtp,
+    };
+  return {
+    status: 'pass',
+    detail: `within ${fmt(Math.abs(est.skewMs) + est.uncertaintyMs)} of ${host}${ntpNote}`,
+  };
 }
 
 /** Doctor's host check: the clock against the reference's Date header, and NTP where timedatectl tells. */
@@ -91,7 +111,10 @@ export const clockCheck: Check = {
   title: 'Clock',
   async run(probe) {
     if (!probe.clock) return { status: 'pass', detail: 'not checked' };
-    const [sample, ntp] = await Promise.all([probe.clock(), probe.ntpSynchronized?.() ?? Promise.resolve(undefined)]);
+    const [sample, ntp] = await Promise.all([
+      probe.clock(),
+      probe.ntpSynchronized?.() ?? Promise.resolve(undefined),
+    ]);
     return judgeClock(sample, ntp);
   },
 };

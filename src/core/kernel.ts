@@ -58,7 +58,8 @@ export function upstreamKernel(k: KernelFacts): KernelVersion {
   const base = { backport: false, seriesOnly: false };
   // Ubuntu: the last field of /proc/version_signature is the upstream stable release its kernel is based on.
   const sig = k.signature?.trim().split(/\s+/).pop();
-  if (sig && /^\d+\.\d+(\.\d+)?$/.test(sig)) return { ...base, upstream: norm(sig), source: '/proc/version_signature' };
+  if (sig && /^\d+\.\d+(\.\d+)?$/.test(sig))
+    return { ...base, upstream: norm(sig), source: '/proc/version_signature' };
   // Debian: uname -r is the ABI (6.1.0-13-amd64); uname -v names the package version (6.1.64-1).
   const deb = /\bDebian (\d+\.\d+(?:\.\d+)?)[-~+]/.exec(k.version);
   if (deb?.[1]) return { ...base, upstream: norm(deb[1]), source: 'uname -v' };
@@ -67,7 +68,8 @@ export function upstreamKernel(k: KernelFacts): KernelVersion {
   const upstream = `${Number(m[1])}.${Number(m[2])}.${Number(m[3] ?? 0)}`;
   if (/\.el\d+/.test(release)) return { ...base, backport: true, upstream, source: 'uname -r' };
   // x.y.0-N-flavour with nothing else: a Debian/Ubuntu ABI name (the real x.y.z is not in it).
-  if (/^\d+\.\d+\.0-\d+(-[a-z0-9]+)*$/.test(release)) return { ...base, seriesOnly: true, upstream, source: 'uname -r' };
+  if (/^\d+\.\d+\.0-\d+(-[a-z0-9]+)*$/.test(release))
+    return { ...base, seriesOnly: true, upstream, source: 'uname -r' };
   // Arch (6.6.8-arch1-1), Fedora (6.5.6-300.fc39.x86_64), WSL (5.15.133.1-microsoft-standard-WSL2), mainline.
   return { ...base, upstream, source: 'uname -r' };
 }
@@ -83,7 +85,11 @@ export interface KernelVerdict {
 }
 
 /** The entries that apply to this kernel for these databases ("any" entries always). */
-export function judgeKernel(k: KernelFacts, databases: string[], entries: KernelEntry[] = kernelEntries): KernelVerdict {
+export function judgeKernel(
+  k: KernelFacts,
+  databases: string[],
+  entries: KernelEntry[] = kernelEntries,
+): KernelVerdict {
   const version = upstreamKernel(k);
   const hits: KernelEntry[] = [];
   const skipped: KernelEntry[] = [];
@@ -107,11 +113,21 @@ export const kernelCheck: Check = {
     const facts = await probe.kernel();
     const dbs = (input.databases ?? []).filter((d) => d !== 'none');
     const { version, hits } = judgeKernel(facts, dbs);
-    const name = version.upstream ? `Linux ${version.upstream}${version.source === 'uname -r' ? '' : ` (${version.source})`}` : `Linux ${facts.release}`;
-    if (!version.upstream) return { status: 'pass', detail: `${name}: the upstream version is unknown; not judged` };
+    const name = version.upstream
+      ? `Linux ${version.upstream}${version.source === 'uname -r' ? '' : ` (${version.source})`}`
+      : `Linux ${facts.release}`;
+    if (!version.upstream)
+      return { status: 'pass', detail: `${name}: the upstream version is unknown; not judged` };
     if (hits.length === 0) {
-      const note = version.backport ? `; ${facts.release} is an enterprise kernel with backported fixes: "older than" rules do not apply` : version.seriesOnly ? `; only the ${version.upstream.replace(/\.0$/, '')} series is known (${facts.release})` : '';
-      return { status: 'pass', detail: `${name}: no known problem${dbs.length ? ` for ${dbs.join(', ')}` : ''}${note}` };
+      const note = version.backport
+        ? `; ${facts.release} is an enterprise kernel with backported fixes: "older than" rules do not apply`
+        : version.seriesOnly
+          ? `; only the ${version.upstream.replace(/\.0$/, '')} series is known (${facts.release})`
+          : '';
+      return {
+        status: 'pass',
+        detail: `${name}: no known problem${dbs.length ? ` for ${dbs.join(', ')}` : ''}${note}`,
+      };
     }
     const status = hits.some((h) => h.severity === 'fail') ? 'fail' : 'warn';
     const worst = hits.filter((h) => h.severity === status);

@@ -2,7 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HostProbe } from '../../src/core/checks.js';
-import { type ClockSample, clockCheck, DEFAULT_TIME_URL, estimateSkew, judgeClock } from '../../src/core/clock.js';
+import {
+  type ClockSample,
+  clockCheck,
+  DEFAULT_TIME_URL,
+  estimateSkew,
+  judgeClock,
+} from '../../src/core/clock.js';
 import type { HttpClient } from '../../src/core/context.js';
 import { RealHostProbe } from '../../src/system/host.js';
 import { FetchHttpClient } from '../../src/system/http.js';
@@ -43,39 +49,61 @@ describe('skew from a Date header, corrected for the round trip', () => {
   });
 
   it('a missing or garbage Date header is "not measured", never a failure', () => {
-    expect(estimateSkew({ url: URL_, sentAt: SENT, receivedAt: SENT + 10 })).toEqual({ error: 'the answer has no Date header' });
-    expect(estimateSkew({ url: URL_, sentAt: SENT, receivedAt: SENT + 10, date: 'yesterday-ish' })).toEqual({ error: 'its Date header is unreadable ("yesterday-ish")' });
-    expect(judgeClock({ url: URL_, sentAt: SENT, receivedAt: SENT + 10, date: '0' }, undefined)).toEqual({ status: 'pass', detail: 'skew not measured (acme-v02.api.letsencrypt.org: its Date header is unreadable ("0"))' });
+    expect(estimateSkew({ url: URL_, sentAt: SENT, receivedAt: SENT + 10 })).toEqual({
+      error: 'the answer has no Date header',
+    });
+    expect(estimateSkew({ url: URL_, sentAt: SENT, receivedAt: SENT + 10, date: 'yesterday-ish' })).toEqual({
+      error: 'its Date header is unreadable ("yesterday-ish")',
+    });
+    expect(judgeClock({ url: URL_, sentAt: SENT, receivedAt: SENT + 10, date: '0' }, undefined)).toEqual({
+      status: 'pass',
+      detail: 'skew not measured (acme-v02.api.letsencrypt.org: its Date header is unreadable ("0"))',
+    });
   });
 });
 
 describe('clock verdicts', () => {
   it('up to a few seconds: pass (the 1 s resolution and the round trip are noise)', () => {
-    expect(judgeClock(at(3), true)).toEqual({ status: 'pass', detail: 'within 4 s of acme-v02.api.letsencrypt.org; NTP synchronised' });
+    expect(judgeClock(at(3), true)).toEqual({
+      status: 'pass',
+      detail: 'within 4 s of acme-v02.api.letsencrypt.org; NTP synchronised',
+    });
   });
 
   it('beyond 5 s: warn, naming what fails at 30 s', () => {
     const r = judgeClock(at(12), true);
     expect(r.status).toBe('warn');
-    expect(r.detail).toMatch(/^this clock is 12 s behind acme-v02\.api\.letsencrypt\.org \(±0\.7 s\): beyond 30 s two-factor \(TOTP\) codes are refused; NTP synchronised$/);
+    expect(r.detail).toMatch(
+      /^this clock is 12 s behind acme-v02\.api\.letsencrypt\.org \(±0\.7 s\): beyond 30 s two-factor \(TOTP\) codes are refused; NTP synchronised$/,
+    );
     expect(r.remedy).toContain('timesync-status');
   });
 
   it('10 minutes off: fail; two-factor codes are refused', () => {
     const r = judgeClock(at(-600), false);
     expect(r.status).toBe('fail');
-    expect(r.detail).toBe('this clock is 10 min 0 s ahead of acme-v02.api.letsencrypt.org (±0.7 s): two-factor (TOTP) codes are refused; NTP is not synchronised');
+    expect(r.detail).toBe(
+      'this clock is 10 min 0 s ahead of acme-v02.api.letsencrypt.org (±0.7 s): two-factor (TOTP) codes are refused; NTP is not synchronised',
+    );
     expect(r.remedy).toMatch(/^Turn on time synchronisation: timedatectl set-ntp true/);
   });
 
   it("beyond an hour: Mastodon's signatures and certificates too", () => {
-    expect(judgeClock(at(2 * 3600 + 5), undefined).detail).toContain("Mastodon's HTTP signatures are refused");
+    expect(judgeClock(at(2 * 3600 + 5), undefined).detail).toContain(
+      "Mastodon's HTTP signatures are refused",
+    );
     expect(judgeClock(at(2 * 3600 + 5), undefined).detail).toContain('2 h 0 min behind');
   });
 
   it('NTP off with a good clock: warn with timedatectl set-ntp true; unreachable reference: not measured', () => {
-    expect(judgeClock(at(0), false)).toMatchObject({ status: 'warn', remedy: 'Turn on time synchronisation: timedatectl set-ntp true' });
-    expect(judgeClock({ url: URL_, error: 'timed out' }, undefined)).toEqual({ status: 'pass', detail: 'skew not measured (acme-v02.api.letsencrypt.org: timed out)' });
+    expect(judgeClock(at(0), false)).toMatchObject({
+      status: 'warn',
+      remedy: 'Turn on time synchronisation: timedatectl set-ntp true',
+    });
+    expect(judgeClock({ url: URL_, error: 'timed out' }, undefined)).toEqual({
+      status: 'pass',
+      detail: 'skew not measured (acme-v02.api.letsencrypt.org: timed out)',
+    });
     expect(judgeClock({ url: URL_, error: 'timed out' }, false).status).toBe('warn');
   });
 
@@ -87,12 +115,20 @@ describe('clock verdicts', () => {
 });
 
 describe('the real probe', () => {
-  const http = (answer: () => Promise<{ status: number; body: string; headers?: Record<string, string> }>): HttpClient => ({ request: answer });
-  const probe = (h?: HttpClient, env: Record<string, string> = {}, runner = new FakeRunner([])) => new RealHostProbe(runner, (p) => p, { env, ...(h ? { http: h } : {}) });
+  const http = (
+    answer: () => Promise<{ status: number; body: string; headers?: Record<string, string> }>,
+  ): HttpClient => ({ request: answer });
+  const probe = (h?: HttpClient, env: Record<string, string> = {}, runner = new FakeRunner([])) =>
+    new RealHostProbe(runner, (p) => p, { env, ...(h ? { http: h } : {}) });
 
   it('asks WIZARD_TIME_URL, else the ACME directory, and returns its Date header', async () => {
     const seen: string[] = [];
-    const h: HttpClient = { request: async (url) => { seen.push(url); return { status: 200, body: '{}', headers: { date: 'Sun, 22 Nov 2026 12:00:00 GMT' } }; } };
+    const h: HttpClient = {
+      request: async (url) => {
+        seen.push(url);
+        return { status: 200, body: '{}', headers: { date: 'Sun, 22 Nov 2026 12:00:00 GMT' } };
+      },
+    };
     const s = await probe(h, { WIZARD_TIME_URL: 'http://127.0.0.1:9/t' }).clock();
     expect(s).toMatchObject({ url: 'http://127.0.0.1:9/t', date: 'Sun, 22 Nov 2026 12:00:00 GMT' });
     await probe(h).clock();
@@ -101,12 +137,19 @@ describe('the real probe', () => {
 
   it('a DNS failure or a timeout becomes an error in the sample, never a throw', async () => {
     const dns = Object.assign(new TypeError('fetch failed'), { cause: { code: 'EAI_AGAIN' } });
-    expect(await probe(http(() => Promise.reject(dns))).clock()).toEqual({ url: DEFAULT_TIME_URL, error: "can't resolve acme-v02.api.letsencrypt.org" });
-    expect(await probe(http(() => Promise.reject(new Error('timed out')))).clock()).toEqual({ url: DEFAULT_TIME_URL, error: 'timed out' });
+    expect(await probe(http(() => Promise.reject(dns))).clock()).toEqual({
+      url: DEFAULT_TIME_URL,
+      error: "can't resolve acme-v02.api.letsencrypt.org",
+    });
+    expect(await probe(http(() => Promise.reject(new Error('timed out')))).clock()).toEqual({
+      url: DEFAULT_TIME_URL,
+      error: 'timed out',
+    });
   });
 
   it('NTP: yes / no from timedatectl; no systemd is "can\'t tell"', async () => {
-    const row = (stdout: string, exitCode = 0) => new FakeRunner([{ match: /^timedatectl show -p NTPSynchronized --value$/, stdout, exitCode }]);
+    const row = (stdout: string, exitCode = 0) =>
+      new FakeRunner([{ match: /^timedatectl show -p NTPSynchronized --value$/, stdout, exitCode }]);
     expect(await probe(undefined, {}, row('yes\n')).ntpSynchronized()).toBe(true);
     expect(await probe(undefined, {}, row('no\n')).ntpSynchronized()).toBe(false);
     expect(await probe(undefined, {}, row('', 1)).ntpSynchronized()).toBeUndefined();
@@ -119,8 +162,11 @@ describe('the real probe', () => {
     afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
     const serve = (handler: Parameters<typeof createServer>[1]) =>
       new Promise<string>((resolve) => {
-        server = createServer(handler);
-        server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server?.address() as AddressInfo).port}/directory`));
+        const s = createServer(handler);
+        server = s;
+        s.listen(0, '127.0.0.1', () =>
+          resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}/directory`),
+        );
       });
 
     it('reads a Date header 10 minutes off as a failure', async () => {
@@ -129,10 +175,13 @@ describe('the real probe', () => {
         res.writeHead(200, { date: new Date(Date.now() + 600_000).toUTCString() }).end('{}');
       });
       const sample = await probe(new FetchHttpClient(), { WIZARD_TIME_URL: url }).clock();
-      expect(judgeClock(sample, undefined)).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^this clock is 10 min [0-9]+ s behind 127\.0\.0\.1:/) });
+      expect(judgeClock(sample, undefined)).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(/^this clock is 10 min [0-9]+ s behind 127\.0\.0\.1:/),
+      });
     });
 
-    it('a reference that never answers ends in the probe\'s own timeout: not measured', async () => {
+    it("a reference that never answers ends in the probe's own timeout: not measured", async () => {
       const url = await serve(() => undefined);
       const sample = await probe(new FetchHttpClient(), { WIZARD_TIME_URL: url }).clock();
       expect(sample).toEqual({ url, error: 'timed out' });

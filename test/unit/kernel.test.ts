@@ -1,35 +1,58 @@
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
 import { type HostProbe, installChecks, runChecks } from '../../src/core/checks.js';
-import { judgeKernel, type KernelFacts, kernelCheck, kernelEntries, upstreamKernel } from '../../src/core/kernel.js';
+import {
+  judgeKernel,
+  type KernelFacts,
+  kernelCheck,
+  kernelEntries,
+  upstreamKernel,
+} from '../../src/core/kernel.js';
 import { platforms } from '../../steps/index.js';
 
 /** `uname -r`, `uname -v` and /proc/version_signature as recorded on real hosts. */
 const HOSTS = {
   debian64: { release: '6.1.0-14-amd64', version: '#1 SMP PREEMPT_DYNAMIC Debian 6.1.64-1 (2023-11-30)' },
   debian66: { release: '6.1.0-15-amd64', version: '#1 SMP PREEMPT_DYNAMIC Debian 6.1.66-1 (2023-12-09)' },
-  debianBpo: { release: '6.1.0-0.deb11.17-amd64', version: '#1 SMP PREEMPT_DYNAMIC Debian 6.1.69-1~bpo11+1 (2024-01-05)' },
+  debianBpo: {
+    release: '6.1.0-0.deb11.17-amd64',
+    version: '#1 SMP PREEMPT_DYNAMIC Debian 6.1.69-1~bpo11+1 (2024-01-05)',
+  },
   debianOld: { release: '4.9.0-19-amd64', version: '#1 SMP Debian 4.9.320-2 (2022-06-30)' },
-  ubuntu: { release: '5.15.0-91-generic', version: '#101-Ubuntu SMP Tue Nov 14 13:30:08 UTC 2023', signature: 'Ubuntu 5.15.0-91.101-generic 5.15.131' },
+  ubuntu: {
+    release: '5.15.0-91-generic',
+    version: '#101-Ubuntu SMP Tue Nov 14 13:30:08 UTC 2023',
+    signature: 'Ubuntu 5.15.0-91.101-generic 5.15.131',
+  },
   ubuntuNoSig: { release: '4.4.0-210-generic', version: '#242-Ubuntu SMP Fri Apr 16 09:57:56 UTC 2021' },
   alma8: { release: '4.18.0-513.5.1.el8_9.x86_64', version: '#1 SMP Fri Nov 17 03:31:10 EST 2023' },
   centos7: { release: '3.10.0-1160.105.1.el7.x86_64', version: '#1 SMP Thu Dec 7 15:39:45 UTC 2023' },
   arch: { release: '6.6.8-arch1-1', version: '#1 SMP PREEMPT_DYNAMIC Thu, 21 Dec 2023 19:01:01 +0000' },
   wsl: { release: '5.15.133.1-microsoft-standard-WSL2', version: '#1 SMP Thu Oct 5 21:02:42 UTC 2023' },
-  fedora: { release: '6.5.6-300.fc39.x86_64', version: '#1 SMP PREEMPT_DYNAMIC Fri Oct  6 19:57:21 UTC 2023' },
+  fedora: {
+    release: '6.5.6-300.fc39.x86_64',
+    version: '#1 SMP PREEMPT_DYNAMIC Fri Oct  6 19:57:21 UTC 2023',
+  },
   mainline4: { release: '4.12.14', version: '#1 SMP Mon Jul 10 10:00:00 UTC 2017' },
   garbage: { release: 'unknown', version: '' },
 } satisfies Record<string, KernelFacts>;
 
 describe('the upstream kernel version', () => {
   it('Debian: from uname -v, never the ABI name of uname -r', () => {
-    expect(upstreamKernel(HOSTS.debian64)).toMatchObject({ upstream: '6.1.64', source: 'uname -v', backport: false });
+    expect(upstreamKernel(HOSTS.debian64)).toMatchObject({
+      upstream: '6.1.64',
+      source: 'uname -v',
+      backport: false,
+    });
     expect(upstreamKernel(HOSTS.debianBpo).upstream).toBe('6.1.69');
     expect(upstreamKernel(HOSTS.debianOld).upstream).toBe('4.9.320');
   });
 
-  it("Ubuntu: the last field of version_signature; without it only the series is known", () => {
-    expect(upstreamKernel(HOSTS.ubuntu)).toMatchObject({ upstream: '5.15.131', source: '/proc/version_signature' });
+  it('Ubuntu: the last field of version_signature; without it only the series is known', () => {
+    expect(upstreamKernel(HOSTS.ubuntu)).toMatchObject({
+      upstream: '5.15.131',
+      source: '/proc/version_signature',
+    });
     expect(upstreamKernel(HOSTS.ubuntuNoSig)).toMatchObject({ upstream: '4.4.0', seriesOnly: true });
   });
 
@@ -39,7 +62,11 @@ describe('the upstream kernel version', () => {
   });
 
   it('Arch, Fedora, WSL and mainline: from uname -r', () => {
-    expect(upstreamKernel(HOSTS.arch)).toMatchObject({ upstream: '6.6.8', backport: false, seriesOnly: false });
+    expect(upstreamKernel(HOSTS.arch)).toMatchObject({
+      upstream: '6.6.8',
+      backport: false,
+      seriesOnly: false,
+    });
     expect(upstreamKernel(HOSTS.fedora).upstream).toBe('6.5.6');
     expect(upstreamKernel(HOSTS.wsl).upstream).toBe('5.15.133');
     expect(upstreamKernel(HOSTS.mainline4).upstream).toBe('4.12.14');
@@ -51,7 +78,8 @@ const ids = (k: KernelFacts, dbs: string[]) => judgeKernel(k, dbs).hits.map((h) 
 
 describe('known-bad ranges × database', () => {
   it('6.1.64 (ext4 corruption) fails for every platform, chatmail included; 6.1.66 is fixed', () => {
-    for (const dbs of [['mongodb'], ['postgres'], ['none'], []]) expect(ids(HOSTS.debian64, dbs)).toEqual(['ext4-dio-corruption']);
+    for (const dbs of [['mongodb'], ['postgres'], ['none'], []])
+      expect(ids(HOSTS.debian64, dbs)).toEqual(['ext4-dio-corruption']);
     expect(ids(HOSTS.debian66, ['postgres', 'mongodb'])).toEqual([]);
   });
 
@@ -59,7 +87,10 @@ describe('known-bad ranges × database', () => {
     expect(ids(HOSTS.mainline4, ['postgres'])).toEqual(['fsync-writeback-errors']);
     expect(ids(HOSTS.mainline4, ['mongodb'])).toEqual(['tcmalloc-rseq']);
     expect(ids(HOSTS.mainline4, ['none'])).toEqual([]);
-    expect(ids(HOSTS.debianOld, ['postgres', 'mongodb'])).toEqual(['fsync-writeback-errors', 'tcmalloc-rseq']);
+    expect(ids(HOSTS.debianOld, ['postgres', 'mongodb'])).toEqual([
+      'fsync-writeback-errors',
+      'tcmalloc-rseq',
+    ]);
     expect(ids(HOSTS.ubuntu, ['postgres', 'mongodb'])).toEqual([]);
   });
 
@@ -88,7 +119,12 @@ describe('known-bad ranges × database', () => {
   });
 
   it('every platform declares its database', () => {
-    expect(Object.fromEntries(platforms.map((p) => [p.id, p.database]))).toEqual({ rocketchat: 'mongodb', mattermost: 'postgres', mastodon: 'postgres', chatmail: 'none' });
+    expect(Object.fromEntries(platforms.map((p) => [p.id, p.database]))).toEqual({
+      rocketchat: 'mongodb',
+      mattermost: 'postgres',
+      mastodon: 'postgres',
+      chatmail: 'none',
+    });
   });
 });
 
@@ -104,19 +140,35 @@ describe('the kernel check (shared by install and doctor)', () => {
   });
 
   it('warns on an old kernel for the database, passes the same kernel for chatmail', async () => {
-    expect(await kernelCheck.run(probe(HOSTS.mainline4), { databases: ['postgres'] })).toMatchObject({ status: 'warn', remedy: expect.stringContaining('4.13') });
-    expect(await kernelCheck.run(probe(HOSTS.mainline4), { databases: ['none'] })).toEqual({ status: 'pass', detail: 'Linux 4.12.14: no known problem' });
+    expect(await kernelCheck.run(probe(HOSTS.mainline4), { databases: ['postgres'] })).toMatchObject({
+      status: 'warn',
+      remedy: expect.stringContaining('4.13'),
+    });
+    expect(await kernelCheck.run(probe(HOSTS.mainline4), { databases: ['none'] })).toEqual({
+      status: 'pass',
+      detail: 'Linux 4.12.14: no known problem',
+    });
   });
 
   it('says why an enterprise kernel passes, and when the version is unknown', async () => {
-    expect((await kernelCheck.run(probe(HOSTS.alma8), { databases: ['mongodb'] })).detail).toContain('enterprise kernel with backported fixes');
-    expect(await kernelCheck.run(probe(HOSTS.garbage), {})).toEqual({ status: 'pass', detail: 'Linux unknown: the upstream version is unknown; not judged' });
+    expect((await kernelCheck.run(probe(HOSTS.alma8), { databases: ['mongodb'] })).detail).toContain(
+      'enterprise kernel with backported fixes',
+    );
+    expect(await kernelCheck.run(probe(HOSTS.garbage), {})).toEqual({
+      status: 'pass',
+      detail: 'Linux unknown: the upstream version is unknown; not judged',
+    });
     expect(await kernelCheck.run(probe(), {})).toEqual({ status: 'pass', detail: 'not checked' });
   });
 
   it("is one of the installer's platform checks, and --ignore-check kernel turns its failure into a warning", async () => {
     expect(installChecks).toContain(kernelCheck);
-    const [o] = await runChecks([kernelCheck], probe(HOSTS.debian64), { databases: ['mongodb'] }, { ignore: ['kernel'] });
+    const [o] = await runChecks(
+      [kernelCheck],
+      probe(HOSTS.debian64),
+      { databases: ['mongodb'] },
+      { ignore: ['kernel'] },
+    );
     expect(o).toMatchObject({ id: 'kernel', status: 'fail', ignored: true });
   });
 });
