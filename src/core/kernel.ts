@@ -61,14 +61,15 @@ export function upstreamKernel(k: KernelFacts): KernelVersion {
   if (sig && /^\d+\.\d+(\.\d+)?$/.test(sig))
     return { ...base, upstream: norm(sig), source: '/proc/version_signature' };
   // Debian: uname -r is the ABI (6.1.0-13-amd64); uname -v names the package version (6.1.64-1).
-  const deb = /\bDebian (\d+\.\d+(?:\.\d+)?)[-~+]/.exec(k.version);
+  // (Raspberry Pi OS adds an epoch: "Debian 1:6.6.51-1+rpt3".)
+  const deb = /\bDebian (?:\d+:)?(\d+\.\d+(?:\.\d+)?)[-~+]/.exec(k.version);
   if (deb?.[1]) return { ...base, upstream: norm(deb[1]), source: 'uname -v' };
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release);
   if (!m) return { ...base, source: 'uname -r' };
   const upstream = `${Number(m[1])}.${Number(m[2])}.${Number(m[3] ?? 0)}`;
   if (/\.el\d+/.test(release)) return { ...base, backport: true, upstream, source: 'uname -r' };
   // x.y.0-N-flavour with nothing else: a Debian/Ubuntu ABI name (the real x.y.z is not in it).
-  if (/^\d+\.\d+\.0-\d+(-[a-z0-9]+)*$/.test(release))
+  if (/^\d+\.\d+\.0-\d+(\.deb\d+\.\d+)?(-[a-z0-9]+)*$/.test(release))
     return { ...base, seriesOnly: true, upstream, source: 'uname -r' };
   // Arch (6.6.8-arch1-1), Fedora (6.5.6-300.fc39.x86_64), WSL (5.15.133.1-microsoft-standard-WSL2), mainline.
   return { ...base, upstream, source: 'uname -r' };

@@ -55,7 +55,7 @@ export class RealHostProbe implements HostProbe {
       return { url, sentAt, receivedAt, ...(date ? { date } : {}) };
     } catch (e) {
       const code = (e as { cause?: { code?: string } }).cause?.code;
-      return { url, error: code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `can't resolve ${new URL(url).hostname}` : code ?? (e as Error).message };
+      return { url, error: code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'DNS lookup failed' : code ?? (e as Error).message };
     }
   }
 

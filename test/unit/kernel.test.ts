@@ -19,6 +19,8 @@ const HOSTS = {
     version: '#1 SMP PREEMPT_DYNAMIC Debian 6.1.69-1~bpo11+1 (2024-01-05)',
   },
   debianOld: { release: '4.9.0-19-amd64', version: '#1 SMP Debian 4.9.320-2 (2022-06-30)' },
+  raspberry: { release: '6.6.51+rpt-rpi-v8', version: '#1 SMP PREEMPT Debian 1:6.6.51-1+rpt3 (2024-10-08)' },
+  debianBpoNoPkg: { release: '6.1.0-0.deb11.17-amd64', version: '#1 SMP PREEMPT_DYNAMIC' },
   ubuntu: {
     release: '5.15.0-91-generic',
     version: '#101-Ubuntu SMP Tue Nov 14 13:30:08 UTC 2023',
@@ -46,6 +48,8 @@ describe('the upstream kernel version', () => {
     });
     expect(upstreamKernel(HOSTS.debianBpo).upstream).toBe('6.1.69');
     expect(upstreamKernel(HOSTS.debianOld).upstream).toBe('4.9.320');
+    expect(upstreamKernel(HOSTS.raspberry)).toMatchObject({ upstream: '6.6.51', source: 'uname -v' });
+    expect(upstreamKernel(HOSTS.debianBpoNoPkg)).toMatchObject({ upstream: '6.1.0', seriesOnly: true });
   });
 
   it('Ubuntu: the last field of version_signature; without it only the series is known', () => {
