@@ -26,14 +26,15 @@ function makeDeps(command: string, version: string, interrupt?: AbortSignal): De
   const log = new FileLogger(env.logDir, command);
   const runner = new ExecaRunner(log, interrupt);
   let state: StateStore | undefined;
+  const http = new FetchHttpClient(interrupt);
   return {
     env,
     term: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, interactive: env.interactive },
     runner,
     files: new RealFileStore(env.hostPath),
-    http: new FetchHttpClient(interrupt),
-    probe: Object.assign(new RealHostProbe(runner, env.hostPath), { readiness: new NetProbe({ runner, env: env.env }) }),
-    probeAfterChange: () => Object.assign(new RealHostProbe(runner, env.hostPath), { readiness: new NetProbe({ runner, env: env.env }) }),
+    http,
+    probe: Object.assign(new RealHostProbe(runner, env.hostPath, { env: env.env, http }), { readiness: new NetProbe({ runner, env: env.env }) }),
+    probeAfterChange: () => Object.assign(new RealHostProbe(runner, env.hostPath, { env: env.env, http }), { readiness: new NetProbe({ runner, env: env.env }) }),
     log,
     state: () => {
       state ??= new StateStore(env.stateDir);

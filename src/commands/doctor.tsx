@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeCommand, parseComposePs } from '../core/compose.js';
 import { hostChecks, runChecks } from '../core/checks.js';
+import { clockCheck } from '../core/clock.js';
+import { kernelCheck } from '../core/kernel.js';
 import { commonLogPatterns, type ContainerFacts, diskFinding, type DoctorCheck, exitCodeOf, type Finding, fromCheckOutcomes, type GatherContext, type InstallFacts, installChecks, matchLogs, redact, secretValues } from '../core/doctor.js';
 import { parseEnv } from '../core/envfile.js';
 import { UserError } from '../core/errors.js';
@@ -167,7 +169,9 @@ function judgeInstall(facts: InstallFacts, platform: Platform): Finding[] {
 }
 
 async function hostFindings(deps: Deps, records: InstallRecord[]): Promise<Finding[]> {
-  const outcomes = await runChecks(hostChecks, deps.probe, {}, { timeoutMs: 5000 });
+  // The installer's checks, plus the kernel against the installed platforms' databases and the clock.
+  const databases = [...new Set(records.map((r) => deps.platforms.find((p) => p.id === r.platform)?.database ?? 'none'))];
+  const outcomes = await runChecks([...hostChecks, kernelCheck, clockCheck], deps.probe, { databases }, { timeoutMs: 5000 });
   const findings = fromCheckOutcomes(outcomes);
   const dockerRoot = await deps.runner.run({ file: 'docker', args: ['info', '--format', '{{.DockerRootDir}}'], reject: false, timeoutMs: 5000 }).catch(() => undefined);
   const paths = new Map<string, string>();

@@ -144,7 +144,7 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
   const checks = withReadinessChecks([...installChecks.filter((c) => !platform.checks?.some((own) => own.id === c.id)), ...(platform.checks ?? [])], answers);
   const readiness = platformReadiness(platform, answers, { ...(record?.readiness?.leAttempts ? { leAttempts: record.readiness.leAttempts } : {}) });
   const otherInstalls = state.installs().filter((i) => i.name !== answers.name).map((i) => ({ name: i.name, platform: i.platform, tls: i.tls, domain: i.domain }));
-  const checkInput = { answers, memoryMiB: platform.requirements.memoryMiB, diskGiB: platform.requirements.diskGiB, ports, allowedPortHolders: allowed, ...(platform.requirements.portNames ? { portNames: platform.requirements.portNames } : {}), ...(platform.requirements.portsRemedy ? { portsRemedy: platform.requirements.portsRemedy } : {}), dataDir: answers.dataDir, otherInstalls, readiness };
+  const checkInput = { databases: [platform.database ?? 'none'], answers, memoryMiB: platform.requirements.memoryMiB, diskGiB: platform.requirements.diskGiB, ports, allowedPortHolders: allowed, ...(platform.requirements.portNames ? { portNames: platform.requirements.portNames } : {}), ...(platform.requirements.portsRemedy ? { portsRemedy: platform.requirements.portsRemedy } : {}), dataDir: answers.dataDir, otherInstalls, readiness };
   let platformOutcomes = await showChecks(term, `Checking requirements for ${platform.title}`, checks, (onResult) =>
     runChecks(checks, deps.probe, checkInput, { ignore: resolved.ignoreChecks, onResult, timeoutMs: 20_000 }),
   );

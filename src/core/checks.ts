@@ -1,4 +1,6 @@
 import semver from 'semver';
+import type { ClockSample } from './clock.js';
+import { type KernelFacts, kernelCheck } from './kernel.js';
 import type { InstallAnswers } from './platform.js';
 import type { ReadinessInput, ReadinessProbe } from './readiness-checks.js';
 
@@ -20,6 +22,12 @@ export interface HostProbe {
   /** The CNAME targets of a name (without the final dot); empty when it has none. */
   resolveCname?(name: string): Promise<{ cname: string[]; error?: string }>;
   publicAddresses(): Promise<string[]>;
+  /** uname -r / -v and Ubuntu's version_signature; absent: the kernel check skips. */
+  kernel?(): Promise<KernelFacts>;
+  /** One request to the time reference (WIZARD_TIME_URL), bounded by its own short timeout; never throws. */
+  clock?(): Promise<ClockSample>;
+  /** timedatectl's NTPSynchronized; undefined when it can't tell (no timedatectl, no systemd). */
+  ntpSynchronized?(): Promise<boolean | undefined>;
   /** Network readiness facts (echo service, public resolver, round trip, firewall); absent: those checks fall back or skip. */
   readiness?: ReadinessProbe;
 }
@@ -46,6 +54,8 @@ export interface CheckInput {
   dataDir?: string;
   /** The other installs on this host (from the state), for checks such as "nobody else uses the proxy". */
   otherInstalls?: { name: string; platform: string; tls: string; domain: string }[];
+  /** The databases of the platforms concerned (Platform.database), for the kernel's known-bad ranges. */
+  databases?: string[];
   /** What the host-readiness checks need beyond the answers (src/core/readiness-checks.ts). */
   readiness?: ReadinessInput;
 }
@@ -244,7 +254,7 @@ export const dnsCheck: Check = {
 /** Checks every install runs before the questions. */
 export const hostChecks: Check[] = [osCheck, archCheck, rootCheck, dockerCheck, dockerVersionCheck, composeCheck, cgroupsCheck, gitCheck];
 /** Checks that need the platform and the answers. */
-export const installChecks: Check[] = [memoryCheck, diskCheck, portsCheck, dnsCheck];
+export const installChecks: Check[] = [memoryCheck, diskCheck, portsCheck, dnsCheck, kernelCheck];
 
 /** Runs checks concurrently, each bounded by a timeout; `ignore` turns a failure into an ignored warning. */
 export async function runChecks(

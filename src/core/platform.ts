@@ -3,6 +3,7 @@ import type { Check } from './checks.js';
 import type { Validation } from './domain.js';
 import type { FileSpec, Plan } from './plan.js';
 import type { InstallContext } from './context.js';
+import type { KernelDatabase } from './kernel.js';
 import type { DoctorCheck, GatherContext, LogPattern } from './doctor.js';
 import type { UpgradeRule } from './upgrade.js';
 
@@ -157,6 +158,8 @@ export interface Platform {
   /** Known releases, newest first; the first with `tested` is the default. */
   releases: Release[];
   requirements: Requirements;
+  /** The database it runs, for the kernel's known-bad ranges (assets/kernels.json); "none" still keeps data on disk. */
+  database?: KernelDatabase;
   questions: Question[];
   /** The upstream compose repository the install is cloned from, if any. */
   repo?: { url: string; branch: string };

@@ -2,10 +2,15 @@ import { promises as dns } from 'node:dns';
 import { existsSync, readFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { arch, networkInterfaces, totalmem } from 'node:os';
+import { arch, networkInterfaces, release, totalmem, version } from 'node:os';
 import { dirname } from 'node:path';
 import type { HostProbe } from '../core/checks.js';
-import type { CommandRunner } from '../core/context.js';
+import { type ClockSample, DEFAULT_TIME_URL } from '../core/clock.js';
+import type { CommandRunner, HttpClient } from '../core/context.js';
+import type { KernelFacts } from '../core/kernel.js';
+
+/** The clock probe answers within this, whatever the reference does (doctor's whole run aims at 1.5 s). */
+export const CLOCK_TIMEOUT_MS = 1200;
 
 /** Facts about the real host. Docker and git answers come through the runner, so they are logged. */
 export class RealHostProbe implements HostProbe {
@@ -14,7 +19,51 @@ export class RealHostProbe implements HostProbe {
   constructor(
     private readonly runner: CommandRunner,
     private readonly hostPath: (p: string) => string,
+    /** env: WIZARD_TIME_URL; http: the client the clock probe asks the time reference with. */
+    private readonly opts: { env?: Record<string, string | undefined>; http?: HttpClient } = {},
   ) {}
+
+  /** A file of the host under WIZARD_ROOT first (recorded kernels in tests), else the real one. */
+  private readHost(p: string): string | undefined {
+    for (const f of [this.hostPath(p), p]) {
+      try {
+        return readFileSync(f, 'utf8').trim();
+      } catch {
+        // next
+      }
+    }
+    return undefined;
+  }
+
+  async kernel(): Promise<KernelFacts> {
+    const signature = this.readHost('/proc/version_signature');
+    return {
+      release: this.readHost('/proc/sys/kernel/osrelease') ?? release(),
+      version: this.readHost('/proc/sys/kernel/version') ?? version(),
+      ...(signature ? { signature } : {}),
+    };
+  }
+
+  async clock(): Promise<ClockSample> {
+    const url = this.opts.env?.WIZARD_TIME_URL || DEFAULT_TIME_URL;
+    if (!this.opts.http) return { url, error: 'no HTTP client' };
+    const sentAt = Date.now();
+    try {
+      const res = await this.opts.http.request(url, { timeoutMs: CLOCK_TIMEOUT_MS, headers: { 'user-agent': 'wizard-doctor' } });
+      const receivedAt = Date.now();
+      const date = res.headers?.date;
+      return { url, sentAt, receivedAt, ...(date ? { date } : {}) };
+    } catch (e) {
+      const code = (e as { cause?: { code?: string } }).cause?.code;
+      return { url, error: code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'DNS lookup failed' : code ?? (e as Error).message };
+    }
+  }
+
+  async ntpSynchronized(): Promise<boolean | undefined> {
+    const r = await this.runner.run({ file: 'timedatectl', args: ['show', '-p', 'NTPSynchronized', '--value'], reject: false, timeoutMs: 1000 }).catch(() => undefined);
+    const v = r?.exitCode === 0 ? r.stdout.trim() : '';
+    return v === 'yes' ? true : v === 'no' ? false : undefined;
+  }
 
   async osRelease(): Promise<Record<string, string> | undefined> {
     for (const p of [this.hostPath('/etc/os-release'), '/etc/os-release', '/usr/lib/os-release']) {

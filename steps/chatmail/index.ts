@@ -80,6 +80,7 @@ export default definePlatform({
   defaultPort: 443,
   releases: releaseData.releases,
   requirements: { memoryMiB: 1024, diskGiB: 10, ports: () => CHATMAIL_PORTS, portNames: PORT_USE, portsRemedy: PORTS_REMEDY, publicPorts: () => PUBLIC_PORTS, sendsMail: true },
+  database: 'none', // no database server: mail lives in files under the data dir; for the kernel's known-bad ranges
   questions: [],
   repo: { url: 'https://github.com/chatmail/docker.git', branch: 'main' },
   // No -f: Compose reads docker-compose.yaml and the user's docker-compose.override.yaml, as upstream documents.

@@ -231,6 +231,7 @@ export default definePlatform({
   defaultPort: 3000,
   releases: releaseData.releases,
   requirements: { memoryMiB: 2048, diskGiB: 20, ports: (a) => [a.port, streamingPort(a)] },
+  database: 'postgres', // PostgreSQL (and Redis); for the kernel's known-bad ranges
   questions,
   composeFiles: [COMPOSE_FILE],
   templates: ['mastodon/docker-compose.yml'],

@@ -39,6 +39,7 @@ export default definePlatform({
   releases: releaseData.releases,
   // Mattermost's minimum: 1 vCPU and 2 GB of memory for up to 1,000 users. PostgreSQL is not published.
   requirements: { memoryMiB: 2048, diskGiB: 10, ports: (a) => [a.port] },
+  database: 'postgres', // PostgreSQL; for the kernel's known-bad ranges
   questions: [
     {
       key: 'edition',

@@ -64,6 +64,7 @@ export default definePlatform({
     ports: (a) => [a.port, ...HOST_PORTS.map((h) => Number(a.extra[h.key] ?? h.default))],
     hostPorts: HOST_PORTS,
   },
+  database: 'mongodb', // MongoDB; for the kernel's known-bad ranges
   questions: [
     {
       key: 'adminUsername',
