@@ -81,7 +81,7 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
   const path = upgradePath(spec.rule, current, target, offered.releases);
   if (!path.ok) {
     const reason = offered.unknownNewer.includes(target) ? `${target} is newer than this wizard knows (its requirements are not in its release list); run \`wizard self-update\` first.` : path.reason;
-    throw new UserError(`Can't upgrade ${platform.title} ${current} to ${target}: ${reason}`, `${path.allowed.length ? `Allowed: ${path.allowed.join(', ')}. Release notes: ${spec.releaseNotes}` : `${current} is the newest known release.`} Release list: ${releaseList}.`);
+    throw new UserError(`Can't upgrade ${platform.title} ${current} to ${target}: ${reason}`, `Release list: ${releaseList}. ${path.allowed.length ? `Allowed: ${path.allowed.join(', ')}. Release notes: ${spec.releaseNotes}` : `${current} is the newest known release.`}`);
   }
   if (path.steps.length === 0) {
     deps.term.stdout.write(`${platform.title} ${current} is up to date.\n`);

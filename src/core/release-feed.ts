@@ -44,7 +44,11 @@ export interface ReleaseList {
 
 /** The host a feed is read from (before any WIZARD_FEED_URL override). */
 export function feedHost(source: FeedSource): string {
-  return source.kind === 'docker-hub' ? 'hub.docker.com' : source.kind === 'github-releases' ? 'api.github.com' : source.registry;
+  return source.kind === 'docker-hub'
+    ? 'hub.docker.com'
+    : source.kind === 'github-releases'
+      ? 'api.github.com'
+      : source.registry;
 }
 
 /** `4.5.12` or `v4.5.12` → 4.5.12; anything else (rc, beta, latest, 4.5, 4.5.12-amd64, sha-…) → undefined. */
@@ -67,7 +71,8 @@ function json(body: string, what: string): unknown {
 /** One page of `GET /v2/repositories/NS/REPO/tags`: `{count, next, results: [{name}]}`. */
 export function parseDockerHubTags(body: string): { versions: string[]; next?: string; count?: number } {
   const page = json(body, 'a Docker Hub tag list') as { count?: unknown; next?: unknown; results?: unknown };
-  if (!page || typeof page !== 'object' || !Array.isArray(page.results)) throw new Error('not a Docker Hub tag list');
+  if (!page || typeof page !== 'object' || !Array.isArray(page.results))
+    throw new Error('not a Docker Hub tag list');
   return {
     versions: unique(page.results.map((r: { name?: unknown }) => plainVersion(r?.name))),
     ...(typeof page.next === 'string' && page.next ? { next: page.next } : {}),
@@ -79,13 +84,18 @@ export function parseDockerHubTags(body: string): { versions: string[]; next?: s
 export function parseGitHubReleases(body: string): string[] {
   const list = json(body, 'a GitHub release list');
   if (!Array.isArray(list)) throw new Error('not a GitHub release list');
-  return unique(list.filter((r) => r && typeof r === 'object' && !r.draft && !r.prerelease).map((r) => plainVersion(r.tag_name)));
+  return unique(
+    list
+      .filter((r) => r && typeof r === 'object' && !r.draft && !r.prerelease)
+      .map((r) => plainVersion(r.tag_name)),
+  );
 }
 
 /** `GET /v2/NAME/tags/list` of an OCI registry: `{name, tags: [...]}`. */
 export function parseOciTags(body: string): string[] {
   const list = json(body, 'an OCI tag list') as { tags?: unknown };
-  if (!list || typeof list !== 'object' || !(Array.isArray(list.tags) || list.tags === null)) throw new Error('not an OCI tag list');
+  if (!list || typeof list !== 'object' || !(Array.isArray(list.tags) || list.tags === null))
+    throw new Error('not an OCI tag list');
   return unique((list.tags ?? []).map(plainVersion));
 }
 
@@ -99,20 +109,33 @@ export function linkRel(header: string | undefined, rel: string): string | undef
 }
 
 /** A 401's `WWW-Authenticate: Bearer realm="…",service="…",scope="…"`. */
-export function bearerChallenge(header: string | undefined): { realm: string; service?: string; scope?: string } | undefined {
+export function bearerChallenge(
+  header: string | undefined,
+): { realm: string; service?: string; scope?: string } | undefined {
   if (!header || !/^bearer\s/i.test(header)) return undefined;
-  const params = Object.fromEntries([...header.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]?.toLowerCase(), m[2]]));
+  const params = Object.fromEntries(
+    [...header.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]?.toLowerCase(), m[2]]),
+  );
   if (!params.realm) return undefined;
-  return { realm: params.realm, ...(params.service ? { service: params.service } : {}), ...(params.scope ? { scope: params.scope } : {}) };
+  return {
+    realm: params.realm,
+    ...(params.service ? { service: params.service } : {}),
+    ...(params.scope ? { scope: params.scope } : {}),
+  };
 }
 
-const seriesOf = (series: ReleaseFeed['series'], v: string) => (series === 'major' ? `${semver.major(v)}` : `${semver.major(v)}.${semver.minor(v)}`);
+const seriesOf = (series: ReleaseFeed['series'], v: string) =>
+  series === 'major' ? `${semver.major(v)}` : `${semver.major(v)}.${semver.minor(v)}`;
 
 /**
  * The shipped list plus the fetched versions of the series it knows, each inheriting the fields of the newest
  * shipped release of its series; versions of unknown series newer than everything known are set apart.
  */
-export function mergeReleases(shipped: Release[], fetched: string[], feed: ReleaseFeed): Omit<ReleaseList, 'source'> {
+export function mergeReleases(
+  shipped: Release[],
+  fetched: string[],
+  feed: ReleaseFeed,
+): Omit<ReleaseList, 'source'> {
   const plain = shipped.filter((r) => semver.valid(r.version) && !semver.prerelease(r.version));
   const byNewest = [...plain].sort((a, b) => semver.rcompare(a.version, b.version));
   const newestKnown = byNewest[0]?.version;
@@ -128,7 +151,9 @@ export function mergeReleases(shipped: Release[], fetched: string[], feed: Relea
       continue;
     }
     const { version: _v, tested: _t, ...inherited } = base;
-    const own = Object.fromEntries(Object.entries(feed.fields ?? {}).map(([k, t]) => [k, t.replaceAll('{version}', version)]));
+    const own = Object.fromEntries(
+      Object.entries(feed.fields ?? {}).map(([k, t]) => [k, t.replaceAll('{version}', version)]),
+    );
     added.push({ ...inherited, ...own, version });
   }
   const releases = [...shipped, ...added].sort((a, b) => {
@@ -142,6 +167,7 @@ export function mergeReleases(shipped: Release[], fetched: string[], feed: Relea
 /** One line: where the list came from, e.g. "shipped with the wizard (hub.docker.com: timed out after 4 s)". */
 export function describeSource(s: ReleaseSource): string {
   if (s.kind === 'feed') return `${s.feed} (fetched now)`;
-  if (s.kind === 'cache') return `${s.feed} as fetched at ${s.fetchedAt ?? 'an earlier run'}${s.reason ? ` (${s.reason})` : ''}`;
+  if (s.kind === 'cache')
+    return `${s.feed} as fetched at ${s.fetchedAt ?? 'an earlier run'}${s.reason ? ` (${s.reason})` : ''}`;
   return `shipped with the wizard${s.reason ? ` (${s.reason})` : ''}`;
 }

@@ -25,7 +25,9 @@ export const MAX_PAGES = 4;
  * WIZARD_FEED_URL: unset → the real feeds; `off` → none (shipped list or cache); an origin such as
  * http://127.0.0.1:8080 → every feed request goes there instead, with its path kept (tests, mirrors).
  */
-export function feedOrigin(env: Record<string, string | undefined>): { off: true } | { off: false; rewrite: (url: string) => string } {
+export function feedOrigin(
+  env: Record<string, string | undefined>,
+): { off: true } | { off: false; rewrite: (url: string) => string } {
   const v = env.WIZARD_FEED_URL?.trim();
   if (v === 'off') return { off: true };
   if (!v) return { off: false, rewrite: (u) => u };
@@ -57,11 +59,17 @@ export async function fetchFeed(source: FeedSource, opts: FetchOptions): Promise
   const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(opts.signal ? [opts.signal] : [])]);
   const rewrite = opts.rewrite ?? ((u: string) => u);
   const get = async (url: string, headers: Record<string, string> = {}) => {
-    return opts.http.request(rewrite(url), { headers, signal, timeoutMs }).catch((e: Error & { cause?: { code?: string } }) => {
-      if (signal.aborted && !opts.signal?.aborted) throw new Error(`timed out after ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`);
-      if (e.cause?.code === 'ENOTFOUND' || e.cause?.code === 'EAI_AGAIN') throw new Error(`can't resolve ${new URL(rewrite(url)).hostname} (no internet access?)`);
-      throw e;
-    });
+    return opts.http
+      .request(rewrite(url), { headers, signal, timeoutMs })
+      .catch((e: Error & { cause?: { code?: string } }) => {
+        if (signal.aborted && !opts.signal?.aborted)
+          throw new Error(
+            `timed out after ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`,
+          );
+        if (e.cause?.code === 'ENOTFOUND' || e.cause?.code === 'EAI_AGAIN')
+          throw new Error(`can't resolve ${new URL(rewrite(url)).hostname} (no internet access?)`);
+        throw e;
+      });
   };
   const ok = (res: { status: number }, url: string) => {
     if (res.status !== 200) throw new Error(`HTTP ${res.status} from ${new URL(url).pathname}`);
@@ -72,7 +80,8 @@ export async function fetchFeed(source: FeedSource, opts: FetchOptions): Promise
     const res = await get(first);
     ok(res, first);
     const page = parseDockerHubTags(res.body);
-    const pages = page.count !== undefined ? Math.min(Math.ceil(page.count / 100), MAX_PAGES) : page.next ? MAX_PAGES : 1;
+    const pages =
+      page.count !== undefined ? Math.min(Math.ceil(page.count / 100), MAX_PAGES) : page.next ? MAX_PAGES : 1;
     const rest = await Promise.all(
       Array.from({ length: Math.max(pages - 1, 0) }, async (_, i) => {
         const url = `${first}&page=${i + 2}`;
@@ -86,7 +95,11 @@ export async function fetchFeed(source: FeedSource, opts: FetchOptions): Promise
   }
 
   if (source.kind === 'github-releases') {
-    const headers = { accept: 'application/vnd.github+json', 'user-agent': 'wizard', 'x-github-api-version': '2022-11-28' };
+    const headers = {
+      accept: 'application/vnd.github+json',
+      'user-agent': 'wizard',
+      'x-github-api-version': '2022-11-28',
+    };
     const first = `https://api.github.com/repos/${source.repository}/releases?per_page=100`;
     const res = await get(first, headers);
     ok(res, first);
@@ -109,7 +122,10 @@ export async function fetchFeed(source: FeedSource, opts: FetchOptions): Promise
   let res = await get(url);
   let auth: Record<string, string> = {};
   if (res.status === 401) {
-    const challenge = bearerChallenge(res.headers?.['www-authenticate']) ?? { realm: `${base}/token`, service: source.registry };
+    const challenge = bearerChallenge(res.headers?.['www-authenticate']) ?? {
+      realm: `${base}/token`,
+      service: source.registry,
+    };
     const tokenUrl = new URL(challenge.realm);
     tokenUrl.searchParams.set('scope', challenge.scope ?? `repository:${source.repository}:pull`);
     if (challenge.service) tokenUrl.searchParams.set('service', challenge.service);
@@ -146,13 +162,20 @@ export interface FeedCache {
   versions: string[];
 }
 
-export const cachePath = (stateDir: string, platform: string) => join(stateDir, 'releases', `${platform}.json`);
+export const cachePath = (stateDir: string, platform: string) =>
+  join(stateDir, 'releases', `${platform}.json`);
 
 export async function readCache(stateDir: string, platform: string): Promise<FeedCache | undefined> {
   try {
     const c = JSON.parse(await readFile(cachePath(stateDir, platform), 'utf8')) as Partial<FeedCache>;
-    if (typeof c.fetchedAt !== 'string' || typeof c.feed !== 'string' || !Array.isArray(c.versions)) return undefined;
-    return { platform, feed: c.feed, fetchedAt: c.fetchedAt, versions: c.versions.filter((v): v is string => typeof v === 'string') };
+    if (typeof c.fetchedAt !== 'string' || typeof c.feed !== 'string' || !Array.isArray(c.versions))
+      return undefined;
+    return {
+      platform,
+      feed: c.feed,
+      fetchedAt: c.fetchedAt,
+      versions: c.versions.filter((v): v is string => typeof v === 'string'),
+    };
   } catch {
     return undefined;
   }
@@ -184,7 +207,12 @@ export async function loadReleases(opts: {
   now?: () => Date;
 }): Promise<ReleaseList> {
   const { feed } = opts;
-  if (!feed) return { releases: opts.shipped, unknownNewer: [], source: { kind: 'shipped', reason: 'no release feed for this platform' } };
+  if (!feed)
+    return {
+      releases: opts.shipped,
+      unknownNewer: [],
+      source: { kind: 'shipped', reason: 'no release feed for this platform' },
+    };
   const host = feedHost(feed.source);
   let reason = '';
   let origin: ReturnType<typeof feedOrigin> | undefined;
@@ -206,15 +234,27 @@ export async function loadReleases(opts: {
       });
       const fetchedAt = (opts.now?.() ?? new Date()).toISOString();
       // A cache that can't be written only costs the next offline run its list.
-      await writeCache(opts.stateDir, { platform: opts.platform, feed: host, fetchedAt, versions }).catch(() => undefined);
-      return { ...mergeReleases(opts.shipped, versions, feed), source: { kind: 'feed', feed: host, fetchedAt } };
+      await writeCache(opts.stateDir, { platform: opts.platform, feed: host, fetchedAt, versions }).catch(
+        () => undefined,
+      );
+      return {
+        ...mergeReleases(opts.shipped, versions, feed),
+        source: { kind: 'feed', feed: host, fetchedAt },
+      };
     } catch (e) {
       if (opts.signal?.aborted) throw e;
       reason = `${host}: ${(e as Error).message}`;
     }
   }
   const cache = await readCache(opts.stateDir, opts.platform);
-  if (cache) return { ...mergeReleases(opts.shipped, cache.versions, feed), source: { kind: 'cache', feed: cache.feed, fetchedAt: cache.fetchedAt, reason } };
-  const source: ReleaseSource = { kind: 'shipped', reason: opts.offline ? '--offline, nothing cached' : reason };
+  if (cache)
+    return {
+      ...mergeReleases(opts.shipped, cache.versions, feed),
+      source: { kind: 'cache', feed: cache.feed, fetchedAt: cache.fetchedAt, reason },
+    };
+  const source: ReleaseSource = {
+    kind: 'shipped',
+    reason: opts.offline ? '--offline, nothing cached' : reason,
+  };
   return { releases: opts.shipped, unknownNewer: [], source };
 }
