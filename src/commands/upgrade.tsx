@@ -39,6 +39,8 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
   if (!spec) throw new UserError(`Upgrades of ${platform.title} are not supported yet.`, 'Change the release in its env file and run docker compose up -d, after a backup.');
   const current = record.release;
   // The feed is read here only (lazily): no other command pays for it.
+  // --check asks the wizard's own channel meanwhile (both bounded: the feed 4 s, the channel 2 s).
+  const wizardUpdate = opts.check ? import('./self-update.js').then(({ newerWizard }) => newerWizard(deps)) : undefined;
   const { loadReleases } = await import('../system/release-feed.js');
   const { describeSource } = await import('../core/release-feed.js');
   const offered = await loadReleases({ platform: platform.id, shipped: platform.releases, feed: spec.feed, http: deps.http, stateDir: deps.env.stateDir, env: deps.env.env, offline: Boolean(opts.offline) });
@@ -47,9 +49,8 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
   const { next, newest } = nextAndNewest(spec.rule, current, offered.releases);
 
   if (opts.check) {
-    const { newerWizard } = await import('./self-update.js');
-    const wizardUpdate = await newerWizard(deps);
-    if (wizardUpdate && !opts.json) deps.term.stderr.write(`A newer wizard is published: ${wizardUpdate} (this is ${deps.version}). Run: wizard self-update\n`);
+    const newerWizard = await wizardUpdate;
+    if (newerWizard && !opts.json) deps.term.stderr.write(`A newer wizard is published: ${newerWizard} (this is ${deps.version}). Run: wizard self-update\n`);
     const toNewest = newest ? upgradePath(spec.rule, current, newest, offered.releases) : undefined;
     const path = toNewest?.ok ? toNewest.steps : [];
     const result = {
@@ -64,7 +65,7 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
       releaseList,
       releaseSource: { kind: offered.source.kind, feed: offered.source.feed ?? null, fetchedAt: offered.source.fetchedAt ?? null, reason: offered.source.reason ?? null },
       newerThanWizardKnows: offered.unknownNewer,
-      wizard: { current: deps.version, newer: wizardUpdate ?? null },
+      wizard: { current: deps.version, newer: newerWizard ?? null },
     };
     if (opts.json) deps.term.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HttpClient } from '../core/context.js';
+import { CancelledError } from '../core/errors.js';
 import type { Release } from '../core/platform.js';
 import {
   bearerChallenge,
@@ -242,7 +243,7 @@ export async function loadReleases(opts: {
         source: { kind: 'feed', feed: host, fetchedAt },
       };
     } catch (e) {
-      if (opts.signal?.aborted) throw e;
+      if (opts.signal?.aborted || e instanceof CancelledError) throw e; // Ctrl-C is not a feed failure
       reason = `${host}: ${(e as Error).message}`;
     }
   }

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HttpClient } from '../../src/core/context.js';
+import { CancelledError } from '../../src/core/errors.js';
 import type { Platform, Release } from '../../src/core/platform.js';
 import {
   bearerChallenge,
@@ -439,6 +440,15 @@ describe('live feed, then the last good fetch, then the shipped list', () => {
     expect(describeSource(off.source)).toBe(
       'shipped with the wizard (feeds turned off (WIZARD_FEED_URL=off))',
     );
+  });
+
+  it('Ctrl-C while the feed is read stops the command (not a feed failure)', async () => {
+    const dir = tmpRoot('wizard-feed-');
+    const r = base(
+      dir,
+      fakeHttp({ [HUB]: async () => Promise.reject(new CancelledError('Interrupted')) }).http,
+    );
+    await expect(r).rejects.toBeInstanceOf(CancelledError);
   });
 
   it('a corrupt cache is ignored', async () => {
