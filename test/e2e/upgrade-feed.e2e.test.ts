@@ -20,19 +20,29 @@ async function dockerHub(): Promise<{ url: string; requests: string[]; close: ()
     const url = new URL(req.url ?? '/', 'http://x');
     requests.push(`${url.pathname}${url.search}`);
     if (url.pathname !== `/v2/repositories/${IMAGE}/tags`) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"object not found","errinfo":{}}');
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end('{"message":"object not found","errinfo":{}}');
       return;
     }
     const page = Number(url.searchParams.get('page') ?? '1');
     if (page < 1 || page > 3) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"httperror 404: object not found","errinfo":{}}');
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end('{"message":"httperror 404: object not found","errinfo":{}}');
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(readFileSync(join(FEEDS, `dockerhub-mattermost-team-edition-page${page}.json`)));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(readFileSync(join(FEEDS, `dockerhub-mattermost-team-edition-page${page}.json`)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /**
@@ -45,14 +55,16 @@ describe('wizard upgrade with a release feed, end to end', () => {
   let port = 0;
   let env: Record<string, string> = {};
   const dataDir = () => join(root, 'opt/mattermost');
-  const state = () => JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs.mattermost;
+  const state = () =>
+    JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs.mattermost;
   const ping = async () => {
     const r = await fetch(`http://127.0.0.1:${port}/api/v4/system/ping`);
     return /^(\d+\.\d+\.\d+)/.exec(r.headers.get('x-version-id') ?? '')?.[1];
   };
 
   beforeAll(async () => {
-    if (!(await dockerAvailable())) throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
+    if (!(await dockerAvailable()))
+      throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
     await ensureStandinImages();
     // The feed-only release: the 11.7.15 stand-in, answering as 11.7.16 (its version is MM_STANDIN_VERSION).
     execFileSync('docker', ['build', '--quiet', '--tag', `${IMAGE}:${FEED_ONLY}`, '-'], {
@@ -64,13 +76,37 @@ describe('wizard upgrade with a release feed, end to end', () => {
     const repo = await makeFixtureRepo(root, 'mattermost-docker');
     port = await freePort();
     env = { WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '30', WIZARD_UPDATE_URL: 'off' };
-    const r = await runWizard(['install', '--platform', 'mattermost', '--version', '10.11.23', '--domain', 'localhost', '--email', 'admin@example.com', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port)], { ...env, WIZARD_READY_TIMEOUT: '60' });
+    const r = await runWizard(
+      [
+        'install',
+        '--platform',
+        'mattermost',
+        '--version',
+        '10.11.23',
+        '--domain',
+        'localhost',
+        '--email',
+        'admin@example.com',
+        '--tls',
+        'none',
+        '--offline',
+        '--yes',
+        '--repo-url',
+        repo,
+        '--port',
+        String(port),
+      ],
+      { ...env, WIZARD_READY_TIMEOUT: '60' },
+    );
     if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);
   }, 120_000);
 
   afterAll(() => {
     try {
-      execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], { cwd: dataDir(), stdio: 'ignore' });
+      execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], {
+        cwd: dataDir(),
+        stdio: 'ignore',
+      });
     } catch {
       // nothing to remove
     }
@@ -98,7 +134,11 @@ describe('wizard upgrade with a release feed, end to end', () => {
         releaseSource: { kind: 'feed', feed: 'hub.docker.com' },
         newerThanWizardKnows: ['12.0.0'],
       });
-      expect(hub.requests.sort()).toEqual([`/v2/repositories/${IMAGE}/tags?page_size=100`, `/v2/repositories/${IMAGE}/tags?page_size=100&page=2`, `/v2/repositories/${IMAGE}/tags?page_size=100&page=3`]);
+      expect(hub.requests.sort()).toEqual([
+        `/v2/repositories/${IMAGE}/tags?page_size=100`,
+        `/v2/repositories/${IMAGE}/tags?page_size=100&page=2`,
+        `/v2/repositories/${IMAGE}/tags?page_size=100&page=3`,
+      ]);
     } finally {
       await hub.close();
     }
@@ -112,25 +152,41 @@ describe('wizard upgrade with a release feed, end to end', () => {
     const r = await runWizard(['upgrade', '--check'], { ...env, WIZARD_FEED_URL: down });
     expect(r.code, r.stderr).toBe(10);
     expect(r.stdout).toContain(`Mattermost 10.11.23 → ${FEED_ONLY} can be installed (newest: ${FEED_ONLY}).`);
-    expect(r.stdout).toMatch(/^Release list: hub\.docker\.com as fetched at \S+ \(hub\.docker\.com: connection refused\)$/m);
-    expect(r.stdout).toContain('Newer than this wizard knows: 12.0.0; run `wizard self-update` to be offered them.');
+    expect(r.stdout).toMatch(
+      /^Release list: hub\.docker\.com as fetched at \S+ \(hub\.docker\.com: connection refused\)$/m,
+    );
+    expect(r.stdout).toContain(
+      'Newer than this wizard knows: 12.0.0; run `wizard self-update` to be offered them.',
+    );
   });
 
   it(`upgrade --offline --yes --to ${FEED_ONLY}: no feed request, the cached release's data, the new version answers`, async () => {
     const hub = await dockerHub();
     try {
-      const r = await runWizard(['upgrade', '--offline', '--yes', '--to', FEED_ONLY], { ...env, WIZARD_FEED_URL: hub.url });
+      const r = await runWizard(['upgrade', '--offline', '--yes', '--to', FEED_ONLY], {
+        ...env,
+        WIZARD_FEED_URL: hub.url,
+      });
       expect(r.stderr).not.toContain('✖');
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain(`10.11.23 → ${FEED_ONLY}`);
       expect(r.stderr).toMatch(/Release list: hub\.docker\.com as fetched at \S+ \(--offline\)/);
-      expect(r.stdout).toMatch(new RegExp(`✔ Mattermost upgraded: 10\\.11\\.23 → ${FEED_ONLY.replaceAll('.', '\\.')} \\(backup: .*\\.tar\\.gz\\)`));
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `✔ Mattermost upgraded: 10\\.11\\.23 → ${FEED_ONLY.replaceAll('.', '\\.')} \\(backup: .*\\.tar\\.gz\\)`,
+        ),
+      );
       expect(hub.requests).toEqual([]);
     } finally {
       await hub.close();
     }
     expect(await ping()).toBe(FEED_ONLY);
-    expect(parseEnv(readFileSync(join(dataDir(), '.env'), 'utf8')).values.MATTERMOST_IMAGE_TAG).toBe(FEED_ONLY);
-    expect(state()).toMatchObject({ release: FEED_ONLY, history: [{ from: '10.11.23', to: FEED_ONLY, result: 'upgraded' }] });
+    expect(parseEnv(readFileSync(join(dataDir(), '.env'), 'utf8')).values.MATTERMOST_IMAGE_TAG).toBe(
+      FEED_ONLY,
+    );
+    expect(state()).toMatchObject({
+      release: FEED_ONLY,
+      history: [{ from: '10.11.23', to: FEED_ONLY, result: 'upgraded' }],
+    });
   });
 });
