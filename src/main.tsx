@@ -157,7 +157,7 @@ export async function main(argv: string[], version: string): Promise<number> {
     .option('-y, --yes', 'do not ask')
     .option('--dry-run', 'show the path and what would be done, change nothing')
     .option('--no-backup', 'skip the backup (asks for confirmation unless --yes)')
-    .option('--offline', 'use images already on this host')
+    .option('--offline', 'use images already on this host; no release feed (its last fetch, else the shipped list)')
     .option('--json', 'with --check: print JSON')
     .addHelpText('after', '\nExit codes: 0 done or up to date, 10 (--check) an upgrade is available, 1 failed (rolled back when it could), 2 bad input.')
     .action(async (name: string | undefined, opts: { to?: string; check?: boolean; yes?: boolean; dryRun?: boolean; backup?: boolean; offline?: boolean; json?: boolean }) => {

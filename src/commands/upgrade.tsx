@@ -38,30 +38,62 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
   const spec = platform.upgrade;
   if (!spec) throw new UserError(`Upgrades of ${platform.title} are not supported yet.`, 'Change the release in its env file and run docker compose up -d, after a backup.');
   const current = record.release;
-  const { next, newest } = nextAndNewest(spec.rule, current, platform.releases);
+  // The feed is read here only (lazily): no other command pays for it.
+  // --check asks the wizard's own channel meanwhile (both bounded: the feed 4 s, the channel 2 s).
+  const wizardUpdate = opts.check ? import('./self-update.js').then(({ newerWizard }) => newerWizard(deps)) : undefined;
+  const { loadReleases } = await import('../system/release-feed.js');
+  const { describeSource } = await import('../core/release-feed.js');
+  const offered = await loadReleases({ platform: platform.id, shipped: platform.releases, feed: spec.feed, http: deps.http, stateDir: deps.env.stateDir, env: deps.env.env, offline: Boolean(opts.offline) });
+  const releaseList = describeSource(offered.source);
+  const unknown = offered.unknownNewer.length ? `Newer than this wizard knows: ${offered.unknownNewer.join(', ')}; run \`wizard self-update\` to be offered them.` : undefined;
+  const { next, newest } = nextAndNewest(spec.rule, current, offered.releases);
 
   if (opts.check) {
-    const { newerWizard } = await import('./self-update.js');
-    const wizardUpdate = await newerWizard(deps);
-    if (wizardUpdate && !opts.json) deps.term.stderr.write(`A newer wizard is published: ${wizardUpdate} (this is ${deps.version}). Run: wizard self-update\n`);
-    const result = { install: record.name, platform: platform.id, current, next: next ?? null, newest: newest ?? current, upgradeAvailable: Boolean(next), releaseNotes: spec.releaseNotes, releaseList: 'shipped with the wizard', wizard: { current: deps.version, newer: wizardUpdate ?? null } };
+    const newerWizard = await wizardUpdate;
+    if (newerWizard && !opts.json) deps.term.stderr.write(`A newer wizard is published: ${newerWizard} (this is ${deps.version}). Run: wizard self-update\n`);
+    const toNewest = newest ? upgradePath(spec.rule, current, newest, offered.releases) : undefined;
+    const path = toNewest?.ok ? toNewest.steps : [];
+    const result = {
+      install: record.name,
+      platform: platform.id,
+      current,
+      next: next ?? null,
+      newest: newest ?? current,
+      path,
+      upgradeAvailable: Boolean(next),
+      releaseNotes: spec.releaseNotes,
+      releaseList,
+      releaseSource: { kind: offered.source.kind, feed: offered.source.feed ?? null, fetchedAt: offered.source.fetchedAt ?? null, reason: offered.source.reason ?? null },
+      newerThanWizardKnows: offered.unknownNewer,
+      wizard: { current: deps.version, newer: newerWizard ?? null },
+    };
     if (opts.json) deps.term.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else deps.term.stdout.write(next ? `${platform.title} ${current} → ${next} can be installed (newest: ${newest}). Release notes: ${spec.releaseNotes}\nRun: wizard upgrade ${record.name}${next !== newest ? ` --to ${next}` : ''}\n` : `${platform.title} ${current} is up to date.\n`);
+    else {
+      deps.term.stdout.write(next ? `${platform.title} ${current} → ${next} can be installed (newest: ${newest}). Release notes: ${spec.releaseNotes}\n` : `${platform.title} ${current} is up to date.\n`);
+      if (path.length > 1) deps.term.stdout.write(`Path: ${[current, ...path].join(' → ')}\n`);
+      deps.term.stdout.write(`Release list: ${releaseList}\n`);
+      if (unknown) deps.term.stdout.write(`${unknown}\n`);
+      if (next) deps.term.stdout.write(`Run: wizard upgrade ${record.name}${next !== newest ? ` --to ${next}` : ''}${opts.offline ? ' --offline' : ''}\n`);
+    }
     return next ? UPGRADE_AVAILABLE : 0;
   }
 
   const target = (opts.to ?? newest ?? current).replace(/^v/, '');
-  const path = upgradePath(spec.rule, current, target, platform.releases);
-  if (!path.ok) throw new UserError(`Can't upgrade ${platform.title} ${current} to ${target}: ${path.reason}`, path.allowed.length ? `Allowed: ${path.allowed.join(', ')}. Release notes: ${spec.releaseNotes}` : `${current} is the newest known release.`);
+  const path = upgradePath(spec.rule, current, target, offered.releases);
+  if (!path.ok) {
+    const reason = offered.unknownNewer.includes(target) ? `${target} is newer than this wizard knows (its requirements are not in its release list); run \`wizard self-update\` first.` : path.reason;
+    throw new UserError(`Can't upgrade ${platform.title} ${current} to ${target}: ${reason}`, `Release list: ${releaseList}. ${path.allowed.length ? `Allowed: ${path.allowed.join(', ')}. Release notes: ${spec.releaseNotes}` : `${current} is the newest known release.`}`);
+  }
   if (path.steps.length === 0) {
     deps.term.stdout.write(`${platform.title} ${current} is up to date.\n`);
+    if (unknown) deps.term.stderr.write(`${unknown}\n`);
     return 0;
   }
   const { printStatic, confirm } = await import('../ui/screens.js');
   const { UpgradePlan } = await import('../ui/UpgradePlan.js');
   const backupDir = `${record.dataDir}/backups`;
   printStatic(
-    <UpgradePlan title={platform.title} name={record.name} current={current} steps={path.steps} releaseNotes={spec.releaseNotes} backupDir={opts.backup === false ? undefined : deps.env.hostPath(backupDir)} backupNote={spec.backupNote} offline={Boolean(opts.offline)} dryRun={Boolean(opts.dryRun)} />,
+    <UpgradePlan title={platform.title} name={record.name} current={current} steps={path.steps} releaseNotes={spec.releaseNotes} releaseList={releaseList} unknownNewer={offered.unknownNewer} backupDir={opts.backup === false ? undefined : deps.env.hostPath(backupDir)} backupNote={spec.backupNote} offline={Boolean(opts.offline)} dryRun={Boolean(opts.dryRun)} />,
     deps.term.stderr,
   );
   if (opts.dryRun) {
@@ -85,7 +117,7 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
   const done: string[] = [];
   let from = current;
   for (const version of path.steps) {
-    const release = platform.releases.find((r) => r.version === version);
+    const release = offered.releases.find((r) => r.version === version);
     if (!release) throw new WizardError(`${version} is not in the release list.`);
     const ctx: UpgradeContext = {
       ...base,

@@ -5,6 +5,7 @@ import type { FileSpec, Plan } from './plan.js';
 import type { InstallContext } from './context.js';
 import type { KernelDatabase } from './kernel.js';
 import type { DoctorCheck, GatherContext, LogPattern } from './doctor.js';
+import type { ReleaseFeed } from './release-feed.js';
 import type { UpgradeRule } from './upgrade.js';
 
 /** How an upgrade's own steps report progress and learn of Ctrl-C. */
@@ -17,6 +18,8 @@ export interface UpgradeSpec {
   rule: UpgradeRule;
   /** Where the release notes are, shown with the path. */
   releaseNotes: string;
+  /** Where newer releases are published (read by `wizard upgrade` only); the shipped list is merged in. */
+  feed?: ReleaseFeed;
   /** The env-file keys a release sets (e.g. RELEASE and the database version it needs). */
   envFor: (release: Release) => Record<string, string>;
   /** The file envFor writes to (default: the platform's envFile, else DATA_DIR/.env), e.g. Mastodon's image tags. */

@@ -10,7 +10,7 @@ export type UpgradeRule =
   | { kind: 'major-by-major' }
   /** Every minor series in turn; patch releases may be skipped (Mastodon). */
   | { kind: 'minor-by-minor' }
-  /** From one ESR to the next; the listed releases are the ESRs (Mattermost). */
+  /** From one ESR to the next, the newest patch of each (major.minor) series in between; the listed releases are the ESRs (Mattermost). */
   | { kind: 'release-by-release' }
   /** Any newer tag (chatmail). */
   | { kind: 'any-newer' };
@@ -37,9 +37,12 @@ export function upgradePath(rule: UpgradeRule, current: string, target: string, 
     case 'any-newer':
       steps = [target];
       break;
-    case 'release-by-release':
-      steps = between;
+    case 'release-by-release': {
+      // A feed adds patch releases of each ESR: one stop per series, at its newest patch (or the target).
+      const series = (v: string) => `${semver.major(sv(v))}.${semver.minor(sv(v))}`;
+      steps = between.filter((v, i) => v === target || (series(v) !== series(current) && series(v) !== series(target) && series(between[i + 1] ?? target) !== series(v)));
       break;
+    }
     case 'major-by-major': {
       const major = (v: string) => semver.major(sv(v));
       steps = [];

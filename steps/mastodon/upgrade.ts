@@ -52,6 +52,8 @@ export function mastodonUpgrade(e: Endpoints): UpgradeSpec {
   return {
     rule: { kind: 'minor-by-minor' },
     releaseNotes: releaseData.releaseNotes,
+    // Published releases (the images are tagged vX.Y.Z with them); a new minor series' PostgreSQL/Redis needs are unknown: not offered.
+    feed: { source: { kind: 'github-releases', repository: 'mastodon/mastodon' }, series: 'minor' },
     envFile: (a) => versionFile(a.dataDir),
     envFor: (r) => ({ MASTODON_VERSION: r.version }),
     backup: postgresBackup('db', ['web', 'streaming', 'sidekiq']),

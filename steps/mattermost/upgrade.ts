@@ -12,6 +12,8 @@ import { postgresBackup } from '../../src/core/postgres.js';
 export const upgrade: UpgradeSpec = {
   rule: { kind: 'release-by-release' },
   releaseNotes: releaseData.releaseNotes,
+  // Patch releases of the shipped ESR series (the edition images share their tags); a new ESR series is not offered.
+  feed: { source: { kind: 'docker-hub', repository: 'mattermost/mattermost-team-edition' }, series: 'minor' },
   envFor: (r) => ({ MATTERMOST_IMAGE_TAG: r.version }),
   backup: postgresBackup('postgres', ['mattermost']),
 };

@@ -88,6 +88,8 @@ export default definePlatform({
     // Rocket.Chat: no major skipped (the newest 7.x before 8.x), each major with the MongoDB it needs.
     rule: { kind: 'major-by-major' },
     releaseNotes: releaseData.releaseNotes,
+    // Docker Hub carries the same tags as registry.rocket.chat; a new major's MongoDB is unknown: not offered.
+    feed: { source: { kind: 'docker-hub', repository: 'rocketchat/rocket.chat' }, series: 'major' },
     envFor: (r) => ({ RELEASE: r.version, ...(typeof r.mongodb === 'string' ? { MONGODB_VERSION: r.mongodb } : {}) }),
     backup: {
       service: 'mongodb',

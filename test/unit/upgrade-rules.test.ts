@@ -31,6 +31,10 @@ describe('upgrade paths', () => {
   it('Mattermost: one ESR to the next', () => {
     const esr = rel('9.11.0', '10.5.0', '10.11.0');
     expect(upgradePath({ kind: 'release-by-release' }, '9.11.0', '10.11.0', esr)).toEqual({ ok: true, steps: ['10.5.0', '10.11.0'] });
+    // With a feed's patch releases: one stop per ESR series, at its newest patch.
+    const patched = rel('9.11.5', '9.11.6', '10.5.1', '10.5.2', '10.11.23', '10.11.24', '11.7.15', '11.7.16');
+    expect(upgradePath({ kind: 'release-by-release' }, '9.11.5', '11.7.15', patched)).toEqual({ ok: true, steps: ['10.5.2', '10.11.24', '11.7.15'] });
+    expect(upgradePath({ kind: 'release-by-release' }, '9.11.5', '9.11.6', patched)).toEqual({ ok: true, steps: ['9.11.6'] });
   });
 
   it('chatmail: any newer tag in one step', () => {

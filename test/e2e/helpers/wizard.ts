@@ -4,11 +4,11 @@ import { join } from 'node:path';
 
 export const CLI = join(import.meta.dirname, '../../../dist/cli.js');
 
-/** Runs the built wizard without a terminal, as automation does; resolves with its exit code and output. */
+/** Runs the built wizard without a terminal, as automation does (release feeds off unless env sets WIZARD_FEED_URL); resolves with its exit code and output. */
 export function runWizard(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', NO_COLOR: '1', WIZARD_POLL_MS: '500', ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', NO_COLOR: '1', WIZARD_POLL_MS: '500', WIZARD_FEED_URL: 'off', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
