@@ -54,6 +54,8 @@ export function mastodonUpgrade(e: Endpoints): UpgradeSpec {
     releaseNotes: releaseData.releaseNotes,
     envFile: (a) => versionFile(a.dataDir),
     envFor: (r) => ({ MASTODON_VERSION: r.version }),
+    // Installs from before the .env layout had the release in docker-compose.yml itself.
+    versionKey: 'MASTODON_VERSION',
     backup: postgresBackup('db', ['web', 'streaming', 'sidekiq']),
     async apply(ctx, io) {
       const run = async (what: string, args: string[]) => {
@@ -69,5 +71,7 @@ export function mastodonUpgrade(e: Endpoints): UpgradeSpec {
       await health(e.streamingPort(ctx.answers), e.streamingHealth, 'streaming');
       ctx.readyVersion = await untilVersion(ctx, io);
     },
+    // /health reports no version: /api/v1/instance says which release answers.
+    probe: (ctx, io) => untilVersion(ctx, io),
   };
 }

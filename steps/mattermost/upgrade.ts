@@ -13,5 +13,6 @@ export const upgrade: UpgradeSpec = {
   rule: { kind: 'release-by-release' },
   releaseNotes: releaseData.releaseNotes,
   envFor: (r) => ({ MATTERMOST_IMAGE_TAG: r.version }),
+  versionKey: 'MATTERMOST_IMAGE_TAG',
   backup: postgresBackup('postgres', ['mattermost']),
 };
