@@ -150,7 +150,14 @@ describe('the upgrade journal', () => {
   it('is written before each phase, keeps the env file as it was at 0600 while switching, and is cleared with the history entry', async () => {
     let serving = OLD;
     const h = await harness({
-      rows: [{ match: up, effect: () => void (serving = NEW) }],
+      rows: [
+        {
+          match: up,
+          effect: () => {
+            serving = NEW;
+          },
+        },
+      ],
       serving: () => serving,
     });
     // What the switch has kept when `up -d` starts, read while it runs.
@@ -203,7 +210,12 @@ describe('the upgrade journal', () => {
       journal: journalAt('pulled', { backup }),
       rows: [
         { match: /^test -s /, exitCode: 0 },
-        { match: up, effect: () => void (serving = NEW) },
+        {
+          match: up,
+          effect: () => {
+            serving = NEW;
+          },
+        },
       ],
       serving: () => serving,
     });
@@ -229,7 +241,12 @@ describe('the upgrade journal', () => {
       journal: journalAt('backed-up', { backup: '/gone.tar.gz' }),
       rows: [
         { match: /^test -s \/gone/, exitCode: 1 },
-        { match: up, effect: () => void (serving = NEW) },
+        {
+          match: up,
+          effect: () => {
+            serving = NEW;
+          },
+        },
       ],
       serving: () => serving,
     });
@@ -275,7 +292,12 @@ describe('the upgrade journal', () => {
       }),
       rows: [
         { match: / logs --no-color --tail 30 mattermost$/, stdout: 'mattermost-1 | panic: migration failed' },
-        { match: up, effect: () => void (serving = OLD) },
+        {
+          match: up,
+          effect: () => {
+            serving = OLD;
+          },
+        },
       ],
       serving: () => serving,
     });
