@@ -57,7 +57,7 @@ base=wizard-standin/base:latest
 base_hash=$( {
   sha256sum "$here/base/make-rootfs.sh" "$node_bin" /bin/busybox "$(readlink -f /bin/dash)"
   { ldd "$node_bin"; ldd /bin/dash; } | grep -o '/[^ ]*' | sort -u | xargs readlink -f | xargs sha256sum
-} | sha256sum | cut -c1-64)
+} | cut -d' ' -f1 | sha256sum | cut -c1-64) # contents only: the same base from any checkout of the repository
 if [ "$(label_of "$base")" != "$base_hash" ]; then
   log "building $base from $node_bin ($("$node_bin" --version))"
   work=$(mktemp -d)
