@@ -83,7 +83,11 @@ export async function endStep(
   const history = entry ? [...(r.history ?? []), { ...entry, at: new Date().toISOString() }] : r.history;
   await deps.state().update(name, { ...patch, ...(history ? { history } : {}), upgradeJournal: undefined });
   if (previous)
-    await deps.runner.run({ file: 'rm', args: ['-f', '--', deps.files.real(previous)], reject: false });
+    await deps.runner.run({
+      file: 'rm',
+      args: ['-f', '--', deps.files.real(previous), `${deps.files.real(previous)}.bak`],
+      reject: false,
+    });
 }
 
 /**

@@ -95,7 +95,12 @@ async function harness(o: {
     { match: /^rm -rf -- / },
     { match: / config --images$/, stdout: `mattermost/mattermost-team-edition:${NEW}\npostgres:16-alpine\n` },
     { match: /^docker image inspect / },
-    { match: /^rm -f -- /, effect: (c) => rmSync(c.args[2] as string, { force: true }) },
+    {
+      match: /^rm -f -- /,
+      effect: (c) => {
+        for (const f of c.args.slice(2)) rmSync(f, { force: true });
+      },
+    },
   ]);
   const run = runner.run.bind(runner);
   runner.run = async (cmd, opts) => {
@@ -219,6 +224,8 @@ describe('the upgrade journal', () => {
       ],
       serving: () => serving,
     });
+    // The killed run had kept the env file already (it dies between that write and the journal's `switching`).
+    writeFileSync(h.real('/opt/mattermost/.env.before-upgrade'), ENV, { mode: 0o600 });
     expect(await upgradeCommand({ yes: true, offline: true }, h.deps)).toBe(0);
     expect(h.err()).toContain(
       `Found an interrupted upgrade ${OLD} → ${NEW} interrupted after the phase "pulled", before anything changed`,
@@ -232,6 +239,8 @@ describe('the upgrade journal', () => {
       history: [{ from: OLD, to: NEW, result: 'upgraded', backup }],
     });
     expect(h.record().upgradeJournal).toBeUndefined();
+    for (const f of ['.env.before-upgrade', '.env.before-upgrade.bak'])
+      expect(existsSync(h.real(`/opt/mattermost/${f}`))).toBe(false);
     expect(h.out()).toContain(`✔ Mattermost upgraded: ${OLD} → ${NEW} (backup: ${backup}).`);
   });
 
