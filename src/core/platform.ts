@@ -42,7 +42,8 @@ export interface UpgradeSpec {
   apply?: (ctx: InstallContext, io: UpgradeIO) => Promise<void>;
   /**
    * After a run killed while switching: resolves with the version when the release `ctx.answers.version` answers
-   * (within `ctx.readyTimeoutSeconds`), rejects otherwise. Default: the readiness wait with the version it reports.
+   * (within `ctx.readyTimeoutSeconds`), rejects otherwise; it may finish what the switch does after the start when
+   * that is idempotent (Mastodon's post-deployment migrations). Default: the readiness wait with the version.
    */
   probe?: (ctx: InstallContext, io: UpgradeIO) => Promise<string>;
   /**

@@ -71,7 +71,13 @@ export function mastodonUpgrade(e: Endpoints): UpgradeSpec {
       await health(e.streamingPort(ctx.answers), e.streamingHealth, 'streaming');
       ctx.readyVersion = await untilVersion(ctx, io);
     },
-    // /health reports no version: /api/v1/instance says which release answers.
-    probe: (ctx, io) => untilVersion(ctx, io),
+    // /health reports no version: /api/v1/instance says which release answers. A run killed after the start may
+    // not have finished the post-deployment migrations: they run again (they are idempotent) before it counts.
+    async probe(ctx, io) {
+      const version = await untilVersion(ctx, io);
+      io.output('Post-deployment migrations...');
+      await ctx.runner.run(composeCommand(ctx, mastodonArgs.migratePost), { ...(io.signal ? { signal: io.signal } : {}), onLine: io.output });
+      return version;
+    },
   };
 }

@@ -6,12 +6,15 @@ import { describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/commands/deps.js';
 import { statusCommand } from '../../src/commands/status.js';
 import { upgradeCommand } from '../../src/commands/upgrade.js';
+import { withDefaults } from '../../src/core/answers.js';
 import type { HttpClient } from '../../src/core/context.js';
 import { type InstallFacts, installChecks } from '../../src/core/doctor.js';
 import { parseEnv } from '../../src/core/envfile.js';
 import { ExitCode, UserError } from '../../src/core/errors.js';
 import type { Platform } from '../../src/core/platform.js';
 import type { UpgradeJournal } from '../../src/core/upgrade-journal.js';
+import { settleSwitch } from '../../src/core/upgrade-settle.js';
+import type { UpgradeContext } from '../../src/core/upgrade-tasks.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { acquireLock } from '../../src/system/lock.js';
 import { MemoryLogger } from '../../src/system/log.js';
@@ -504,5 +507,111 @@ describe('the lock after a killed run', () => {
       command: 'upgrade',
     });
     release();
+  });
+});
+
+describe('settling a Mastodon switch (its own probe)', () => {
+  const mastodon = findPlatform('mastodon') as Platform;
+  const FROM = '4.4.8';
+  const TO = '4.5.11';
+  const postMigrate = / run --rm -T web bundle exec rails db:migrate$/;
+
+  function mastodonCase(serving: () => string | undefined, rows: FakeRow[]) {
+    const root = tmpRoot();
+    mkdirSync(join(root, 'opt/mastodon'), { recursive: true });
+    writeFileSync(join(root, 'opt/mastodon/.env'), `MASTODON_VERSION=${TO}\n`);
+    writeFileSync(join(root, 'opt/mastodon/.env.before-upgrade'), `MASTODON_VERSION=${FROM}\n`, {
+      mode: 0o600,
+    });
+    const runner = new FakeRunner(rows);
+    const http: HttpClient = {
+      async request(url, opts) {
+        const v = serving();
+        if (!v) throw new Error('connection refused');
+        if (new URL(url).pathname === '/api/v1/instance' && opts?.headers?.host === 'social.example.com')
+          return { status: 200, body: JSON.stringify({ version: v }) };
+        return { status: 200, body: 'OK' };
+      },
+    };
+    const ctx: UpgradeContext = {
+      answers: withDefaults(
+        {
+          platform: 'mastodon',
+          domain: 'social.example.com',
+          email: 'a@example.com',
+          tls: 'none',
+          version: TO,
+          extra: {},
+        },
+        mastodon,
+      ),
+      platform: mastodon,
+      plan: { files: [], commands: [] },
+      project: 'mastodon',
+      proxyProject: 'proxy',
+      projectDir: '/opt/mastodon',
+      composeFiles: mastodon.composeFiles,
+      dryRun: false,
+      runner,
+      files: new RealFileStore((p) => join(root, p)),
+      http,
+      log: new MemoryLogger(),
+      journal: { completed: new Set(), done: () => undefined },
+      notes: [],
+      readyTimeoutSeconds: 1,
+      pollIntervalMs: 5,
+      from: FROM,
+      to: { version: TO },
+      envPath: '/opt/mastodon/.env',
+      backupDir: '/opt/mastodon/backups',
+      noBackup: false,
+      backupFile: '/b.tar.gz',
+      stamp: '20261122-040000',
+      keep: [],
+    };
+    const journal = journalAt('switching', {
+      from: FROM,
+      to: TO,
+      path: [TO],
+      envPath: '/opt/mastodon/.env',
+      previousEnv: '/opt/mastodon/.env.before-upgrade',
+    });
+    return { root, runner, ctx, journal };
+  }
+
+  it('the new version answers /api/v1/instance: the post-deployment migrations run again, and it counts as done', async () => {
+    const { runner, ctx, journal } = mastodonCase(() => TO, [{ match: postMigrate }]);
+    expect(await settleSwitch(ctx, journal, () => undefined)).toBe(TO);
+    expect(runner.calls).toHaveLength(1);
+    expect(runner.calls[0]).toMatch(postMigrate);
+  });
+
+  it('the old version still answers: .env comes back from the kept copy and the old release is started', async () => {
+    let serving: string | undefined = FROM;
+    const { runner, ctx, journal, root } = mastodonCase(
+      () => serving,
+      [
+        {
+          match: / up -d --remove-orphans --pull never$/,
+          effect: () => {
+            serving = FROM;
+          },
+        },
+        { match: / logs --no-color --tail 30 web$/, stdout: '' },
+      ],
+    );
+    const err = await settleSwitch(ctx, journal, () => undefined).then(
+      () => undefined,
+      (e: Error & { remedy?: string }) => e,
+    );
+    expect(err?.message).toMatch(
+      new RegExp(
+        `^Mastodon ${TO} did not answer after the interrupted switch \\(Mastodon did not report version ${TO} .*\\); ${FROM} was put back and it answers again\\.$`,
+      ),
+    );
+    expect(err?.remedy).toContain('pg_restore');
+    expect(readFileSync(join(root, 'opt/mastodon/.env'), 'utf8')).toBe(`MASTODON_VERSION=${FROM}\n`);
+    expect(runner.calls.filter((c) => postMigrate.test(c))).toEqual([]);
+    expect(ctx.rolledBack).toContain('was put back');
   });
 });
