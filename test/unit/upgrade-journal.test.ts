@@ -376,6 +376,15 @@ describe('the upgrade journal', () => {
     expect(h.runner.calls).toEqual([]);
   });
 
+  it('--dry-run names the interrupted upgrade and changes nothing', async () => {
+    const h = await harness({ journal: journalAt('switching'), serving: () => NEW });
+    expect(await upgradeCommand({ dryRun: true }, h.deps)).toBe(0);
+    expect(h.err()).toContain(`Found an interrupted upgrade ${OLD} → ${NEW} interrupted while switching`);
+    expect(h.err()).toContain('Dry run: nothing was changed; a run without --dry-run settles it first.');
+    expect(h.record().upgradeJournal?.phase).toBe('switching');
+    expect(h.runner.calls).toEqual([]);
+  });
+
   it('--check (text and JSON), status --json and status report an interrupted upgrade', async () => {
     const h = await harness({ journal: journalAt('switching'), serving: () => OLD });
     expect(await upgradeCommand({ check: true, json: true }, h.deps)).toBe(10);
