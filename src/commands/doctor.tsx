@@ -149,6 +149,7 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
     ...(certificate ? { certificate } : {}),
     ...(ownedPaths.length ? { ownedPaths } : {}),
     ...(extra ? { extra } : {}),
+    ...(r.upgradeJournal ? { upgradeJournal: r.upgradeJournal } : {}),
     secrets,
   };
 }

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { type ComposeContainer, parseComposePs } from '../core/compose.js';
 import { UserError } from '../core/errors.js';
+import { describeJournal } from '../core/upgrade-journal.js';
 import type { InstallRecord } from '../system/state.js';
 import { printStatic } from '../ui/screens.js';
 import type { Deps } from './deps.js';
@@ -60,6 +61,7 @@ function StatusView({ entries }: { entries: StatusEntry[] }) {
               </Text>
             ))}
             {e.lastError ? <Text color="yellow">  last error: {e.lastError}</Text> : null}
+            {e.upgradeJournal ? <Text color="yellow">  {describeJournal(e.upgradeJournal)}: run wizard upgrade {e.name}</Text> : null}
           </Box>
         );
       })}

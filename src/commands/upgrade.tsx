@@ -1,10 +1,12 @@
 import { CancelledError, UserError, WizardError } from '../core/errors.js';
 import type { Platform } from '../core/platform.js';
 import { nextAndNewest, upgradePath } from '../core/upgrade.js';
-import { type UpgradeContext, upgradeTasks } from '../core/upgrade-tasks.js';
+import { describeJournal } from '../core/upgrade-journal.js';
+import { upgradeTasks } from '../core/upgrade-tasks.js';
 import type { InstallRecord } from '../system/state.js';
-import { recordContext, stampNow, taskList } from './task-list.js';
+import { recordContext, taskList } from './task-list.js';
 import type { Deps } from './deps.js';
+import { endStep, journalWriter, refuseOldLayout, type Settled, settleInterrupted, stepContext } from './upgrade-journal.js';
 
 export interface UpgradeOptions {
   install?: string;
@@ -33,11 +35,12 @@ function pickInstall(deps: Deps, name?: string): InstallRecord {
 
 /** `wizard upgrade`: the platform's own path rules, backup, pull before stop, automatic rollback. */
 export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<number> {
-  const record = pickInstall(deps, opts.install);
+  let record = pickInstall(deps, opts.install);
   const platform = deps.platforms.find((p) => p.id === record.platform) as Platform;
   const spec = platform.upgrade;
   if (!spec) throw new UserError(`Upgrades of ${platform.title} are not supported yet.`, 'Change the release in its env file and run docker compose up -d, after a backup.');
-  const current = record.release;
+  const journal = record.upgradeJournal;
+  let current = record.release;
   // The feed is read here only (lazily): no other command pays for it.
   // --check asks the wizard's own channel meanwhile (both bounded: the feed 4 s, the channel 2 s).
   const wizardUpdate = opts.check ? import('./self-update.js').then(({ newerWizard }) => newerWizard(deps)) : undefined;
@@ -46,13 +49,15 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
   const offered = await loadReleases({ platform: platform.id, shipped: platform.releases, feed: spec.feed, http: deps.http, stateDir: deps.env.stateDir, env: deps.env.env, offline: Boolean(opts.offline) });
   const releaseList = describeSource(offered.source);
   const unknown = offered.unknownNewer.length ? `Newer than this wizard knows: ${offered.unknownNewer.join(', ')}; run \`wizard self-update\` to be offered them.` : undefined;
-  const { next, newest } = nextAndNewest(spec.rule, current, offered.releases);
+  const { next } = nextAndNewest(spec.rule, current, offered.releases);
+  let { newest } = nextAndNewest(spec.rule, current, offered.releases);
 
   if (opts.check) {
     const newerWizard = await wizardUpdate;
     if (newerWizard && !opts.json) deps.term.stderr.write(`A newer wizard is published: ${newerWizard} (this is ${deps.version}). Run: wizard self-update\n`);
     const toNewest = newest ? upgradePath(spec.rule, current, newest, offered.releases) : undefined;
     const path = toNewest?.ok ? toNewest.steps : [];
+    const interrupted = journal ? { ...journal, summary: describeJournal(journal), remedy: `wizard upgrade ${record.name}` } : null;
     const result = {
       install: record.name,
       platform: platform.id,
@@ -61,6 +66,7 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
       newest: newest ?? current,
       path,
       upgradeAvailable: Boolean(next),
+      interrupted,
       releaseNotes: spec.releaseNotes,
       releaseList,
       releaseSource: { kind: offered.source.kind, feed: offered.source.feed ?? null, fetchedAt: offered.source.fetchedAt ?? null, reason: offered.source.reason ?? null },
@@ -68,6 +74,7 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
       wizard: { current: deps.version, newer: newerWizard ?? null },
     };
     if (opts.json) deps.term.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else if (interrupted) deps.term.stdout.write(`${platform.title}: ${interrupted.summary}.\nRun: wizard upgrade ${record.name} (it settles the interrupted upgrade first)\n`);
     else {
       deps.term.stdout.write(next ? `${platform.title} ${current} → ${next} can be installed (newest: ${newest}). Release notes: ${spec.releaseNotes}\n` : `${platform.title} ${current} is up to date.\n`);
       if (path.length > 1) deps.term.stdout.write(`Path: ${[current, ...path].join(' → ')}\n`);
@@ -78,17 +85,31 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
     return next ? UPGRADE_AVAILABLE : 0;
   }
 
-  const target = (opts.to ?? newest ?? current).replace(/^v/, '');
+  const base = recordContext(deps, record, platform);
+  let settled: Settled | undefined;
+  if (journal) {
+    if (opts.dryRun) {
+      deps.term.stderr.write(`Found an interrupted ${describeJournal(journal)}.\nDry run: nothing was changed; a run without --dry-run settles it first.\n`);
+      return 0;
+    }
+    // Settled first: the old release put back or the new one recorded, before any new step starts.
+    settled = await settleInterrupted(deps, record, base, journal, opts, offered.releases);
+    record = deps.state().get(record.name) ?? record;
+    current = record.release;
+    newest = nextAndNewest(spec.rule, current, offered.releases).newest;
+  }
+  const target = (opts.to ?? settled?.target ?? newest ?? current).replace(/^v/, '');
   const path = upgradePath(spec.rule, current, target, offered.releases);
   if (!path.ok) {
     const reason = offered.unknownNewer.includes(target) ? `${target} is newer than this wizard knows (its requirements are not in its release list); run \`wizard self-update\` first.` : path.reason;
     throw new UserError(`Can't upgrade ${platform.title} ${current} to ${target}: ${reason}`, `Release list: ${releaseList}. ${path.allowed.length ? `Allowed: ${path.allowed.join(', ')}. Release notes: ${spec.releaseNotes}` : `${current} is the newest known release.`}`);
   }
   if (path.steps.length === 0) {
-    deps.term.stdout.write(`${platform.title} ${current} is up to date.\n`);
+    deps.term.stdout.write(settled?.upgraded ? `✔ ${platform.title} upgraded: ${settled.upgraded}.\n` : `${platform.title} ${current} is up to date.\n`);
     if (unknown) deps.term.stderr.write(`${unknown}\n`);
     return 0;
   }
+  await refuseOldLayout(deps, record, platform, base.answers);
   const { printStatic, confirm } = await import('../ui/screens.js');
   const { UpgradePlan } = await import('../ui/UpgradePlan.js');
   const backupDir = `${record.dataDir}/backups`;
@@ -101,6 +122,9 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
     return 0;
   }
   if (!opts.yes) {
+    if (!deps.term.interactive && settled) {
+      throw new UserError(`${settled.summary} The rest of the path (${path.steps.join(' then ')}) needs a "yes" and there is no terminal to ask.`, `Run wizard upgrade ${record.name} --yes to go on.`);
+    }
     if (!deps.term.interactive) {
       throw new UserError(
         path.steps.length > 1 ? `The upgrade walks ${path.steps.join(' then ')}; it needs a "yes" and there is no terminal to ask.` : 'Nothing was changed: the upgrade needs a "yes" and there is no terminal to ask.',
@@ -111,36 +135,26 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
     if (!(await confirm(deps.term, `Upgrade ${record.name} to ${target}?`))) throw new CancelledError('Nothing was changed.');
   }
 
-  const base = recordContext(deps, record, platform);
-  const answers = base.answers;
-  const state = deps.state();
-  const done: string[] = [];
+  const done: string[] = settled?.upgraded ? [settled.upgraded] : [];
   let from = current;
-  for (const version of path.steps) {
+  for (const [step, version] of path.steps.entries()) {
     const release = offered.releases.find((r) => r.version === version);
     if (!release) throw new WizardError(`${version} is not in the release list.`);
-    const ctx: UpgradeContext = {
-      ...base,
-      answers: { ...answers, version, offline: Boolean(opts.offline) },
-      notes: [],
-      from,
-      to: release,
-      envPath: spec.envFile?.(answers) ?? platform.envFile?.(answers) ?? `${record.dataDir}/.env`,
-      backupDir,
-      noBackup: opts.backup === false,
-      stamp: stampNow(),
-      keep: [],
-    };
+    const ctx = stepContext(base, record, from, release, opts);
+    const reuse = settled?.reuse;
+    if (reuse && reuse.from === from && reuse.to === version && opts.backup !== false) ctx.backupFile = reuse.backup;
+    ctx.onPhase = journalWriter(deps, record.name, { path: path.steps, step, from, to: version, envPath: ctx.envPath });
+    await ctx.onPhase('started', ctx.backupFile ? { backup: ctx.backupFile } : {});
     deps.term.stderr.write(`Upgrading ${platform.title} ${from} → ${version}\n`);
     const list = await taskList(upgradeTasks(), ctx, deps.term);
     try {
       await list.run();
     } catch (e) {
-      if (ctx.rolledBack) await recordHistory(deps, record.name, { from, to: version, result: 'rolled back', backup: ctx.backupFile });
+      // The run ends by itself (a failure, or Ctrl-C with its rollback): the journal goes, the history says how.
+      await endStep(deps, record.name, ctx.rolledBack ? { from, to: version, result: 'rolled back', backup: ctx.backupFile } : undefined);
       throw e;
     }
-    await recordHistory(deps, record.name, { from, to: version, result: 'upgraded', backup: ctx.backupFile });
-    await state.update(record.name, { release: version });
+    await endStep(deps, record.name, { from, to: version, result: 'upgraded', backup: ctx.backupFile }, { release: version });
     done.push(`${from} → ${version}${ctx.backupFile ? ` (backup: ${ctx.backupFile})` : ''}`);
     from = version;
   }
@@ -148,9 +162,3 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
   return 0;
 }
 
-async function recordHistory(deps: Deps, name: string, entry: { from: string; to: string; result: string; backup?: string | undefined }): Promise<void> {
-  const r = deps.state().get(name);
-  if (!r) return;
-  const history = [...(r.history ?? []), { ...entry, at: new Date().toISOString() }];
-  await deps.state().update(name, { history });
-}

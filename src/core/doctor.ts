@@ -1,5 +1,6 @@
 import type { CheckOutcome, HostProbe } from './checks.js';
 import type { InstallAnswers } from './platform.js';
+import { beforeSwitch, describeJournal, type UpgradeJournal } from './upgrade-journal.js';
 
 /**
  * Doctor findings: each carries evidence and the command that fixes it. Checks are data; they run
@@ -61,6 +62,8 @@ export interface InstallFacts {
   ownedPaths?: { path: string; want: { uid: number; gid: number }; actual?: { uid: number; gid: number } }[];
   /** What the platform's own `doctor.gather` found (its checks read it). */
   extra?: Record<string, unknown>;
+  /** An upgrade the wizard was killed in (the state's journal). */
+  upgradeJournal?: UpgradeJournal;
 }
 
 /** What a platform's `doctor.gather` may use; every call is bounded and never throws. */
@@ -151,7 +154,7 @@ export const installChecks: DoctorCheck[] = [
     run(f) {
       const r = f.readiness;
       if (!r.ok) return { id: 'readiness', severity: 'fail', title: 'Answers locally', evidence: `${r.url}: ${r.detail}`, remedy: `wizard doctor ${f.name} --fix waits for it; the logs say why: wizard logs ${f.name}`, fix: { kind: 'wait-ready', description: 'wait until it answers' } };
-      if (r.version && r.version !== f.release) return { id: 'readiness', severity: 'warn', title: 'Answers locally', evidence: `${r.url} answers with version ${r.version}, the state records ${f.release}`, remedy: 'Run wizard install again to bring the state and the install together.' };
+      if (r.version && r.version !== f.release) return { id: 'readiness', severity: 'warn', title: 'Answers locally', evidence: `${r.url} answers with version ${r.version}, the state records ${f.release}`, remedy: f.upgradeJournal ? `wizard upgrade ${f.name} settles the interrupted upgrade.` : 'Run wizard install again to bring the state and the install together.' };
       return ok('readiness', 'Answers locally', `${r.url} answers${r.version ? ` (version ${r.version})` : ''}`);
     },
   },
@@ -192,6 +195,16 @@ export const installChecks: DoctorCheck[] = [
         out.push({ id: 'ownership', severity: 'fail', title: 'Folder owners', evidence: `${path} is owned by ${actual.uid}:${actual.gid}, the container's user is ${want.uid}:${want.gid}`, remedy: `${cmd}, then: cd ${f.dataDir} && docker compose restart`, fix: { kind: 'chown', path, uid: want.uid, gid: want.gid, description: cmd } });
       }
       return out.length ? out : ok('ownership', 'Folder owners', `${f.ownedPaths.length} folder(s) owned by their container's user`);
+    },
+  },
+  {
+    id: 'upgrade-interrupted',
+    title: 'Upgrade',
+    run(f) {
+      const j = f.upgradeJournal;
+      if (!j) return undefined;
+      // Before the switch nothing changed (the old release runs); during it, either release may be in place.
+      return { id: 'upgrade-interrupted', severity: beforeSwitch(j) ? 'warn' : 'fail', title: 'Upgrade', evidence: describeJournal(j), remedy: `wizard upgrade ${f.name} (it resumes or rolls back first)` };
     },
   },
   {

@@ -44,6 +44,18 @@ export interface UpgradeSpec {
    * Default: `docker compose up -d` and the readiness wait (the container's health check with `readiness.health`).
    */
   apply?: (ctx: InstallContext, io: UpgradeIO) => Promise<void>;
+  /**
+   * After a run killed while switching: resolves with the version when the release `ctx.answers.version` answers
+   * (within `ctx.readyTimeoutSeconds`), rejects otherwise; it may finish what the switch does after the start when
+   * that is idempotent (Mastodon's post-deployment migrations). Default: the readiness wait with the version.
+   */
+  probe?: (ctx: InstallContext, io: UpgradeIO) => Promise<string>;
+  /**
+   * The env-file key that holds the release (e.g. MASTODON_VERSION). An env file without it was written by an
+   * older wizard, before the layout the upgrade changes: the upgrade refuses it, nothing changed, and names the
+   * install re-run that moves it to the current layout.
+   */
+  versionKey?: string;
 }
 
 export type TlsMode = 'letsencrypt' | 'selfsigned' | 'none';

@@ -6,6 +6,7 @@ import { CancelledError, WizardError } from './errors.js';
 import { untilHealthy } from './health.js';
 import type { Release, UpgradeIO } from './platform.js';
 import { pollUntilReady } from './tasks.js';
+import { previousEnvPath, type UpgradePhase } from './upgrade-journal.js';
 
 /** The name a backed-up file has inside the archive: its path with / turned into __. */
 export const archived = (path: string) => path.replace(/^\//, '').replace(/\//g, '__');
@@ -18,13 +19,15 @@ export interface UpgradeContext extends InstallContext {
   /** Logical folder the backups go to. */
   backupDir: string;
   noBackup: boolean;
-  /** Set by the backup task. */
+  /** Set by the backup task; set before the run to reuse a backup an interrupted run completed. */
   backupFile?: string;
   /** Set when the new release failed and the old one was brought back. */
   rolledBack?: string;
   stamp: string;
   /** Extra files (logical paths) the backup keeps besides the env file and compose files, e.g. the state. */
   keep: string[];
+  /** Writes the upgrade journal (the state) as each phase is reached; `switching` before the env file changes. */
+  onPhase?: (phase: UpgradePhase, facts?: { backup?: string; previousEnv?: string }) => Promise<void>;
 }
 
 const readiness = (_version: string) => ({
@@ -68,11 +71,12 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
           remedy: 'Upgrade a healthy install only: wizard doctor says what is wrong. Nothing was changed.',
         });
         task.title = `${ctx.platform.title} ${r.version ?? ctx.from} answers`;
+        await ctx.onPhase?.('checked');
       },
     },
     {
       title: 'Back up the database, env and compose files',
-      skip: (ctx) => (ctx.noBackup ? 'No backup (--no-backup)' : false),
+      skip: (ctx) => (ctx.noBackup ? 'No backup (--no-backup)' : ctx.backupFile ? `Reusing the backup taken before: ${ctx.backupFile}` : false),
       task: async (ctx, task) => {
         const spec = ctx.platform.upgrade?.backup;
         const staging = `${ctx.backupDir}/.staging-${ctx.stamp}`;
@@ -101,6 +105,7 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
           }
           ctx.backupFile = real(file);
           task.title = `Backed up to ${ctx.backupFile}`;
+          await ctx.onPhase?.('backed-up', { backup: ctx.backupFile });
         } finally {
           await ctx.runner.run({ file: 'rm', args: ['-rf', '--', real(staging)], reject: false });
         }
@@ -117,6 +122,7 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
             if (found.exitCode !== 0) throw new WizardError(`The image ${image} is not on this host (--offline).`, 'Load it (docker load) or drop --offline. Nothing was changed.');
           }
           task.title = 'New images are on this host (--offline)';
+          await ctx.onPhase?.('pulled');
           return;
         }
         await ctx.runner.run(
@@ -124,6 +130,7 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
           { ...(task.signal ? { signal: task.signal } : {}), onLine: (l) => { task.output = l; } },
         );
         task.title = 'Pulled the new images';
+        await ctx.onPhase?.('pulled');
       },
     },
     {
@@ -132,6 +139,10 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
         const before = (await ctx.files.readText(ctx.envPath)) ?? '';
         const io = { ...(task.signal ? { signal: task.signal } : {}), output: (l: string) => { task.output = l; } };
         const envSpec = { kind: 'file' as const, path: ctx.envPath, mode: 0o600, secret: true, description: 'env file' };
+        // The env file as it was, kept (0600) before the journal says `switching`: a re-run after a kill puts it back.
+        const previousEnv = previousEnvPath(ctx.envPath);
+        await ctx.files.write({ ...envSpec, path: previousEnv, content: before, description: 'env file before the upgrade' });
+        await ctx.onPhase?.('switching', { previousEnv });
         try {
           await ctx.files.write({ ...envSpec, content: setEnv(before, ctx.platform.upgrade?.envFor(ctx.to) ?? {}) });
           task.output = `Starting ${ctx.platform.title} ${ctx.to.version}...`;
@@ -147,34 +158,41 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
             task.title = `${ctx.platform.title} ${r.version ?? ctx.to.version} answers (after ${r.seconds} s)`;
           }
         } catch (e) {
-          // Rollback: the previous env file and images come back, and must answer again.
-          const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-          task.output = `Rolling back to ${ctx.from}: ${why}`;
-          ctx.log.warn(`upgrade to ${ctx.to.version} failed (${why}); rolling back to ${ctx.from}`);
-          // Even after Ctrl-C: the old release must be left running, never neither.
-          await ctx.files.write({ ...envSpec, content: before });
-          await ctx.runner.run({ ...composeCommand(ctx, ['up', '-d', '--remove-orphans', '--pull', 'never']), reject: false, ignoreAbort: true });
-          const old = { ...ctx, answers: { ...ctx.answers, version: ctx.from } };
-          let back = 'and it answers again';
-          try {
-            await untilReady(old, { output: io.output, ignoreAbort: true });
-          } catch {
-            back = 'but it does not answer yet';
-          }
-          const backupSpec = ctx.platform.upgrade?.backup;
-          ctx.rolledBack = `${ctx.platform.title} ${ctx.to.version} ${e instanceof CancelledError ? 'was interrupted' : `did not come up (${why})`}; ${ctx.from} was put back ${back}.`;
-          throw new WizardError(
-            ctx.rolledBack,
-            [
-              ctx.backupFile ? `The backup taken before: ${ctx.backupFile}. ${backupSpec ? `If the new release had migrated the database, restore it from there (its ${backupSpec.file} with ${shown(backupSpec.restore)}).` : ''}` : 'No backup was taken (--no-backup).',
-              ctx.backupFile ? `wizard restore ${ctx.backupFile} puts the database and files back as they were.` : '',
-              `The log: ${ctx.log.path}`,
-            ]
-              .filter(Boolean)
-              .join(' '),
-          );
+          throw await rollBack(ctx, before, e, io.output);
         }
       },
     },
   ];
+}
+
+/**
+ * The automatic rollback: the previous env file and images come back, and must answer again (even after Ctrl-C: the
+ * old release must be left running, never neither). Returns the error to throw, with the backup and restore remedy.
+ */
+export async function rollBack(ctx: UpgradeContext, before: string, cause: unknown, output: (line: string) => void, resumed = false): Promise<WizardError> {
+  const why = cause instanceof Error ? (cause.message.split('\n')[0] ?? '') : String(cause);
+  output(`Rolling back to ${ctx.from}: ${why}`);
+  ctx.log.warn(`upgrade to ${ctx.to.version} failed (${why}); rolling back to ${ctx.from}`);
+  await ctx.files.write({ kind: 'file', path: ctx.envPath, mode: 0o600, secret: true, description: 'env file', content: before });
+  await ctx.runner.run({ ...composeCommand(ctx, ['up', '-d', '--remove-orphans', '--pull', 'never']), reject: false, ignoreAbort: true });
+  const old = { ...ctx, answers: { ...ctx.answers, version: ctx.from } };
+  let back = 'and it answers again';
+  try {
+    await untilReady(old, { output, ignoreAbort: true });
+  } catch {
+    back = 'but it does not answer yet';
+  }
+  const backupSpec = ctx.platform.upgrade?.backup;
+  const what = resumed ? `did not answer after the interrupted switch (${why})` : cause instanceof CancelledError ? 'was interrupted' : `did not come up (${why})`;
+  ctx.rolledBack = `${ctx.platform.title} ${ctx.to.version} ${what}; ${ctx.from} was put back ${back}.`;
+  return new WizardError(
+    ctx.rolledBack,
+    [
+      ctx.backupFile ? `The backup taken before: ${ctx.backupFile}. ${backupSpec ? `If the new release had migrated the database, restore it from there (its ${backupSpec.file} with ${shown(backupSpec.restore)}).` : ''}` : 'No backup was taken (--no-backup).',
+      ctx.backupFile ? `wizard restore ${ctx.backupFile} puts the database and files back as they were.` : '',
+      `The log: ${ctx.log.path}`,
+    ]
+      .filter(Boolean)
+      .join(' '),
+  );
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Conf from 'conf';
 import type { InstallAnswers } from '../core/platform.js';
+import type { UpgradeJournal } from '../core/upgrade-journal.js';
 import type { FirewallChange } from './firewall.js';
 
 /** One install as the state records it (no secrets: those stay in the install's 0600 env file). */
@@ -27,6 +28,8 @@ export interface InstallRecord {
   extra?: Record<string, string>;
   /** Upgrades, oldest first. */
   history?: { from: string; to: string; result: string; backup?: string | undefined; at: string }[];
+  /** An upgrade under way (or interrupted): written before each phase, cleared when its step ends. */
+  upgradeJournal?: UpgradeJournal | undefined;
   /** Host readiness: firewall ports and swap the wizard added, certificate requests (doctor verifies them). */
   readiness?: { firewall?: FirewallChange[]; swap?: { path: string; mib: number; at: string }; leAttempts?: { at: string; ok: boolean }[] };
 }

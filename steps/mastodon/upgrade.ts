@@ -56,6 +56,8 @@ export function mastodonUpgrade(e: Endpoints): UpgradeSpec {
     feed: { source: { kind: 'github-releases', repository: 'mastodon/mastodon' }, series: 'minor' },
     envFile: (a) => versionFile(a.dataDir),
     envFor: (r) => ({ MASTODON_VERSION: r.version }),
+    // Installs from before the .env layout had the release in docker-compose.yml itself.
+    versionKey: 'MASTODON_VERSION',
     backup: postgresBackup('db', ['web', 'streaming', 'sidekiq']),
     async apply(ctx, io) {
       const run = async (what: string, args: string[]) => {
@@ -70,6 +72,14 @@ export function mastodonUpgrade(e: Endpoints): UpgradeSpec {
       await health(ctx.answers.port, '/health', 'web');
       await health(e.streamingPort(ctx.answers), e.streamingHealth, 'streaming');
       ctx.readyVersion = await untilVersion(ctx, io);
+    },
+    // /health reports no version: /api/v1/instance says which release answers. A run killed after the start may
+    // not have finished the post-deployment migrations: they run again (they are idempotent) before it counts.
+    async probe(ctx, io) {
+      const version = await untilVersion(ctx, io);
+      io.output('Post-deployment migrations...');
+      await ctx.runner.run(composeCommand(ctx, mastodonArgs.migratePost), { ...(io.signal ? { signal: io.signal } : {}), onLine: io.output });
+      return version;
     },
   };
 }

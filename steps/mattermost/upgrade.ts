@@ -15,5 +15,6 @@ export const upgrade: UpgradeSpec = {
   // Patch releases of the shipped ESR series (the edition images share their tags); a new ESR series is not offered.
   feed: { source: { kind: 'docker-hub', repository: 'mattermost/mattermost-team-edition' }, series: 'minor' },
   envFor: (r) => ({ MATTERMOST_IMAGE_TAG: r.version }),
+  versionKey: 'MATTERMOST_IMAGE_TAG',
   backup: postgresBackup('postgres', ['mattermost']),
 };
