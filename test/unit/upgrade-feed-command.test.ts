@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/commands/deps.js';
 import { upgradeCommand } from '../../src/commands/upgrade.js';
 import type { HttpClient } from '../../src/core/context.js';
 import { UserError } from '../../src/core/errors.js';
+import { RealFileStore } from '../../src/system/files.js';
 import { StateStore } from '../../src/system/state.js';
 import { platforms } from '../../steps/index.js';
 import { tmpRoot } from '../helpers/tmp.js';
@@ -35,6 +36,9 @@ async function setup(feedUp = true) {
     createdAt: now,
     updatedAt: now,
   });
+  // The install's env file, as the current layout writes it (upgrade refuses one without the release key).
+  mkdirSync(join(root, 'opt/mattermost'), { recursive: true });
+  writeFileSync(join(root, 'opt/mattermost/.env'), 'MATTERMOST_IMAGE_TAG=10.11.23\n', { mode: 0o600 });
   const requests: string[] = [];
   const http: HttpClient = {
     async request(url) {
@@ -50,8 +54,9 @@ async function setup(feedUp = true) {
     platforms,
     state: () => state,
     http,
+    files: new RealFileStore((p: string) => join(root, p)),
     version: '1.0.0',
-    env: { env: { WIZARD_UPDATE_URL: 'off' }, stateDir, hostPath: (p: string) => join(root, p) },
+    env: { env: { WIZARD_UPDATE_URL: 'off' }, stateDir, hostPath: (p: string) => join(root, p), projectName: (name: string) => name },
     term: {
       stdout: {
         write: (s: string) => {
