@@ -3,7 +3,20 @@
 // dhparams, certificates (certbot, or the local CA with USE_LOCAL_CA=1), re-enable sites, `nginx -s reload`,
 // sleep RENEWAL_INTERVAL. SIGHUP ends the sleep (reload + request now); SIGTERM stops nginx and exits.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const CONF_D = '/etc/nginx/conf.d';
@@ -91,7 +104,9 @@ function createDhparams() {
       info(`Couldn't find the dhparam file '${path}'; creating a new one`);
       mkdirSync(dirname(path), { recursive: true });
       // -dsaparam: the same kind of file in a second instead of minutes (the real image runs plain `openssl dhparam`).
-      spawnSync('openssl', ['dhparam', '-dsaparam', '-out', path, env.DHPARAM_SIZE || '2048'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      spawnSync('openssl', ['dhparam', '-dsaparam', '-out', path, env.DHPARAM_SIZE || '2048'], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
     }
   }
 }
@@ -115,11 +130,45 @@ function runCertbot() {
     error('CERTBOT_EMAIL environment variable undefined; certbot will do nothing!');
     return;
   }
-  const server = env.STAGING === '1' ? 'https://acme-staging-v02.api.letsencrypt.org/directory' : 'https://acme-v02.api.letsencrypt.org/directory';
+  const server =
+    env.STAGING === '1'
+      ? 'https://acme-staging-v02.api.letsencrypt.org/directory'
+      : 'https://acme-v02.api.letsencrypt.org/directory';
   for (const [name, serverNames] of certificates()) {
-    const keyType = /(^|[-.])(ecdsa|ecc)([-.]|$)/i.test(name) ? 'ecdsa' : /(^|[-.])rsa([-.]|$)/i.test(name) ? 'rsa' : env.USE_ECDSA === '0' ? 'rsa' : 'ecdsa';
+    const keyType = /(^|[-.])(ecdsa|ecc)([-.]|$)/i.test(name)
+      ? 'ecdsa'
+      : /(^|[-.])rsa([-.]|$)/i.test(name)
+        ? 'rsa'
+        : env.USE_ECDSA === '0'
+          ? 'rsa'
+          : 'ecdsa';
     info(`Requesting an ${keyType.toUpperCase()} certificate for '${name}' (http-01 through webroot)`);
-    const args = ['certonly', '--agree-tos', '--keep', '-n', '--text', '--preferred-challenges', 'http-01', '--authenticator', 'webroot', '--webroot-path=/var/www/letsencrypt', '--email', env.CERTBOT_EMAIL, '--server', server, '--rsa-key-size', env.RSA_KEY_SIZE || '2048', '--elliptic-curve', env.ELLIPTIC_CURVE || 'secp256r1', '--key-type', keyType, '--cert-name', name, ...serverNames.flatMap((d) => ['-d', d]), '--debug'];
+    const args = [
+      'certonly',
+      '--agree-tos',
+      '--keep',
+      '-n',
+      '--text',
+      '--preferred-challenges',
+      'http-01',
+      '--authenticator',
+      'webroot',
+      '--webroot-path=/var/www/letsencrypt',
+      '--email',
+      env.CERTBOT_EMAIL,
+      '--server',
+      server,
+      '--rsa-key-size',
+      env.RSA_KEY_SIZE || '2048',
+      '--elliptic-curve',
+      env.ELLIPTIC_CURVE || 'secp256r1',
+      '--key-type',
+      keyType,
+      '--cert-name',
+      name,
+      ...serverNames.flatMap((d) => ['-d', d]),
+      '--debug',
+    ];
     const r = spawnSync('certbot', args, { stdio: 'inherit' });
     if (r.status !== 0) error(`Certbot failed for '${name}'. Check the logs for details.`);
   }
@@ -135,17 +184,74 @@ function runLocalCa() {
   const openssl = (...a) => spawnSync('openssl', a, { stdio: ['ignore', 'ignore', 'inherit'] }).status === 0;
   if (!existsSync(`${ca}/caPrivkey.pem`)) {
     info('Creating new private key and certificate for the local CA');
-    openssl('req', '-x509', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30', '-subj', '/O=nginx-certbot/CN=Local Debug CA', '-keyout', `${ca}/caPrivkey.pem`, '-out', `${ca}/caCert.pem`);
+    openssl(
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '30',
+      '-subj',
+      '/O=nginx-certbot/CN=Local Debug CA',
+      '-keyout',
+      `${ca}/caPrivkey.pem`,
+      '-out',
+      `${ca}/caCert.pem`,
+    );
   }
   for (const [name, serverNames] of certificates()) {
     const live = `/etc/letsencrypt/live/${name}`;
-    if (existsSync(`${live}/fullchain.pem`) && openssl('x509', '-checkend', String(7 * 86400), '-noout', '-in', `${live}/cert.pem`)) continue;
+    if (
+      existsSync(`${live}/fullchain.pem`) &&
+      openssl('x509', '-checkend', String(7 * 86400), '-noout', '-in', `${live}/cert.pem`)
+    )
+      continue;
     info(`Creating new certificate for '${name}' signed by the local CA`);
     mkdirSync(live, { recursive: true });
     const sans = serverNames.map((d) => `DNS:${d}`).join(',');
-    openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${live}/privkey.pem`, '-out', `${live}/req.csr`);
-    spawnSync('openssl', ['x509', '-req', '-in', `${live}/req.csr`, '-CA', `${ca}/caCert.pem`, '-CAkey', `${ca}/caPrivkey.pem`, '-CAcreateserial', '-days', '30', '-extfile', '/dev/stdin', '-out', `${live}/cert.pem`], { input: `subjectAltName=${sans}\n`, stdio: ['pipe', 'ignore', 'inherit'] });
-    spawnSync('sh', ['-c', `cp ${ca}/caCert.pem ${live}/chain.pem && cat ${live}/cert.pem ${live}/chain.pem > ${live}/fullchain.pem`]);
+    openssl(
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      `${live}/privkey.pem`,
+      '-out',
+      `${live}/req.csr`,
+    );
+    writeFileSync(`${live}/req.ext`, `subjectAltName=${sans}\n`);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${live}/req.csr`,
+      '-CA',
+      `${ca}/caCert.pem`,
+      '-CAkey',
+      `${ca}/caPrivkey.pem`,
+      '-CAcreateserial',
+      '-days',
+      '30',
+      '-extfile',
+      `${live}/req.ext`,
+      '-out',
+      `${live}/cert.pem`,
+    );
+    spawnSync('sh', [
+      '-c',
+      `cp ${ca}/caCert.pem ${live}/chain.pem && cat ${live}/cert.pem ${live}/chain.pem > ${live}/fullchain.pem`,
+    ]);
+    rmSync(`${live}/req.csr`, { force: true });
+    rmSync(`${live}/req.ext`, { force: true });
   }
   autoEnableConfigs();
   spawnSync('nginx', ['-s', 'reload'], { stdio: 'inherit' });
