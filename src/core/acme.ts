@@ -114,7 +114,7 @@ export function certificateRequestFinding(f: CertificateRequestFacts): Finding |
   const pointsHere = addresses.length > 0 && addresses.some((x) => mine.includes(x));
   const elsewhere = addresses.filter((x) => !mine.includes(x));
   const when = a.at ? ` (at ${a.at.replace(/\.\d+Z$/, 'Z')})` : '';
-  const evidence = `${domain}: ${a.line}${when}`;
+  const evidence = `${a.line}${when}`;
   const again = `Then ask again: ${f.retryCommand}`;
   const base = {
     id: 'certificate-request',

@@ -131,6 +131,12 @@ describe('wizard doctor on a failed certificate request', () => {
     // The served certificate is missing: nginx-certbot disabled the site until it has one.
     expect(report.findings.find((x) => x.id === 'certificate')).toMatchObject({ severity: 'fail' });
     expect(report.findings.filter((x) => x.id === 'certificate-request')).toHaveLength(1);
+    // The same finding for a person: evidence and remedy in the report, no colour under NO_COLOR.
+    const text = await runWizard(['doctor', 'mattermost'], env);
+    expect(text.code).toBe(2);
+    expect(text.stdout).toContain(`Let's Encrypt could not look up ${DOMAIN}: Detail: DNS problem: NXDOMAIN`);
+    expect(text.stdout).toContain(`${DOMAIN}. 300 IN A `);
+    expect(text.stdout).not.toMatch(/\u001B\[/);
   });
 
   it('a newer attempt decides: after a rate limit, the finding says when to retry', async () => {

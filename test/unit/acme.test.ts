@@ -171,7 +171,7 @@ describe('the certificate-request finding', () => {
     });
     expect(f).toMatchObject({ id: 'certificate-request', severity: 'fail', class: 'dns' });
     expect(f?.evidence).toBe(
-      `Let's Encrypt could not look up chat.example.com: chat.example.com: Detail: ${NXDOMAIN} (at 2026-11-22T04:00:00Z)`,
+      `Let's Encrypt could not look up chat.example.com: Detail: ${NXDOMAIN} (at 2026-11-22T04:00:00Z)`,
     );
     expect(f?.remedy).toContain('chat.example.com still does not resolve (ENOTFOUND)');
     expect(f?.remedy).toContain('chat.example.com. 300 IN A 203.0.113.7');
