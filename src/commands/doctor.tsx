@@ -1,6 +1,8 @@
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LETS_ENCRYPT_ISSUER } from '../../steps/proxy/acme.js';
+import { certificateNeedsRequest } from '../core/acme.js';
 import { composeCommand, parseComposePs } from '../core/compose.js';
 import { hostChecks, runChecks } from '../core/checks.js';
 import { clockCheck } from '../core/clock.js';
@@ -12,6 +14,7 @@ import type { InstallAnswers, Platform } from '../core/platform.js';
 import { diskUsedPercent, httpsGet, memoryInfo, peerCertificate } from '../system/probes.js';
 import type { InstallRecord } from '../system/state.js';
 import type { Deps } from './deps.js';
+import { certificateRequestFacts } from './doctor-cert.js';
 import { buildPlan } from './plan.js';
 import { readinessFindings } from './readiness.js';
 
@@ -131,6 +134,8 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
         peerCertificate('127.0.0.1', 443, r.domain).catch((e: Error) => ({ error: e.message })),
       ])
     : [undefined, undefined];
+  // A missing, stand-in or expiring certificate from the proxy: why its newest request failed.
+  const certificateRequest = r.tls === 'letsencrypt' && !platform.ownTls && certificateNeedsRequest(certificate, LETS_ENCRYPT_ISSUER) ? await certificateRequestFacts(deps, r) : undefined;
 
   return {
     name: r.name,
@@ -147,6 +152,7 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
     readiness: ready,
     ...(publicReadiness ? { publicReadiness } : {}),
     ...(certificate ? { certificate } : {}),
+    ...(certificateRequest ? { certificateRequest } : {}),
     ...(ownedPaths.length ? { ownedPaths } : {}),
     ...(extra ? { extra } : {}),
     ...(r.upgradeJournal ? { upgradeJournal: r.upgradeJournal } : {}),

@@ -1,3 +1,4 @@
+import { type CertificateRequestFacts, certificateRequestFinding } from './acme.js';
 import type { CheckOutcome, HostProbe } from './checks.js';
 import type { InstallAnswers } from './platform.js';
 import { beforeSwitch, describeJournal, type UpgradeJournal } from './upgrade-journal.js';
@@ -14,6 +15,8 @@ export interface Finding {
   title: string;
   evidence: string;
   remedy?: string;
+  /** A finer kind, where a check tells causes apart (certificate-request: dns, connection, ...). */
+  class?: string;
   /** The install the finding is about (absent for host findings). */
   install?: string;
   /** A safe remedy `--fix` may apply. */
@@ -58,6 +61,8 @@ export interface InstallFacts {
   /** Through https://DOMAIN when TLS is on. */
   publicReadiness?: { ok: boolean; version?: string; detail: string; url: string };
   certificate?: { issuer: string; daysLeft: number } | { error: string };
+  /** The newest certificate request's failure from the TLS terminator's log, with DNS and firewall facts. */
+  certificateRequest?: CertificateRequestFacts;
   /** Folders the plan gives to a container's user (uid:gid), with their owner now (gathered as root only). */
   ownedPaths?: { path: string; want: { uid: number; gid: number }; actual?: { uid: number; gid: number } }[];
   /** What the platform's own `doctor.gather` found (its checks read it). */
@@ -182,6 +187,11 @@ export const installChecks: DoctorCheck[] = [
       if (c.daysLeft < 20) return { id: 'certificate', severity: 'warn', title: 'TLS certificate', evidence: `${c.issuer}, expires in ${c.daysLeft} days`, remedy: 'It should renew by itself 30 days before expiry; check the proxy log.' };
       return ok('certificate', 'TLS certificate', `${c.issuer}, ${c.daysLeft} days left`);
     },
+  },
+  {
+    id: 'certificate-request',
+    title: 'Certificate request',
+    run: (f) => (f.certificateRequest ? certificateRequestFinding(f.certificateRequest) : undefined),
   },
   {
     id: 'ownership',

@@ -79,10 +79,19 @@ export function proxyProject(project: (name: string) => string): string {
   return project('wizard-proxy');
 }
 
-function proxyCompose(ctx: InstallContext, args: string[]) {
-  const dir = ctx.files.real(PROXY_DIR);
-  return { file: 'docker', args: ['compose', '--project-name', ctx.proxyProject, '-f', `${dir}/compose.yml`, ...args], cwd: dir };
+/** `docker compose ARGS` on the proxy stack (dir: the real path of PROXY_DIR). */
+export function proxyComposeCommand(dir: string, project: string, args: string[]) {
+  return { file: 'docker', args: ['compose', '--project-name', project, '-f', `${dir}/compose.yml`, ...args], cwd: dir };
 }
+
+function proxyCompose(ctx: InstallContext, args: string[]) {
+  return proxyComposeCommand(ctx.files.real(PROXY_DIR), ctx.proxyProject, args);
+}
+
+/** The proxy's recent log, bounded in time and lines, as certbot wrote it (timestamps, no prefix). */
+export const PROXY_LOG_ARGS = ['logs', '--no-color', '--no-log-prefix', '--timestamps', '--since', '72h', '--tail', '3000', 'nginx'];
+/** nginx-certbot reloads nginx and requests missing certificates on SIGHUP. */
+export const PROXY_RETRY_ARGS = ['kill', '-s', 'SIGHUP', 'nginx'];
 
 /** Writes the proxy's files, starts (or keeps) the proxy and makes it load the new site and request its certificate. */
 export function proxyTasks(): ListrTask<InstallContext>[] {
@@ -97,7 +106,7 @@ export function proxyTasks(): ListrTask<InstallContext>[] {
         const up = ['up', '-d', ...(ctx.answers.offline ? ['--pull', 'never'] : [])];
         await ctx.runner.run({ ...proxyCompose(ctx, up), remedy: 'Ports 80 and 443 must be free for the proxy.' }, { signal: task.signal, onLine: (l) => { task.output = l; } });
         // nginx-certbot reloads nginx and requests missing certificates on SIGHUP.
-        await ctx.runner.run(proxyCompose(ctx, ['kill', '-s', 'SIGHUP', 'nginx']), { signal: task.signal });
+        await ctx.runner.run(proxyCompose(ctx, PROXY_RETRY_ARGS), { signal: task.signal });
         return ctx.answers.tls === 'selfsigned' ? 'Started the proxy (certificate from a local CA)' : "Started the proxy (Let's Encrypt certificate requested)";
       },
       { enabled, dryRun: (ctx) => `run: ${formatCommand(proxyCompose(ctx, ['up', '-d']))}` },

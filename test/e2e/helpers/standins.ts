@@ -32,6 +32,8 @@ export const STANDIN_IMAGES = [
   'ghcr.io/mastodon/mastodon-streaming:v4.4.8',
   'postgres:14-alpine',
   'redis:7-alpine',
+  // the shared proxy (test/e2e/standins/nginx-certbot)
+  'jonasal/nginx-certbot:latest',
 ] as const;
 
 export type FixtureName = 'rocketchat-compose' | 'mattermost-docker' | 'chatmail-docker';

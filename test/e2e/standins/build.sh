@@ -7,6 +7,7 @@
 #   mattermost/mattermost-{team,enterprise}-edition:V for each V in MATTERMOST_VERSIONS, postgres:16-alpine
 #   ghcr.io/chatmail/docker:V                        for each V in CHATMAIL_VERSIONS (the chatmail relay)
 #   ghcr.io/mastodon/mastodon{,-streaming}:vV       for each V in MASTODON_VERSIONS, postgres:14-alpine, redis:7-alpine
+#   jonasal/nginx-certbot:latest                     the shared proxy (this host's nginx and openssl, a certbot stand-in)
 # Idempotent and fast when nothing changed: each image carries a wizard-standin.hash label (its inputs' content
 # hash) and is rebuilt only when that differs. Concurrent runs serialise on a lock file.
 # Usage: build.sh [ROCKETCHAT_VERSION...]
@@ -120,6 +121,37 @@ for version in "${mastodon_versions[@]}"; do
 done
 build postgres:14-alpine mastodon/postgres/Dockerfile "lib mastodon/lib mastodon/postgres"
 build redis:7-alpine mastodon/redis/Dockerfile "lib mastodon/lib mastodon/redis"
+
+# jonasal/nginx-certbot:latest: the stand-in's scripts plus this host's Debian nginx and openssl (with the libraries
+# the base image lacks, mime.types and openssl.cnf), staged into a build context of their own.
+nginx_certbot=jonasal/nginx-certbot:latest
+for tool in /usr/sbin/nginx /usr/bin/openssl; do
+  [ -x "$tool" ] || { log "$tool is missing: apt-get install nginx-light openssl (only the binaries are used)"; exit 1; }
+done
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/host/usr/sbin" "$stage/host/usr/bin" "$stage/host/etc/nginx" "$stage/host/usr/lib/ssl"
+cp -L /usr/sbin/nginx "$stage/host/usr/sbin/nginx"
+cp -L /usr/bin/openssl "$stage/host/usr/bin/openssl"
+cp -L /etc/nginx/mime.types "$stage/host/etc/nginx/mime.types"
+cp -L /usr/lib/ssl/openssl.cnf "$stage/host/usr/lib/ssl/openssl.cnf"
+for lib in $( { ldd /usr/sbin/nginx; ldd /usr/bin/openssl; } | grep -o '/[^ ]*' | sort -u); do
+  case "$(basename "$lib")" in ld-linux* | libc.so* | libm.so* | libpthread* | libdl.so*) continue ;; esac
+  dest="$stage/host$(readlink -f "$(dirname "$lib")")"
+  mkdir -p "$dest"
+  cp -L "$lib" "$dest/$(basename "$lib")"
+done
+cp -r "$here/lib" "$here/nginx-certbot" "$stage/"
+chmod 0755 "$stage"/nginx-certbot/bin/*
+nc_hash=$(printf '%s\n' "$base_id" "$(cd "$stage" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum)" | sha256sum | cut -c1-64)
+if [ "$(label_of "$nginx_certbot")" = "$nc_hash" ]; then
+  log "$nginx_certbot is up to date"
+else
+  log "building $nginx_certbot"
+  docker build --force-rm -f "$stage/nginx-certbot/Dockerfile" --label "wizard-standin.hash=$nc_hash" -t "$nginx_certbot" "$stage" >&2
+fi
+rm -rf "$stage"
+trap - EXIT
 
 # Drop the previous builds that the new ones replaced (dangling images carrying our label).
 docker image prune -f --filter label=wizard-standin.hash >/dev/null
