@@ -2,6 +2,8 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LETS_ENCRYPT_ISSUER } from '../../steps/proxy/acme.js';
+import { PROXY_DIR, proxyComposeCommand, proxyProject } from '../../steps/proxy/index.js';
+import { formatCommand } from '../core/plan.js';
 import { certificateNeedsRequest } from '../core/acme.js';
 import { composeCommand, parseComposePs } from '../core/compose.js';
 import { hostChecks, runChecks } from '../core/checks.js';
@@ -153,6 +155,7 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
     ...(publicReadiness ? { publicReadiness } : {}),
     ...(certificate ? { certificate } : {}),
     ...(certificateRequest ? { certificateRequest } : {}),
+    ...(r.tls !== 'none' && !platform.ownTls ? { proxyLogs: formatCommand(proxyComposeCommand(deps.env.hostPath(PROXY_DIR), proxyProject(deps.env.projectName), ['logs', '--tail', '100', 'nginx'])) } : {}),
     ...(ownedPaths.length ? { ownedPaths } : {}),
     ...(extra ? { extra } : {}),
     ...(r.upgradeJournal ? { upgradeJournal: r.upgradeJournal } : {}),

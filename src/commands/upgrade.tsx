@@ -45,10 +45,10 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
   // --check asks the wizard's own channel meanwhile (both bounded: the feed 4 s, the channel 2 s).
   const wizardUpdate = opts.check ? import('./self-update.js').then(({ newerWizard }) => newerWizard(deps)) : undefined;
   const { loadReleases } = await import('../system/release-feed.js');
-  const { describeSource } = await import('../core/release-feed.js');
+  const { describeSource, unknownNewerText } = await import('../core/release-feed.js');
   const offered = await loadReleases({ platform: platform.id, shipped: platform.releases, feed: spec.feed, http: deps.http, stateDir: deps.env.stateDir, env: deps.env.env, offline: Boolean(opts.offline) });
   const releaseList = describeSource(offered.source);
-  const unknown = offered.unknownNewer.length ? `Newer than this wizard knows: ${offered.unknownNewer.join(', ')}; run \`wizard self-update\` to be offered them.` : undefined;
+  const unknown = unknownNewerText(offered.unknownNewer, spec.feed?.unknownNote);
   const { next } = nextAndNewest(spec.rule, current, offered.releases);
   let { newest } = nextAndNewest(spec.rule, current, offered.releases);
 
@@ -114,7 +114,7 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
   const { UpgradePlan } = await import('../ui/UpgradePlan.js');
   const backupDir = `${record.dataDir}/backups`;
   printStatic(
-    <UpgradePlan title={platform.title} name={record.name} current={current} steps={path.steps} releaseNotes={spec.releaseNotes} releaseList={releaseList} unknownNewer={offered.unknownNewer} backupDir={opts.backup === false ? undefined : deps.env.hostPath(backupDir)} backupNote={spec.backupNote} offline={Boolean(opts.offline)} dryRun={Boolean(opts.dryRun)} />,
+    <UpgradePlan title={platform.title} name={record.name} current={current} steps={path.steps} releaseNotes={spec.releaseNotes} releaseList={releaseList} unknown={unknown} backupDir={opts.backup === false ? undefined : deps.env.hostPath(backupDir)} backupNote={spec.backupNote} offline={Boolean(opts.offline)} dryRun={Boolean(opts.dryRun)} />,
     deps.term.stderr,
   );
   if (opts.dryRun) {

@@ -22,6 +22,8 @@ export interface ReleaseFeed {
   series: 'major' | 'minor';
   /** Fields that follow the version rather than the series, `{version}` replaced (e.g. chatmail's image). */
   fields?: Record<string, string>;
+  /** Said after the versions newer than the wizard knows (e.g. why most of them will never be offered). */
+  unknownNote?: string;
 }
 
 /** Where the release list came from, and why not from further up the chain (live feed → cache → shipped). */
@@ -170,4 +172,11 @@ export function describeSource(s: ReleaseSource): string {
   if (s.kind === 'cache')
     return `${s.feed} as fetched at ${s.fetchedAt ?? 'an earlier run'}${s.reason ? ` (${s.reason})` : ''}`;
   return `shipped with the wizard${s.reason ? ` (${s.reason})` : ''}`;
+}
+
+/** The line about released versions this wizard doesn't know: the newest few, then how many more, and the feed's note. */
+export function unknownNewerText(versions: string[], note?: string): string | undefined {
+  if (versions.length === 0) return undefined;
+  const list = versions.length > 4 ? `${versions.slice(-4).join(', ')} and ${versions.length - 4} more` : versions.join(', ');
+  return `Newer than this wizard knows: ${list}; run \`wizard self-update\` to be offered them.${note ? ` ${note}` : ''}`;
 }

@@ -13,7 +13,12 @@ export const upgrade: UpgradeSpec = {
   rule: { kind: 'release-by-release' },
   releaseNotes: releaseData.releaseNotes,
   // Patch releases of the shipped ESR series (the edition images share their tags); a new ESR series is not offered.
-  feed: { source: { kind: 'docker-hub', repository: 'mattermost/mattermost-team-edition' }, series: 'minor' },
+  feed: {
+    source: { kind: 'docker-hub', repository: 'mattermost/mattermost-team-edition' },
+    series: 'minor',
+    // A tag list can't tell an ESR from a monthly feature release.
+    unknownNote: 'Most are monthly feature releases: the wizard moves from one Extended Support Release to the next, and a newer wizard knows the next ESR.',
+  },
   envFor: (r) => ({ MATTERMOST_IMAGE_TAG: r.version }),
   versionKey: 'MATTERMOST_IMAGE_TAG',
   backup: postgresBackup('postgres', ['mattermost']),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { unknownNewerText } from '../../src/core/release-feed.js';
 import { UpgradePlan } from '../../src/ui/UpgradePlan.js';
 import { render } from '../helpers/render.js';
 
@@ -15,7 +16,7 @@ describe('upgrade plan', () => {
   };
 
   it('shows current, the path to the target and where the release list came from', () => {
-    const r = render(<UpgradePlan {...props} releaseList="api.github.com (fetched now)" unknownNewer={[]} />);
+    const r = render(<UpgradePlan {...props} releaseList="api.github.com (fetched now)" />);
     expect(r.frame()).toContain('4.3.17 → 4.4.9 → 4.5.12  (one step at a time');
     expect(r.frame()).toContain('Release list: api.github.com (fetched now)');
     expect(r.frame()).not.toContain('Newer than this wizard knows');
@@ -26,7 +27,7 @@ describe('upgrade plan', () => {
       <UpgradePlan
         {...props}
         releaseList="api.github.com as fetched at 2026-11-22T05:00:00.000Z (api.github.com: timed out after 4 s)"
-        unknownNewer={['4.6.0']}
+        unknown={unknownNewerText(['4.6.0'])}
       />,
     );
     // ink-testing-library wraps at 100 columns: compare the words.
@@ -37,5 +38,12 @@ describe('upgrade plan', () => {
     expect(text).toContain(
       'Newer than this wizard knows: 4.6.0; run `wizard self-update` to be offered them.',
     );
+  });
+
+  it('keeps a long list short: the newest four and how many more, then the feed\'s note', () => {
+    expect(unknownNewerText(['11.8.0', '11.9.0', '11.10.0', '11.11.0', '11.12.0', '12.0.0'], 'Most are feature releases.')).toBe(
+      'Newer than this wizard knows: 11.10.0, 11.11.0, 11.12.0, 12.0.0 and 2 more; run `wizard self-update` to be offered them. Most are feature releases.',
+    );
+    expect(unknownNewerText([])).toBeUndefined();
   });
 });

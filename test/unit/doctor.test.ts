@@ -83,6 +83,10 @@ describe('doctor verdicts on recorded facts', () => {
     expect(problems(facts({ certificate: { issuer: "Let's Encrypt", daysLeft: 12 } }))[0]?.severity).toBe('warn');
     expect(problems(facts({ certificate: { issuer: "Let's Encrypt", daysLeft: 3 } }))[0]?.severity).toBe('fail');
     expect(problems(facts({ certificate: { error: 'no certificate served for chat.example.com' } }))[0]?.severity).toBe('fail');
+    // The remedy names the proxy's log with its compose project, so the command finds the running proxy.
+    const logs = 'docker compose --project-name wizard-proxy -f /root/nginx/compose.yml logs --tail 100 nginx';
+    expect(problems(facts({ certificate: { error: 'no certificate served' }, proxyLogs: logs }))[0]?.remedy).toBe(`Read the proxy log for the certbot request: ${logs}`);
+    expect(problems(facts({ certificate: { issuer: "Let's Encrypt", daysLeft: 3 }, proxyLogs: logs }))[0]?.remedy).toBe(`Renewal is failing: ${logs}`);
   });
 
   it('not answering locally is fixable by waiting', () => {

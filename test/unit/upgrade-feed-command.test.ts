@@ -85,7 +85,7 @@ describe('wizard upgrade with a release feed (recorded Docker Hub answers)', () 
       [
         'Mattermost 10.11.23 → 11.7.16 can be installed (newest: 11.7.16). Release notes: https://docs.mattermost.com/product-overview/mattermost-server-releases.html',
         'Release list: hub.docker.com (fetched now)',
-        'Newer than this wizard knows: 12.0.0; run `wizard self-update` to be offered them.',
+        'Newer than this wizard knows: 12.0.0; run `wizard self-update` to be offered them. Most are monthly feature releases: the wizard moves from one Extended Support Release to the next, and a newer wizard knows the next ESR.',
         'Run: wizard upgrade mattermost',
         '',
       ].join('\n'),
