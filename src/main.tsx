@@ -159,7 +159,17 @@ export async function main(argv: string[], version: string): Promise<number> {
     .option('--no-backup', 'skip the backup (asks for confirmation unless --yes)')
     .option('--offline', 'use images already on this host; no release feed (its last fetch, else the shipped list)')
     .option('--json', 'with --check: print JSON')
-    .addHelpText('after', '\nExit codes: 0 done or up to date, 10 (--check) an upgrade is available, 1 failed (rolled back when it could), 2 bad input.')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Releases come from the platform\'s registry or release feed (cached; the list shipped with the wizard when',
+        'neither answers). An upgrade that was interrupted (killed, power loss) is settled first on the next run:',
+        'resumed, recorded as done if the new release answers, or rolled back.',
+        '',
+        'Exit codes: 0 done or up to date, 10 (--check) an upgrade is available, 1 failed (rolled back when it could), 2 bad input.',
+      ].join('\n'),
+    )
     .action(async (name: string | undefined, opts: { to?: string; check?: boolean; yes?: boolean; dryRun?: boolean; backup?: boolean; offline?: boolean; json?: boolean }) => {
       deps = makeDeps('upgrade', version, interrupt.signal);
       const { upgradeCommand } = await import('./commands/upgrade.js');
