@@ -1,5 +1,5 @@
 import { Box, Text, useApp, useInput } from 'ink';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { CancelledError } from '../core/errors.js';
 import { symbols } from './theme.js';
 
@@ -24,13 +24,21 @@ export interface QuestionStep {
 export function SelectQuestion({ step, onSubmit }: { step: QuestionStep; onSubmit: (value: string) => void }) {
   const choices = step.choices ?? [];
   const nameWidth = Math.max(0, ...choices.map((c) => c.name.length));
-  const [index, setIndex] = useState(Math.max(0, choices.findIndex((c) => c.value === step.initial)));
+  const [index, setIndexState] = useState(Math.max(0, choices.findIndex((c) => c.value === step.initial)));
+  // Keys that arrive together (a laggy SSH link sends ↓ and Enter in one packet) are handled before React
+  // renders again: the ref, not the rendered state, is what Enter picks.
+  const current = useRef(index);
+  const setIndex = (i: number) => {
+    current.current = i;
+    setIndexState(i);
+  };
   useInput((input, key) => {
-    if (key.upArrow || input === 'k') setIndex((i) => (i - 1 + choices.length) % choices.length);
-    else if (key.downArrow || input === 'j') setIndex((i) => (i + 1) % choices.length);
+    const i = current.current;
+    if (key.upArrow || input === 'k') setIndex((i - 1 + choices.length) % choices.length);
+    else if (key.downArrow || input === 'j') setIndex((i + 1) % choices.length);
     else if (/^[1-9]$/.test(input) && Number(input) <= choices.length) setIndex(Number(input) - 1);
     else if (key.return) {
-      const c = choices[index];
+      const c = choices[i];
       if (c) onSubmit(c.value);
     }
   });
@@ -50,18 +58,35 @@ export function SelectQuestion({ step, onSubmit }: { step: QuestionStep; onSubmi
 }
 
 export function TextQuestion({ step, onSubmit }: { step: QuestionStep; onSubmit: (value: string) => void }) {
-  const [value, setValue] = useState('');
+  const [value, setValueState] = useState('');
   const [error, setError] = useState<{ error: string; remedy: string } | undefined>();
+  // The typed text as of the last key, not the last render: a paste or a fast typist over SSH delivers
+  // "text\r" in one chunk, and Enter must submit all of it.
+  const current = useRef('');
+  const setValue = (v: string) => {
+    current.current = v;
+    setValueState(v);
+  };
+  const submit = () => {
+    const raw = current.current === '' ? (step.initial ?? '') : current.current;
+    const r = step.validate ? step.validate(raw) : ({ ok: true, value: raw } as const);
+    if (r.ok) onSubmit(r.value);
+    else setError({ error: r.error, remedy: r.remedy });
+  };
   useInput((input, key) => {
     if (key.return) {
-      const raw = value === '' ? (step.initial ?? '') : value;
-      const r = step.validate ? step.validate(raw) : ({ ok: true, value: raw } as const);
-      if (r.ok) onSubmit(r.value);
-      else setError({ error: r.error, remedy: r.remedy });
+      submit();
       return;
     }
-    if (key.backspace || key.delete) setValue((v) => v.slice(0, -1));
-    else if (input && !key.ctrl && !key.meta && !key.tab && !key.upArrow && !key.downArrow) setValue((v) => v + input.replace(/[\r\n]/g, ''));
+    if (key.backspace || key.delete) setValue(current.current.slice(0, -1));
+    else if (input && !key.ctrl && !key.meta && !key.tab && !key.upArrow && !key.downArrow) {
+      const newline = input.search(/[\r\n]/);
+      setValue(current.current + (newline === -1 ? input : input.slice(0, newline)));
+      if (newline !== -1) {
+        submit();
+        return;
+      }
+    }
     if (error) setError(undefined);
   });
   return (

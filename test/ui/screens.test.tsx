@@ -28,6 +28,17 @@ describe('questions', () => {
     expect(done).toEqual({ platform: 'mattermost' });
   });
 
+  it('keys that arrive in one chunk (a laggy SSH link, a paste) count in order', async () => {
+    let done: Record<string, string> | undefined;
+    const r = render(<Questions next={(v) => (!v.platform ? platformStep : !v.domain ? domainStep : undefined)} onDone={(v) => { done = v; }} />);
+    // ↓ and Enter in one write: Enter picks what ↓ chose, not the choice of the last frame.
+    await r.type(`${keys.down}${keys.enter}`);
+    expect(r.frame()).toContain('✔ Which chat platform? mattermost');
+    // A pasted line with its newline is submitted whole.
+    await r.type('chat.example.com\r');
+    expect(done).toEqual({ platform: 'mattermost', domain: 'chat.example.com' });
+  });
+
   it('shows a domain error with its remedy, and accepts the corrected domain', async () => {
     let done: Record<string, string> | undefined;
     const r = render(<Questions next={(v) => (v.domain ? undefined : domainStep)} onDone={(v) => { done = v; }} />);
