@@ -194,7 +194,7 @@ async function hostFindings(deps: Deps, records: InstallRecord[]): Promise<Findi
   try {
     const m = memoryInfo();
     const low = m.availableMiB < m.totalMiB * 0.1;
-    findings.push({ id: 'host.memory-now', severity: low ? 'warn' : 'ok', title: 'Memory in use', evidence: `${m.availableMiB} MiB of ${m.totalMiB} MiB available, ${m.swapMiB} MiB swap`, ...(low ? { remedy: 'Add swap or memory; the platforms are killed when memory runs out.' } : {}) });
+    findings.push({ id: 'host.memory-now', severity: low ? 'warn' : 'ok', title: 'Free memory', evidence: `${m.availableMiB} MiB of ${m.totalMiB} MiB available, ${m.swapMiB} MiB swap`, ...(low ? { remedy: 'Add swap or memory; the platforms are killed when memory runs out.' } : {}) });
   } catch {
     // not Linux
   }
