@@ -1,4 +1,4 @@
-import { CancelledError, UserError, WizardError } from '../core/errors.js';
+import { CancelledError, PrerequisiteError, UserError, WizardError } from '../core/errors.js';
 import type { Platform } from '../core/platform.js';
 import { nextAndNewest, upgradePath } from '../core/upgrade.js';
 import { describeJournal } from '../core/upgrade-journal.js';
@@ -113,10 +113,14 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
   const { printStatic, confirm } = await import('../ui/screens.js');
   const { UpgradePlan } = await import('../ui/UpgradePlan.js');
   const backupDir = `${record.dataDir}/backups`;
+  // Preflight: room for the backup and the new images, before anything changes.
+  const { upgradeDiskVerdict } = await import('./upgrade-disk.js');
+  const disk = await upgradeDiskVerdict(base, { backupDir, noBackup: opts.backup === false });
   printStatic(
-    <UpgradePlan title={platform.title} name={record.name} current={current} steps={path.steps} releaseNotes={spec.releaseNotes} releaseList={releaseList} unknown={unknown} backupDir={opts.backup === false ? undefined : deps.env.hostPath(backupDir)} backupNote={spec.backupNote} offline={Boolean(opts.offline)} dryRun={Boolean(opts.dryRun)} />,
+    <UpgradePlan title={platform.title} name={record.name} current={current} steps={path.steps} releaseNotes={spec.releaseNotes} releaseList={releaseList} unknown={unknown} backupDir={opts.backup === false ? undefined : deps.env.hostPath(backupDir)} backupNote={spec.backupNote} disk={disk.ok ? disk.detail : undefined} offline={Boolean(opts.offline)} dryRun={Boolean(opts.dryRun)} />,
     deps.term.stderr,
   );
+  if (!disk.ok) throw new PrerequisiteError(disk.error, disk.remedy);
   if (opts.dryRun) {
     deps.term.stderr.write('Dry run: nothing was changed.\n');
     return 0;

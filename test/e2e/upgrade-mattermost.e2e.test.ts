@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/core/envfile.js';
@@ -58,6 +58,25 @@ describe('wizard upgrade Mattermost end to end', () => {
     const r = await runWizard(['upgrade', '--check', '--json'], env);
     expect(r.code, r.stderr).toBe(10);
     expect(JSON.parse(r.stdout)).toMatchObject({ install: 'mattermost', current: '10.11.23', next: '11.7.15', newest: '11.7.15', upgradeAvailable: true, releaseNotes: 'https://docs.mattermost.com/product-overview/mattermost-server-releases.html' });
+  });
+
+  it('a backup folder on a filesystem too small for the backup: refused before anything changes, exit 3', async () => {
+    const backups = join(dataDir(), 'backups');
+    mkdirSync(backups, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', backups]);
+    try {
+      const before = readFileSync(join(dataDir(), '.env'), 'utf8');
+      const r = await runWizard(['upgrade', '--yes', '--offline'], env);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/Not enough disk for the upgrade: 0\.1 GiB free at \S+\/backups, the backup \(~1\.0 GiB\) needs ~1\.0 GiB\. Nothing was changed\./);
+      expect(r.stderr).toContain('docker image prune -a');
+      expect(readFileSync(join(dataDir(), '.env'), 'utf8')).toBe(before);
+      expect(state()).toMatchObject({ release: '10.11.23' });
+      expect(state().upgradeJournal).toBeUndefined();
+      expect(await ping()).toBe('10.11.23');
+    } finally {
+      execFileSync('umount', [backups]);
+    }
   });
 
   it('a new release that never answers is rolled back: 10.11.23 answers again, the admin still logs in', async () => {

@@ -6,6 +6,7 @@ import { upgradeCommand } from '../../src/commands/upgrade.js';
 import type { HttpClient } from '../../src/core/context.js';
 import { UserError } from '../../src/core/errors.js';
 import { RealFileStore } from '../../src/system/files.js';
+import { FakeRunner } from '../helpers/fake-runner.js';
 import { StateStore } from '../../src/system/state.js';
 import { platforms } from '../../steps/index.js';
 import { tmpRoot } from '../helpers/tmp.js';
@@ -55,6 +56,12 @@ async function setup(feedUp = true) {
     state: () => state,
     http,
     files: new RealFileStore((p: string) => join(root, p)),
+    // The disk preflight before the plan: the running images' sizes and Docker's root.
+    runner: new FakeRunner([
+      { match: / config --images$/, stdout: 'mattermost/mattermost-team-edition:10.11.23\npostgres:16-alpine\n' },
+      { match: /^docker image inspect /, stdout: '500000000\n300000000\n' },
+      { match: /^docker info /, stdout: '/var/lib/docker\n' },
+    ]),
     version: '1.0.0',
     env: { env: { WIZARD_UPDATE_URL: 'off' }, stateDir, hostPath: (p: string) => join(root, p), projectName: (name: string) => name },
     term: {
@@ -131,6 +138,7 @@ describe('wizard upgrade with a release feed (recorded Docker Hub answers)', () 
     expect(await upgradeCommand({ dryRun: true }, s.deps)).toBe(0);
     expect(s.err()).toContain('10.11.23 → 11.7.16');
     expect(s.err()).toContain('Release list: hub.docker.com (fetched now)');
+    expect(s.err()).toMatch(/Disk: [\d.]+ GiB free at .* for the new images \(~0\.9 GiB\)/);
     expect(s.err()).toContain(
       'Newer than this wizard knows: 12.0.0; run `wizard self-update` to be offered them.',
     );
