@@ -145,6 +145,7 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
     readiness: ready,
     ...(publicReadiness ? { publicReadiness } : {}),
     ...(certificate ? { certificate } : {}),
+    ...(platform.ownTls ? { ownTls: true } : {}),
     ...(ownedPaths.length ? { ownedPaths } : {}),
     ...(extra ? { extra } : {}),
     secrets,
