@@ -1,38 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNITS } from '../../steps/chatmail/doctor.js';
+import { clearChatmailLeftover, heldRelayPorts, standinPorts, standinPortsEnv } from './helpers/chatmail.js';
+import { type DoctorReport, doctorOf, unpackedBundle, waitFor } from './helpers/doctor.js';
 import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
-import { freePort, runWizard } from './helpers/wizard.js';
+import { runWizard } from './helpers/wizard.js';
 
-interface Report {
-  findings: {
-    id: string;
-    severity: string;
-    title: string;
-    evidence: string;
-    remedy?: string;
-    install?: string;
-    fix?: string;
-  }[];
-  fixed: string[];
-  exitCode: number;
-}
-
-const RELAY_PORTS = [25, 53, 80, 143, 443, 465, 587, 993];
 const DOMAIN = 'relay.wizard.test';
-
-/** Like the wizard's own probe: can 0.0.0.0:PORT be bound right now? */
-function taken(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRINUSE'));
-    s.listen({ port, host: '0.0.0.0', exclusive: true }, () => s.close(() => resolve(false)));
-  });
-}
 
 /**
  * The chatmail relay's doctor on a real stand-in install (the chatmail-docker fixture, one container running the
@@ -57,56 +34,26 @@ describe('wizard doctor on a real chatmail relay', () => {
     execFileSync('docker', ['inspect', '--format', '{{.State.Health.Status}}', 'chatmail'], {
       encoding: 'utf8',
     }).trim();
-  const doctor = async (...extra: string[]) => {
-    const r = await runWizard(['doctor', 'chatmail', '--json', ...extra], env);
-    return { code: r.code, report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
-  };
-  const mine = (r: Report) => r.findings.filter((f) => f.install === 'chatmail');
-  const problems = (r: Report) => mine(r).filter((f) => f.severity === 'fail');
+  const { run: doctor, mine, problems, byId } = doctorOf('chatmail', () => env);
   // Here the checks through the domain fail, truly: a .test domain has no DNS, and the stand-in's 443 is moved to a
   // free port (STANDIN_PORTS), so nothing serves the relay's certificate on 127.0.0.1:443. Every fault is judged
   // beside those two.
   const throughDomain = new Set(['public', 'certificate']);
-  const faults = (r: Report) => problems(r).filter((f) => !throughDomain.has(f.id));
-  const byId = (r: Report, id: string) => mine(r).find((f) => f.id === id);
-  const waitFor = async (fn: () => boolean, ms = 60_000) => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      if (fn()) return;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error('condition not reached');
-  };
+  const faults = (r: DoctorReport) => problems(r).filter((f) => !throughDomain.has(f.id));
 
   beforeAll(async () => {
     if (!(await dockerAvailable()))
       throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
-    // Upstream names the container `chatmail`: only a leftover of an interrupted test run may be removed.
-    const leftover = execFileSync(
-      'docker',
-      [
-        'ps',
-        '-a',
-        '--filter',
-        'name=^chatmail$',
-        '--format',
-        '{{.Label "com.docker.compose.project.working_dir"}}',
-      ],
-      { encoding: 'utf8' },
-    ).trim();
-    if (leftover.startsWith(tmpdir()))
-      execFileSync('docker', ['rm', '-f', '-v', 'chatmail'], { stdio: 'ignore' });
-    else if (leftover)
-      throw new Error(
-        `A container named chatmail runs from ${leftover}: this test needs the name (upstream fixes it).`,
-      );
+    clearChatmailLeftover();
     await ensureStandinImages();
     root = mkdtempSync(join(tmpdir(), 'wizard-doctor-chatmail-'));
     const repo = await makeFixtureRepo(root, 'chatmail-docker');
-    const ports: string[] = [];
-    for (const p of RELAY_PORTS) ports.push(`${p}=${await freePort()}`);
-    const held = (await Promise.all(RELAY_PORTS.map(taken))).some(Boolean);
-    env = { WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '90', STANDIN_PORTS: ports.join(',') };
+    const held = (await heldRelayPorts()).length > 0;
+    env = {
+      WIZARD_ROOT: root,
+      WIZARD_READY_TIMEOUT: '90',
+      STANDIN_PORTS: standinPortsEnv(await standinPorts()),
+    };
     const r = await runWizard(
       [
         'install',
@@ -231,13 +178,9 @@ describe('wizard doctor on a real chatmail relay', () => {
   }, 150_000);
 
   it('--bundle holds neither the DKIM private key nor the ACME email', async () => {
-    const out = join(mkdtempSync(join(root, 'b-')), 'report.tar.gz');
-    const r = await runWizard(['doctor', 'chatmail', '--bundle', out], env);
-    expect(r.stderr).toContain('chatmail/compose-config.yml');
-    expect(statSync(out).mode & 0o777).toBe(0o600);
-    const dir = mkdtempSync(join(root, 'x-'));
-    execFileSync('tar', ['-xzf', out, '-C', dir]);
-    const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
+    const { file, dir, files, stderr } = await unpackedBundle('chatmail', root, env);
+    expect(stderr).toContain('chatmail/compose-config.yml');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(files.map((f) => f.name)).toEqual(
       expect.arrayContaining(['findings.json', 'compose-config.yml', 'container-logs.txt']),
     );
@@ -251,11 +194,10 @@ describe('wizard doctor on a real chatmail relay', () => {
       .filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l))
       .slice(8);
     expect(keyLines.length).toBeGreaterThan(10);
-    for (const f of files) {
-      const text = readFileSync(join(f.parentPath, f.name), 'utf8');
-      expect(text, f.name).not.toContain('PRIVATE KEY');
-      for (const l of keyLines) expect(text, f.name).not.toContain(l);
-      expect(text, f.name).not.toContain('admin@example.org');
+    for (const { name, text } of files) {
+      expect(text, name).not.toContain('PRIVATE KEY');
+      for (const l of keyLines) expect(text, name).not.toContain(l);
+      expect(text, name).not.toContain('admin@example.org');
     }
     // compose config prints ACME_EMAIL: it is there, replaced.
     expect(readFileSync(join(dir, 'chatmail/compose-config.yml'), 'utf8')).toMatch(/ACME_EMAIL: '?\[email\]/);

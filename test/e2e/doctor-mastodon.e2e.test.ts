@@ -1,25 +1,23 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv, setEnv } from '../../src/core/envfile.js';
+import { doctorOf, unpackedBundle, waitFor } from './helpers/doctor.js';
 import { dockerAvailable, ensureStandinImages } from './helpers/standins.js';
 import { freePort, runWizard } from './helpers/wizard.js';
 
-interface Report {
-  findings: {
-    id: string;
-    severity: string;
-    title: string;
-    evidence: string;
-    remedy?: string;
-    install?: string;
-    fix?: string;
-  }[];
-  fixed: string[];
-  exitCode: number;
-}
+/** The secrets the install generates into .env.production. */
+const GENERATED = [
+  'SECRET_KEY_BASE',
+  'OTP_SECRET',
+  'VAPID_PRIVATE_KEY',
+  'DB_PASS',
+  'ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY',
+  'ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT',
+  'ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY',
+];
 
 /**
  * Mastodon's doctor on a real stand-in install (postgres, redis, web, streaming, sidekiq), with one fault injected
@@ -56,21 +54,7 @@ describe('wizard doctor on a real Mastodon install', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-  const doctor = async (...extra: string[]) => {
-    const r = await runWizard(['doctor', 'mastodon', '--json', ...extra], env);
-    return { code: r.code, report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
-  };
-  const mine = (r: Report) => r.findings.filter((f) => f.install === 'mastodon');
-  const problems = (r: Report) => mine(r).filter((f) => f.severity === 'fail');
-  const byId = (r: Report, id: string) => mine(r).find((f) => f.id === id);
-  const waitFor = async (fn: () => boolean, ms = 60_000) => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      if (fn()) return;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error('condition not reached');
-  };
+  const { run: doctor, mine, problems, byId } = doctorOf('mastodon', () => env);
 
   beforeAll(async () => {
     if (!(await dockerAvailable()))
@@ -229,14 +213,7 @@ describe('wizard doctor on a real Mastodon install', () => {
     expect(again.code, again.stderr).toBe(0);
     const after = envOf('.env.production');
     expect(after.ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY).toMatch(/^[A-Za-z0-9]{32}$/);
-    for (const k of [
-      'SECRET_KEY_BASE',
-      'OTP_SECRET',
-      'VAPID_PRIVATE_KEY',
-      'DB_PASS',
-      'ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY',
-      'ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT',
-    ])
+    for (const k of GENERATED.filter((k) => k !== 'ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY'))
       expect(after[k], k).toBe(before[k]);
     const healed = await doctor();
     // The old lines are still in the log; they no longer count once the install answers.
@@ -245,35 +222,22 @@ describe('wizard doctor on a real Mastodon install', () => {
   }, 180_000);
 
   it('--bundle holds no generated secret and no email address', async () => {
-    const out = join(mkdtempSync(join(root, 'b-')), 'report.tar.gz');
-    const r = await runWizard(['doctor', 'mastodon', '--bundle', out], env);
-    expect(r.stderr).toContain('mastodon/compose-config.yml');
-    expect(statSync(out).mode & 0o777).toBe(0o600);
-    const dir = mkdtempSync(join(root, 'x-'));
-    execFileSync('tar', ['-xzf', out, '-C', dir]);
-    const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
+    const { file, dir, files, stderr } = await unpackedBundle('mastodon', root, env);
+    expect(stderr).toContain('mastodon/compose-config.yml');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(files.map((f) => f.name)).toEqual(
       expect.arrayContaining(['findings.json', 'compose-config.yml', 'container-logs.txt']),
     );
     const prod = envOf('.env.production');
     const secrets = [
-      ...[
-        'SECRET_KEY_BASE',
-        'OTP_SECRET',
-        'VAPID_PRIVATE_KEY',
-        'DB_PASS',
-        'ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY',
-        'ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT',
-        'ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY',
-      ].map((k) => prod[k]),
+      ...GENERATED.map((k) => prod[k]),
       envOf('.env.db').POSTGRES_PASSWORD,
       envOf('owner.env').OWNER_PASSWORD,
     ].map((s) => s ?? '');
     for (const s of secrets) expect(s.length).toBeGreaterThanOrEqual(16);
-    for (const f of files) {
-      const text = readFileSync(join(f.parentPath, f.name), 'utf8');
-      for (const s of secrets) expect(text, f.name).not.toContain(s);
-      expect(text, f.name).not.toContain('admin@example.com');
+    for (const { name, text } of files) {
+      for (const s of secrets) expect(text, name).not.toContain(s);
+      expect(text, name).not.toContain('admin@example.com');
     }
     // compose config prints the env files' values: they are there, replaced.
     expect(readFileSync(join(dir, 'mastodon/compose-config.yml'), 'utf8')).toMatch(
