@@ -156,6 +156,7 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
     ...(certificate ? { certificate } : {}),
     ...(certificateRequest ? { certificateRequest } : {}),
     ...(r.tls !== 'none' && !platform.ownTls ? { proxyLogs: formatCommand(proxyComposeCommand(deps.env.hostPath(PROXY_DIR), proxyProject(deps.env.projectName), ['logs', '--tail', '100', 'nginx'])) } : {}),
+    ...(platform.ownTls ? { ownTls: true } : {}),
     ...(ownedPaths.length ? { ownedPaths } : {}),
     ...(extra ? { extra } : {}),
     ...(r.upgradeJournal ? { upgradeJournal: r.upgradeJournal } : {}),

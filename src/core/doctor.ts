@@ -65,6 +65,8 @@ export interface InstallFacts {
   certificateRequest?: CertificateRequestFacts;
   /** The command that shows the shared proxy's log (with its compose project), when the install uses it. */
   proxyLogs?: string;
+  /** The platform serves 80/443 and gets its certificate itself (no shared proxy to look at). */
+  ownTls?: boolean;
   /** Folders the plan gives to a container's user (uid:gid), with their owner now (gathered as root only). */
   ownedPaths?: { path: string; want: { uid: number; gid: number }; actual?: { uid: number; gid: number } }[];
   /** What the platform's own `doctor.gather` found (its checks read it). */
@@ -171,7 +173,7 @@ export const installChecks: DoctorCheck[] = [
     run(f) {
       const r = f.publicReadiness;
       if (!r) return undefined;
-      if (!r.ok) return { id: 'public', severity: 'fail', title: 'Answers through its domain', evidence: `${r.url}: ${r.detail}`, remedy: `Check DNS, the firewall (80/443) and the proxy: ${f.proxyLogs ?? 'its log'}` };
+      if (!r.ok) return { id: 'public', severity: 'fail', title: 'Answers through its domain', evidence: `${r.url}: ${r.detail}`, remedy: f.ownTls ? `Check that DNS points ${f.domain} at this server and the firewall (80/443); it serves HTTPS itself: wizard logs ${f.name} --tail 100` : `Check DNS, the firewall (80/443) and the proxy: ${f.proxyLogs ?? 'its log'}` };
       if (r.version && f.readiness.version && r.version !== f.readiness.version) {
         return { id: 'public', severity: 'fail', title: 'Answers through its domain', evidence: `${r.url} answers version ${r.version} but this server runs ${f.readiness.version}`, remedy: `DNS or a CDN points ${f.domain} elsewhere; point it at this server.` };
       }
@@ -184,9 +186,11 @@ export const installChecks: DoctorCheck[] = [
     run(f) {
       const c = f.certificate;
       if (!c) return undefined;
-      if ('error' in c) return { id: 'certificate', severity: 'fail', title: 'TLS certificate', evidence: c.error, remedy: `Read the proxy log for the certbot request: ${f.proxyLogs ?? 'docker logs of the proxy container'}` };
-      if (c.daysLeft < 7) return { id: 'certificate', severity: 'fail', title: 'TLS certificate', evidence: `${c.issuer}, expires in ${c.daysLeft} days`, remedy: `Renewal is failing: ${f.proxyLogs ?? 'read the proxy log'}` };
-      if (c.daysLeft < 20) return { id: 'certificate', severity: 'warn', title: 'TLS certificate', evidence: `${c.issuer}, expires in ${c.daysLeft} days`, remedy: `It should renew by itself 30 days before expiry; check the proxy log${f.proxyLogs ? `: ${f.proxyLogs}` : '.'}` };
+      // A platform with its own TLS (chatmail) requests its certificate itself: its log, not the proxy's, says why.
+      const log = f.ownTls ? `wizard logs ${f.name} --tail 100` : (f.proxyLogs ?? 'the proxy log');
+      if ('error' in c) return { id: 'certificate', severity: 'fail', title: 'TLS certificate', evidence: c.error, remedy: f.ownTls ? `Read the log of the certificate request: ${log}` : `Read the proxy log for the certbot request: ${log}` };
+      if (c.daysLeft < 7) return { id: 'certificate', severity: 'fail', title: 'TLS certificate', evidence: `${c.issuer}, expires in ${c.daysLeft} days`, remedy: `Renewal is failing: ${log}` };
+      if (c.daysLeft < 20) return { id: 'certificate', severity: 'warn', title: 'TLS certificate', evidence: `${c.issuer}, expires in ${c.daysLeft} days`, remedy: `It should renew by itself 30 days before expiry; check the log: ${log}` };
       return ok('certificate', 'TLS certificate', `${c.issuer}, ${c.daysLeft} days left`);
     },
   },

@@ -3,7 +3,7 @@ import { checkNeededRecords, type RecordVerdict, serverAddresses } from './dns.j
 import { SERVICE } from './tasks.js';
 
 /** The units inside the relay's container that its own health check requires (chatmail/docker). */
-export const UNITS = ['postfix', 'dovecot', 'nginx', 'unbound', 'doveauth', 'filtermail', 'filtermail-incoming', 'chatmail-metadata'];
+export const UNITS = ['postfix', 'dovecot', 'nginx', 'unbound', 'doveauth', 'filtermail', 'filtermail-incoming', 'filtermail-transport', 'chatmail-metadata'];
 
 /** What chatmail's doctor reads beyond the shared facts. */
 export interface ChatmailFacts {

@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/core/envfile.js';
+import { clearChatmailLeftover, heldRelayPorts, standinPorts, standinPortsEnv } from './helpers/chatmail.js';
 import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
-import { freePort, runWizard } from './helpers/wizard.js';
+import { runWizard } from './helpers/wizard.js';
 
 /**
  * A real chatmail relay install on the real Docker engine: the chatmail-docker fixture (upstream's compose file:
@@ -19,17 +20,7 @@ import { freePort, runWizard } from './helpers/wizard.js';
  * The wizard's preflight still checks the real ports: only if one of them is truly taken on this host does the
  * test pass --ignore-check ports, and then it asserts that the check named it.
  */
-const RELAY_PORTS = [25, 53, 80, 143, 443, 465, 587, 993];
 const DOMAIN = 'relay.wizard.test';
-
-/** Like the wizard's own probe: can 0.0.0.0:PORT be bound right now? */
-function taken(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRINUSE'));
-    s.listen({ port, host: '0.0.0.0', exclusive: true }, () => s.close(() => resolve(false)));
-  });
-}
 
 const inotify = () =>
   ['max_user_instances', 'max_user_watches'].map((k) =>
@@ -41,7 +32,7 @@ describe('install the chatmail relay end to end', () => {
   let repo = '';
   let env: Record<string, string> = {};
   let held: number[] = [];
-  const ports = new Map<number, number>();
+  let ports = new Map<number, number>();
   let kernelBefore: string[] = [];
   let first: Awaited<ReturnType<typeof runWizard>>;
   const args = () => [
@@ -77,34 +68,17 @@ describe('install the chatmail relay end to end', () => {
     if (!(await dockerAvailable()))
       throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
     // upstream names the container `chatmail`: a leftover of an earlier, interrupted run of this test would block it.
-    const leftover = execFileSync(
-      'docker',
-      [
-        'ps',
-        '-a',
-        '--filter',
-        'name=^chatmail$',
-        '--format',
-        '{{.Label "com.docker.compose.project.working_dir"}}',
-      ],
-      { encoding: 'utf8' },
-    ).trim();
-    if (leftover.startsWith(tmpdir()))
-      execFileSync('docker', ['rm', '-f', '-v', 'chatmail'], { stdio: 'ignore' });
-    else if (leftover)
-      throw new Error(
-        `A container named chatmail runs from ${leftover}: this test needs the name (upstream fixes it).`,
-      );
+    clearChatmailLeftover();
     await ensureStandinImages();
     root = mkdtempSync(join(tmpdir(), 'wizard-e2e-chatmail-'));
     repo = await makeFixtureRepo(root, 'chatmail-docker');
-    for (const p of RELAY_PORTS) ports.set(p, await freePort());
-    held = (await Promise.all(RELAY_PORTS.map(async (p) => ((await taken(p)) ? p : 0)))).filter(Boolean);
+    ports = await standinPorts();
+    held = await heldRelayPorts();
     kernelBefore = inotify();
     env = {
       WIZARD_ROOT: root,
       WIZARD_READY_TIMEOUT: '60',
-      STANDIN_PORTS: [...ports].map(([from, to]) => `${from}=${to}`).join(','),
+      STANDIN_PORTS: standinPortsEnv(ports),
     };
     first = await runWizard(args(), env);
   });

@@ -89,6 +89,14 @@ describe('doctor verdicts on recorded facts', () => {
     expect(problems(facts({ certificate: { issuer: "Let's Encrypt", daysLeft: 3 }, proxyLogs: logs }))[0]?.remedy).toBe(`Renewal is failing: ${logs}`);
   });
 
+  it('a platform with its own TLS (chatmail): the remedies point at its own log, never at the shared proxy', () => {
+    const f = facts({ name: 'chatmail', domain: 'relay.example.org', ownTls: true, publicReadiness: { ok: false, detail: 'getaddrinfo ENOTFOUND relay.example.org', url: 'https://relay.example.org/' }, certificate: { error: 'connect ECONNREFUSED 127.0.0.1:443' } });
+    const byId = Object.fromEntries(problems(f).map((p) => [p.id, p]));
+    expect(byId.public).toMatchObject({ severity: 'fail', remedy: 'Check that DNS points relay.example.org at this server and the firewall (80/443); it serves HTTPS itself: wizard logs chatmail --tail 100' });
+    expect(byId.certificate).toMatchObject({ severity: 'fail', remedy: 'Read the log of the certificate request: wizard logs chatmail --tail 100' });
+    expect(problems(facts({ certificate: { error: 'none' } }))[0]?.remedy).toBe('Read the log of the certificate request: docker compose -f /root/nginx/compose.yml logs --tail 100');
+  });
+
   it('not answering locally is fixable by waiting', () => {
     expect(problems(facts({ readiness: { ok: false, detail: 'connection refused', url: 'http://127.0.0.1:3000/api/info' } }))[0]).toMatchObject({ id: 'readiness', fix: { kind: 'wait-ready' } });
   });

@@ -4,9 +4,10 @@
 #   registry.rocket.chat/rocketchat/rocket.chat:V   for each V in ROCKETCHAT_VERSIONS (or the arguments)
 #   mongodb/mongodb-community-server:{8.2,8.0}-ubi8
 #   nats:2.11-alpine, natsio/prometheus-nats-exporter:0.17.3, percona/mongodb_exporter:0.44.0
-#   mattermost/mattermost-{team,enterprise}-edition:V for each V in MATTERMOST_VERSIONS, postgres:16-alpine
+#   mattermost/mattermost-{team,enterprise}-edition:V for each V in MATTERMOST_VERSIONS
+#   postgres:16-alpine (Mattermost's), postgres:14-alpine (Mastodon's): one stand-in, postgres/
 #   ghcr.io/chatmail/docker:V                        for each V in CHATMAIL_VERSIONS (the chatmail relay)
-#   ghcr.io/mastodon/mastodon{,-streaming}:vV       for each V in MASTODON_VERSIONS, postgres:14-alpine, redis:7-alpine
+#   ghcr.io/mastodon/mastodon{,-streaming}:vV       for each V in MASTODON_VERSIONS, redis:7-alpine
 #   jonasal/nginx-certbot:latest                     the shared proxy (this host's nginx and openssl, a certbot stand-in)
 # Idempotent and fast when nothing changed: each image carries a wizard-standin.hash label (its inputs' content
 # hash) and is rebuilt only when that differs. Concurrent runs serialise on a lock file.
@@ -23,9 +24,10 @@ if [ ${#rocketchat_versions[@]} -eq 0 ]; then
 fi
 # tag of mongodb-community-server (without -ubi8) = version its mongod reports
 mongodb_versions=("8.2=8.2.1" "8.0=8.0.15")
-# mattermost/mattermost-{team,enterprise}-edition tags; postgres tag = version its server reports
+# mattermost/mattermost-{team,enterprise}-edition tags
 read -r -a mattermost_versions <<<"${MATTERMOST_VERSIONS:-11.7.15 10.11.23}"
-postgres_versions=("16-alpine=16.11")
+# postgres tag = version its server reports (16: Mattermost, 14: Mastodon)
+postgres_versions=("16-alpine=16.11" "14-alpine=14.17")
 # ghcr.io/chatmail/docker tags (the relay releases in assets/chatmail/releases.json)
 read -r -a chatmail_versions <<<"${CHATMAIL_VERSIONS:-1.12.0 1.11.0}"
 # ghcr.io/mastodon/mastodon and mastodon-streaming tags without the v (the default release and an older one)
@@ -105,11 +107,11 @@ build natsio/prometheus-nats-exporter:0.17.3 exporters/nats-exporter.Dockerfile 
 build percona/mongodb_exporter:0.44.0 exporters/mongodb-exporter.Dockerfile "lib exporters"
 for version in "${mattermost_versions[@]}"; do
   for edition in team enterprise; do
-    build "mattermost/mattermost-$edition-edition:$version" mattermost/mattermost.Dockerfile "lib mattermost" --build-arg "MM_VERSION=$version" --build-arg "MM_EDITION=$edition"
+    build "mattermost/mattermost-$edition-edition:$version" mattermost/mattermost.Dockerfile "lib mattermost postgres" --build-arg "MM_VERSION=$version" --build-arg "MM_EDITION=$edition"
   done
 done
 for pair in "${postgres_versions[@]}"; do
-  build "postgres:${pair%%=*}" mattermost/postgres.Dockerfile "lib mattermost" --build-arg "PG_VERSION=${pair#*=}"
+  build "postgres:${pair%%=*}" postgres/Dockerfile "lib postgres" --build-arg "PG_VERSION=${pair#*=}"
 done
 for version in "${chatmail_versions[@]}"; do
   build "ghcr.io/chatmail/docker:$version" chatmail/Dockerfile "lib chatmail" --build-arg "CHATMAIL_VERSION=$version"
@@ -119,7 +121,6 @@ for version in "${mastodon_versions[@]}"; do
   build "ghcr.io/mastodon/mastodon:v$version" mastodon/app/Dockerfile "lib mastodon/lib mastodon/app" --build-arg "MASTODON_VERSION=$version"
   build "ghcr.io/mastodon/mastodon-streaming:v$version" mastodon/app/streaming.Dockerfile "lib mastodon/lib mastodon/app" --build-arg "MASTODON_VERSION=$version"
 done
-build postgres:14-alpine mastodon/postgres/Dockerfile "lib mastodon/lib mastodon/postgres"
 build redis:7-alpine mastodon/redis/Dockerfile "lib mastodon/lib mastodon/redis"
 
 # jonasal/nginx-certbot:latest: the stand-in's scripts plus this host's Debian nginx and openssl (with the libraries

@@ -8,6 +8,8 @@ RUN echo 'mattermost:x:2000:2000:Mattermost:/mattermost:/bin/sh' >>/etc/passwd \
  && chown -R 2000:2000 /mattermost
 COPY lib/ /opt/standin/lib/
 COPY mattermost/ /opt/standin/mattermost/
+# The PostgreSQL stand-in's protocol (its client side), shared with the postgres images.
+COPY postgres/pg.mjs /opt/standin/postgres/pg.mjs
 COPY mattermost/bin/mattermost mattermost/bin/mmctl /mattermost/bin/
 ENV PATH=/mattermost/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin MM_INSTALL_TYPE=docker MM_SERVICESETTINGS_ENABLELOCALMODE=true
 ARG MM_VERSION

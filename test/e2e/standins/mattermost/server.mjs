@@ -14,8 +14,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { exitOnSignals, sleep } from '../lib/proc.mjs';
+import { PgClient, PgConnectError, parseDsn } from '../postgres/pg.mjs';
 import { createHandler } from './api.mjs';
-import { PgClient, PgConnectError, parseDsn } from './pg.mjs';
 import { stamp, Users } from './users.mjs';
 
 const VERSION = process.env.MM_STANDIN_VERSION || '0.0.0';

@@ -37,7 +37,7 @@ export function migrationsFor(version) {
 export async function loadSchema(db, version) {
   await db.call('dropAllTables');
   for (const t of [...TABLES, 'schema_migrations', 'ar_internal_metadata'])
-    await db.call('createTable', { table: t });
+    await db.call('createTable', { table: t, serial: true });
   for (const m of migrationsFor(version))
     await db.call('insert', {
       table: 'schema_migrations',
@@ -70,7 +70,7 @@ export async function seed(db, localDomain) {
 /** Creates the tables a first `db:migrate` on an empty database would (no seeds: those come from db:setup). */
 export async function createTables(db) {
   for (const t of [...TABLES, 'schema_migrations', 'ar_internal_metadata'])
-    await db.call('createTable', { table: t });
+    await db.call('createTable', { table: t, serial: true });
   if (
     (await db.call('select', { table: 'ar_internal_metadata', where: { key: 'environment' } })).rows
       .length === 0

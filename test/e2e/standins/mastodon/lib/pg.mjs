@@ -1,7 +1,8 @@
-// The PostgreSQL stand-in's protocol: one JSON object per line over TCP (not PostgreSQL's wire protocol).
-//   {"id":1,"op":"startup","user":"mastodon","database":"mastodon_production","password":"..."}  -> {"id":1,"ok":true}
-//   {"id":2,"op":"select","table":"accounts","where":{"username":"owner"}}                      -> {"id":2,"ok":true,"rows":[...]}
-//   errors: {"id":3,"ok":false,"error":"FATAL:  password authentication failed for user \"x\"","code":"28P01"}
+// The Mastodon stand-in's client of the PostgreSQL stand-in (../../postgres/pg.mjs has the protocol: one JSON
+// object per line over TCP, not PostgreSQL's wire protocol).
+//   {"id":1,"op":"startup","user":"mastodon","database":"mastodon_production","password":"..."}  -> {"id":1,"ok":1}
+//   {"id":2,"op":"select","table":"accounts","where":{"username":"owner"}}                      -> {"id":2,"ok":1,"rows":[...]}
+//   errors: {"id":3,"ok":0,"severity":"FATAL","code":"28P01","message":"password authentication failed for user \"x\""}
 // The client side throws PgError with libpq's messages, e.g. `connection to server at "db" (172.18.0.2), port 5432
 // failed: Connection refused`, so the stand-ins' failures read like the real ones.
 import dns from 'node:dns/promises';
@@ -41,7 +42,7 @@ export class PgClient {
       if (!waiter) return;
       this.#pending.delete(reply.id);
       if (reply.ok) waiter.resolve(reply);
-      else waiter.reject(new PgError(reply.error, reply.code));
+      else waiter.reject(new PgError(`${reply.severity ?? 'ERROR'}:  ${reply.message}`, reply.code));
     });
     const fail = (message) => {
       this.#closed = new PgError(message ?? 'server closed the connection unexpectedly');

@@ -1,6 +1,6 @@
 // The little SQL the postgres stand-in answers for psql:
 //   SELECT <literal | version() | current_database() | current_user>
-//   SELECT <* | count(*) | col, ...> FROM <table> [WHERE col (= | <> | LIKE | ILIKE) 'text' | number [AND ...]]
+//   SELECT <* | count(*) | col, ...> FROM <table | pg_tables> [WHERE col (= | <> | LIKE | ILIKE) 'text' | number [AND ...]]
 //                                               [ORDER BY col [ASC|DESC]] [LIMIT n]
 // Errors carry PostgreSQL's messages and SQLSTATE codes.
 
@@ -67,7 +67,19 @@ export function runSql(text, db, context) {
     return { command: 'SELECT 1', columns: [column], rows: [[value]] };
   }
   const [, cols, tableName, where, orderBy, direction, limit] = from;
-  const table = db.tables[tableName.toLowerCase().replace(/^public\./, '')];
+  const name = tableName.toLowerCase();
+  // The catalog view of the database's tables (all in schema public).
+  const catalog = name === 'pg_tables' || name === 'pg_catalog.pg_tables';
+  const table = catalog
+    ? {
+        rows: Object.keys(db.tables).map((t) => ({
+          schemaname: 'public',
+          tablename: t,
+          tableowner: context.owner,
+        })),
+        columns: ['schemaname', 'tablename', 'tableowner'],
+      }
+    : db.tables[name.replace(/^public\./, '')];
   if (!table) fail(`relation "${tableName}" does not exist`, '42P01');
   const conditions = where ? where.split(/\s+and\s+/i).map(condition) : [];
   let rows = table.rows.filter((r) => conditions.every((c) => c(r)));

@@ -1,12 +1,14 @@
-// Stand-in for the official postgres image (postgres:<major>-alpine): its entrypoint and the server, in one
-// program. As root it takes PGDATA for the postgres user (uid 70, as on Alpine) and drops to it, like the real
+// Stand-in for the official postgres image (postgres:<major>-alpine; Mattermost composes 16, Mastodon 14): its
+// entrypoint and the server, in one program. As root it takes PGDATA for the postgres user (uid 70, as on Alpine) and drops to it, like the real
 // docker-entrypoint.sh with su-exec. On an empty PGDATA it "initdb"s: the superuser POSTGRES_USER with
 // POSTGRES_PASSWORD and the database POSTGRES_DB (refusing to start without a password, with the real
 // message), serving only the Unix socket meanwhile, as the real temporary server does. Later starts keep what
 // PGDATA holds (a changed POSTGRES_PASSWORD is ignored, as for real) and refuse a data folder of another major
-// version. Then it listens on 0.0.0.0:5432 and /var/run/postgresql/.s.PGSQL.5432 with the line-JSON protocol of
-// pg.mjs: TCP logins need the password, the Unix socket is trusted (the image's pg_hba.conf). Tables live in
-// PGDATA/standin-pg.json.
+// version, a data folder owned by someone else or open to others (PostgreSQL's own checks, with its messages), as the
+// real server does when the container runs as another user. Then it listens on 0.0.0.0:5432 and /var/run/postgresql/.s.PGSQL.5432 with the line-JSON protocol of
+// pg.mjs: TCP logins need the password, the Unix socket is trusted (the image's pg_hba.conf), everything is with
+// POSTGRES_HOST_AUTH_METHOD=trust. Tables live in PGDATA/standin-pg.json; a table created `serial` numbers its rows'
+// `id` as a bigserial primary key does (Rails's tables).
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -14,7 +16,7 @@ import { exitOnSignals, sleep } from '../lib/proc.mjs';
 import { SOCKET_DIR, socketPath } from './pg.mjs';
 import { runSql } from './sql.mjs';
 
-const VERSION = process.env.PG_STANDIN_VERSION || '16.11';
+const VERSION = process.env.PG_VERSION || '16.11';
 const MAJOR = VERSION.split('.')[0];
 const PGDATA = process.env.PGDATA || '/var/lib/postgresql/data';
 const PORT = 5432;
@@ -53,6 +55,18 @@ try {
   );
   process.exit(1);
 }
+// The server's own checks of its data folder (src/backend/utils/init/miscinit.c), before anything else.
+const dataDir = fs.statSync(PGDATA);
+if (dataDir.uid !== process.getuid()) {
+  log('FATAL', `data directory "${PGDATA}" has wrong ownership`);
+  log('HINT', 'The server must be started by the user that owns the data directory.');
+  process.exit(1);
+}
+if ((dataDir.mode & 0o077) !== 0 && (dataDir.mode & 0o777) !== 0o750) {
+  log('FATAL', `data directory "${PGDATA}" has invalid permissions`);
+  log('DETAIL', 'Permissions should be u=rwx (0700) or u=rwx,g=rx (0750).');
+  process.exit(1);
+}
 
 const load = () => JSON.parse(fs.readFileSync(STATE, 'utf8'));
 function save(state) {
@@ -83,7 +97,7 @@ function handle(session, req) {
   if (!accepting) return fatal('57P03', 'the database system is starting up');
   if (op === 'startup') {
     const role = state.roles[req.user];
-    if (!session.local) {
+    if (!session.local && state.authMethod !== 'trust') {
       if (!role || role.password !== req.password) {
         log('FATAL', `password authentication failed for user "${req.user}"`);
         return fatal('28P01', `password authentication failed for user "${req.user}"`);
@@ -100,23 +114,43 @@ function handle(session, req) {
   const db = state.databases[session.database];
   const table = (name) => db.tables[name] ?? null;
   switch (op) {
+    case 'databases':
+      return { ok: 1, names: Object.keys(state.databases) };
+    case 'createDatabase': {
+      if (state.databases[req.name]) return error('42P04', `database "${req.name}" already exists`);
+      state.databases[req.name] = { owner: session.user, tables: {} };
+      save(state);
+      return { ok: 1 };
+    }
+    case 'tables':
+      return { ok: 1, names: Object.keys(db.tables) };
+    case 'dropAllTables':
+      db.tables = {};
+      save(state);
+      return { ok: 1 };
     case 'createTable': {
       if (!db.tables[req.table])
-        db.tables[req.table] = { unique: req.unique ?? [], columns: req.columns ?? [], rows: [] };
+        db.tables[req.table] = {
+          unique: req.unique ?? [],
+          columns: req.columns ?? [],
+          rows: [],
+          ...(req.serial ? { seq: 0 } : {}),
+        };
       save(state);
       return { ok: 1 };
     }
     case 'insert': {
       const t = table(req.table);
       if (!t) return error('42P01', `relation "${req.table}" does not exist`);
-      for (const col of t.unique) {
-        if (t.rows.some((r) => r[col] === req.row[col])) {
+      const row = t.seq !== undefined && req.row.id === undefined ? { id: ++t.seq, ...req.row } : req.row;
+      for (const col of t.unique ?? []) {
+        if (t.rows.some((r) => r[col] === row[col])) {
           return error('23505', `duplicate key value violates unique constraint "${req.table}_${col}_key"`);
         }
       }
-      t.rows.push(req.row);
+      t.rows.push(row);
       save(state);
-      return { ok: 1, count: 1 };
+      return { ok: 1, count: 1, row };
     }
     case 'select': {
       const t = table(req.table);
@@ -153,6 +187,7 @@ function handle(session, req) {
             versionString: VERSION_STRING,
             database: session.database,
             user: session.user,
+            owner: db.owner ?? session.user,
           }),
         };
       } catch (e) {
@@ -238,8 +273,9 @@ Success. You can now start the database server using:
     pg_ctl -D ${PGDATA} -l logfile start
 `);
   state = {
+    authMethod: process.env.POSTGRES_HOST_AUTH_METHOD || 'scram-sha-256',
     roles: { [user]: { password: password ?? null, superuser: true } },
-    databases: { postgres: { tables: {} } },
+    databases: { postgres: { owner: user, tables: {} } },
   };
   save(state);
   console.log('waiting for server to start....');
@@ -249,7 +285,7 @@ Success. You can now start the database server using:
   log('LOG', 'database system is ready to accept connections');
   console.log(' done\nserver started');
   if (database !== 'postgres') {
-    state.databases[database] = { tables: {} };
+    state.databases[database] = { owner: user, tables: {} };
     save(state);
     console.log('CREATE DATABASE\n');
   }
