@@ -94,7 +94,8 @@ describe('doctor verdicts on recorded facts', () => {
     const byId = Object.fromEntries(problems(f).map((p) => [p.id, p]));
     expect(byId.public).toMatchObject({ severity: 'fail', remedy: 'Check that DNS points relay.example.org at this server and the firewall (80/443); it serves HTTPS itself: wizard logs chatmail --tail 100' });
     expect(byId.certificate).toMatchObject({ severity: 'fail', remedy: 'Read the log of the certificate request: wizard logs chatmail --tail 100' });
-    expect(problems(facts({ certificate: { error: 'none' } }))[0]?.remedy).toBe('Read the log of the certificate request: docker compose -f /root/nginx/compose.yml logs --tail 100');
+    const proxied = 'docker compose --project-name wizard-proxy -f /root/nginx/compose.yml logs --tail 100 nginx';
+    expect(problems(facts({ certificate: { error: 'none' }, proxyLogs: proxied }))[0]?.remedy).toBe(`Read the proxy log for the certbot request: ${proxied}`);
   });
 
   it('not answering locally is fixable by waiting', () => {
