@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LETS_ENCRYPT_ISSUER } from '../../steps/proxy/acme.js';
-import { PROXY_DIR, proxyComposeCommand, proxyProject } from '../../steps/proxy/index.js';
+import { PROXY_DIR, PROXY_PORTS, proxyComposeCommand, proxyProject } from '../../steps/proxy/index.js';
 import { formatCommand } from '../core/plan.js';
 import { certificateNeedsRequest } from '../core/acme.js';
 import { composeCommand, parseComposePs } from '../core/compose.js';
@@ -13,7 +13,7 @@ import { commonLogPatterns, type ContainerFacts, diskFinding, type DoctorCheck, 
 import { parseEnv } from '../core/envfile.js';
 import { UserError } from '../core/errors.js';
 import type { InstallAnswers, Platform } from '../core/platform.js';
-import { diskUsedPercent, httpsGet, memoryInfo, peerCertificate } from '../system/probes.js';
+import { diskUsedPercent, httpsGet, inContainer, memoryInfo, peerCertificate, programName } from '../system/probes.js';
 import type { InstallRecord } from '../system/state.js';
 import type { Deps } from './deps.js';
 import { certificateRequestFacts } from './doctor-cert.js';
@@ -120,6 +120,17 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
     }
   }
 
+  // Who holds the install's host ports (and the proxy's, when it uses it).
+  const neededPorts = [...new Set([...platform.requirements.ports(answers), ...(r.tls !== 'none' && !platform.ownTls ? PROXY_PORTS : [])])];
+  const portHolders = await Promise.all(
+    neededPorts.map(async (port) => {
+      const h = await withTimeout(deps.probe.portHolder(port), 5000, undefined);
+      if (!h?.pid) return { port, ...h, container: false };
+      const name = await programName(h.pid, h.process);
+      return { port, ...h, ...(name ? { process: name } : {}), container: await inContainer(h.pid) };
+    }),
+  );
+
   const tlsOn = r.tls !== 'none' && !/^(localhost|[\d.:]+)$/.test(r.domain);
   const [publicReadiness, certificate] = tlsOn
     ? await Promise.all([
@@ -149,6 +160,7 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
     envFile: deps.files.real(envPath),
     env,
     secretFileModes,
+    portHolders,
     containers,
     logs: `${logs.stdout}`,
     readiness: ready,

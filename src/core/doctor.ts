@@ -54,6 +54,8 @@ export interface InstallFacts {
   env: Record<string, string> | undefined;
   /** Mode of each secret-holding file, by real path (undefined: missing). */
   secretFileModes: Record<string, number | undefined>;
+  /** Who holds each host port the install (and the proxy it uses) needs; `container`: a process in a container. */
+  portHolders?: { port: number; process?: string; pid?: number; container: boolean }[];
   containers: ContainerFacts[] | { error: string };
   /** Recent log lines of every container, prefixed with the service name by Compose. */
   logs: string;
@@ -221,6 +223,27 @@ export const installChecks: DoctorCheck[] = [
       if (!j) return undefined;
       // Before the switch nothing changed (the old release runs); during it, either release may be in place.
       return { id: 'upgrade-interrupted', severity: beforeSwitch(j) ? 'warn' : 'fail', title: 'Upgrade', evidence: describeJournal(j), remedy: `wizard upgrade ${f.name} (it resumes or rolls back first)` };
+    },
+  },
+  {
+    id: 'ports',
+    title: 'Ports',
+    run(f) {
+      if (!f.portHolders?.length) return undefined;
+      // Docker's userland proxy publishes a container's port; a process inside a container serves host networking.
+      const ours = (h: NonNullable<InstallFacts['portHolders']>[number]) => h.container || h.process === 'docker-proxy';
+      const held = f.portHolders.filter((h) => h.process !== undefined || h.pid !== undefined);
+      const strangers = held.filter((h) => !ours(h));
+      if (strangers.length === 0) return ok('ports', 'Ports', held.length ? held.map((h) => `${h.port} (${h.process ?? 'a container'})`).join(', ') : 'none held yet');
+      return strangers.map((h) => ({
+        id: 'ports',
+        severity: 'fail' as const,
+        title: 'Ports',
+        evidence: `${h.port} is held by ${h.process ?? 'an unknown process'}${h.pid ? ` (pid ${h.pid})` : ''}, not by this install's containers`,
+        remedy: h.process && /^(nginx|apache2|httpd|caddy|traefik|haproxy|postfix|master|exim|dovecot|systemd-resolve)/.test(h.process)
+          ? `Stop it: systemctl disable --now ${h.process === 'master' ? 'postfix' : h.process === 'systemd-resolve' ? 'systemd-resolved' : h.process}; then: cd ${f.dataDir} && docker compose up -d`
+          : `Stop the process${h.pid ? ` (kill ${h.pid})` : ''} or give the install another port (wizard install --name ${f.name} --port N); then: cd ${f.dataDir} && docker compose up -d`,
+      }));
     },
   },
   {

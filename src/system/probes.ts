@@ -46,3 +46,17 @@ export function memoryInfo(): { totalMiB: number; availableMiB: number; swapMiB:
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
   return { totalMiB: Math.round(kb('MemTotal') / 1024), availableMiB: Math.round(kb('MemAvailable') / 1024), swapMiB: Math.round(kb('SwapTotal') / 1024) };
 }
+
+/** Whether a process runs inside a container (its cgroup path names Docker, containerd, podman or Kubernetes). */
+export async function inContainer(pid: number): Promise<boolean> {
+  const { readFile } = await import('node:fs/promises');
+  const cgroup = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
+  return /docker|containerd|libpod|kubepods|lxc/.test(cgroup);
+}
+
+/** A process's program name from its executable (ss reports the thread's name: Node 24 calls it MainThread). */
+export async function programName(pid: number, fallback?: string): Promise<string | undefined> {
+  const { readlink } = await import('node:fs/promises');
+  const exe = await readlink(`/proc/${pid}/exe`).catch(() => undefined);
+  return exe ? (exe.replace(/ \(deleted\)$/, '').split('/').pop() ?? fallback) : fallback;
+}

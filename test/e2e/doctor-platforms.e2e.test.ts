@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,39 @@ describe('wizard doctor on a real Mattermost install', () => {
     expect(ok['mattermost.site-url']).toMatchObject({ severity: 'ok', evidence: `http://localhost:${port}` });
     expect(ok.ownership).toMatchObject({ severity: 'ok' });
     expect(ok.readiness?.evidence).toMatch(/answers \(version 11\.7\.15\)/);
+    expect(ok.ports).toMatchObject({ severity: 'ok', evidence: `${port} (docker-proxy)` });
+  });
+
+  it('another program on the app port while Mattermost is stopped: named with its pid, exit 2', async () => {
+    compose('stop', '--timeout', '2', 'mattermost');
+    const squatter = spawn(process.execPath, ['-e', `require('node:http').createServer((q, s) => s.end('not mattermost')).listen(${port}, '127.0.0.1')`], { stdio: 'ignore' });
+    try {
+      await waitFor(() => {
+        try {
+          execFileSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' }).trim() || (() => { throw new Error('not yet'); })();
+          return true;
+        } catch {
+          return false;
+        }
+      }, 10_000);
+      const { code, report } = await doctor();
+      expect(code).toBe(2);
+      const ports = problems(report).find((f) => f.id === 'ports');
+      expect(ports?.evidence).toBe(`${port} is held by node (pid ${squatter.pid}), not by this install's containers`);
+      expect(ports?.remedy).toMatch(new RegExp(`^Stop the process \\(kill ${squatter.pid}\\) or give the install another port`));
+    } finally {
+      squatter.kill();
+      await new Promise((r) => setTimeout(r, 300));
+      compose('start', 'mattermost');
+    }
+    await waitFor(() => {
+      try {
+        execFileSync('curl', ['-fsS', `http://127.0.0.1:${port}/api/v4/system/ping`], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    });
   });
 
   it('config folder owned by root: permission denied is named, exit 2; --fix chowns it back and it answers again', async () => {

@@ -98,6 +98,19 @@ describe('doctor verdicts on recorded facts', () => {
     expect(problems(facts({ certificate: { error: 'none' }, proxyLogs: proxied }))[0]?.remedy).toBe(`Read the proxy log for the certbot request: ${proxied}`);
   });
 
+  it('ports: held by docker-proxy or a container process is right; anything else is named with how to free it', () => {
+    const good = problems(facts({ portHolders: [{ port: 3000, process: 'docker-proxy', pid: 10, container: false }, { port: 443, process: 'nginx', pid: 20, container: true }] }));
+    expect(good.find((p) => p.id === 'ports')).toBeUndefined();
+    const bad = problems(facts({ dataDir: '/opt/rocketchat', portHolders: [{ port: 3000, process: 'node', pid: 4242, container: false }, { port: 80, process: 'apache2', pid: 77, container: false }, { port: 27017 }] as never }));
+    const ports = bad.filter((p) => p.id === 'ports');
+    expect(ports.map((p) => [p.severity, p.evidence])).toEqual([
+      ['fail', "3000 is held by node (pid 4242), not by this install's containers"],
+      ['fail', "80 is held by apache2 (pid 77), not by this install's containers"],
+    ]);
+    expect(ports[0]?.remedy).toBe('Stop the process (kill 4242) or give the install another port (wizard install --name rocketchat --port N); then: cd /opt/rocketchat && docker compose up -d');
+    expect(ports[1]?.remedy).toBe('Stop it: systemctl disable --now apache2; then: cd /opt/rocketchat && docker compose up -d');
+  });
+
   it('not answering locally is fixable by waiting', () => {
     expect(problems(facts({ readiness: { ok: false, detail: 'connection refused', url: 'http://127.0.0.1:3000/api/info' } }))[0]).toMatchObject({ id: 'readiness', fix: { kind: 'wait-ready' } });
   });
