@@ -1,12 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tmpRoot } from '../helpers/tmp.js';
-import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
-import { freePort, runWizard } from './helpers/wizard.js';
+import { type E2eInstall, e2eInstall, removeE2eInstall } from './helpers/install.js';
+import { runWizard } from './helpers/wizard.js';
 
 interface Finding {
   id: string;
@@ -39,10 +37,10 @@ async function timeServer(offsetMs: number | 'hang'): Promise<{ url: string; ser
 
 /** Doctor's host checks (clock skew, kernel) on a host with a real Mattermost stand-in install. */
 describe('wizard doctor: clock and kernel', () => {
+  let install: E2eInstall | undefined;
   let root = '';
   let env: Record<string, string> = {};
   const servers: Server[] = [];
-  const dataDir = () => join(root, 'opt/mattermost');
   const doctor = async (extra: Record<string, string>, ...args: string[]) => {
     const r = await runWizard(['doctor', ...args], { ...env, ...extra });
     return { code: r.code, stdout: r.stdout, stderr: r.stderr };
@@ -59,34 +57,12 @@ describe('wizard doctor: clock and kernel', () => {
   };
 
   beforeAll(async () => {
-    if (!(await dockerAvailable()))
-      throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
-    await ensureStandinImages();
-    root = tmpRoot('wizard-doctor-host-');
-    const repo = await makeFixtureRepo(root, 'mattermost-docker');
-    env = { WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '120' };
-    const port = await freePort();
-    const r = await runWizard(
-      [
-        'install',
-        '--platform',
-        'mattermost',
-        '--domain',
-        'localhost',
-        '--email',
-        'admin@example.com',
-        '--tls',
-        'none',
-        '--offline',
-        '--yes',
-        '--repo-url',
-        repo,
-        '--port',
-        String(port),
-      ],
-      env,
-    );
-    if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);
+    install = await e2eInstall({
+      prefix: 'wizard-doctor-host-',
+      platform: 'mattermost',
+      env: { WIZARD_READY_TIMEOUT: '120' },
+    });
+    ({ root, env } = install);
   }, 240_000);
 
   afterAll(() => {
@@ -94,14 +70,7 @@ describe('wizard doctor: clock and kernel', () => {
       s.closeAllConnections();
       s.close();
     }
-    try {
-      execFileSync('docker', ['compose', 'down', '--volumes', '--remove-orphans', '--timeout', '2'], {
-        cwd: dataDir(),
-        stdio: 'ignore',
-      });
-    } catch {
-      // nothing to remove
-    }
+    removeE2eInstall(install);
   });
 
   it('a reference 10 minutes ahead: the clock finding fails with evidence and remedy, exit 2', async () => {

@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/core/envfile.js';
-import { tmpRoot } from '../helpers/tmp.js';
-import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
+import { type E2eInstall, e2eInstall, removeE2eInstall } from './helpers/install.js';
 import { freePort, runWizard } from './helpers/wizard.js';
 
 const IMAGE = 'mattermost/mattermost-team-edition';
@@ -51,6 +50,7 @@ async function dockerHub(): Promise<{ url: string; requests: string[]; close: ()
  * --offline upgrade (no request at all) moves to it on a stand-in image that answers as 11.7.16.
  */
 describe('wizard upgrade with a release feed, end to end', () => {
+  let install: E2eInstall | undefined;
   let root = '';
   let port = 0;
   let env: Record<string, string> = {};
@@ -63,60 +63,30 @@ describe('wizard upgrade with a release feed, end to end', () => {
   };
 
   beforeAll(async () => {
-    if (!(await dockerAvailable()))
-      throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
-    await ensureStandinImages();
+    install = await e2eInstall({
+      prefix: 'wizard-upgrade-feed-',
+      platform: 'mattermost',
+      version: '10.11.23',
+      env: { WIZARD_READY_TIMEOUT: '30', WIZARD_UPDATE_URL: 'off' },
+      installEnv: { WIZARD_READY_TIMEOUT: '60' },
+    });
+    ({ root, port, env } = install);
     // The feed-only release: the 11.7.15 stand-in, answering as 11.7.16 (its version is MM_STANDIN_VERSION).
     execFileSync('docker', ['build', '--quiet', '--tag', `${IMAGE}:${FEED_ONLY}`, '-'], {
       input: `FROM ${IMAGE}:11.7.15\nENV MM_STANDIN_VERSION=${FEED_ONLY}\n`,
       env: { ...process.env, DOCKER_BUILDKIT: '0' },
       stdio: ['pipe', 'ignore', 'pipe'],
     });
-    root = tmpRoot('wizard-upgrade-feed-');
-    const repo = await makeFixtureRepo(root, 'mattermost-docker');
-    port = await freePort();
-    env = { WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '30', WIZARD_UPDATE_URL: 'off' };
-    const r = await runWizard(
-      [
-        'install',
-        '--platform',
-        'mattermost',
-        '--version',
-        '10.11.23',
-        '--domain',
-        'localhost',
-        '--email',
-        'admin@example.com',
-        '--tls',
-        'none',
-        '--offline',
-        '--yes',
-        '--repo-url',
-        repo,
-        '--port',
-        String(port),
-      ],
-      { ...env, WIZARD_READY_TIMEOUT: '60' },
-    );
-    if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);
   }, 120_000);
 
   afterAll(() => {
-    try {
-      execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], {
-        cwd: dataDir(),
-        stdio: 'ignore',
-      });
-    } catch {
-      // nothing to remove
-    }
+    removeE2eInstall(install);
     try {
       // Only the tag this test made (its layers are the 11.7.15 stand-in's).
       execFileSync('docker', ['image', 'rm', `${IMAGE}:${FEED_ONLY}`], { stdio: 'ignore' });
     } catch {
       // not made (the build before failed)
     }
-    rmSync(root, { recursive: true, force: true });
   });
 
   it('--check --json offers the feed-only release, names the feed, reports 12.0.0 as unknown, exits 10', async () => {

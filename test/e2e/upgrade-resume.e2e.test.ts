@@ -1,11 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/core/envfile.js';
-import { tmpRoot } from '../helpers/tmp.js';
-import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
-import { CLI, freePort, runWizard } from './helpers/wizard.js';
+import { type E2eInstall, e2eInstall, removeE2eInstall } from './helpers/install.js';
+import { CLI, runWizard } from './helpers/wizard.js';
 
 const IMAGE = 'mattermost/mattermost-team-edition';
 const OLD = '10.11.23';
@@ -18,6 +17,7 @@ const NEW = '11.7.15';
  * settles it first: the new release answers → recorded as done; it never answers → rolled back, the old one answers.
  */
 describe('wizard upgrade resumes or rolls back after it was killed', () => {
+  let install: E2eInstall | undefined;
   let root = '';
   let port = 0;
   let env: Record<string, string> = {};
@@ -96,49 +96,17 @@ describe('wizard upgrade resumes or rolls back after it was killed', () => {
   }
 
   beforeAll(async () => {
-    if (!(await dockerAvailable()))
-      throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
-    await ensureStandinImages();
-    root = tmpRoot('wizard-upgrade-resume-');
-    const repo = await makeFixtureRepo(root, 'mattermost-docker');
-    port = await freePort();
-    env = { WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '15' };
-    const r = await runWizard(
-      [
-        'install',
-        '--platform',
-        'mattermost',
-        '--version',
-        OLD,
-        '--domain',
-        'localhost',
-        '--email',
-        'admin@example.com',
-        '--tls',
-        'none',
-        '--offline',
-        '--yes',
-        '--repo-url',
-        repo,
-        '--port',
-        String(port),
-      ],
-      { ...env, WIZARD_READY_TIMEOUT: '60' },
-    );
-    if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);
+    install = await e2eInstall({
+      prefix: 'wizard-upgrade-resume-',
+      platform: 'mattermost',
+      version: OLD,
+      env: { WIZARD_READY_TIMEOUT: '15' },
+      installEnv: { WIZARD_READY_TIMEOUT: '60' },
+    });
+    ({ root, port, env } = install);
   }, 240_000);
 
-  afterAll(() => {
-    try {
-      execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], {
-        cwd: dataDir(),
-        stdio: 'ignore',
-      });
-    } catch {
-      // nothing to remove
-    }
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => removeE2eInstall(install));
 
   it('killed while switching to a release that never answers: the re-run rolls back, 10.11.23 answers with its data', async () => {
     const original = docker('image', 'inspect', '--format', '{{.Id}}', `${IMAGE}:${NEW}`);
