@@ -1,16 +1,9 @@
-// Stand-in for `certbot certonly --authenticator webroot` (certbot 2.x) against Let's Encrypt. No CA is reachable,
-// so it does what Let's Encrypt's validation of an HTTP-01 challenge does, from this host: resolve each name (A and
-// AAAA), connect to port 80 of the address, fetch http://NAME/.well-known/acme-challenge/TOKEN and compare the
-// key authorization. Failures print certbot's report with Boulder's problem details (dns, connection,
-// unauthorized) and exit 1. STANDIN_ACME_RESOLVER=host:port is the DNS server it asks (default: the container's). A rate limit is simulated by the file /etc/letsencrypt/standin-rate-limit (its content,
-// if any, is the "retry after" time). Success signs the certificate with a stand-in CA whose issuer is
-// "Let's Encrypt (wizard stand-in)" and prints certbot's success text.
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as dns } from 'node:dns';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { ensureCa, issue, openssl } from './ca.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name) => {
@@ -39,8 +32,6 @@ mkdirSync('/var/log/letsencrypt', { recursive: true });
 err('Saving debug log to /var/log/letsencrypt/letsencrypt.log');
 
 const live = `/etc/letsencrypt/live/${certName}`;
-const openssl = (a, input) =>
-  spawnSync('openssl', a, { input, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 if (
   existsSync(`${live}/cert.pem`) &&
   openssl(['x509', '-checkend', String(30 * 86400), '-noout', '-in', `${live}/cert.pem`]).status === 0
@@ -219,70 +210,17 @@ if (problems.length) {
 
 // ---------- issue ----------
 const ca = '/etc/letsencrypt/standin-acme-ca';
-if (!existsSync(`${ca}/key.pem`)) {
-  mkdirSync(ca, { recursive: true });
-  openssl([
-    'req',
-    '-x509',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '3650',
-    '-subj',
-    "/C=US/O=Let's Encrypt (wizard stand-in)/CN=E5",
-    '-keyout',
-    `${ca}/key.pem`,
-    '-out',
-    `${ca}/cert.pem`,
-  ]);
-}
-mkdirSync(live, { recursive: true });
-const newkey =
-  keyType === 'rsa'
-    ? ['-newkey', `rsa:${opt('--rsa-key-size') ?? '2048'}`]
-    : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'];
-openssl([
-  'req',
-  '-new',
-  ...newkey,
-  '-nodes',
-  '-subj',
-  `/CN=${domains[0]}`,
-  '-keyout',
-  `${live}/privkey.pem`,
-  '-out',
-  `${live}/req.csr`,
-]);
-writeFileSync(`${live}/req.ext`, `subjectAltName=${domains.map((d) => `DNS:${d}`).join(',')}\n`);
-const signed = openssl([
-  'x509',
-  '-req',
-  '-in',
-  `${live}/req.csr`,
-  '-CA',
-  `${ca}/cert.pem`,
-  '-CAkey',
-  `${ca}/key.pem`,
-  '-CAcreateserial',
-  '-days',
-  '90',
-  '-extfile',
-  `${live}/req.ext`,
-  '-out',
-  `${live}/cert.pem`,
-]);
-if (signed.status !== 0) fail(['An unexpected error occurred:', signed.stderr.trim()]);
-writeFileSync(`${live}/chain.pem`, readFileSync(`${ca}/cert.pem`));
-writeFileSync(
-  `${live}/fullchain.pem`,
-  `${readFileSync(`${live}/cert.pem`, 'utf8')}${readFileSync(`${ca}/cert.pem`, 'utf8')}`,
-);
-rmSync(`${live}/req.csr`, { force: true });
-rmSync(`${live}/req.ext`, { force: true });
+mkdirSync(ca, { recursive: true });
+const authority = { key: `${ca}/key.pem`, cert: `${ca}/cert.pem` };
+ensureCa({ ...authority, subject: "/C=US/O=Let's Encrypt (wizard stand-in)/CN=E5", days: 3650 });
+const failed = issue({
+  ca: authority,
+  live,
+  domains,
+  days: 90,
+  ...(keyType === 'rsa' ? { newkey: ['-newkey', `rsa:${opt('--rsa-key-size') ?? '2048'}`] } : {}),
+});
+if (failed) fail(['An unexpected error occurred:', failed]);
 const expires = new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10);
 out('');
 out('Successfully received certificate.');

@@ -11,13 +11,12 @@ import {
   readFileSync,
   readlinkSync,
   renameSync,
-  rmSync,
   statSync,
   symlinkSync,
   unlinkSync,
-  writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ensureCa, issue, openssl } from './ca.mjs';
 
 const CONF_D = '/etc/nginx/conf.d';
 const USER_CONF_D = '/etc/nginx/user_conf.d';
@@ -181,77 +180,17 @@ function runLocalCa() {
   info('Starting certificate renewal process with local CA');
   const ca = '/etc/local_ca';
   mkdirSync(ca, { recursive: true });
-  const openssl = (...a) => spawnSync('openssl', a, { stdio: ['ignore', 'ignore', 'inherit'] }).status === 0;
-  if (!existsSync(`${ca}/caPrivkey.pem`)) {
-    info('Creating new private key and certificate for the local CA');
-    openssl(
-      'req',
-      '-x509',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '30',
-      '-subj',
-      '/O=nginx-certbot/CN=Local Debug CA',
-      '-keyout',
-      `${ca}/caPrivkey.pem`,
-      '-out',
-      `${ca}/caCert.pem`,
-    );
-  }
+  const authority = { key: `${ca}/caPrivkey.pem`, cert: `${ca}/caCert.pem` };
+  if (!existsSync(authority.key)) info('Creating new private key and certificate for the local CA');
+  ensureCa({ ...authority, subject: '/O=nginx-certbot/CN=Local Debug CA', days: 30 });
   for (const [name, serverNames] of certificates()) {
     const live = `/etc/letsencrypt/live/${name}`;
-    if (
-      existsSync(`${live}/fullchain.pem`) &&
-      openssl('x509', '-checkend', String(7 * 86400), '-noout', '-in', `${live}/cert.pem`)
-    )
-      continue;
+    const fresh = () =>
+      openssl(['x509', '-checkend', String(7 * 86400), '-noout', '-in', `${live}/cert.pem`]).status === 0;
+    if (existsSync(`${live}/fullchain.pem`) && fresh()) continue;
     info(`Creating new certificate for '${name}' signed by the local CA`);
-    mkdirSync(live, { recursive: true });
-    const sans = serverNames.map((d) => `DNS:${d}`).join(',');
-    openssl(
-      'req',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      `${live}/privkey.pem`,
-      '-out',
-      `${live}/req.csr`,
-    );
-    writeFileSync(`${live}/req.ext`, `subjectAltName=${sans}\n`);
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      `${live}/req.csr`,
-      '-CA',
-      `${ca}/caCert.pem`,
-      '-CAkey',
-      `${ca}/caPrivkey.pem`,
-      '-CAcreateserial',
-      '-days',
-      '30',
-      '-extfile',
-      `${live}/req.ext`,
-      '-out',
-      `${live}/cert.pem`,
-    );
-    spawnSync('sh', [
-      '-c',
-      `cp ${ca}/caCert.pem ${live}/chain.pem && cat ${live}/cert.pem ${live}/chain.pem > ${live}/fullchain.pem`,
-    ]);
-    rmSync(`${live}/req.csr`, { force: true });
-    rmSync(`${live}/req.ext`, { force: true });
+    const failed = issue({ ca: authority, live, cn: name, domains: serverNames, days: 30 });
+    if (failed) info(`Could not sign the certificate for '${name}': ${failed}`);
   }
   autoEnableConfigs();
   spawnSync('nginx', ['-s', 'reload'], { stdio: 'inherit' });
