@@ -10,6 +10,7 @@ import {
 } from '../core/upgrade-journal.js';
 import { SETTLE_PROBE_SECONDS, settleSwitch } from '../core/upgrade-settle.js';
 import type { UpgradeContext } from '../core/upgrade-tasks.js';
+import { STATE_DIR } from '../system/environment.js';
 import type { InstallRecord } from '../system/state.js';
 import type { Deps } from './deps.js';
 import { stampNow } from './task-list.js';
@@ -44,7 +45,8 @@ export function stepContext(
     backupDir: `${record.dataDir}/backups`,
     noBackup: opts.backup === false,
     stamp: stampNow(),
-    keep: [],
+    // The wizard's state as it was, beside the env and compose files (for reference: restore records itself).
+    keep: [`${STATE_DIR}/state.json`],
   };
 }
 

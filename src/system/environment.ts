@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 
+/** Where the wizard keeps its state (a logical host path: WIZARD_ROOT maps it). */
+export const STATE_DIR = '/var/lib/wizard';
+
 /**
  * Where the wizard reads and writes. Every absolute host path sits under WIZARD_ROOT (default /),
  * so a test or a staging run never touches the host.
@@ -30,7 +33,7 @@ export function buildEnvironment(
   return {
     root,
     hostPath,
-    stateDir: hostPath('/var/lib/wizard'),
+    stateDir: hostPath(STATE_DIR),
     logDir: hostPath('/var/log/wizard'),
     projectName: (name) => `${name}${suffix}`,
     // In CI Ink draws only a final frame, so questions could not be seen: treat it as no terminal.

@@ -114,6 +114,8 @@ describe('wizard upgrade Mattermost end to end', () => {
     const listing = execFileSync('tar', ['-tzvf', backup], { encoding: 'utf8' });
     expect(listing).toMatch(/ [1-9]\d* .*postgres\.dump/);
     expect(listing).toContain('opt__mattermost__.env');
+    // The wizard's state as it was before the step.
+    expect(listing).toContain('var__lib__wizard__state.json');
     expect(state().release).toBe('11.7.15');
   });
 

@@ -86,6 +86,7 @@ describe('wizard upgrade end to end', () => {
     const listing = execFileSync('tar', ['-tzf', backup], { encoding: 'utf8' });
     expect(listing).toContain('mongodb.archive');
     expect(listing).toContain('opt__rocketchat__.env');
+    expect(listing).toContain('var__lib__wizard__state.json');
     expect(state().release).toBe('8.0.1');
   });
 
