@@ -31,6 +31,9 @@ async function frame() {
       child.stdout.on('data', (d) => {
         if (d.toString().includes('Checking this server')) {
           resolve(Number(process.hrtime.bigint() - t0) / 1e6);
+          // The wizard runs in script's pty session: stop it too, so no earlier run still probes the host
+          // (docker, git) while the next one starts.
+          spawnSync('pkill', ['-KILL', '-P', String(child.pid)]);
           child.kill('SIGKILL');
         }
       });
