@@ -27,7 +27,7 @@ export interface DoctorOptions {
   bundle?: string;
 }
 
-export function answersOfRecord(r: InstallRecord, platform: Platform): InstallAnswers {
+export function answersOfRecord(r: InstallRecord, _platform: Platform): InstallAnswers {
   return { platform: r.platform, name: r.name, domain: r.domain, email: r.email, version: r.release, dataDir: r.dataDir, tls: r.tls, port: r.port, repoUrl: r.repoUrl, offline: true, extra: { ...r.extra } };
 }
 

@@ -1,4 +1,4 @@
-import { PROXY_PORTS, proxyProject, proxyTasks } from '../../steps/proxy/index.js';
+import { PROXY_PORTS, proxyProject } from '../../steps/proxy/index.js';
 import { answersFromEnv, missingAnswersError, parseAnswersFile, type RawAnswers, resolveAnswers, withDefaults } from '../core/answers.js';
 import { blockingFailures, type CheckOutcome, hostChecks, installChecks, runChecks } from '../core/checks.js';
 import { platformReadiness, withReadinessChecks } from '../core/readiness-checks.js';

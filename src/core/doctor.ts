@@ -272,6 +272,7 @@ export const commonLogPatterns: LogPattern[] = [
 export function matchLogs(logs: string, patterns: LogPattern[], opts: { healthy?: boolean } = {}): Finding[] {
   const out: Finding[] = [];
   // Compose may colour or redraw even with --no-color: strip terminal escapes.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is what a terminal escape starts with.
   const lines = logs.replace(/\u001B\[[0-9;?]*[A-Za-z]/g, '').split('\n');
   for (const p of patterns) {
     if (p.transient && opts.healthy) continue;

@@ -16,7 +16,7 @@ type Task = ListrTaskWrapper<InstallContext, any, any>;
 export function step(
   id: string,
   title: string,
-  run: (ctx: InstallContext, task: Task) => Promise<void | string>,
+  run: (ctx: InstallContext, task: Task) => Promise<undefined | string>,
   opts: { dryRun?: (ctx: InstallContext) => string; enabled?: (ctx: InstallContext) => boolean } = {},
 ): ListrTask<InstallContext> {
   return {

@@ -25,7 +25,7 @@ export function peerCertificate(host: string, port: number, servername: string, 
     const socket = connect({ host, port, servername, rejectUnauthorized: false, timeout: timeoutMs }, () => {
       const cert = socket.getPeerCertificate();
       socket.end();
-      if (!cert || !cert.valid_to) return reject(new Error(`no certificate served for ${servername}`));
+      if (!cert?.valid_to) return reject(new Error(`no certificate served for ${servername}`));
       const issuer = String(cert.issuer?.O ?? cert.issuer?.CN ?? 'unknown issuer');
       resolve({ issuer, daysLeft: Math.floor((Date.parse(cert.valid_to) - Date.now()) / 86_400_000) });
     });

@@ -40,6 +40,7 @@ export function Review({ title, answers, files, commands, notes, dryRun }: Revie
       </Box>
       <Box flexDirection="column" marginLeft={2}>
         {commands.map((c, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a static list in which one command may appear twice.
           <Text key={`${i}-${c.command}`}>
             <Text dimColor>{String(i + 1).padStart(2)}.</Text> {c.command} <Text dimColor># {c.description}</Text>
           </Text>

@@ -1,7 +1,7 @@
 import releaseData from '../../assets/rocketchat/releases.json' with { type: 'json' };
 import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import { WizardError } from '../../src/core/errors.js';
-import { definePlatform, type InstallAnswers, type PlanInput } from '../../src/core/platform.js';
+import { definePlatform, type PlanInput } from '../../src/core/platform.js';
 import { composeCommand } from '../../src/core/compose.js';
 import { cloneRepo, composeUp, pullImages, step, waitReady, writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';

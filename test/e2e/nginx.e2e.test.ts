@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withDefaults } from '../../src/core/answers.js';
 import { templateLoader } from '../../src/system/assets.js';
+import type { Platform } from '../../src/core/platform.js';
 import { findPlatform } from '../../steps/index.js';
 import { proxyFiles } from '../../steps/proxy/index.js';
 import { tmpRoot } from '../helpers/tmp.js';
@@ -15,7 +16,7 @@ import { tmpRoot } from '../helpers/tmp.js';
 describe('the generated nginx site', () => {
   it.each(['chat.example.com', 'xn--bcher-kva.example'])('passes nginx -t for %s', (domain) => {
     const dir = tmpRoot('wizard-nginx-');
-    const platform = findPlatform('rocketchat')!;
+    const platform = findPlatform('rocketchat') as Platform;
     const answers = withDefaults({ platform: 'rocketchat', domain, email: 'admin@example.com', tls: 'letsencrypt', port: 3105, extra: {} }, platform);
     const files = proxyFiles({ answers, existing: {}, templates: templateLoader(), project: 'p', hostPath: (p) => p, generateSecret: () => 'x' }, { title: platform.title, locations: [{ path: '/', port: 3105 }] });
     const le = join(dir, 'letsencrypt');

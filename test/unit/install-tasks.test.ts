@@ -6,7 +6,7 @@ import { buildPlan } from '../../src/commands/plan.js';
 import { withDefaults } from '../../src/core/answers.js';
 import type { HttpClient, InstallContext } from '../../src/core/context.js';
 import { parseEnv } from '../../src/core/envfile.js';
-import type { TlsMode } from '../../src/core/platform.js';
+import type { Platform, TlsMode } from '../../src/core/platform.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
@@ -14,7 +14,7 @@ import { findPlatform } from '../../steps/index.js';
 import { FakeRunner, type FakeRow } from '../helpers/fake-runner.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
-const platform = findPlatform('rocketchat')!;
+const platform = findPlatform('rocketchat') as Platform;
 
 /** Rocket.Chat's API as the stand-in and the real server answer it, after `readyAfter` polls. */
 function fakeRocketChat(opts: { readyAfter?: number; version?: string; login?: boolean } = {}): HttpClient & { polls: number } {

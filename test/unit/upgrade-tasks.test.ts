@@ -8,11 +8,12 @@ import { parseEnv } from '../../src/core/envfile.js';
 import { type UpgradeContext, upgradeTasks } from '../../src/core/upgrade-tasks.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
+import type { Platform } from '../../src/core/platform.js';
 import { findPlatform } from '../../steps/index.js';
 import { FakeRunner, type FakeRow } from '../helpers/fake-runner.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
-const platform = findPlatform('rocketchat')!;
+const platform = findPlatform('rocketchat') as Platform;
 
 /** The server answers with `serving()` as its version; `down` makes it refuse connections. */
 function server(serving: () => string | undefined): HttpClient {
