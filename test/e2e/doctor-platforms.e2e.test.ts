@@ -3,9 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv, setEnv } from '../../src/core/envfile.js';
-import { tmpRoot } from '../helpers/tmp.js';
-import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
-import { freePort, runWizard } from './helpers/wizard.js';
+import { waitFor } from './helpers/doctor.js';
+import { type E2eInstall, e2eInstall, removeE2eInstall } from './helpers/install.js';
+import { runWizard } from './helpers/wizard.js';
 
 interface Report {
   findings: { id: string; severity: string; title: string; evidence: string; remedy?: string; install?: string }[];
@@ -16,6 +16,7 @@ interface Report {
 /** Mattermost's own doctor checks, with faults injected into a real stand-in install. */
 describe('wizard doctor on a real Mattermost install', () => {
   let root = '';
+  let install: E2eInstall | undefined;
   let port = 0;
   let env: Record<string, string> = {};
   const dataDir = () => join(root, 'opt/mattermost');
@@ -28,33 +29,13 @@ describe('wizard doctor on a real Mattermost install', () => {
     return { code: r.code, report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
   };
   const problems = (r: Report) => r.findings.filter((f) => f.severity === 'fail' && f.install === 'mattermost');
-  const waitFor = async (fn: () => boolean, ms = 60_000) => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      if (fn()) return;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error('condition not reached');
-  };
 
   beforeAll(async () => {
-    if (!(await dockerAvailable())) throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
-    await ensureStandinImages();
-    root = tmpRoot('wizard-doctor-mm-');
-    const repo = await makeFixtureRepo(root, 'mattermost-docker');
-    port = await freePort();
-    env = { WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '120' };
-    const r = await runWizard(['install', '--platform', 'mattermost', '--domain', 'localhost', '--email', 'admin@example.com', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port)], env);
-    if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);
+    install = await e2eInstall({ prefix: 'wizard-doctor-mm-', platform: 'mattermost', env: { WIZARD_READY_TIMEOUT: '120' } });
+    ({ root, port, env } = install);
   });
 
-  afterAll(() => {
-    try {
-      compose('down', '--volumes', '--remove-orphans', '--timeout', '2');
-    } catch {
-      // nothing to remove
-    }
-  });
+  afterAll(() => removeE2eInstall(install));
 
   it("a healthy install: no failure; SiteURL and the volumes' owner are checked", async () => {
     const { report } = await doctor();

@@ -3,9 +3,9 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv, setEnv } from '../../src/core/envfile.js';
-import { tmpRoot } from '../helpers/tmp.js';
-import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
-import { freePort, runWizard } from './helpers/wizard.js';
+import { waitFor } from './helpers/doctor.js';
+import { type E2eInstall, e2eInstall, removeE2eInstall } from './helpers/install.js';
+import { runWizard } from './helpers/wizard.js';
 
 interface Report {
   findings: { id: string; severity: string; title: string; evidence: string; remedy?: string; install?: string }[];
@@ -15,6 +15,7 @@ interface Report {
 
 /** Faults injected into a real stand-in install; doctor must name each, with its evidence and fix. */
 describe('wizard doctor on a real install', () => {
+  let install: E2eInstall | undefined;
   let root = '';
   let env: Record<string, string> = {};
   const dataDir = () => join(root, 'opt/rocketchat');
@@ -26,33 +27,13 @@ describe('wizard doctor on a real install', () => {
   };
   const problems = (r: Report) => r.findings.filter((f) => f.severity === 'fail' && f.install === 'rocketchat');
   const editEnv = (updates: Record<string, string>) => writeFileSync(envPath(), setEnv(readFileSync(envPath(), 'utf8'), updates));
-  const waitFor = async (fn: () => boolean, ms = 60_000) => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      if (fn()) return;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error('condition not reached');
-  };
 
   beforeAll(async () => {
-    if (!(await dockerAvailable())) throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
-    await ensureStandinImages();
-    root = tmpRoot('wizard-doctor-');
-    const repo = await makeFixtureRepo(root, 'rocketchat-compose');
-    env = { WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '120' };
-    const port = await freePort();
-    const r = await runWizard(['install', '--platform', 'rocketchat', '--domain', 'localhost', '--email', 'admin@example.com', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port)], env);
-    if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);
+    install = await e2eInstall({ prefix: 'wizard-doctor-', platform: 'rocketchat', env: { WIZARD_READY_TIMEOUT: '120' } });
+    ({ root, env } = install);
   });
 
-  afterAll(() => {
-    try {
-      compose('down', '--volumes', '--remove-orphans', '--timeout', '2');
-    } catch {
-      // nothing to remove
-    }
-  });
+  afterAll(() => removeE2eInstall(install));
 
   it('finds no failure on a healthy install (host warnings only) and prints only JSON on stdout', async () => {
     const { code, report } = await doctor();
