@@ -16,6 +16,12 @@ export interface AcmeFailurePattern {
 export interface AcmeLogGrammar {
   /** A new request starts; group 1 is the certificate's (primary) name. */
   attempt: RegExp[];
+  /**
+   * The client's own line inside an attempt (certbot's "Requesting a certificate for X" under the wrapper's
+   * line): it starts an attempt only when none is open for that name. Its stdout line can reach the container
+   * log after the stderr lines of the same run (two pipes), so it never opens a second attempt there.
+   */
+  inner?: RegExp[];
   /** Names the domain the following problem lines are about (certbot's "  Domain: X"); group 1. */
   domain?: RegExp;
   /** The request got (or already had) its certificate. */
@@ -55,9 +61,12 @@ export function lastAttempts(log: string, grammar: AcmeLogGrammar): Map<string, 
     const line = (stamp ? raw.slice(stamp[0].length) : raw).trimEnd();
     if (!line.trim()) continue;
     const start = grammar.attempt.map((r) => r.exec(line)).find((m) => m?.[1]);
-    if (start?.[1]) {
-      const name = start[1].toLowerCase();
-      // certbot prints its own "Requesting a certificate for X" inside the wrapper's attempt: the same one.
+    const inner = start ? undefined : grammar.inner?.map((r) => r.exec(line)).find((m) => m?.[1]);
+    if (inner?.[1] && current?.name === inner[1].toLowerCase()) continue;
+    const opened = start ?? inner;
+    if (opened?.[1]) {
+      const name = opened[1].toLowerCase();
+      // The wrapper's line again while its attempt is still open: the same attempt.
       if (current?.name === name && current.outcome === 'pending') continue;
       current = { name, outcome: 'pending', ...(stamp?.[1] ? { at: stamp[1] } : {}) };
       domain = undefined;

@@ -9,10 +9,9 @@ export const certbotGrammar: AcmeLogGrammar = {
   attempt: [
     // nginx-certbot's run_certbot.sh: info "Requesting an ECDSA certificate for 'NAME' (http-01 through webroot)"
     /^Requesting an? \w+ certificate for '([^']+)'/,
-    // certbot itself (also when run by hand)
-    /^Requesting a certificate for (\S+)/,
-    /^Renewing an existing certificate for (\S+)/,
   ],
+  // certbot itself (also when run by hand): inside the wrapper's attempt when there is one
+  inner: [/^Requesting a certificate for (\S+)/, /^Renewing an existing certificate for (\S+)/],
   domain: /^\s*Domain:\s+(\S+)/,
   success: [
     /^Successfully received certificate/,

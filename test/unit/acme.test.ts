@@ -94,6 +94,22 @@ describe('certbot output, classified', () => {
     });
   });
 
+  it("certbot's own stdout line reaching the log after its stderr lines (two pipes) stays in the same attempt", () => {
+    const at = '2026-11-22T04:00:01Z';
+    const a = attemptOf([
+      ...request('chat.example.com'),
+      ...failed('chat.example.com'),
+      `${at} Starting certificate renewal process`,
+      `${at} Requesting an ECDSA certificate for 'chat.example.com' (http-01 through webroot)`,
+      `${at} Saving debug log to /var/log/letsencrypt/letsencrypt.log`,
+      `${at} An unexpected error occurred:`,
+      `${at} ${TOO_MANY}`,
+      `${at} Requesting a certificate for chat.example.com`,
+      `${at} Certbot failed for 'chat.example.com'. Check the logs for details.`,
+    ]);
+    expect(a).toMatchObject({ outcome: 'failed', class: 'rate-limit', retryAfter: '2025-07-02 04:04:50 UTC' });
+  });
+
   it('the older Boulder wording of the failed-validation limit (certbot debug log) is a rate limit too', () => {
     // https://github.com/joohoi/acme-dns-certbot-joohoi/issues/30
     const a = attemptOf([

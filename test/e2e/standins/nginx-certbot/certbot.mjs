@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { promises as dns } from 'node:dns';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { ensureCa, issue, openssl } from './ca.mjs';
@@ -21,8 +21,9 @@ const keyType = opt('--key-type') ?? 'ecdsa';
 const resolver = new dns.Resolver({ timeout: 3000, tries: 1 });
 if (process.env.STANDIN_ACME_RESOLVER) resolver.setServers([process.env.STANDIN_ACME_RESOLVER]);
 const connectTimeoutMs = Number(process.env.STANDIN_ACME_CONNECT_TIMEOUT_MS) || 10_000;
-const out = (m) => process.stdout.write(`${m}\n`);
-const err = (m) => process.stderr.write(`${m}\n`);
+// Written synchronously, as certbot (Python) does: process.exit right after an async write to a pipe drops it.
+const out = (m) => writeSync(1, `${m}\n`);
+const err = (m) => writeSync(2, `${m}\n`);
 
 if (args[0] !== 'certonly' || domains.length === 0) {
   err('certbot (wizard stand-in): only `certonly -d DOMAIN... --webroot-path PATH` is implemented');
