@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/core/envfile.js';
-import { tmpRoot } from '../helpers/tmp.js';
-import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
-import { freePort, runWizard } from './helpers/wizard.js';
+import { type E2eInstall, e2eInstall, removeE2eInstall } from './helpers/install.js';
+import { runWizard } from './helpers/wizard.js';
 
 const IMAGE = 'mattermost/mattermost-team-edition';
 
@@ -14,6 +13,7 @@ const IMAGE = 'mattermost/mattermost-team-edition';
  * release that never answers (rolled back), the real upgrade with its pg_dump backup, and a restore.
  */
 describe('wizard upgrade Mattermost end to end', () => {
+  let install: E2eInstall | undefined;
   let root = '';
   let port = 0;
   let env: Record<string, string> = {};
@@ -35,24 +35,11 @@ describe('wizard upgrade Mattermost end to end', () => {
   const docker = (...a: string[]) => execFileSync('docker', a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
   beforeAll(async () => {
-    if (!(await dockerAvailable())) throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
-    await ensureStandinImages();
-    root = tmpRoot('wizard-upgrade-mm-');
-    const repo = await makeFixtureRepo(root, 'mattermost-docker');
-    port = await freePort();
-    env = { WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '15' };
-    const r = await runWizard(['install', '--platform', 'mattermost', '--version', '10.11.23', '--domain', 'localhost', '--email', 'admin@example.com', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port)], { ...env, WIZARD_READY_TIMEOUT: '60' });
-    if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);
+    install = await e2eInstall({ prefix: 'wizard-upgrade-mm-', platform: 'mattermost', version: '10.11.23', env: { WIZARD_READY_TIMEOUT: '15' }, installEnv: { WIZARD_READY_TIMEOUT: '60' } });
+    ({ root, port, env } = install);
   }, 90_000);
 
-  afterAll(() => {
-    try {
-      execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], { cwd: dataDir(), stdio: 'ignore' });
-    } catch {
-      // nothing to remove
-    }
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => removeE2eInstall(install));
 
   it('--check exits 10 and names the next ESR with the release notes', async () => {
     const r = await runWizard(['upgrade', '--check', '--json'], env);
