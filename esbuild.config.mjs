@@ -1,6 +1,7 @@
 // Bundles src/cli.tsx into dist/ (ESM, code-split so `wizard --version` loads only the entry).
-import { build } from 'esbuild';
+
 import { rm } from 'node:fs/promises';
+import { build } from 'esbuild';
 
 await rm('dist', { recursive: true, force: true });
 await build({
@@ -20,6 +21,8 @@ await build({
   // Ink loads react-devtools-core only when DEV=true; it is not a dependency.
   external: ['react-devtools-core'],
   // Some CommonJS dependencies call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __wizardCreateRequire } from 'node:module'; const require = __wizardCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __wizardCreateRequire } from 'node:module'; const require = __wizardCreateRequire(import.meta.url);",
+  },
   define: { 'process.env.NODE_ENV': '"production"', 'process.env.DEV': '"false"' },
 });

@@ -8,14 +8,23 @@ import { join } from 'node:path';
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
 const node = process.execPath;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const time = (fn) => { const t = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - t) / 1e6; };
-const report = (name, value, goal, unit, ok) => console.log(`${name.padEnd(44)} ${value.toFixed(2).padStart(8)} ${unit.padEnd(3)} goal ${goal}  ${ok ? 'ok' : 'OVER'}`);
+const time = (fn) => {
+  const t = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+};
+const report = (name, value, goal, unit, ok) =>
+  console.log(
+    `${name.padEnd(44)} ${value.toFixed(2).padStart(8)} ${unit.padEnd(3)} goal ${goal}  ${ok ? 'ok' : 'OVER'}`,
+  );
 
 function startup() {
   const runs = 25;
   const base = median(Array.from({ length: runs }, () => time(() => spawnSync(node, ['-e', '0']))));
   const wiz = median(Array.from({ length: runs }, () => time(() => spawnSync(node, [CLI, '--version']))));
-  console.log(`cold start: node -e 0 ${base.toFixed(1)} ms, wizard --version ${wiz.toFixed(1)} ms (median of ${runs})`);
+  console.log(
+    `cold start: node -e 0 ${base.toFixed(1)} ms, wizard --version ${wiz.toFixed(1)} ms (median of ${runs})`,
+  );
   report('wizard --version / node -e 0', wiz / base, '<= 1.5', 'x', wiz / base <= 1.5);
 }
 
@@ -27,7 +36,10 @@ async function frame() {
     const root = mkdtempSync(join(tmpdir(), 'wizard-bench-'));
     const t0 = process.hrtime.bigint();
     const ms = await new Promise((resolve) => {
-      const child = spawn('script', ['-qfec', `${node} ${CLI}`, '/dev/null'], { env: { ...process.env, WIZARD_ROOT: root, TERM: 'xterm-256color' }, stdio: ['pipe', 'pipe', 'ignore'] });
+      const child = spawn('script', ['-qfec', `${node} ${CLI}`, '/dev/null'], {
+        env: { ...process.env, WIZARD_ROOT: root, TERM: 'xterm-256color' },
+        stdio: ['pipe', 'pipe', 'ignore'],
+      });
       child.stdout.on('data', (d) => {
         if (d.toString().includes('Checking this server')) {
           resolve(Number(process.hrtime.bigint() - t0) / 1e6);
@@ -63,19 +75,45 @@ async function install() {
   // Upstream's compose waits in `sleep 5` steps for MongoDB, so single runs vary by seconds: take the
   // median of several, alternating which side starts from a cold stack.
   const runs = 6;
-  const down = (dir) => execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], { cwd: dir, stdio: 'ignore' });
+  const down = (dir) =>
+    execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], { cwd: dir, stdio: 'ignore' });
   const wizardRun = async () => {
     const root = mkdtempSync(join(tmpdir(), 'wizard-bench-'));
     const repo = await makeFixtureRepo(root, 'rocketchat-compose');
     const wenv = { ...process.env, WIZARD_ROOT: root, NO_COLOR: '1' };
-    const args = ['install', '--platform', 'rocketchat', '--domain', 'localhost', '--email', 'a@example.com', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', '3311'];
+    const args = [
+      'install',
+      '--platform',
+      'rocketchat',
+      '--domain',
+      'localhost',
+      '--email',
+      'a@example.com',
+      '--tls',
+      'none',
+      '--offline',
+      '--yes',
+      '--repo-url',
+      repo,
+      '--port',
+      '3311',
+    ];
     const t = process.hrtime.bigint();
     execFileSync(node, [CLI, ...args], { env: wenv, stdio: 'ignore' });
     const total = Number(process.hrtime.bigint() - t) / 1e6;
     results.wizard.push(total);
     // What the wizard adds around the same `up` and wait, from its own log: the time outside them.
-    const log = readFileSync(join(root, 'var/log/wizard', readdirSync(join(root, 'var/log/wizard'))[0]), 'utf8');
-    const at = (re) => Date.parse(log.split('\n').find((l) => re.test(l))?.split(' ')[0] ?? '');
+    const log = readFileSync(
+      join(root, 'var/log/wizard', readdirSync(join(root, 'var/log/wizard'))[0]),
+      'utf8',
+    );
+    const at = (re) =>
+      Date.parse(
+        log
+          .split('\n')
+          .find((l) => re.test(l))
+          ?.split(' ')[0] ?? '',
+      );
     const stack = at(/step ready: done/) - at(/step up: started/);
     if (Number.isFinite(stack)) results.overhead.push(total - stack);
     const dir = join(root, 'opt/rocketchat');
@@ -112,8 +150,12 @@ async function install() {
   const p = median(results.plain);
   const w = median(results.wizard);
   const o = median(results.overhead);
-  console.log(`offline install: plain compose up + polling ${(p / 1000).toFixed(2)} s, wizard ${(w / 1000).toFixed(2)} s (medians of ${results.plain.length} and ${results.wizard.length})`);
-  console.log(`the wizard's own time around the same up + wait: ${(o / 1000).toFixed(2)} s (median; checks, clone, files, admin check, summary)`);
+  console.log(
+    `offline install: plain compose up + polling ${(p / 1000).toFixed(2)} s, wizard ${(w / 1000).toFixed(2)} s (medians of ${results.plain.length} and ${results.wizard.length})`,
+  );
+  console.log(
+    `the wizard's own time around the same up + wait: ${(o / 1000).toFixed(2)} s (median; checks, clone, files, admin check, summary)`,
+  );
   // The raw medians differ by upstream's `sleep 5` luck either way; the overhead is what the wizard adds.
   report('(plain + wizard overhead) / plain', (p + o) / p, '<= 1.15', 'x', (p + o) / p <= 1.15);
   report('wizard overhead', o / 1000, '<= 3', 's', o <= 3000);
@@ -130,7 +172,30 @@ async function upgrade() {
   const repo = await makeFixtureRepo(root, 'rocketchat-compose');
   const wenv = { ...process.env, WIZARD_ROOT: root, NO_COLOR: '1' };
   const port = 3313;
-  execFileSync(node, [CLI, 'install', '--platform', 'rocketchat', '--version', '7.13.0', '--domain', 'localhost', '--email', 'a@example.com', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port)], { env: wenv, stdio: 'ignore' });
+  execFileSync(
+    node,
+    [
+      CLI,
+      'install',
+      '--platform',
+      'rocketchat',
+      '--version',
+      '7.13.0',
+      '--domain',
+      'localhost',
+      '--email',
+      'a@example.com',
+      '--tls',
+      'none',
+      '--offline',
+      '--yes',
+      '--repo-url',
+      repo,
+      '--port',
+      String(port),
+    ],
+    { env: wenv, stdio: 'ignore' },
+  );
   const dir = join(root, 'opt/rocketchat');
   let down = 0;
   let longest = 0;
@@ -139,7 +204,10 @@ async function upgrade() {
   const poller = (async () => {
     while (polling) {
       const t = Date.now();
-      const ok = await fetch(`http://127.0.0.1:${port}/api/info`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/api/info`, { signal: AbortSignal.timeout(1000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (!ok && downSince === undefined) downSince = t;
       if (ok && downSince !== undefined) {
         down += t - downSince;
@@ -150,20 +218,32 @@ async function upgrade() {
     }
   })();
   // Asynchronous, so the poller runs while the upgrade does.
-  await new Promise((resolve, reject) => spawn(node, [CLI, 'upgrade', '--yes', '--offline'], { env: wenv, stdio: 'ignore' }).on('close', (c) => (c === 0 ? resolve() : reject(new Error(`upgrade exited ${c}`)))));
+  await new Promise((resolve, reject) =>
+    spawn(node, [CLI, 'upgrade', '--yes', '--offline'], { env: wenv, stdio: 'ignore' }).on('close', (c) =>
+      c === 0 ? resolve() : reject(new Error(`upgrade exited ${c}`)),
+    ),
+  );
   polling = false;
   await poller;
   // The new release's own start: restart its container and time until it answers.
   const t0 = Date.now();
   execFileSync('docker', ['compose', 'restart', 'rocketchat'], { cwd: dir, stdio: 'ignore' });
   for (;;) {
-    if (await fetch(`http://127.0.0.1:${port}/api/info`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`http://127.0.0.1:${port}/api/info`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const start = Date.now() - t0;
   execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], { cwd: dir, stdio: 'ignore' });
   rmSync(root, { recursive: true, force: true });
-  console.log(`upgrade downtime: ${(down / 1000).toFixed(2)} s (longest window ${(longest / 1000).toFixed(2)} s); the new release starts in ${(start / 1000).toFixed(2)} s; images are pulled before the switch`);
+  console.log(
+    `upgrade downtime: ${(down / 1000).toFixed(2)} s (longest window ${(longest / 1000).toFixed(2)} s); the new release starts in ${(start / 1000).toFixed(2)} s; images are pulled before the switch`,
+  );
   report('downtime - (own start + 2 s)', (down - start - 2000) / 1000, '<= 0', 's', down <= start + 2000);
 }
 
@@ -176,7 +256,28 @@ async function doctor() {
   const repo = await makeFixtureRepo(root, 'mattermost-docker');
   const wenv = { ...process.env, WIZARD_ROOT: root, NO_COLOR: '1' };
   const port = await freePort();
-  execFileSync(node, [CLI, 'install', '--platform', 'mattermost', '--domain', 'localhost', '--email', 'a@example.com', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port)], { env: wenv, stdio: 'ignore' });
+  execFileSync(
+    node,
+    [
+      CLI,
+      'install',
+      '--platform',
+      'mattermost',
+      '--domain',
+      'localhost',
+      '--email',
+      'a@example.com',
+      '--tls',
+      'none',
+      '--offline',
+      '--yes',
+      '--repo-url',
+      repo,
+      '--port',
+      String(port),
+    ],
+    { env: wenv, stdio: 'ignore' },
+  );
   const dir = join(root, 'opt/mattermost');
   try {
     const times = [];
@@ -185,10 +286,18 @@ async function doctor() {
       const t = process.hrtime.bigint();
       const r = spawnSync(node, [CLI, 'doctor', '--json'], { env: wenv, encoding: 'utf8' });
       times.push(Number(process.hrtime.bigint() - t) / 1e6);
-      if (r.status === 2) console.log(`doctor found failures: ${JSON.parse(r.stdout).findings.filter((f) => f.severity === 'fail').map((f) => f.id).join(', ')}`);
+      if (r.status === 2)
+        console.log(
+          `doctor found failures: ${JSON.parse(r.stdout)
+            .findings.filter((f) => f.severity === 'fail')
+            .map((f) => f.id)
+            .join(', ')}`,
+        );
     }
     const m = median(times);
-    console.log(`wizard doctor --json on a healthy install: ${m.toFixed(0)} ms (median of 5: ${times.map((t) => t.toFixed(0)).join(', ')})`);
+    console.log(
+      `wizard doctor --json on a healthy install: ${m.toFixed(0)} ms (median of 5: ${times.map((t) => t.toFixed(0)).join(', ')})`,
+    );
     report('wizard doctor --json / 1.5 s', m / 1500, '<= 1.0', 'x', m <= 1500);
   } finally {
     execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], { cwd: dir, stdio: 'ignore' });

@@ -17,7 +17,9 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
-  process.stderr.write(`✖ The wizard needs Node.js 22 or newer; this is ${process.version}.\n  → Run it with the Node that install.sh sets up, or from a checkout with: npm run --silent wizard -- ARGS\n`);
+  process.stderr.write(
+    `✖ The wizard needs Node.js 22 or newer; this is ${process.version}.\n  → Run it with the Node that install.sh sets up, or from a checkout with: npm run --silent wizard -- ARGS\n`,
+  );
   process.exitCode = 1;
 } else if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   process.stdout.write(`${pkg.version}\n`);

@@ -1,15 +1,15 @@
 import { Command, CommanderError, Option } from 'commander';
 import { platforms } from '../steps/index.js';
-import { CancelledError, ExitCode, isWizardError } from './core/errors.js';
 import type { Deps } from './commands/deps.js';
+import { CancelledError, ExitCode, isWizardError } from './core/errors.js';
 import { templateLoader } from './system/assets.js';
 import { buildEnvironment } from './system/environment.js';
-import { acquireLock } from './system/lock.js';
 import { RealFileStore } from './system/files.js';
 import { RealHostProbe } from './system/host.js';
-import { NetProbe } from './system/netprobe.js';
 import { FetchHttpClient } from './system/http.js';
+import { acquireLock } from './system/lock.js';
 import { FileLogger } from './system/log.js';
+import { NetProbe } from './system/netprobe.js';
 import { ExecaRunner } from './system/runner.js';
 import { StateStore } from './system/state.js';
 
@@ -22,19 +22,32 @@ const EXIT_CODES = `Exit codes (install):
   130  cancelled (Ctrl-C, or "no" at the review)`;
 
 function makeDeps(command: string, version: string, interrupt?: AbortSignal): Deps {
-  const env = buildEnvironment(process.env, { stdin: Boolean(process.stdin.isTTY), stderr: Boolean(process.stderr.isTTY) });
+  const env = buildEnvironment(process.env, {
+    stdin: Boolean(process.stdin.isTTY),
+    stderr: Boolean(process.stderr.isTTY),
+  });
   const log = new FileLogger(env.logDir, command);
   const runner = new ExecaRunner(log, interrupt);
   let state: StateStore | undefined;
   const http = new FetchHttpClient(interrupt);
   return {
     env,
-    term: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, interactive: env.interactive },
+    term: {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      interactive: env.interactive,
+    },
     runner,
     files: new RealFileStore(env.hostPath),
     http,
-    probe: Object.assign(new RealHostProbe(runner, env.hostPath, { env: env.env, http }), { readiness: new NetProbe({ runner, env: env.env }) }),
-    probeAfterChange: () => Object.assign(new RealHostProbe(runner, env.hostPath, { env: env.env, http }), { readiness: new NetProbe({ runner, env: env.env }) }),
+    probe: Object.assign(new RealHostProbe(runner, env.hostPath, { env: env.env, http }), {
+      readiness: new NetProbe({ runner, env: env.env }),
+    }),
+    probeAfterChange: () =>
+      Object.assign(new RealHostProbe(runner, env.hostPath, { env: env.env, http }), {
+        readiness: new NetProbe({ runner, env: env.env }),
+      }),
     log,
     state: () => {
       state ??= new StateStore(env.stateDir);
@@ -54,18 +67,30 @@ function installOptions(cmd: Command): Command {
     .option('--email <email>', "email for Let's Encrypt and the first admin")
     .option('--version <release>', 'platform release (default: the newest tested one)')
     .option('--data-dir <path>', 'where the install lives (default /opt/<platform>)')
-    .option('--tls <mode>', 'letsencrypt | selfsigned | none (none: no proxy; the app listens on 127.0.0.1:--port)')
-    .option('--port <port>', 'app port on 127.0.0.1 (default: the platform\'s, e.g. 3000)')
+    .option(
+      '--tls <mode>',
+      'letsencrypt | selfsigned | none (none: no proxy; the app listens on 127.0.0.1:--port)',
+    )
+    .option('--port <port>', "app port on 127.0.0.1 (default: the platform's, e.g. 3000)")
     .option('--repo-url <url>', "clone the platform's compose repository from this URL or path (a mirror)")
     .option('--name <name>', 'install name, for several installs on one host (default: the platform id)')
     .option('--offline', 'never pull; use images already on this host')
-    .option('--ignore-check <id>', 'go on although this prerequisite check fails (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--answers <file>', 'read answers from a YAML or JSON file (keys as the flags: domain, data-dir, ...)')
+    .option(
+      '--ignore-check <id>',
+      'go on although this prerequisite check fails (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option(
+      '--answers <file>',
+      'read answers from a YAML or JSON file (keys as the flags: domain, data-dir, ...)',
+    )
     .option('-y, --yes', 'do not ask: take defaults and go ahead after the review')
     .option('--dry-run', 'show every file and command, change nothing');
   // Platforms may share a flag (e.g. --smtp-host): it is declared once; each platform validates its own answer.
   const declared = new Set<string>();
-  for (const p of platforms) for (const q of p.questions) if (!declared.has(q.flag) && declared.add(q.flag)) cmd.option(`${q.flag} <value>`, `${q.description}`);
+  for (const p of platforms)
+    for (const q of p.questions)
+      if (!declared.has(q.flag) && declared.add(q.flag)) cmd.option(`${q.flag} <value>`, `${q.description}`);
   return cmd;
 }
 
@@ -82,11 +107,18 @@ function onInterrupt(interrupt: AbortController, log: () => Deps['log'] | undefi
       if (interrupt.signal.aborted) process.exit(128 + n);
       log()?.warn(`${name} received: stopping the running step`);
       try {
-        process.stderr.write(`\n${name}: stopping after the running command (finished steps are kept)... press Ctrl-C again to quit at once.\n`);
+        process.stderr.write(
+          `\n${name}: stopping after the running command (finished steps are kept)... press Ctrl-C again to quit at once.\n`,
+        );
       } catch {
         // the terminal is gone (SIGHUP)
       }
-      interrupt.abort(new CancelledError(`Interrupted by ${name}: finished steps are kept; run the same command again to continue.`, 128 + n));
+      interrupt.abort(
+        new CancelledError(
+          `Interrupted by ${name}: finished steps are kept; run the same command again to continue.`,
+          128 + n,
+        ),
+      );
     };
     process.on(name, handler);
     return [name, handler] as const;
@@ -101,16 +133,28 @@ export async function main(argv: string[], version: string): Promise<number> {
   const interrupt = new AbortController();
   const stopListening = onInterrupt(interrupt, () => deps?.log);
   const program = new Command('wizard')
-    .description('Turns this server into a self-hosted chat server (Rocket.Chat, Mattermost, Mastodon or a chatmail relay) with Docker Compose, and keeps it healthy.')
+    .description(
+      'Turns this server into a self-hosted chat server (Rocket.Chat, Mattermost, Mastodon or a chatmail relay) with Docker Compose, and keeps it healthy.',
+    )
     .helpOption('-h, --help', 'show help')
-    .addHelpText('after', `\n  -V, --version    print the wizard's version\n\nEnvironment: every install flag is also WIZARD_<NAME> (e.g. WIZARD_DOMAIN); WIZARD_ROOT prefixes every host path.\n\n${EXIT_CODES}`)
+    .addHelpText(
+      'after',
+      `\n  -V, --version    print the wizard's version\n\nEnvironment: every install flag is also WIZARD_<NAME> (e.g. WIZARD_DOMAIN); WIZARD_ROOT prefixes every host path.\n\n${EXIT_CODES}`,
+    )
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(s) })
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => write(s),
+    })
     .showSuggestionAfterError(true);
 
   const install = installOptions(program.command('install', { isDefault: true }))
     .description('install a chat platform (the default command); re-run to repair or continue')
-    .addHelpText('after', `\nExamples:\n  wizard                                   ask everything in a terminal\n  wizard install --platform rocketchat --domain chat.example.com --email admin@example.com --yes\n  wizard install --answers answers.yml --dry-run\n\n${EXIT_CODES}`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  wizard                                   ask everything in a terminal\n  wizard install --platform rocketchat --domain chat.example.com --email admin@example.com --yes\n  wizard install --answers answers.yml --dry-run\n\n${EXIT_CODES}`,
+    )
     .action(async (opts: Record<string, unknown>) => {
       deps = makeDeps('install', version, interrupt.signal);
       const { installCommand } = await import('./commands/install.js');
@@ -124,7 +168,7 @@ export async function main(argv: string[], version: string): Promise<number> {
 
   program
     .command('status')
-    .description('list installs on this host with their containers\' state')
+    .description("list installs on this host with their containers' state")
     .argument('[install]', 'an install name or domain')
     .option('--json', 'print JSON (machine-readable) on stdout')
     .action(async (name: string | undefined, opts: { json?: boolean }) => {
@@ -139,7 +183,10 @@ export async function main(argv: string[], version: string): Promise<number> {
     .description('diagnose the host and each install: findings with evidence and the command that fixes them')
     .argument('[install]', 'an install name or domain (default: every install)')
     .option('--json', 'print the findings as JSON on stdout, nothing else')
-    .option('--fix', 'apply safe remedies (start stopped containers, fix file modes, wait for readiness) and say what was done')
+    .option(
+      '--fix',
+      'apply safe remedies (start stopped containers, fix file modes, wait for readiness) and say what was done',
+    )
     .option('--bundle <file>', 'write a tar.gz report safe to share (secrets and email addresses redacted)')
     .addHelpText('after', '\nExit codes: 0 all good, 1 warnings only, 2 failures (or bad input).')
     .action(async (name: string | undefined, opts: { json?: boolean; fix?: boolean; bundle?: string }) => {
@@ -150,36 +197,62 @@ export async function main(argv: string[], version: string): Promise<number> {
     });
   program
     .command('upgrade')
-    .description("upgrade an install to a newer release: its platform's path rules, backup, pull before stop, automatic rollback")
+    .description(
+      "upgrade an install to a newer release: its platform's path rules, backup, pull before stop, automatic rollback",
+    )
     .argument('[install]', 'an install name or domain (may be omitted when the host has one)')
     .option('--to <version>', 'the release to reach (default: the newest known)')
-    .option('--check', 'only report: current, next allowed step, newest (exit 0 up to date, 10 upgrade available)')
+    .option(
+      '--check',
+      'only report: current, next allowed step, newest (exit 0 up to date, 10 upgrade available)',
+    )
     .option('-y, --yes', 'do not ask')
     .option('--dry-run', 'show the path and what would be done, change nothing')
     .option('--no-backup', 'skip the backup (asks for confirmation unless --yes)')
-    .option('--offline', 'use images already on this host; no release feed (its last fetch, else the shipped list)')
+    .option(
+      '--offline',
+      'use images already on this host; no release feed (its last fetch, else the shipped list)',
+    )
     .option('--json', 'with --check: print JSON')
     .addHelpText(
       'after',
       [
         '',
-        'Releases come from the platform\'s registry or release feed (cached; the list shipped with the wizard when',
+        "Releases come from the platform's registry or release feed (cached; the list shipped with the wizard when",
         'neither answers). An upgrade that was interrupted (killed, power loss) is settled first on the next run:',
         'resumed, recorded as done if the new release answers, or rolled back.',
         '',
         'Exit codes: 0 done or up to date, 10 (--check) an upgrade is available, 1 failed (rolled back when it could), 2 bad input.',
       ].join('\n'),
     )
-    .action(async (name: string | undefined, opts: { to?: string; check?: boolean; yes?: boolean; dryRun?: boolean; backup?: boolean; offline?: boolean; json?: boolean }) => {
-      deps = makeDeps('upgrade', version, interrupt.signal);
-      const { upgradeCommand } = await import('./commands/upgrade.js');
-      if (!opts.check && !opts.dryRun) acquireLock(deps.env.stateDir, 'upgrade');
-      exitCode = await upgradeCommand({ ...opts, ...(name ? { install: name } : {}) }, deps);
-    });
+    .action(
+      async (
+        name: string | undefined,
+        opts: {
+          to?: string;
+          check?: boolean;
+          yes?: boolean;
+          dryRun?: boolean;
+          backup?: boolean;
+          offline?: boolean;
+          json?: boolean;
+        },
+      ) => {
+        deps = makeDeps('upgrade', version, interrupt.signal);
+        const { upgradeCommand } = await import('./commands/upgrade.js');
+        if (!opts.check && !opts.dryRun) acquireLock(deps.env.stateDir, 'upgrade');
+        exitCode = await upgradeCommand({ ...opts, ...(name ? { install: name } : {}) }, deps);
+      },
+    );
   program
     .command('restore')
-    .description('put an install back as a backup made by `wizard upgrade` holds it: env and compose files, and the database')
-    .argument('<backup>', 'the backup file, e.g. /opt/rocketchat/backups/rocketchat-...-7.13.0-to-8.0.1.tar.gz')
+    .description(
+      'put an install back as a backup made by `wizard upgrade` holds it: env and compose files, and the database',
+    )
+    .argument(
+      '<backup>',
+      'the backup file, e.g. /opt/rocketchat/backups/rocketchat-...-7.13.0-to-8.0.1.tar.gz',
+    )
     .option('-y, --yes', 'do not ask (the database is replaced)')
     .action(async (backup: string, opts: { yes?: boolean }) => {
       deps = makeDeps('restore', version, interrupt.signal);
@@ -205,11 +278,20 @@ export async function main(argv: string[], version: string): Promise<number> {
     .argument('[service]', 'one service, e.g. rocketchat or mongodb')
     .option('-f, --follow', 'keep printing new lines')
     .option('--tail <n>', 'lines from the end of each log (or all)', '100')
-    .action(async (install: string | undefined, service: string | undefined, opts: { follow?: boolean; tail?: string }) => {
-      deps = makeDeps('logs', version, interrupt.signal);
-      const { logsCommand } = await import('./commands/logs.js');
-      exitCode = await logsCommand({ ...opts, ...(install ? { install } : {}), ...(service ? { service } : {}) }, deps);
-    });
+    .action(
+      async (
+        install: string | undefined,
+        service: string | undefined,
+        opts: { follow?: boolean; tail?: string },
+      ) => {
+        deps = makeDeps('logs', version, interrupt.signal);
+        const { logsCommand } = await import('./commands/logs.js');
+        exitCode = await logsCommand(
+          { ...opts, ...(install ? { install } : {}), ...(service ? { service } : {}) },
+          deps,
+        );
+      },
+    );
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -219,21 +301,44 @@ export async function main(argv: string[], version: string): Promise<number> {
     // Whatever failed after a signal failed because of it: report the interruption.
     const e = interrupt.signal.aborted ? interrupt.signal.reason : caught;
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return ExitCode.ok;
-      process.stderr.write("  → See `wizard --help` or `wizard install --help` for the flags.\n");
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.help' ||
+        e.code === 'commander.version'
+      )
+        return ExitCode.ok;
+      process.stderr.write('  → See `wizard --help` or `wizard install --help` for the flags.\n');
       return ExitCode.usage;
     }
-    const [{ ErrorBanner }, { printStatic }] = await Promise.all([import('./ui/ErrorBanner.js'), import('./ui/screens.js')]);
+    const [{ ErrorBanner }, { printStatic }] = await Promise.all([
+      import('./ui/ErrorBanner.js'),
+      import('./ui/screens.js'),
+    ]);
     const logPath = deps?.log.path;
     if (isWizardError(e)) {
       // Bad input changed nothing, so it leaves no log file behind either.
-      if (e.exitCode !== ExitCode.usage) deps?.log.error(`${e.name}: ${e.message}${e.remedy ? ` | remedy: ${e.remedy}` : ''}`);
-      printStatic(<ErrorBanner message={e.message} {...(e.remedy ? { remedy: e.remedy } : {})} {...(logPath && e.exitCode !== ExitCode.usage ? { logPath } : {})} />, process.stderr);
+      if (e.exitCode !== ExitCode.usage)
+        deps?.log.error(`${e.name}: ${e.message}${e.remedy ? ` | remedy: ${e.remedy}` : ''}`);
+      printStatic(
+        <ErrorBanner
+          message={e.message}
+          {...(e.remedy ? { remedy: e.remedy } : {})}
+          {...(logPath && e.exitCode !== ExitCode.usage ? { logPath } : {})}
+        />,
+        process.stderr,
+      );
       return e.exitCode;
     }
     const err = e instanceof Error ? e : new Error(String(e));
     deps?.log.error(err.stack ?? err.message);
-    printStatic(<ErrorBanner message={`Unexpected error: ${err.message}`} remedy="This is a bug in the wizard; please report it with the log." {...(logPath ? { logPath } : {})} />, process.stderr);
+    printStatic(
+      <ErrorBanner
+        message={`Unexpected error: ${err.message}`}
+        remedy="This is a bug in the wizard; please report it with the log."
+        {...(logPath ? { logPath } : {})}
+      />,
+      process.stderr,
+    );
     return ExitCode.failed;
   } finally {
     stopListening();

@@ -1,8 +1,8 @@
 import type { Platform } from '../src/core/platform.js';
-import rocketchat from './rocketchat/index.js';
-import mattermost from './mattermost/index.js';
 import chatmail from './chatmail/index.js';
 import mastodon from './mastodon/index.js';
+import mattermost from './mattermost/index.js';
+import rocketchat from './rocketchat/index.js';
 
 /** Every platform the wizard offers, in the order the question lists them. */
 export const platforms: Platform[] = [rocketchat, mattermost, mastodon, chatmail];

@@ -18,13 +18,27 @@ export async function installDocker(
     if (res.status !== 200 || !res.body.startsWith('#!')) throw new Error(`HTTP ${res.status}`);
     script = res.body;
   } catch (e) {
-    throw new WizardError(`Can't download Docker's install script from ${url}: ${(e as Error).message}`, 'Install Docker Engine by hand: https://docs.docker.com/engine/install/, then run the wizard again.');
+    throw new WizardError(
+      `Can't download Docker's install script from ${url}: ${(e as Error).message}`,
+      'Install Docker Engine by hand: https://docs.docker.com/engine/install/, then run the wizard again.',
+    );
   }
   const path = '/var/lib/wizard/get-docker.sh';
-  await deps.files.write({ kind: 'file', path, mode: 0o700, content: script, description: "Docker's install script" });
+  await deps.files.write({
+    kind: 'file',
+    path,
+    mode: 0o700,
+    content: script,
+    description: "Docker's install script",
+  });
   deps.log.info(`installing Docker with ${url} (saved as ${deps.files.real(path)})`);
   await deps.runner.run(
-    { file: 'sh', args: [deps.files.real(path)], timeoutMs: 15 * 60_000, remedy: `Read the script's output above; install by hand if it does not support this system: https://docs.docker.com/engine/install/` },
+    {
+      file: 'sh',
+      args: [deps.files.real(path)],
+      timeoutMs: 15 * 60_000,
+      remedy: `Read the script's output above; install by hand if it does not support this system: https://docs.docker.com/engine/install/`,
+    },
     { ...(opts.onLine ? { onLine: opts.onLine } : {}) },
   );
   await deps.runner.run({ file: 'systemctl', args: ['enable', '--now', 'docker'], reject: false });

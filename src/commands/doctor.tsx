@@ -3,17 +3,38 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LETS_ENCRYPT_ISSUER } from '../../steps/proxy/acme.js';
 import { PROXY_DIR, PROXY_PORTS, proxyComposeCommand, proxyProject } from '../../steps/proxy/index.js';
-import { formatCommand } from '../core/plan.js';
 import { certificateNeedsRequest } from '../core/acme.js';
-import { composeCommand, parseComposePs } from '../core/compose.js';
 import { hostChecks, runChecks } from '../core/checks.js';
 import { clockCheck } from '../core/clock.js';
-import { kernelCheck } from '../core/kernel.js';
-import { commonLogPatterns, type ContainerFacts, diskFinding, type DoctorCheck, exitCodeOf, type Finding, fromCheckOutcomes, type GatherContext, type InstallFacts, installChecks, matchLogs, redact, secretValues } from '../core/doctor.js';
+import { composeCommand, parseComposePs } from '../core/compose.js';
+import {
+  type ContainerFacts,
+  commonLogPatterns,
+  type DoctorCheck,
+  diskFinding,
+  exitCodeOf,
+  type Finding,
+  fromCheckOutcomes,
+  type GatherContext,
+  type InstallFacts,
+  installChecks,
+  matchLogs,
+  redact,
+  secretValues,
+} from '../core/doctor.js';
 import { parseEnv } from '../core/envfile.js';
 import { UserError } from '../core/errors.js';
+import { kernelCheck } from '../core/kernel.js';
+import { formatCommand } from '../core/plan.js';
 import type { InstallAnswers, Platform } from '../core/platform.js';
-import { diskUsedPercent, httpsGet, inContainer, memoryInfo, peerCertificate, programName } from '../system/probes.js';
+import {
+  diskUsedPercent,
+  httpsGet,
+  inContainer,
+  memoryInfo,
+  peerCertificate,
+  programName,
+} from '../system/probes.js';
 import type { InstallRecord } from '../system/state.js';
 import type { Deps } from './deps.js';
 import { certificateRequestFacts } from './doctor-cert.js';
@@ -28,18 +49,45 @@ export interface DoctorOptions {
 }
 
 export function answersOfRecord(r: InstallRecord, _platform: Platform): InstallAnswers {
-  return { platform: r.platform, name: r.name, domain: r.domain, email: r.email, version: r.release, dataDir: r.dataDir, tls: r.tls, port: r.port, repoUrl: r.repoUrl, offline: true, extra: { ...r.extra } };
+  return {
+    platform: r.platform,
+    name: r.name,
+    domain: r.domain,
+    email: r.email,
+    version: r.release,
+    dataDir: r.dataDir,
+    tls: r.tls,
+    port: r.port,
+    repoUrl: r.repoUrl,
+    offline: true,
+    extra: { ...r.extra },
+  };
 }
 
 const withTimeout = <T,>(p: Promise<T>, ms: number, fallback: T): Promise<T> =>
-  Promise.race([p.catch(() => fallback), new Promise<T>((res) => setTimeout(() => res(fallback), ms).unref())]);
+  Promise.race([
+    p.catch(() => fallback),
+    new Promise<T>((res) => setTimeout(() => res(fallback), ms).unref()),
+  ]);
 
 /** Gathers what the install checks look at: env, containers, logs, readiness, public answer, certificate. */
-async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Promise<InstallFacts & { secrets: string[] }> {
+async function gatherFacts(
+  deps: Deps,
+  r: InstallRecord,
+  platform: Platform,
+): Promise<InstallFacts & { secrets: string[] }> {
   const answers = answersOfRecord(r, platform);
-  const ctxLike = { project: r.project, projectDir: r.dataDir, composeFiles: r.composeFiles, files: deps.files };
+  const ctxLike = {
+    project: r.project,
+    projectDir: r.dataDir,
+    composeFiles: r.composeFiles,
+    files: deps.files,
+  };
   const envPath = platform.envFile?.(answers) ?? `${r.dataDir}/.env`;
-  const run = (args: string[], timeoutMs = 10_000) => deps.runner.run({ ...composeCommand(ctxLike, args), reject: false, timeoutMs }).catch((e: Error) => ({ exitCode: 1, stdout: '', stderr: e.message }));
+  const run = (args: string[], timeoutMs = 10_000) =>
+    deps.runner
+      .run({ ...composeCommand(ctxLike, args), reject: false, timeoutMs })
+      .catch((e: Error) => ({ exitCode: 1, stdout: '', stderr: e.message }));
 
   const gatherCtx: GatherContext = {
     answers,
@@ -51,10 +99,20 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
     templates: deps.templates,
   };
   // The log learns every secret before any command runs: `docker inspect` and `compose config` print them.
-  const planned = await buildPlan(platform, answers, { files: deps.files, templates: deps.templates, hostPath: deps.env.hostPath, project: r.project, proxyProject: deps.env.projectName('wizard-proxy') }).catch(() => undefined);
-  for (const path of new Set([envPath, ...(planned?.plan.files.filter((f) => f.secret).map((f) => f.path) ?? [])])) {
+  const planned = await buildPlan(platform, answers, {
+    files: deps.files,
+    templates: deps.templates,
+    hostPath: deps.env.hostPath,
+    project: r.project,
+    proxyProject: deps.env.projectName('wizard-proxy'),
+  }).catch(() => undefined);
+  for (const path of new Set([
+    envPath,
+    ...(planned?.plan.files.filter((f) => f.secret).map((f) => f.path) ?? []),
+  ])) {
     const text = await deps.files.readText(path).catch(() => undefined);
-    if (text) for (const v of secretValues({ ...parseEnv(text).values }, platform.secretKeys)) deps.log.addSecret(v);
+    if (text)
+      for (const v of secretValues({ ...parseEnv(text).values }, platform.secretKeys)) deps.log.addSecret(v);
   }
   const [envText, plan, ps, logs, readiness, extra] = await Promise.all([
     deps.files.readText(envPath).catch(() => undefined),
@@ -73,7 +131,9 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
       }
     })(),
     // The platform's own facts, beside the shared ones; a slow probe never holds the report up.
-    platform.doctor?.gather ? withTimeout(platform.doctor.gather(gatherCtx), 8000, {} as Record<string, unknown>) : undefined,
+    platform.doctor?.gather
+      ? withTimeout(platform.doctor.gather(gatherCtx), 8000, {} as Record<string, unknown>)
+      : undefined,
   ]);
   const env = envText === undefined ? undefined : { ...parseEnv(envText).values };
 
@@ -81,16 +141,40 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
   if (ps.exitCode !== 0) containers = { error: ps.stderr.trim().split('\n').pop() ?? 'failed' };
   else {
     const rows = parseComposePs(ps.stdout);
-    const inspect = rows.length ? await deps.runner.run({ file: 'docker', args: ['inspect', ...rows.map((c) => c.name)], reject: false, timeoutMs: 10_000 }) : undefined;
-    const details = new Map<string, { RestartCount?: number; State?: { OOMKilled?: boolean; ExitCode?: number; Health?: { Status?: string } }; HostConfig?: { RestartPolicy?: { Name?: string } } }>();
+    const inspect = rows.length
+      ? await deps.runner.run({
+          file: 'docker',
+          args: ['inspect', ...rows.map((c) => c.name)],
+          reject: false,
+          timeoutMs: 10_000,
+        })
+      : undefined;
+    const details = new Map<
+      string,
+      {
+        RestartCount?: number;
+        State?: { OOMKilled?: boolean; ExitCode?: number; Health?: { Status?: string } };
+        HostConfig?: { RestartPolicy?: { Name?: string } };
+      }
+    >();
     try {
-      for (const d of JSON.parse(inspect?.stdout || '[]') as { Name: string }[]) details.set(d.Name.replace(/^\//, ''), d as never);
+      for (const d of JSON.parse(inspect?.stdout || '[]') as { Name: string }[])
+        details.set(d.Name.replace(/^\//, ''), d as never);
     } catch {
       // inspect output unreadable: counts stay 0
     }
     containers = rows.map((c): ContainerFacts => {
       const d = details.get(c.name);
-      return { service: c.service, name: c.name, state: c.state, health: c.health || d?.State?.Health?.Status || '', restartCount: d?.RestartCount ?? 0, exitCode: d?.State?.ExitCode ?? c.exitCode ?? 0, oomKilled: d?.State?.OOMKilled ?? false, restartPolicy: d?.HostConfig?.RestartPolicy?.Name ?? '' };
+      return {
+        service: c.service,
+        name: c.name,
+        state: c.state,
+        health: c.health || d?.State?.Health?.Status || '',
+        restartCount: d?.RestartCount ?? 0,
+        exitCode: d?.State?.ExitCode ?? c.exitCode ?? 0,
+        oomKilled: d?.State?.OOMKilled ?? false,
+        restartPolicy: d?.HostConfig?.RestartPolicy?.Name ?? '',
+      };
     });
   }
 
@@ -98,7 +182,11 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
   let ready = readiness;
   if (platform.readiness.health && !('error' in containers)) {
     const c = containers.find((x) => x.service === platform.readiness.service);
-    ready = { ok: c?.health === 'healthy', detail: c ? `container health: ${c.health || 'none'}` : 'no container', url: `the ${platform.readiness.service} container's health check` };
+    ready = {
+      ok: c?.health === 'healthy',
+      detail: c ? `container health: ${c.health || 'none'}` : 'no container',
+      url: `the ${platform.readiness.service} container's health check`,
+    };
   }
 
   const secretFileModes: Record<string, number | undefined> = {};
@@ -106,7 +194,10 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
   const secrets = env ? secretValues(env, platform.secretKeys) : [];
   for (const f of plan?.plan.files.filter((f) => f.secret) ?? []) {
     const real = deps.files.real(f.path);
-    secretFileModes[real] = await stat(real).then((s) => s.mode & 0o7777, () => undefined);
+    secretFileModes[real] = await stat(real).then(
+      (s) => s.mode & 0o7777,
+      () => undefined,
+    );
     const text = await deps.files.readText(f.path).catch(() => undefined);
     if (text) secrets.push(...secretValues({ ...parseEnv(text).values }, platform.secretKeys));
   }
@@ -115,13 +206,21 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
   if (process.getuid?.() === 0) {
     for (const f of plan?.plan.files.filter((f) => f.kind === 'dir' && f.owner) ?? []) {
       const real = deps.files.real(f.path);
-      const actual = await stat(real).then((s) => ({ uid: s.uid, gid: s.gid }), () => undefined);
+      const actual = await stat(real).then(
+        (s) => ({ uid: s.uid, gid: s.gid }),
+        () => undefined,
+      );
       if (f.owner) ownedPaths.push({ path: real, want: f.owner, ...(actual ? { actual } : {}) });
     }
   }
 
   // Who holds the install's host ports (and the proxy's, when it uses it).
-  const neededPorts = [...new Set([...platform.requirements.ports(answers), ...(r.tls !== 'none' && !platform.ownTls ? PROXY_PORTS : [])])];
+  const neededPorts = [
+    ...new Set([
+      ...platform.requirements.ports(answers),
+      ...(r.tls !== 'none' && !platform.ownTls ? PROXY_PORTS : []),
+    ]),
+  ];
   const portHolders = await Promise.all(
     neededPorts.map(async (port) => {
       const h = await withTimeout(deps.probe.portHolder(port), 5000, undefined);
@@ -148,7 +247,10 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
       ])
     : [undefined, undefined];
   // A missing, stand-in or expiring certificate from the proxy: why its newest request failed.
-  const certificateRequest = r.tls === 'letsencrypt' && !platform.ownTls && certificateNeedsRequest(certificate, LETS_ENCRYPT_ISSUER) ? await certificateRequestFacts(deps, r) : undefined;
+  const certificateRequest =
+    r.tls === 'letsencrypt' && !platform.ownTls && certificateNeedsRequest(certificate, LETS_ENCRYPT_ISSUER)
+      ? await certificateRequestFacts(deps, r)
+      : undefined;
 
   return {
     name: r.name,
@@ -167,7 +269,18 @@ async function gatherFacts(deps: Deps, r: InstallRecord, platform: Platform): Pr
     ...(publicReadiness ? { publicReadiness } : {}),
     ...(certificate ? { certificate } : {}),
     ...(certificateRequest ? { certificateRequest } : {}),
-    ...(r.tls !== 'none' && !platform.ownTls ? { proxyLogs: formatCommand(proxyComposeCommand(deps.env.hostPath(PROXY_DIR), proxyProject(deps.env.projectName), ['logs', '--tail', '100', 'nginx'])) } : {}),
+    ...(r.tls !== 'none' && !platform.ownTls
+      ? {
+          proxyLogs: formatCommand(
+            proxyComposeCommand(deps.env.hostPath(PROXY_DIR), proxyProject(deps.env.projectName), [
+              'logs',
+              '--tail',
+              '100',
+              'nginx',
+            ]),
+          ),
+        }
+      : {}),
     ...(platform.ownTls ? { ownTls: true } : {}),
     ...(ownedPaths.length ? { ownedPaths } : {}),
     ...(extra ? { extra } : {}),
@@ -183,31 +296,60 @@ function judgeInstall(facts: InstallFacts, platform: Platform): Finding[] {
       const r = c.run(facts);
       return r === undefined ? [] : Array.isArray(r) ? r : [r];
     } catch (e) {
-      return [{ id: c.id, severity: 'warn' as const, title: c.title, evidence: `the check failed: ${(e as Error).message}` }];
+      return [
+        {
+          id: c.id,
+          severity: 'warn' as const,
+          title: c.title,
+          evidence: `the check failed: ${(e as Error).message}`,
+        },
+      ];
     }
   });
-  const healthy = facts.readiness.ok && !findings.some((f) => f.severity === 'fail' && f.id.startsWith('container'));
-  findings.push(...matchLogs(facts.logs, [...commonLogPatterns, ...(platform.doctor?.logPatterns ?? [])], { healthy }));
+  const healthy =
+    facts.readiness.ok && !findings.some((f) => f.severity === 'fail' && f.id.startsWith('container'));
+  findings.push(
+    ...matchLogs(facts.logs, [...commonLogPatterns, ...(platform.doctor?.logPatterns ?? [])], { healthy }),
+  );
   return findings.map((f) => ({ ...f, install: facts.name }));
 }
 
 async function hostFindings(deps: Deps, records: InstallRecord[]): Promise<Finding[]> {
   // The installer's checks, plus the kernel against the installed platforms' databases and the clock.
-  const databases = [...new Set(records.map((r) => deps.platforms.find((p) => p.id === r.platform)?.database ?? 'none'))];
-  const outcomes = await runChecks([...hostChecks, kernelCheck, clockCheck], deps.probe, { databases }, { timeoutMs: 5000 });
+  const databases = [
+    ...new Set(records.map((r) => deps.platforms.find((p) => p.id === r.platform)?.database ?? 'none')),
+  ];
+  const outcomes = await runChecks(
+    [...hostChecks, kernelCheck, clockCheck],
+    deps.probe,
+    { databases },
+    { timeoutMs: 5000 },
+  );
   const findings = fromCheckOutcomes(outcomes);
-  const dockerRoot = await deps.runner.run({ file: 'docker', args: ['info', '--format', '{{.DockerRootDir}}'], reject: false, timeoutMs: 5000 }).catch(() => undefined);
+  const dockerRoot = await deps.runner
+    .run({ file: 'docker', args: ['info', '--format', '{{.DockerRootDir}}'], reject: false, timeoutMs: 5000 })
+    .catch(() => undefined);
   const paths = new Map<string, string>();
   for (const r of records) paths.set(`disk.${r.name}`, deps.env.hostPath(r.dataDir));
-  if (dockerRoot?.exitCode === 0 && dockerRoot.stdout.trim()) paths.set('disk.docker', dockerRoot.stdout.trim());
+  if (dockerRoot?.exitCode === 0 && dockerRoot.stdout.trim())
+    paths.set('disk.docker', dockerRoot.stdout.trim());
   for (const [id, path] of paths) {
     const pct = await withTimeout(diskUsedPercent(path), 2000, Number.NaN);
-    if (!Number.isNaN(pct)) findings.push(diskFinding(id, id === 'disk.docker' ? "Disk of Docker's data" : `Disk of ${id.slice(5)}`, path, pct));
+    if (!Number.isNaN(pct))
+      findings.push(
+        diskFinding(id, id === 'disk.docker' ? "Disk of Docker's data" : `Disk of ${id.slice(5)}`, path, pct),
+      );
   }
   try {
     const m = memoryInfo();
     const low = m.availableMiB < m.totalMiB * 0.1;
-    findings.push({ id: 'host.memory-now', severity: low ? 'warn' : 'ok', title: 'Free memory', evidence: `${m.availableMiB} MiB of ${m.totalMiB} MiB available, ${m.swapMiB} MiB swap`, ...(low ? { remedy: 'Add swap or memory; the platforms are killed when memory runs out.' } : {}) });
+    findings.push({
+      id: 'host.memory-now',
+      severity: low ? 'warn' : 'ok',
+      title: 'Free memory',
+      evidence: `${m.availableMiB} MiB of ${m.totalMiB} MiB available, ${m.swapMiB} MiB swap`,
+      ...(low ? { remedy: 'Add swap or memory; the platforms are killed when memory runs out.' } : {}),
+    });
   } catch {
     // not Linux
   }
@@ -220,7 +362,11 @@ export async function doctorCommand(opts: DoctorOptions, deps: Deps): Promise<nu
   let records = state.installs();
   if (opts.install) {
     const r = state.find(opts.install);
-    if (!r) throw new UserError(`No install named or serving "${opts.install}".`, `Installs on this host: ${records.map((i) => i.name).join(', ') || 'none'}.`);
+    if (!r)
+      throw new UserError(
+        `No install named or serving "${opts.install}".`,
+        `Installs on this host: ${records.map((i) => i.name).join(', ') || 'none'}.`,
+      );
     records = [r];
   }
   const platformOf = (r: InstallRecord) => deps.platforms.find((p) => p.id === r.platform);
@@ -228,15 +374,43 @@ export async function doctorCommand(opts: DoctorOptions, deps: Deps): Promise<nu
   const examine = async () => {
     const [host, installs] = await Promise.all([
       Promise.all([hostFindings(deps, records), readinessFindings(deps, records)]).then((f) => f.flat()),
-      Promise.all(records.map(async (r) => {
-        const p = platformOf(r);
-        if (!p) return { facts: undefined, findings: [{ id: 'state', severity: 'fail' as const, title: 'State', evidence: `install ${r.name} is of an unknown platform ${r.platform}`, install: r.name }] };
-        const facts = await gatherFacts(deps, r, p);
-        return { facts, findings: judgeInstall(facts, p) };
-      })),
+      Promise.all(
+        records.map(async (r) => {
+          const p = platformOf(r);
+          if (!p)
+            return {
+              facts: undefined,
+              findings: [
+                {
+                  id: 'state',
+                  severity: 'fail' as const,
+                  title: 'State',
+                  evidence: `install ${r.name} is of an unknown platform ${r.platform}`,
+                  install: r.name,
+                },
+              ],
+            };
+          const facts = await gatherFacts(deps, r, p);
+          return { facts, findings: judgeInstall(facts, p) };
+        }),
+      ),
     ]);
-    const noInstall: Finding[] = records.length === 0 ? [{ id: 'state', severity: 'warn', title: 'Installs', evidence: `no install recorded in ${state.path}`, remedy: 'Run wizard install.' }] : [];
-    return { findings: [...host, ...noInstall, ...installs.flatMap((i) => i.findings)], facts: installs.map((i) => i.facts) };
+    const noInstall: Finding[] =
+      records.length === 0
+        ? [
+            {
+              id: 'state',
+              severity: 'warn',
+              title: 'Installs',
+              evidence: `no install recorded in ${state.path}`,
+              remedy: 'Run wizard install.',
+            },
+          ]
+        : [];
+    return {
+      findings: [...host, ...noInstall, ...installs.flatMap((i) => i.findings)],
+      facts: installs.map((i) => i.facts),
+    };
   };
 
   let { findings, facts } = await examine();
@@ -253,28 +427,53 @@ export async function doctorCommand(opts: DoctorOptions, deps: Deps): Promise<nu
       }
       const chowns = mine.flatMap((f) => (f.fix?.kind === 'chown' ? [f.fix] : []));
       for (const c of chowns) {
-        await deps.runner.run({ file: 'chown', args: ['-R', `${c.uid}:${c.gid}`, c.path], timeoutMs: 60_000 });
+        await deps.runner.run({
+          file: 'chown',
+          args: ['-R', `${c.uid}:${c.gid}`, c.path],
+          timeoutMs: 60_000,
+        });
         fixed.push(c.description);
       }
       if (chowns.length) {
         // A container that failed on the folder waits out Docker's back-off: restart the failing ones now.
-        const failing = findings.filter((f) => f.install === r.name && f.severity === 'fail' && f.id.startsWith('container.')).map((f) => f.id.slice('container.'.length));
-        await deps.runner.run({ ...composeCommand({ project: r.project, projectDir: r.dataDir, composeFiles: r.composeFiles, files: deps.files }, ['restart', ...failing]), timeoutMs: 300_000 });
+        const failing = findings
+          .filter((f) => f.install === r.name && f.severity === 'fail' && f.id.startsWith('container.'))
+          .map((f) => f.id.slice('container.'.length));
+        await deps.runner.run({
+          ...composeCommand(
+            { project: r.project, projectDir: r.dataDir, composeFiles: r.composeFiles, files: deps.files },
+            ['restart', ...failing],
+          ),
+          timeoutMs: 300_000,
+        });
         fixed.push(`restarted ${failing.length ? failing.join(', ') : 'the containers'} of ${r.name}`);
       }
       if (mine.some((f) => f.fix?.kind === 'start-containers')) {
-        await deps.runner.run({ ...composeCommand({ project: r.project, projectDir: r.dataDir, composeFiles: r.composeFiles, files: deps.files }, ['up', '-d']), timeoutMs: 300_000 });
+        await deps.runner.run({
+          ...composeCommand(
+            { project: r.project, projectDir: r.dataDir, composeFiles: r.composeFiles, files: deps.files },
+            ['up', '-d'],
+          ),
+          timeoutMs: 300_000,
+        });
         fixed.push(`started the containers of ${r.name}`);
       }
-      const waits = chowns.length > 0 || mine.some((f) => f.fix?.kind === 'start-containers' || f.fix?.kind === 'wait-ready');
+      const waits =
+        chowns.length > 0 ||
+        mine.some((f) => f.fix?.kind === 'start-containers' || f.fix?.kind === 'wait-ready');
       if (p.readiness.health && waits) {
-        fixed.push(`${r.name}: its health check decides when it is ready (wizard doctor again in a few minutes)`);
+        fixed.push(
+          `${r.name}: its health check decides when it is ready (wizard doctor again in a few minutes)`,
+        );
       } else if (waits) {
         const url = `http://127.0.0.1:${p.readiness.port?.(answersOfRecord(r, p)) ?? r.port}${p.readiness.path}`;
         const deadline = Date.now() + (deps.env.readyTimeoutSeconds ?? 120) * 1000;
         let ready = false;
         while (!ready && Date.now() < deadline) {
-          ready = await deps.http.request(url, { timeoutMs: 3000 }).then((res) => p.readiness.judge(res.status, res.body, res.headers ?? {}).ready, () => false);
+          ready = await deps.http.request(url, { timeoutMs: 3000 }).then(
+            (res) => p.readiness.judge(res.status, res.body, res.headers ?? {}).ready,
+            () => false,
+          );
           if (!ready) await new Promise((res) => setTimeout(res, 500));
         }
         fixed.push(ready ? `${r.name} answers again at ${url}` : `${r.name} still does not answer at ${url}`);
@@ -283,38 +482,83 @@ export async function doctorCommand(opts: DoctorOptions, deps: Deps): Promise<nu
     if (fixed.length) ({ findings, facts } = await examine());
   }
 
-  if (opts.bundle) await writeBundle(deps, opts.bundle, findings, records, facts.filter((f): f is NonNullable<typeof f> => f !== undefined));
+  if (opts.bundle)
+    await writeBundle(
+      deps,
+      opts.bundle,
+      findings,
+      records,
+      facts.filter((f): f is NonNullable<typeof f> => f !== undefined),
+    );
 
   const code = exitCodeOf(findings);
   if (opts.json) {
     const out = findings.map(({ fix, ...f }) => ({ ...f, ...(fix ? { fix: fix.description } : {}) }));
-    const summary = { ok: findings.filter((f) => f.severity === 'ok').length, warn: findings.filter((f) => f.severity === 'warn').length, fail: findings.filter((f) => f.severity === 'fail').length };
+    const summary = {
+      ok: findings.filter((f) => f.severity === 'ok').length,
+      warn: findings.filter((f) => f.severity === 'warn').length,
+      fail: findings.filter((f) => f.severity === 'fail').length,
+    };
     deps.term.stdout.write(`${JSON.stringify({ findings: out, summary, fixed, exitCode: code }, null, 2)}\n`);
   } else {
-    const [{ printStatic }, { DoctorReport }] = await Promise.all([import('../ui/screens.js'), import('../ui/DoctorReport.js')]);
+    const [{ printStatic }, { DoctorReport }] = await Promise.all([
+      import('../ui/screens.js'),
+      import('../ui/DoctorReport.js'),
+    ]);
     printStatic(<DoctorReport findings={findings} fixed={fixed} />, deps.term.stdout);
   }
   return code;
 }
 
-async function writeBundle(deps: Deps, file: string, findings: Finding[], records: InstallRecord[], facts: (InstallFacts & { secrets: string[] })[]): Promise<void> {
+async function writeBundle(
+  deps: Deps,
+  file: string,
+  findings: Finding[],
+  records: InstallRecord[],
+  facts: (InstallFacts & { secrets: string[] })[],
+): Promise<void> {
   const secrets = facts.flatMap((f) => f.secrets);
   const dir = await mkdtemp(join(tmpdir(), 'wizard-bundle-'));
   const entries: [string, string][] = [];
   try {
-    entries.push(['findings.json', JSON.stringify(findings.map(({ fix, ...f }) => f), null, 2)]);
-    const docker = await deps.runner.run({ file: 'docker', args: ['version'], reject: false, timeoutMs: 10_000 }).catch(() => undefined);
-    entries.push(['versions.txt', `wizard ${deps.version}\n${records.map((r) => `${r.name}: ${r.platform} ${r.release}`).join('\n')}\n\n${docker?.stdout ?? ''}`]);
+    entries.push([
+      'findings.json',
+      JSON.stringify(
+        findings.map(({ fix, ...f }) => f),
+        null,
+        2,
+      ),
+    ]);
+    const docker = await deps.runner
+      .run({ file: 'docker', args: ['version'], reject: false, timeoutMs: 10_000 })
+      .catch(() => undefined);
+    entries.push([
+      'versions.txt',
+      `wizard ${deps.version}\n${records.map((r) => `${r.name}: ${r.platform} ${r.release}`).join('\n')}\n\n${docker?.stdout ?? ''}`,
+    ]);
     entries.push(['state.json', await readFile(deps.state().path, 'utf8').catch(() => '{}')]);
     for (const r of records) {
-      const ctxLike = { project: r.project, projectDir: r.dataDir, composeFiles: r.composeFiles, files: deps.files };
-      const cfg = await deps.runner.run({ ...composeCommand(ctxLike, ['config']), reject: false, timeoutMs: 10_000 }).catch(() => undefined);
+      const ctxLike = {
+        project: r.project,
+        projectDir: r.dataDir,
+        composeFiles: r.composeFiles,
+        files: deps.files,
+      };
+      const cfg = await deps.runner
+        .run({ ...composeCommand(ctxLike, ['config']), reject: false, timeoutMs: 10_000 })
+        .catch(() => undefined);
       entries.push([`${r.name}/compose-config.yml`, cfg?.stdout ?? '']);
       entries.push([`${r.name}/container-logs.txt`, facts.find((f) => f.name === r.name)?.logs ?? '']);
     }
     const logNames = await readdir(deps.env.logDir).catch(() => [] as string[]);
-    for (const l of logNames.sort().slice(-20)) entries.push([`wizard-logs/${l}`, (await readFile(join(deps.env.logDir, l), 'utf8')).split('\n').slice(-2000).join('\n')]);
-    deps.term.stderr.write(`The bundle holds (secrets and email addresses replaced by [redacted] / [email]):\n${entries.map(([n]) => `  ${n}`).join('\n')}\n`);
+    for (const l of logNames.sort().slice(-20))
+      entries.push([
+        `wizard-logs/${l}`,
+        (await readFile(join(deps.env.logDir, l), 'utf8')).split('\n').slice(-2000).join('\n'),
+      ]);
+    deps.term.stderr.write(
+      `The bundle holds (secrets and email addresses replaced by [redacted] / [email]):\n${entries.map(([n]) => `  ${n}`).join('\n')}\n`,
+    );
     for (const [name, content] of entries) {
       const path = join(dir, name);
       await mkdir(join(path, '..'), { recursive: true });

@@ -3,7 +3,10 @@ import { UserError } from '../core/errors.js';
 import type { Deps } from './deps.js';
 
 /** `wizard logs [INSTALL] [SERVICE] [--follow] [--tail N]`: the install's container logs, straight to the terminal. */
-export async function logsCommand(opts: { install?: string; service?: string; follow?: boolean; tail?: string }, deps: Deps): Promise<number> {
+export async function logsCommand(
+  opts: { install?: string; service?: string; follow?: boolean; tail?: string },
+  deps: Deps,
+): Promise<number> {
   const state = deps.state();
   const all = state.installs();
   let install = opts.install;
@@ -16,16 +19,26 @@ export async function logsCommand(opts: { install?: string; service?: string; fo
   const r = install ? state.find(install) : all.length === 1 ? all[0] : undefined;
   if (!r) {
     throw new UserError(
-      install ? `No install named or serving "${install}".` : `There are ${all.length} installs on this host; name one.`,
+      install
+        ? `No install named or serving "${install}".`
+        : `There are ${all.length} installs on this host; name one.`,
       `Installs: ${all.map((i) => i.name).join(', ') || 'none (run wizard install)'}. Usage: wizard logs INSTALL [SERVICE] [--follow] [--tail N]`,
     );
   }
   const tail = opts.tail ?? '100';
-  if (!/^(\d+|all)$/.test(tail)) throw new UserError(`--tail "${tail}" is not a number of lines.`, 'Use e.g. --tail 200, or --tail all.');
+  if (!/^(\d+|all)$/.test(tail))
+    throw new UserError(`--tail "${tail}" is not a number of lines.`, 'Use e.g. --tail 200, or --tail all.');
   const ctx = { project: r.project, projectDir: r.dataDir, composeFiles: r.composeFiles, files: deps.files };
   if (service) {
-    const services = await deps.runner.run({ ...composeCommand(ctx, ['config', '--services']), reject: false, timeoutMs: 10_000 });
-    const known = services.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    const services = await deps.runner.run({
+      ...composeCommand(ctx, ['config', '--services']),
+      reject: false,
+      timeoutMs: 10_000,
+    });
+    const known = services.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     if (services.exitCode === 0 && !known.includes(service)) {
       throw new UserError(`${r.name} has no service "${service}".`, `Its services: ${known.join(', ')}.`);
     }

@@ -11,12 +11,36 @@ export interface StatusEntry extends InstallRecord {
   containersError?: string;
 }
 
-async function containersOf(deps: Deps, r: InstallRecord): Promise<Pick<StatusEntry, 'containers' | 'containersError'>> {
+async function containersOf(
+  deps: Deps,
+  r: InstallRecord,
+): Promise<Pick<StatusEntry, 'containers' | 'containersError'>> {
   const dir = deps.env.hostPath(r.dataDir);
   const res = await deps.runner
-    .run({ file: 'docker', args: ['compose', '--project-name', r.project, '--project-directory', dir, ...r.composeFiles.flatMap((f) => ['-f', f]), 'ps', '--all', '--format', 'json'], cwd: dir, reject: false, timeoutMs: 20_000 })
+    .run({
+      file: 'docker',
+      args: [
+        'compose',
+        '--project-name',
+        r.project,
+        '--project-directory',
+        dir,
+        ...r.composeFiles.flatMap((f) => ['-f', f]),
+        'ps',
+        '--all',
+        '--format',
+        'json',
+      ],
+      cwd: dir,
+      reject: false,
+      timeoutMs: 20_000,
+    })
     .catch((e: Error) => ({ exitCode: 1, stdout: '', stderr: e.message }));
-  if (res.exitCode !== 0) return { containers: [], containersError: res.stderr.trim().split('\n').pop() ?? 'docker compose ps failed' };
+  if (res.exitCode !== 0)
+    return {
+      containers: [],
+      containersError: res.stderr.trim().split('\n').pop() ?? 'docker compose ps failed',
+    };
   return { containers: parseComposePs(res.stdout) };
 }
 
@@ -26,10 +50,16 @@ export async function statusCommand(opts: { json?: boolean; install?: string }, 
   let records = state.installs();
   if (opts.install) {
     const r = state.find(opts.install);
-    if (!r) throw new UserError(`No install named or serving "${opts.install}".`, `Installs on this host: ${records.map((i) => i.name).join(', ') || 'none'}.`);
+    if (!r)
+      throw new UserError(
+        `No install named or serving "${opts.install}".`,
+        `Installs on this host: ${records.map((i) => i.name).join(', ') || 'none'}.`,
+      );
     records = [r];
   }
-  const entries: StatusEntry[] = await Promise.all(records.map(async (r) => ({ ...r, ...(await containersOf(deps, r)) })));
+  const entries: StatusEntry[] = await Promise.all(
+    records.map(async (r) => ({ ...r, ...(await containersOf(deps, r)) })),
+  );
   if (opts.json) {
     deps.term.stdout.write(`${JSON.stringify({ stateFile: state.path, installs: entries }, null, 2)}\n`);
     return;
@@ -46,22 +76,56 @@ function StatusView({ entries }: { entries: StatusEntry[] }) {
     <Box flexDirection="column">
       {entries.map((e) => {
         const running = e.containers.filter((c) => c.state === 'running').length;
-        const color = e.status !== 'installed' ? 'yellow' : running === e.containers.length && running > 0 ? 'green' : 'red';
+        const color =
+          e.status !== 'installed'
+            ? 'yellow'
+            : running === e.containers.length && running > 0
+              ? 'green'
+              : 'red';
         return (
           <Box key={e.name} flexDirection="column" marginBottom={1}>
             <Text>
-              <Text bold color={color}>{e.name}</Text> {e.platform} {e.release} at {e.domain} ({e.status})
+              <Text bold color={color}>
+                {e.name}
+              </Text>{' '}
+              {e.platform} {e.release} at {e.domain} ({e.status})
             </Text>
-            <Text dimColor>  data {e.dataDir}, app 127.0.0.1:{e.port}, tls {e.tls}</Text>
-            {e.containersError ? <Text color="red">  containers: {e.containersError}</Text> : null}
+            <Text dimColor>
+              {'  '}data {e.dataDir}, app 127.0.0.1:{e.port}, tls {e.tls}
+            </Text>
+            {e.containersError ? (
+              <Text color="red">
+                {'  '}containers: {e.containersError}
+              </Text>
+            ) : null}
             {e.containers.map((c) => (
               <Text key={c.name}>
                 {'  '}
-                <Text color={c.state === 'running' ? 'green' : c.state === 'exited' && c.exitCode === 0 ? 'gray' : 'red'}>{c.state.padEnd(8)}</Text> {c.service.padEnd(34)} <Text dimColor>{c.status}</Text>
+                <Text
+                  color={
+                    c.state === 'running'
+                      ? 'green'
+                      : c.state === 'exited' && c.exitCode === 0
+                        ? 'gray'
+                        : 'red'
+                  }
+                >
+                  {c.state.padEnd(8)}
+                </Text>{' '}
+                {c.service.padEnd(34)} <Text dimColor>{c.status}</Text>
               </Text>
             ))}
-            {e.lastError ? <Text color="yellow">  last error: {e.lastError}</Text> : null}
-            {e.upgradeJournal ? <Text color="yellow">  {describeJournal(e.upgradeJournal)}: run wizard upgrade {e.name}</Text> : null}
+            {e.lastError ? (
+              <Text color="yellow">
+                {'  '}last error: {e.lastError}
+              </Text>
+            ) : null}
+            {e.upgradeJournal ? (
+              <Text color="yellow">
+                {'  '}
+                {describeJournal(e.upgradeJournal)}: run wizard upgrade {e.name}
+              </Text>
+            ) : null}
           </Box>
         );
       })}

@@ -50,4 +50,5 @@ export function recordContext(deps: Deps, record: InstallRecord, platform: Platf
   };
 }
 
-export const stampNow = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+export const stampNow = () =>
+  new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');

@@ -4,9 +4,16 @@ import { nextAndNewest, upgradePath } from '../core/upgrade.js';
 import { describeJournal } from '../core/upgrade-journal.js';
 import { upgradeTasks } from '../core/upgrade-tasks.js';
 import type { InstallRecord } from '../system/state.js';
-import { recordContext, taskList } from './task-list.js';
 import type { Deps } from './deps.js';
-import { endStep, journalWriter, refuseOldLayout, type Settled, settleInterrupted, stepContext } from './upgrade-journal.js';
+import { recordContext, taskList } from './task-list.js';
+import {
+  endStep,
+  journalWriter,
+  refuseOldLayout,
+  type Settled,
+  settleInterrupted,
+  stepContext,
+} from './upgrade-journal.js';
 
 export interface UpgradeOptions {
   install?: string;
@@ -28,8 +35,14 @@ function pickInstall(deps: Deps, name?: string): InstallRecord {
   const r = name ? state.find(name) : all.length === 1 ? all[0] : undefined;
   if (r) return r;
   throw new UserError(
-    name ? `No install named or serving "${name}".` : all.length === 0 ? 'There is no install on this host to upgrade.' : `There are ${all.length} installs on this host; name one.`,
-    all.length ? `Installs: ${all.map((i) => i.name).join(', ')}. Usage: wizard upgrade INSTALL [--to VERSION]` : 'Run wizard install first.',
+    name
+      ? `No install named or serving "${name}".`
+      : all.length === 0
+        ? 'There is no install on this host to upgrade.'
+        : `There are ${all.length} installs on this host; name one.`,
+    all.length
+      ? `Installs: ${all.map((i) => i.name).join(', ')}. Usage: wizard upgrade INSTALL [--to VERSION]`
+      : 'Run wizard install first.',
   );
 }
 
@@ -38,15 +51,29 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
   let record = pickInstall(deps, opts.install);
   const platform = deps.platforms.find((p) => p.id === record.platform) as Platform;
   const spec = platform.upgrade;
-  if (!spec) throw new UserError(`Upgrades of ${platform.title} are not supported yet.`, 'Change the release in its env file and run docker compose up -d, after a backup.');
+  if (!spec)
+    throw new UserError(
+      `Upgrades of ${platform.title} are not supported yet.`,
+      'Change the release in its env file and run docker compose up -d, after a backup.',
+    );
   const journal = record.upgradeJournal;
   let current = record.release;
   // The feed is read here only (lazily): no other command pays for it.
   // --check asks the wizard's own channel meanwhile (both bounded: the feed 4 s, the channel 2 s).
-  const wizardUpdate = opts.check ? import('./self-update.js').then(({ newerWizard }) => newerWizard(deps)) : undefined;
+  const wizardUpdate = opts.check
+    ? import('./self-update.js').then(({ newerWizard }) => newerWizard(deps))
+    : undefined;
   const { loadReleases } = await import('../system/release-feed.js');
   const { describeSource, unknownNewerText } = await import('../core/release-feed.js');
-  const offered = await loadReleases({ platform: platform.id, shipped: platform.releases, feed: spec.feed, http: deps.http, stateDir: deps.env.stateDir, env: deps.env.env, offline: Boolean(opts.offline) });
+  const offered = await loadReleases({
+    platform: platform.id,
+    shipped: platform.releases,
+    feed: spec.feed,
+    http: deps.http,
+    stateDir: deps.env.stateDir,
+    env: deps.env.env,
+    offline: Boolean(opts.offline),
+  });
   const releaseList = describeSource(offered.source);
   const unknown = unknownNewerText(offered.unknownNewer, spec.feed?.unknownNote);
   const { next } = nextAndNewest(spec.rule, current, offered.releases);
@@ -54,10 +81,15 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
 
   if (opts.check) {
     const newerWizard = await wizardUpdate;
-    if (newerWizard && !opts.json) deps.term.stderr.write(`A newer wizard is published: ${newerWizard} (this is ${deps.version}). Run: wizard self-update\n`);
+    if (newerWizard && !opts.json)
+      deps.term.stderr.write(
+        `A newer wizard is published: ${newerWizard} (this is ${deps.version}). Run: wizard self-update\n`,
+      );
     const toNewest = newest ? upgradePath(spec.rule, current, newest, offered.releases) : undefined;
     const path = toNewest?.ok ? toNewest.steps : [];
-    const interrupted = journal ? { ...journal, summary: describeJournal(journal), remedy: `wizard upgrade ${record.name}` } : null;
+    const interrupted = journal
+      ? { ...journal, summary: describeJournal(journal), remedy: `wizard upgrade ${record.name}` }
+      : null;
     const result = {
       install: record.name,
       platform: platform.id,
@@ -69,18 +101,33 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
       interrupted,
       releaseNotes: spec.releaseNotes,
       releaseList,
-      releaseSource: { kind: offered.source.kind, feed: offered.source.feed ?? null, fetchedAt: offered.source.fetchedAt ?? null, reason: offered.source.reason ?? null },
+      releaseSource: {
+        kind: offered.source.kind,
+        feed: offered.source.feed ?? null,
+        fetchedAt: offered.source.fetchedAt ?? null,
+        reason: offered.source.reason ?? null,
+      },
       newerThanWizardKnows: offered.unknownNewer,
       wizard: { current: deps.version, newer: newerWizard ?? null },
     };
     if (opts.json) deps.term.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else if (interrupted) deps.term.stdout.write(`${platform.title}: ${interrupted.summary}.\nRun: wizard upgrade ${record.name} (it settles the interrupted upgrade first)\n`);
+    else if (interrupted)
+      deps.term.stdout.write(
+        `${platform.title}: ${interrupted.summary}.\nRun: wizard upgrade ${record.name} (it settles the interrupted upgrade first)\n`,
+      );
     else {
-      deps.term.stdout.write(next ? `${platform.title} ${current} → ${next} can be installed (newest: ${newest}). Release notes: ${spec.releaseNotes}\n` : `${platform.title} ${current} is up to date.\n`);
+      deps.term.stdout.write(
+        next
+          ? `${platform.title} ${current} → ${next} can be installed (newest: ${newest}). Release notes: ${spec.releaseNotes}\n`
+          : `${platform.title} ${current} is up to date.\n`,
+      );
       if (path.length > 1) deps.term.stdout.write(`Path: ${[current, ...path].join(' → ')}\n`);
       deps.term.stdout.write(`Release list: ${releaseList}\n`);
       if (unknown) deps.term.stdout.write(`${unknown}\n`);
-      if (next) deps.term.stdout.write(`Run: wizard upgrade ${record.name}${next !== newest ? ` --to ${next}` : ''}${opts.offline ? ' --offline' : ''}\n`);
+      if (next)
+        deps.term.stdout.write(
+          `Run: wizard upgrade ${record.name}${next !== newest ? ` --to ${next}` : ''}${opts.offline ? ' --offline' : ''}\n`,
+        );
     }
     return next ? UPGRADE_AVAILABLE : 0;
   }
@@ -89,7 +136,9 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
   let settled: Settled | undefined;
   if (journal) {
     if (opts.dryRun) {
-      deps.term.stderr.write(`Found an interrupted ${describeJournal(journal)}.\nDry run: nothing was changed; a run without --dry-run settles it first.\n`);
+      deps.term.stderr.write(
+        `Found an interrupted ${describeJournal(journal)}.\nDry run: nothing was changed; a run without --dry-run settles it first.\n`,
+      );
       return 0;
     }
     // Settled first: the old release put back or the new one recorded, before any new step starts.
@@ -101,11 +150,20 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
   const target = (opts.to ?? settled?.target ?? newest ?? current).replace(/^v/, '');
   const path = upgradePath(spec.rule, current, target, offered.releases);
   if (!path.ok) {
-    const reason = offered.unknownNewer.includes(target) ? `${target} is newer than this wizard knows (its requirements are not in its release list); run \`wizard self-update\` first.` : path.reason;
-    throw new UserError(`Can't upgrade ${platform.title} ${current} to ${target}: ${reason}`, `Release list: ${releaseList}. ${path.allowed.length ? `Allowed: ${path.allowed.join(', ')}. Release notes: ${spec.releaseNotes}` : `${current} is the newest known release.`}`);
+    const reason = offered.unknownNewer.includes(target)
+      ? `${target} is newer than this wizard knows (its requirements are not in its release list); run \`wizard self-update\` first.`
+      : path.reason;
+    throw new UserError(
+      `Can't upgrade ${platform.title} ${current} to ${target}: ${reason}`,
+      `Release list: ${releaseList}. ${path.allowed.length ? `Allowed: ${path.allowed.join(', ')}. Release notes: ${spec.releaseNotes}` : `${current} is the newest known release.`}`,
+    );
   }
   if (path.steps.length === 0) {
-    deps.term.stdout.write(settled?.upgraded ? `✔ ${platform.title} upgraded: ${settled.upgraded}.\n` : `${platform.title} ${current} is up to date.\n`);
+    deps.term.stdout.write(
+      settled?.upgraded
+        ? `✔ ${platform.title} upgraded: ${settled.upgraded}.\n`
+        : `${platform.title} ${current} is up to date.\n`,
+    );
     if (unknown) deps.term.stderr.write(`${unknown}\n`);
     return 0;
   }
@@ -117,7 +175,20 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
   const { upgradeDiskVerdict } = await import('./upgrade-disk.js');
   const disk = await upgradeDiskVerdict(base, { backupDir, noBackup: opts.backup === false });
   printStatic(
-    <UpgradePlan title={platform.title} name={record.name} current={current} steps={path.steps} releaseNotes={spec.releaseNotes} releaseList={releaseList} unknown={unknown} backupDir={opts.backup === false ? undefined : deps.env.hostPath(backupDir)} backupNote={spec.backupNote} disk={disk.ok ? disk.detail : undefined} offline={Boolean(opts.offline)} dryRun={Boolean(opts.dryRun)} />,
+    <UpgradePlan
+      title={platform.title}
+      name={record.name}
+      current={current}
+      steps={path.steps}
+      releaseNotes={spec.releaseNotes}
+      releaseList={releaseList}
+      unknown={unknown}
+      backupDir={opts.backup === false ? undefined : deps.env.hostPath(backupDir)}
+      backupNote={spec.backupNote}
+      disk={disk.ok ? disk.detail : undefined}
+      offline={Boolean(opts.offline)}
+      dryRun={Boolean(opts.dryRun)}
+    />,
     deps.term.stderr,
   );
   if (!disk.ok) throw new PrerequisiteError(disk.error, disk.remedy);
@@ -127,16 +198,26 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
   }
   if (!opts.yes) {
     if (!deps.term.interactive && settled) {
-      throw new UserError(`${settled.summary} The rest of the path (${path.steps.join(' then ')}) needs a "yes" and there is no terminal to ask.`, `Run wizard upgrade ${record.name} --yes to go on.`);
+      throw new UserError(
+        `${settled.summary} The rest of the path (${path.steps.join(' then ')}) needs a "yes" and there is no terminal to ask.`,
+        `Run wizard upgrade ${record.name} --yes to go on.`,
+      );
     }
     if (!deps.term.interactive) {
       throw new UserError(
-        path.steps.length > 1 ? `The upgrade walks ${path.steps.join(' then ')}; it needs a "yes" and there is no terminal to ask.` : 'Nothing was changed: the upgrade needs a "yes" and there is no terminal to ask.',
+        path.steps.length > 1
+          ? `The upgrade walks ${path.steps.join(' then ')}; it needs a "yes" and there is no terminal to ask.`
+          : 'Nothing was changed: the upgrade needs a "yes" and there is no terminal to ask.',
         'Pass --yes to go ahead.',
       );
     }
-    if (opts.backup === false && !(await confirm(deps.term, 'Upgrade WITHOUT a backup? There is no way back if a migration fails.'))) throw new CancelledError('Nothing was changed.');
-    if (!(await confirm(deps.term, `Upgrade ${record.name} to ${target}?`))) throw new CancelledError('Nothing was changed.');
+    if (
+      opts.backup === false &&
+      !(await confirm(deps.term, 'Upgrade WITHOUT a backup? There is no way back if a migration fails.'))
+    )
+      throw new CancelledError('Nothing was changed.');
+    if (!(await confirm(deps.term, `Upgrade ${record.name} to ${target}?`)))
+      throw new CancelledError('Nothing was changed.');
   }
 
   const done: string[] = settled?.upgraded ? [settled.upgraded] : [];
@@ -146,8 +227,15 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
     if (!release) throw new WizardError(`${version} is not in the release list.`);
     const ctx = stepContext(base, record, from, release, opts);
     const reuse = settled?.reuse;
-    if (reuse && reuse.from === from && reuse.to === version && opts.backup !== false) ctx.backupFile = reuse.backup;
-    ctx.onPhase = journalWriter(deps, record.name, { path: path.steps, step, from, to: version, envPath: ctx.envPath });
+    if (reuse && reuse.from === from && reuse.to === version && opts.backup !== false)
+      ctx.backupFile = reuse.backup;
+    ctx.onPhase = journalWriter(deps, record.name, {
+      path: path.steps,
+      step,
+      from,
+      to: version,
+      envPath: ctx.envPath,
+    });
     await ctx.onPhase('started', ctx.backupFile ? { backup: ctx.backupFile } : {});
     deps.term.stderr.write(`Upgrading ${platform.title} ${from} → ${version}\n`);
     const list = await taskList(upgradeTasks(), ctx, deps.term);
@@ -155,14 +243,22 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
       await list.run();
     } catch (e) {
       // The run ends by itself (a failure, or Ctrl-C with its rollback): the journal goes, the history says how.
-      await endStep(deps, record.name, ctx.rolledBack ? { from, to: version, result: 'rolled back', backup: ctx.backupFile } : undefined);
+      await endStep(
+        deps,
+        record.name,
+        ctx.rolledBack ? { from, to: version, result: 'rolled back', backup: ctx.backupFile } : undefined,
+      );
       throw e;
     }
-    await endStep(deps, record.name, { from, to: version, result: 'upgraded', backup: ctx.backupFile }, { release: version });
+    await endStep(
+      deps,
+      record.name,
+      { from, to: version, result: 'upgraded', backup: ctx.backupFile },
+      { release: version },
+    );
     done.push(`${from} → ${version}${ctx.backupFile ? ` (backup: ${ctx.backupFile})` : ''}`);
     from = version;
   }
   deps.term.stdout.write(`✔ ${platform.title} upgraded: ${done.join(', ')}.\n`);
   return 0;
 }
-

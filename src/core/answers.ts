@@ -1,14 +1,28 @@
 import { isAbsolute, normalize } from 'node:path';
 import { validateDomain, validateEmail } from './domain.js';
 import { UserError } from './errors.js';
-import { TLS_MODES, type InstallAnswers, type Platform, type TlsMode } from './platform.js';
+import { type InstallAnswers, type Platform, TLS_MODES, type TlsMode } from './platform.js';
 
 /**
  * One validation for flags, WIZARD_* env vars, an answers file and interactive answers. Every source
  * yields the same raw shape; `resolveAnswers` merges them (flag > env > file) and validates once, with
  * the same validators the question screens use.
  */
-export const ANSWER_KEYS = ['platform', 'name', 'domain', 'email', 'version', 'dataDir', 'tls', 'port', 'repoUrl', 'offline', 'ignoreCheck', 'yes', 'dryRun'] as const;
+export const ANSWER_KEYS = [
+  'platform',
+  'name',
+  'domain',
+  'email',
+  'version',
+  'dataDir',
+  'tls',
+  'port',
+  'repoUrl',
+  'offline',
+  'ignoreCheck',
+  'yes',
+  'dryRun',
+] as const;
 export type AnswerKey = (typeof ANSWER_KEYS)[number];
 export type RawAnswers = Record<string, unknown>;
 
@@ -19,13 +33,20 @@ const camel = (key: string) => key.replace(/[-_]([a-z])/g, (_, c: string) => c.t
 const BOOL_KEYS = new Set(['offline', 'yes', 'dryRun']);
 
 /** Reads WIZARD_* variables for the shared keys and the platform questions' own env names. */
-export function answersFromEnv(env: Record<string, string | undefined>, extraEnv: { key: string; env: string }[] = []): RawAnswers {
+export function answersFromEnv(
+  env: Record<string, string | undefined>,
+  extraEnv: { key: string; env: string }[] = [],
+): RawAnswers {
   const out: RawAnswers = {};
   for (const key of ANSWER_KEYS) {
     const v = env[envOf(key)];
     if (v === undefined || v === '') continue;
     if (BOOL_KEYS.has(key)) out[key] = !/^(0|false|no|off)$/i.test(v);
-    else if (key === 'ignoreCheck') out[key] = v.split(',').map((s) => s.trim()).filter(Boolean);
+    else if (key === 'ignoreCheck')
+      out[key] = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else out[key] = v;
   }
   for (const q of extraEnv) if (env[q.env]) out[q.key] = env[q.env];
@@ -36,17 +57,29 @@ export function answersFromEnv(env: Record<string, string | undefined>, extraEnv
  * Parses an answers file (YAML or JSON, keys in camelCase or kebab-case). The YAML parser is passed in,
  * so it is loaded only when a file is given.
  */
-export function parseAnswersFile(text: string, file: string, parseYaml: (text: string) => unknown): RawAnswers {
+export function parseAnswersFile(
+  text: string,
+  file: string,
+  parseYaml: (text: string) => unknown,
+): RawAnswers {
   let doc: unknown;
   try {
-    doc = file.endsWith('.json') ? JSON.parse(text.replace(/^\uFEFF/, '')) : parseYaml(text.replace(/^\uFEFF/, ''));
+    doc = file.endsWith('.json')
+      ? JSON.parse(text.replace(/^\uFEFF/, ''))
+      : parseYaml(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new UserError(`Can't read the answers file ${file}: ${why}`, 'Fix the syntax; see the README for an example answers file.');
+    throw new UserError(
+      `Can't read the answers file ${file}: ${why}`,
+      'Fix the syntax; see the README for an example answers file.',
+    );
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new UserError(`The answers file ${file} is not a mapping of keys to values.`, 'Write one "key: value" per line, e.g. "domain: chat.example.com".');
+    throw new UserError(
+      `The answers file ${file} is not a mapping of keys to values.`,
+      'Write one "key: value" per line, e.g. "domain: chat.example.com".',
+    );
   }
   const out: RawAnswers = {};
   for (const [k, v] of Object.entries(doc as Record<string, unknown>)) out[camel(k)] = v;
@@ -82,14 +115,20 @@ export function resolveAnswers(
   opts: { fileName?: string; fileKeys?: string[] } = {},
 ): Resolved {
   const raw: RawAnswers = {};
-  for (const s of [...sources].reverse()) for (const [k, v] of Object.entries(s)) if (v !== undefined) raw[k] = v;
+  for (const s of [...sources].reverse())
+    for (const [k, v] of Object.entries(s)) if (v !== undefined) raw[k] = v;
   const errors: Resolved['errors'] = [];
   const bad = (key: string, error: string, remedy: string) => errors.push({ key, error, remedy });
 
   const platformIds = platforms.map((p) => p.id);
   const known = new Set<string>([...ANSWER_KEYS, ...platforms.flatMap((p) => p.questions.map((q) => q.key))]);
   for (const k of opts.fileKeys ?? []) {
-    if (!known.has(camel(k))) bad(k, `Unknown key "${k}" in ${opts.fileName ?? 'the answers file'}.`, `Known keys: ${[...known].join(', ')}.`);
+    if (!known.has(camel(k)))
+      bad(
+        k,
+        `Unknown key "${k}" in ${opts.fileName ?? 'the answers file'}.`,
+        `Known keys: ${[...known].join(', ')}.`,
+      );
   }
 
   const answers: Partial<InstallAnswers> = {};
@@ -100,7 +139,12 @@ export function resolveAnswers(
   if (platformId !== undefined) {
     platform = platforms.find((p) => p.id === platformId.toLowerCase().replace(/[^a-z]/g, ''));
     if (platform) answers.platform = platform.id;
-    else bad('platform', `"${platformId}" is not a platform the wizard installs.`, `Choose one of: ${platformIds.join(', ')}.`);
+    else
+      bad(
+        'platform',
+        `"${platformId}" is not a platform the wizard installs.`,
+        `Choose one of: ${platformIds.join(', ')}.`,
+      );
   }
 
   const tls = str('tls');
@@ -127,38 +171,68 @@ export function resolveAnswers(
     const v = version.replace(/^v/, '');
     if (!VERSION.test(v)) bad('version', `"${version}" is not a release version.`, 'Use the form 8.0.1.');
     else if (platform && !platform.releases.some((r) => r.version === v)) {
-      bad('version', `${platform.title} ${v} is not a release this wizard knows.`, `Known releases: ${platform.releases.map((r) => r.version).join(', ')}.`);
+      bad(
+        'version',
+        `${platform.title} ${v} is not a release this wizard knows.`,
+        `Known releases: ${platform.releases.map((r) => r.version).join(', ')}.`,
+      );
     } else answers.version = v;
   }
   const dataDir = str('dataDir');
   if (dataDir !== undefined) {
     if (!isAbsolute(dataDir) || normalize(dataDir) !== dataDir.replace(/\/+$/, '') || dataDir === '/') {
-      bad('dataDir', `"${dataDir}" is not an absolute, normalised folder path.`, 'Give a path such as /opt/rocketchat (no "..", not /).');
+      bad(
+        'dataDir',
+        `"${dataDir}" is not an absolute, normalised folder path.`,
+        'Give a path such as /opt/rocketchat (no "..", not /).',
+      );
     } else answers.dataDir = dataDir.replace(/\/+$/, '');
   }
   const port = raw.port;
   if (port !== undefined) {
-    const n = typeof port === 'number' ? port : /^\d+$/.test(text(port).trim()) ? Number(text(port).trim()) : Number.NaN;
-    if (!Number.isInteger(n) || n < 1 || n > 65535) bad('port', `"${text(port)}" is not a TCP port.`, 'Use a number from 1024 to 65535, e.g. 3000.');
-    else if (tlsMode !== 'none' && (n === 80 || n === 443)) bad('port', `Port ${n} is the proxy's.`, 'Choose another app port, e.g. 3000.');
+    const n =
+      typeof port === 'number'
+        ? port
+        : /^\d+$/.test(text(port).trim())
+          ? Number(text(port).trim())
+          : Number.NaN;
+    if (!Number.isInteger(n) || n < 1 || n > 65535)
+      bad('port', `"${text(port)}" is not a TCP port.`, 'Use a number from 1024 to 65535, e.g. 3000.');
+    else if (tlsMode !== 'none' && (n === 80 || n === 443))
+      bad('port', `Port ${n} is the proxy's.`, 'Choose another app port, e.g. 3000.');
     else answers.port = n;
   }
   const repoUrl = str('repoUrl');
   if (repoUrl !== undefined) {
-    if (repoUrl === '' || /\s/.test(repoUrl)) bad('repoUrl', `"${repoUrl}" is not a repository URL or path.`, 'Give a git URL (https://..., ssh://...) or a local path.');
+    if (repoUrl === '' || /\s/.test(repoUrl))
+      bad(
+        'repoUrl',
+        `"${repoUrl}" is not a repository URL or path.`,
+        'Give a git URL (https://..., ssh://...) or a local path.',
+      );
     else answers.repoUrl = repoUrl;
   }
   const name = str('name');
   if (name !== undefined) {
     if (NAME.test(name)) answers.name = name;
-    else bad('name', `"${name}" is not a valid install name.`, 'Use lower-case letters, digits, - and _ (at most 40).');
+    else
+      bad(
+        'name',
+        `"${name}" is not a valid install name.`,
+        'Use lower-case letters, digits, - and _ (at most 40).',
+      );
   }
 
   const extra: Record<string, string> = {};
   for (const q of platform?.questions ?? []) {
     const v = str(q.key);
     if (v === undefined) continue;
-    if (q.choices && !q.choices.some((c) => c.value === v)) bad(q.key, `"${v}" is not a choice for ${q.flag}.`, `Choose one of: ${q.choices.map((c) => c.value).join(', ')}.`);
+    if (q.choices && !q.choices.some((c) => c.value === v))
+      bad(
+        q.key,
+        `"${v}" is not a choice for ${q.flag}.`,
+        `Choose one of: ${q.choices.map((c) => c.value).join(', ')}.`,
+      );
     else if (q.validate) {
       const r = q.validate(v);
       if (r.ok) extra[q.key] = r.value;
@@ -182,10 +256,14 @@ export function resolveAnswers(
 }
 
 /** Fills defaults from the platform; the result is complete. */
-export function withDefaults(a: Partial<InstallAnswers> & { platform: string; domain: string; email: string }, platform: Platform): InstallAnswers {
+export function withDefaults(
+  a: Partial<InstallAnswers> & { platform: string; domain: string; email: string },
+  platform: Platform,
+): InstallAnswers {
   const tested = platform.releases.find((r) => r.tested) ?? platform.releases[0];
   const extra = { ...a.extra };
-  for (const q of platform.questions) if (extra[q.key] === undefined && q.default !== undefined) extra[q.key] = q.default;
+  for (const q of platform.questions)
+    if (extra[q.key] === undefined && q.default !== undefined) extra[q.key] = q.default;
   return {
     platform: platform.id,
     name: a.name ?? platform.id,

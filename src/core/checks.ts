@@ -73,7 +73,11 @@ export interface CheckOutcome extends CheckResult {
 }
 
 const pass = (detail: string): CheckResult => ({ status: 'pass', detail });
-const warn = (detail: string, remedy?: string): CheckResult => ({ status: 'warn', detail, ...(remedy ? { remedy } : {}) });
+const warn = (detail: string, remedy?: string): CheckResult => ({
+  status: 'warn',
+  detail,
+  ...(remedy ? { remedy } : {}),
+});
 const fail = (detail: string, remedy: string): CheckResult => ({ status: 'fail', detail, remedy });
 
 const SUPPORTED_OS = ['ubuntu', 'debian', 'almalinux', 'rocky'];
@@ -83,12 +87,23 @@ export const osCheck: Check = {
   title: 'Operating system',
   async run(probe) {
     const os = await probe.osRelease();
-    if (!os) return warn('/etc/os-release is missing; the distribution is unknown.', 'Supported: Ubuntu, Debian, AlmaLinux, Rocky Linux.');
+    if (!os)
+      return warn(
+        '/etc/os-release is missing; the distribution is unknown.',
+        'Supported: Ubuntu, Debian, AlmaLinux, Rocky Linux.',
+      );
     const name = os.PRETTY_NAME ?? `${os.ID ?? 'unknown'} ${os.VERSION_ID ?? ''}`.trim();
     const ids = [os.ID ?? '', ...(os.ID_LIKE ?? '').split(/\s+/)].map((s) => s.toLowerCase());
     if (SUPPORTED_OS.includes((os.ID ?? '').toLowerCase())) return pass(name);
-    if (ids.some((id) => SUPPORTED_OS.includes(id))) return warn(`${name} (like ${os.ID_LIKE}); not tested.`, 'Supported: Ubuntu, Debian, AlmaLinux, Rocky Linux.');
-    return warn(`${name} is not a tested distribution.`, 'Supported: Ubuntu, Debian, AlmaLinux, Rocky Linux. Other systems may work if Docker runs.');
+    if (ids.some((id) => SUPPORTED_OS.includes(id)))
+      return warn(
+        `${name} (like ${os.ID_LIKE}); not tested.`,
+        'Supported: Ubuntu, Debian, AlmaLinux, Rocky Linux.',
+      );
+    return warn(
+      `${name} is not a tested distribution.`,
+      'Supported: Ubuntu, Debian, AlmaLinux, Rocky Linux. Other systems may work if Docker runs.',
+    );
   },
 };
 
@@ -99,7 +114,10 @@ export const archCheck: Check = {
     const arch = probe.arch();
     if (arch === 'x64') return pass('amd64 (x86_64)');
     const name = arch === 'arm64' ? 'arm64 (aarch64)' : arch;
-    return fail(`${name}: the platforms' images are published for amd64 only.`, 'Use an amd64 (x86_64) server.');
+    return fail(
+      `${name}: the platforms' images are published for amd64 only.`,
+      'Use an amd64 (x86_64) server.',
+    );
   },
 };
 
@@ -118,8 +136,15 @@ export const dockerCheck: Check = {
   async run(probe) {
     const d = await probe.dockerServerVersion();
     if (d.version) return pass(`daemon answers (Docker ${d.version})`);
-    if (d.error === 'missing') return fail('docker is not installed.', 'Install Docker Engine and its Compose plugin: https://docs.docker.com/engine/install/ (e.g. curl -fsSL https://get.docker.com | sh), then run the wizard again.');
-    return fail(`Can't reach the Docker daemon: ${d.error ?? 'no answer'}`, 'Start it: systemctl enable --now docker');
+    if (d.error === 'missing')
+      return fail(
+        'docker is not installed.',
+        'Install Docker Engine and its Compose plugin: https://docs.docker.com/engine/install/ (e.g. curl -fsSL https://get.docker.com | sh), then run the wizard again.',
+      );
+    return fail(
+      `Can't reach the Docker daemon: ${d.error ?? 'no answer'}`,
+      'Start it: systemctl enable --now docker',
+    );
   },
 };
 
@@ -130,7 +155,11 @@ export const dockerVersionCheck: Check = {
     const d = await probe.dockerServerVersion();
     if (!d.version) return warn('unknown (the daemon does not answer)');
     const v = semver.coerce(d.version);
-    if (v && semver.lt(v, '24.0.0')) return warn(`Docker ${d.version} is older than 24.`, 'Upgrade Docker Engine: https://docs.docker.com/engine/install/');
+    if (v && semver.lt(v, '24.0.0'))
+      return warn(
+        `Docker ${d.version} is older than 24.`,
+        'Upgrade Docker Engine: https://docs.docker.com/engine/install/',
+      );
     return pass(`Docker ${d.version}`);
   },
 };
@@ -140,9 +169,17 @@ export const composeCheck: Check = {
   title: 'Docker Compose v2',
   async run(probe) {
     const v = await probe.composeVersion();
-    if (!v) return fail('the `docker compose` plugin is missing.', 'Install it: apt-get install docker-compose-plugin (from Docker\'s repository), or see https://docs.docker.com/compose/install/linux/');
+    if (!v)
+      return fail(
+        'the `docker compose` plugin is missing.',
+        "Install it: apt-get install docker-compose-plugin (from Docker's repository), or see https://docs.docker.com/compose/install/linux/",
+      );
     const sv = semver.coerce(v);
-    if (sv && sv.major < 2) return fail(`Compose ${v} is v1.`, 'Install the Compose v2 plugin: https://docs.docker.com/compose/install/linux/');
+    if (sv && sv.major < 2)
+      return fail(
+        `Compose ${v} is v1.`,
+        'Install the Compose v2 plugin: https://docs.docker.com/compose/install/linux/',
+      );
     return pass(`Compose ${v}`);
   },
 };
@@ -152,7 +189,10 @@ export const cgroupsCheck: Check = {
   title: 'cgroups v2',
   async run(probe) {
     if (await probe.cgroupV2()) return pass('unified hierarchy');
-    return warn('this host uses cgroups v1.', 'Boot with systemd.unified_cgroup_hierarchy=1, or use a current distribution.');
+    return warn(
+      'this host uses cgroups v1.',
+      'Boot with systemd.unified_cgroup_hierarchy=1, or use a current distribution.',
+    );
   },
 };
 
@@ -174,7 +214,10 @@ export const memoryCheck: Check = {
     const need = input.memoryMiB ?? 0;
     const fmt = (m: number) => (m >= 1024 ? `${(m / 1024).toFixed(1)} GiB` : `${m} MiB`);
     if (have >= need) return pass(`${fmt(have)} (needs ${fmt(need)})`);
-    return fail(`${fmt(have)}, below the ${fmt(need)} this platform needs.`, `Use a server with at least ${fmt(need)} of RAM, or add swap.`);
+    return fail(
+      `${fmt(have)}, below the ${fmt(need)} this platform needs.`,
+      `Use a server with at least ${fmt(need)} of RAM, or add swap.`,
+    );
   },
 };
 
@@ -186,20 +229,34 @@ export const diskCheck: Check = {
     const free = await probe.diskFreeGiB(path);
     const need = input.diskGiB ?? 0;
     if (free >= need) return pass(`${free.toFixed(1)} GiB free at ${path} (needs ${need} GiB)`);
-    return fail(`${free.toFixed(1)} GiB free at ${path}, below ${need} GiB.`, 'Free space or choose another --data-dir on a larger disk.');
+    return fail(
+      `${free.toFixed(1)} GiB free at ${path}, below ${need} GiB.`,
+      'Free space or choose another --data-dir on a larger disk.',
+    );
   },
 };
 
 /** Well-known holders of a needed port, and how to free it from them (any platform, same advice). */
-const PORT_CULPRITS: { process: RegExp; port?: number; remedy: (held: { port: number; process?: string }[]) => string }[] = [
-  { process: /^systemd-resolve/, port: 53, remedy: () => "systemd-resolved's stub listener holds 53: set DNSStubListener=no in /etc/systemd/resolved.conf, then systemctl restart systemd-resolved." },
+const PORT_CULPRITS: {
+  process: RegExp;
+  port?: number;
+  remedy: (held: { port: number; process?: string }[]) => string;
+}[] = [
+  {
+    process: /^systemd-resolve/,
+    port: 53,
+    remedy: () =>
+      "systemd-resolved's stub listener holds 53: set DNSStubListener=no in /etc/systemd/resolved.conf, then systemctl restart systemd-resolved.",
+  },
   {
     process: /^(master|postfix|exim|sendmail|dovecot|opensmtpd|smtpd)/,
-    remedy: (h) => `A mail server already runs here (${[...new Set(h.map((x) => x.process))].join(', ')}): stop and disable it, e.g. systemctl disable --now postfix dovecot.`,
+    remedy: (h) =>
+      `A mail server already runs here (${[...new Set(h.map((x) => x.process))].join(', ')}): stop and disable it, e.g. systemctl disable --now postfix dovecot.`,
   },
   {
     process: /^(nginx|apache2|httpd|caddy|traefik|haproxy|docker-proxy)/,
-    remedy: (h) => `A web server or container publishes ${h.map((x) => x.port).join(', ')} (${[...new Set(h.map((x) => x.process))].join(', ')}): stop it (e.g. systemctl disable --now ${h[0]?.process ?? 'nginx'}), or move it to other ports.`,
+    remedy: (h) =>
+      `A web server or container publishes ${h.map((x) => x.port).join(', ')} (${[...new Set(h.map((x) => x.process))].join(', ')}): stop it (e.g. systemctl disable --now ${h[0]?.process ?? 'nginx'}), or move it to other ports.`,
   },
 ];
 
@@ -220,15 +277,29 @@ export const portsCheck: Check = {
         else held.push({ port, ...h });
       }),
     );
-    if (held.length === 0) return pass(`${ports.join(', ')} free${ours.length ? `; held by this wizard: ${ours.sort().join(', ')}` : ''}`);
+    if (held.length === 0)
+      return pass(
+        `${ports.join(', ')} free${ours.length ? `; held by this wizard: ${ours.sort().join(', ')}` : ''}`,
+      );
     held.sort((a, b) => a.port - b.port);
     const name = (port: number) => (input.portNames?.[port] ? ` (${input.portNames[port]})` : '');
-    const detail = held.map((h) => `${h.port}${name(h.port)} by ${h.process ?? 'an unknown process'}${h.pid ? ` (pid ${h.pid})` : ''}`).join(', ');
+    const detail = held
+      .map(
+        (h) =>
+          `${h.port}${name(h.port)} by ${h.process ?? 'an unknown process'}${h.pid ? ` (pid ${h.pid})` : ''}`,
+      )
+      .join(', ');
     const remedies = PORT_CULPRITS.flatMap((c) => {
-      const by = held.filter((h) => c.process.test(h.process ?? '') && (c.port === undefined || c.port === h.port));
+      const by = held.filter(
+        (h) => c.process.test(h.process ?? '') && (c.port === undefined || c.port === h.port),
+      );
       return by.length ? [c.remedy(by)] : [];
     });
-    if (remedies.length === 0) remedies.push(input.portsRemedy ?? 'Stop what holds the port, or choose another with --port (80 and 443 are needed for TLS; --tls none frees them).');
+    if (remedies.length === 0)
+      remedies.push(
+        input.portsRemedy ??
+          'Stop what holds the port, or choose another with --port (80 and 443 are needed for TLS; --tls none frees them).',
+      );
     return fail(`in use: ${detail}`, remedies.join(' '));
   },
 };
@@ -238,21 +309,38 @@ export const dnsCheck: Check = {
   title: 'DNS',
   async run(probe, input) {
     const domain = input.answers?.domain;
-    if (!domain || domain === 'localhost' || /^[\d.:]+$/.test(domain)) return pass('no public domain to check');
+    if (!domain || domain === 'localhost' || /^[\d.:]+$/.test(domain))
+      return pass('no public domain to check');
     const [records, mine] = await Promise.all([probe.resolve(domain), probe.publicAddresses()]);
     const found = [...records.a, ...records.aaaa];
     if (found.length === 0) {
-      return warn(`${domain} has no A or AAAA record${records.error ? ` (${records.error})` : ''}.`, `Create an A record: ${domain}. 300 IN A ${mine.find((a) => !a.includes(':')) ?? '<this server\'s IPv4>'}`);
+      return warn(
+        `${domain} has no A or AAAA record${records.error ? ` (${records.error})` : ''}.`,
+        `Create an A record: ${domain}. 300 IN A ${mine.find((a) => !a.includes(':')) ?? "<this server's IPv4>"}`,
+      );
     }
-    if (mine.length === 0) return warn(`${domain} -> ${found.join(', ')}; this server's public address is unknown.`);
+    if (mine.length === 0)
+      return warn(`${domain} -> ${found.join(', ')}; this server's public address is unknown.`);
     const match = found.filter((a) => mine.includes(a));
     if (match.length > 0) return pass(`${domain} -> ${found.join(', ')} (this server)`);
-    return warn(`${domain} -> ${found.join(', ')}, but this server is ${mine.join(', ')}.`, `Point ${domain} at this server (A ${mine.find((a) => !a.includes(':')) ?? mine[0]}); Let's Encrypt will fail until it does.`);
+    return warn(
+      `${domain} -> ${found.join(', ')}, but this server is ${mine.join(', ')}.`,
+      `Point ${domain} at this server (A ${mine.find((a) => !a.includes(':')) ?? mine[0]}); Let's Encrypt will fail until it does.`,
+    );
   },
 };
 
 /** Checks every install runs before the questions. */
-export const hostChecks: Check[] = [osCheck, archCheck, rootCheck, dockerCheck, dockerVersionCheck, composeCheck, cgroupsCheck, gitCheck];
+export const hostChecks: Check[] = [
+  osCheck,
+  archCheck,
+  rootCheck,
+  dockerCheck,
+  dockerVersionCheck,
+  composeCheck,
+  cgroupsCheck,
+  gitCheck,
+];
 /** Checks that need the platform and the answers. */
 export const installChecks: Check[] = [memoryCheck, diskCheck, portsCheck, dnsCheck, kernelCheck];
 
@@ -279,7 +367,12 @@ export async function runChecks(
         result = warn(`the check itself failed: ${e instanceof Error ? e.message : String(e)}`);
       }
       const ignored = result.status === 'fail' && (opts.ignore ?? []).includes(check.id);
-      const outcome: CheckOutcome = { id: check.id, title: check.title, ...result, ...(ignored ? { ignored: true } : {}) };
+      const outcome: CheckOutcome = {
+        id: check.id,
+        title: check.title,
+        ...result,
+        ...(ignored ? { ignored: true } : {}),
+      };
       opts.onResult?.(outcome);
       return outcome;
     }),

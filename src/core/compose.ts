@@ -8,7 +8,15 @@ export function composeCommand(
   const dir = ctx.files.real(ctx.projectDir);
   return {
     file: 'docker',
-    args: ['compose', '--project-name', ctx.project, '--project-directory', dir, ...ctx.composeFiles.flatMap((f) => ['-f', f]), ...args],
+    args: [
+      'compose',
+      '--project-name',
+      ctx.project,
+      '--project-directory',
+      dir,
+      ...ctx.composeFiles.flatMap((f) => ['-f', f]),
+      ...args,
+    ],
     cwd: dir,
   };
 }
@@ -28,7 +36,10 @@ export function parseComposePs(stdout: string): ComposeContainer[] {
   if (text === '') return [];
   const rows: Record<string, unknown>[] = text.startsWith('[')
     ? (JSON.parse(text) as Record<string, unknown>[])
-    : text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    : text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
   return rows.map((r) => ({
     service: String(r.Service ?? ''),
     name: String(r.Name ?? ''),

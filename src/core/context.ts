@@ -51,8 +51,19 @@ export interface FileStore {
 export interface HttpClient {
   request(
     url: string,
-    opts?: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal; ignoreAbort?: boolean },
-  ): Promise<{ status: number; body: string; /** Response headers, names in lower case. */ headers?: Record<string, string> }>;
+    opts?: {
+      method?: string;
+      body?: string;
+      headers?: Record<string, string>;
+      timeoutMs?: number;
+      signal?: AbortSignal;
+      ignoreAbort?: boolean;
+    },
+  ): Promise<{
+    status: number;
+    body: string /** Response headers, names in lower case. */;
+    headers?: Record<string, string>;
+  }>;
 }
 
 export interface Logger {

@@ -82,8 +82,14 @@ export interface GatherContext {
   answers: InstallAnswers;
   /** The install's folder (real path). */
   dataDir: string;
-  compose: (args: string[], timeoutMs?: number) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
-  http: (url: string, timeoutMs?: number) => Promise<{ status: number; body: string; headers?: Record<string, string> }>;
+  compose: (
+    args: string[],
+    timeoutMs?: number,
+  ) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  http: (
+    url: string,
+    timeoutMs?: number,
+  ) => Promise<{ status: number; body: string; headers?: Record<string, string> }>;
   /** Reads a file by its logical path (undefined: missing). */
   readText: (path: string) => Promise<string | undefined>;
   probe: HostProbe;
@@ -106,7 +112,12 @@ export interface DoctorCheck {
   run: (facts: InstallFacts) => Finding | Finding[] | undefined;
 }
 
-const ok = (id: string, title: string, evidence: string): Finding => ({ id, severity: 'ok', title, evidence });
+const ok = (id: string, title: string, evidence: string): Finding => ({
+  id,
+  severity: 'ok',
+  title,
+  evidence,
+});
 
 /** Host findings from the installer's own prerequisite checks (shared code). */
 export function fromCheckOutcomes(outcomes: CheckOutcome[]): Finding[] {
@@ -121,8 +132,22 @@ export function fromCheckOutcomes(outcomes: CheckOutcome[]): Finding[] {
 
 export function diskFinding(id: string, title: string, path: string, usedPct: number): Finding {
   const evidence = `${path} is ${usedPct.toFixed(0)}% full`;
-  if (usedPct > 95) return { id, severity: 'fail', title, evidence, remedy: `Free space on the filesystem of ${path}: docker system prune, old backups, logs.` };
-  if (usedPct > 85) return { id, severity: 'warn', title, evidence, remedy: `Free space soon on the filesystem of ${path} (docker system prune removes unused images).` };
+  if (usedPct > 95)
+    return {
+      id,
+      severity: 'fail',
+      title,
+      evidence,
+      remedy: `Free space on the filesystem of ${path}: docker system prune, old backups, logs.`,
+    };
+  if (usedPct > 85)
+    return {
+      id,
+      severity: 'warn',
+      title,
+      evidence,
+      remedy: `Free space soon on the filesystem of ${path} (docker system prune removes unused images).`,
+    };
   return ok(id, title, evidence);
 }
 
@@ -133,25 +158,70 @@ export const installChecks: DoctorCheck[] = [
     title: 'Containers',
     run(f) {
       const cmd = `cd ${f.dataDir} && docker compose up -d`;
-      if ('error' in f.containers) return { id: 'containers', severity: 'fail', title: 'Containers', evidence: `docker compose ps failed: ${f.containers.error}`, remedy: 'Check that the Docker daemon runs: systemctl status docker' };
-      if (f.containers.length === 0) return { id: 'containers', severity: 'fail', title: 'Containers', evidence: 'no containers exist for this install', remedy: cmd, fix: { kind: 'start-containers', description: 'start the containers' } };
+      if ('error' in f.containers)
+        return {
+          id: 'containers',
+          severity: 'fail',
+          title: 'Containers',
+          evidence: `docker compose ps failed: ${f.containers.error}`,
+          remedy: 'Check that the Docker daemon runs: systemctl status docker',
+        };
+      if (f.containers.length === 0)
+        return {
+          id: 'containers',
+          severity: 'fail',
+          title: 'Containers',
+          evidence: 'no containers exist for this install',
+          remedy: cmd,
+          fix: { kind: 'start-containers', description: 'start the containers' },
+        };
       const out: Finding[] = [];
       for (const c of f.containers) {
         const id = `container.${c.service}`;
         const title = `Container ${c.service}`;
         // A crash loop is often caught between two starts, "running" for a moment: count the restarts.
         if (c.state === 'restarting' || (c.restartCount >= 3 && (c.state !== 'running' || !f.readiness.ok))) {
-          out.push({ id, severity: 'fail', title, evidence: `restart loop: ${c.restartCount} restarts${c.state === 'running' ? ', up again for now' : c.exitCode ? `, last exit code ${c.exitCode}` : ''}${c.oomKilled ? ', killed for lack of memory (OOMKilled)' : ''}`, remedy: `Read why it exits: wizard logs ${f.name} ${c.service} --tail 100` });
+          out.push({
+            id,
+            severity: 'fail',
+            title,
+            evidence: `restart loop: ${c.restartCount} restarts${c.state === 'running' ? ', up again for now' : c.exitCode ? `, last exit code ${c.exitCode}` : ''}${c.oomKilled ? ', killed for lack of memory (OOMKilled)' : ''}`,
+            remedy: `Read why it exits: wizard logs ${f.name} ${c.service} --tail 100`,
+          });
         } else if (c.state !== 'running') {
-          if (c.state === 'exited' && c.exitCode === 0 && c.restartPolicy !== 'always' && c.restartPolicy !== 'unless-stopped') {
+          if (
+            c.state === 'exited' &&
+            c.exitCode === 0 &&
+            c.restartPolicy !== 'always' &&
+            c.restartPolicy !== 'unless-stopped'
+          ) {
             out.push(ok(id, title, 'finished its one-time job (exit code 0)'));
           } else {
-            out.push({ id, severity: 'fail', title, evidence: `${c.state}, exit code ${c.exitCode}${c.oomKilled ? ', OOMKilled' : ''}`, remedy: cmd, fix: { kind: 'start-containers', description: `start ${c.service}` } });
+            out.push({
+              id,
+              severity: 'fail',
+              title,
+              evidence: `${c.state}, exit code ${c.exitCode}${c.oomKilled ? ', OOMKilled' : ''}`,
+              remedy: cmd,
+              fix: { kind: 'start-containers', description: `start ${c.service}` },
+            });
           }
         } else if (c.health === 'unhealthy') {
-          out.push({ id, severity: 'fail', title, evidence: 'running but unhealthy', remedy: `wizard logs ${f.name} ${c.service} --tail 100` });
+          out.push({
+            id,
+            severity: 'fail',
+            title,
+            evidence: 'running but unhealthy',
+            remedy: `wizard logs ${f.name} ${c.service} --tail 100`,
+          });
         } else if (c.oomKilled || c.restartCount > 0) {
-          out.push({ id, severity: 'warn', title, evidence: `running, restarted ${c.restartCount} times${c.oomKilled ? ', last time OOMKilled' : ''}`, remedy: c.oomKilled ? 'Add memory or swap to this server.' : `wizard logs ${f.name} ${c.service}` });
+          out.push({
+            id,
+            severity: 'warn',
+            title,
+            evidence: `running, restarted ${c.restartCount} times${c.oomKilled ? ', last time OOMKilled' : ''}`,
+            remedy: c.oomKilled ? 'Add memory or swap to this server.' : `wizard logs ${f.name} ${c.service}`,
+          });
         } else {
           out.push(ok(id, title, `running${c.health ? ` (${c.health})` : ''}`));
         }
@@ -164,9 +234,30 @@ export const installChecks: DoctorCheck[] = [
     title: 'Answers locally',
     run(f) {
       const r = f.readiness;
-      if (!r.ok) return { id: 'readiness', severity: 'fail', title: 'Answers locally', evidence: `${r.url}: ${r.detail}`, remedy: `wizard doctor ${f.name} --fix waits for it; the logs say why: wizard logs ${f.name}`, fix: { kind: 'wait-ready', description: 'wait until it answers' } };
-      if (r.version && r.version !== f.release) return { id: 'readiness', severity: 'warn', title: 'Answers locally', evidence: `${r.url} answers with version ${r.version}, the state records ${f.release}`, remedy: f.upgradeJournal ? `wizard upgrade ${f.name} settles the interrupted upgrade.` : 'Run wizard install again to bring the state and the install together.' };
-      return ok('readiness', 'Answers locally', `${r.url} answers${r.version ? ` (version ${r.version})` : ''}`);
+      if (!r.ok)
+        return {
+          id: 'readiness',
+          severity: 'fail',
+          title: 'Answers locally',
+          evidence: `${r.url}: ${r.detail}`,
+          remedy: `wizard doctor ${f.name} --fix waits for it; the logs say why: wizard logs ${f.name}`,
+          fix: { kind: 'wait-ready', description: 'wait until it answers' },
+        };
+      if (r.version && r.version !== f.release)
+        return {
+          id: 'readiness',
+          severity: 'warn',
+          title: 'Answers locally',
+          evidence: `${r.url} answers with version ${r.version}, the state records ${f.release}`,
+          remedy: f.upgradeJournal
+            ? `wizard upgrade ${f.name} settles the interrupted upgrade.`
+            : 'Run wizard install again to bring the state and the install together.',
+        };
+      return ok(
+        'readiness',
+        'Answers locally',
+        `${r.url} answers${r.version ? ` (version ${r.version})` : ''}`,
+      );
     },
   },
   {
@@ -175,9 +266,24 @@ export const installChecks: DoctorCheck[] = [
     run(f) {
       const r = f.publicReadiness;
       if (!r) return undefined;
-      if (!r.ok) return { id: 'public', severity: 'fail', title: 'Answers through its domain', evidence: `${r.url}: ${r.detail}`, remedy: f.ownTls ? `Check that DNS points ${f.domain} at this server and the firewall (80/443); it serves HTTPS itself: wizard logs ${f.name} --tail 100` : `Check DNS, the firewall (80/443) and the proxy: ${f.proxyLogs ?? 'its log'}` };
+      if (!r.ok)
+        return {
+          id: 'public',
+          severity: 'fail',
+          title: 'Answers through its domain',
+          evidence: `${r.url}: ${r.detail}`,
+          remedy: f.ownTls
+            ? `Check that DNS points ${f.domain} at this server and the firewall (80/443); it serves HTTPS itself: wizard logs ${f.name} --tail 100`
+            : `Check DNS, the firewall (80/443) and the proxy: ${f.proxyLogs ?? 'its log'}`,
+        };
       if (r.version && f.readiness.version && r.version !== f.readiness.version) {
-        return { id: 'public', severity: 'fail', title: 'Answers through its domain', evidence: `${r.url} answers version ${r.version} but this server runs ${f.readiness.version}`, remedy: `DNS or a CDN points ${f.domain} elsewhere; point it at this server.` };
+        return {
+          id: 'public',
+          severity: 'fail',
+          title: 'Answers through its domain',
+          evidence: `${r.url} answers version ${r.version} but this server runs ${f.readiness.version}`,
+          remedy: `DNS or a CDN points ${f.domain} elsewhere; point it at this server.`,
+        };
       }
       return ok('public', 'Answers through its domain', `${r.url} answers`);
     },
@@ -190,9 +296,32 @@ export const installChecks: DoctorCheck[] = [
       if (!c) return undefined;
       // A platform with its own TLS (chatmail) requests its certificate itself: its log, not the proxy's, says why.
       const log = f.ownTls ? `wizard logs ${f.name} --tail 100` : (f.proxyLogs ?? 'the proxy log');
-      if ('error' in c) return { id: 'certificate', severity: 'fail', title: 'TLS certificate', evidence: c.error, remedy: f.ownTls ? `Read the log of the certificate request: ${log}` : `Read the proxy log for the certbot request: ${log}` };
-      if (c.daysLeft < 7) return { id: 'certificate', severity: 'fail', title: 'TLS certificate', evidence: `${c.issuer}, expires in ${c.daysLeft} days`, remedy: `Renewal is failing: ${log}` };
-      if (c.daysLeft < 20) return { id: 'certificate', severity: 'warn', title: 'TLS certificate', evidence: `${c.issuer}, expires in ${c.daysLeft} days`, remedy: `It should renew by itself 30 days before expiry; check the log: ${log}` };
+      if ('error' in c)
+        return {
+          id: 'certificate',
+          severity: 'fail',
+          title: 'TLS certificate',
+          evidence: c.error,
+          remedy: f.ownTls
+            ? `Read the log of the certificate request: ${log}`
+            : `Read the proxy log for the certbot request: ${log}`,
+        };
+      if (c.daysLeft < 7)
+        return {
+          id: 'certificate',
+          severity: 'fail',
+          title: 'TLS certificate',
+          evidence: `${c.issuer}, expires in ${c.daysLeft} days`,
+          remedy: `Renewal is failing: ${log}`,
+        };
+      if (c.daysLeft < 20)
+        return {
+          id: 'certificate',
+          severity: 'warn',
+          title: 'TLS certificate',
+          evidence: `${c.issuer}, expires in ${c.daysLeft} days`,
+          remedy: `It should renew by itself 30 days before expiry; check the log: ${log}`,
+        };
       return ok('certificate', 'TLS certificate', `${c.issuer}, ${c.daysLeft} days left`);
     },
   },
@@ -210,9 +339,22 @@ export const installChecks: DoctorCheck[] = [
       for (const { path, want, actual } of f.ownedPaths) {
         if (!actual || (actual.uid === want.uid && actual.gid === want.gid)) continue;
         const cmd = `chown -R ${want.uid}:${want.gid} ${path}`;
-        out.push({ id: 'ownership', severity: 'fail', title: 'Folder owners', evidence: `${path} is owned by ${actual.uid}:${actual.gid}, the container's user is ${want.uid}:${want.gid}`, remedy: `${cmd}, then: cd ${f.dataDir} && docker compose restart`, fix: { kind: 'chown', path, uid: want.uid, gid: want.gid, description: cmd } });
+        out.push({
+          id: 'ownership',
+          severity: 'fail',
+          title: 'Folder owners',
+          evidence: `${path} is owned by ${actual.uid}:${actual.gid}, the container's user is ${want.uid}:${want.gid}`,
+          remedy: `${cmd}, then: cd ${f.dataDir} && docker compose restart`,
+          fix: { kind: 'chown', path, uid: want.uid, gid: want.gid, description: cmd },
+        });
       }
-      return out.length ? out : ok('ownership', 'Folder owners', `${f.ownedPaths.length} folder(s) owned by their container's user`);
+      return out.length
+        ? out
+        : ok(
+            'ownership',
+            'Folder owners',
+            `${f.ownedPaths.length} folder(s) owned by their container's user`,
+          );
     },
   },
   {
@@ -222,7 +364,13 @@ export const installChecks: DoctorCheck[] = [
       const j = f.upgradeJournal;
       if (!j) return undefined;
       // Before the switch nothing changed (the old release runs); during it, either release may be in place.
-      return { id: 'upgrade-interrupted', severity: beforeSwitch(j) ? 'warn' : 'fail', title: 'Upgrade', evidence: describeJournal(j), remedy: `wizard upgrade ${f.name} (it resumes or rolls back first)` };
+      return {
+        id: 'upgrade-interrupted',
+        severity: beforeSwitch(j) ? 'warn' : 'fail',
+        title: 'Upgrade',
+        evidence: describeJournal(j),
+        remedy: `wizard upgrade ${f.name} (it resumes or rolls back first)`,
+      };
     },
   },
   {
@@ -231,18 +379,30 @@ export const installChecks: DoctorCheck[] = [
     run(f) {
       if (!f.portHolders?.length) return undefined;
       // Docker's userland proxy publishes a container's port; a process inside a container serves host networking.
-      const ours = (h: NonNullable<InstallFacts['portHolders']>[number]) => h.container || h.process === 'docker-proxy';
+      const ours = (h: NonNullable<InstallFacts['portHolders']>[number]) =>
+        h.container || h.process === 'docker-proxy';
       const held = f.portHolders.filter((h) => h.process !== undefined || h.pid !== undefined);
       const strangers = held.filter((h) => !ours(h));
-      if (strangers.length === 0) return ok('ports', 'Ports', held.length ? held.map((h) => `${h.port} (${h.process ?? 'a container'})`).join(', ') : 'none held yet');
+      if (strangers.length === 0)
+        return ok(
+          'ports',
+          'Ports',
+          held.length
+            ? held.map((h) => `${h.port} (${h.process ?? 'a container'})`).join(', ')
+            : 'none held yet',
+        );
       return strangers.map((h) => ({
         id: 'ports',
         severity: 'fail' as const,
         title: 'Ports',
         evidence: `${h.port} is held by ${h.process ?? 'an unknown process'}${h.pid ? ` (pid ${h.pid})` : ''}, not by this install's containers`,
-        remedy: h.process && /^(nginx|apache2|httpd|caddy|traefik|haproxy|postfix|master|exim|dovecot|systemd-resolve)/.test(h.process)
-          ? `Stop it: systemctl disable --now ${h.process === 'master' ? 'postfix' : h.process === 'systemd-resolve' ? 'systemd-resolved' : h.process}; then: cd ${f.dataDir} && docker compose up -d`
-          : `Stop the process${h.pid ? ` (kill ${h.pid})` : ''} or give the install another port (wizard install --name ${f.name} --port N); then: cd ${f.dataDir} && docker compose up -d`,
+        remedy:
+          h.process &&
+          /^(nginx|apache2|httpd|caddy|traefik|haproxy|postfix|master|exim|dovecot|systemd-resolve)/.test(
+            h.process,
+          )
+            ? `Stop it: systemctl disable --now ${h.process === 'master' ? 'postfix' : h.process === 'systemd-resolve' ? 'systemd-resolved' : h.process}; then: cd ${f.dataDir} && docker compose up -d`
+            : `Stop the process${h.pid ? ` (kill ${h.pid})` : ''} or give the install another port (wizard install --name ${f.name} --port N); then: cd ${f.dataDir} && docker compose up -d`,
       }));
     },
   },
@@ -252,21 +412,56 @@ export const installChecks: DoctorCheck[] = [
     run(f) {
       const out: Finding[] = [];
       for (const [path, mode] of Object.entries(f.secretFileModes)) {
-        if (mode === undefined) out.push({ id: 'secret-modes', severity: 'fail', title: 'Secret files', evidence: `${path} is missing`, remedy: 'Run wizard install again: it rewrites missing files with the recorded answers.' });
+        if (mode === undefined)
+          out.push({
+            id: 'secret-modes',
+            severity: 'fail',
+            title: 'Secret files',
+            evidence: `${path} is missing`,
+            remedy: 'Run wizard install again: it rewrites missing files with the recorded answers.',
+          });
         else if ((mode & 0o077) !== 0) {
-          out.push({ id: 'secret-modes', severity: 'fail', title: 'Secret files', evidence: `${path} is mode 0${(mode & 0o777).toString(8)}: others can read its secrets`, remedy: `chmod 600 ${path}`, fix: { kind: 'chmod', path, mode: 0o600, description: `chmod 600 ${path}` } });
+          out.push({
+            id: 'secret-modes',
+            severity: 'fail',
+            title: 'Secret files',
+            evidence: `${path} is mode 0${(mode & 0o777).toString(8)}: others can read its secrets`,
+            remedy: `chmod 600 ${path}`,
+            fix: { kind: 'chmod', path, mode: 0o600, description: `chmod 600 ${path}` },
+          });
         }
       }
-      return out.length ? out : ok('secret-modes', 'Secret files', `${Object.keys(f.secretFileModes).length} file(s) at 0600`);
+      return out.length
+        ? out
+        : ok('secret-modes', 'Secret files', `${Object.keys(f.secretFileModes).length} file(s) at 0600`);
     },
   },
 ];
 
 /** Generic failures recognised in any container's log. */
 export const commonLogPatterns: LogPattern[] = [
-  { id: 'log.heap-oom', title: 'Out of memory (Node heap)', match: /JavaScript heap out of memory|FATAL ERROR: .*Allocation failed/, severity: 'fail', remedy: 'Add memory or swap (2 GiB at least), then: docker compose up -d' },
-  { id: 'log.pg-incompatible', title: 'PostgreSQL data from another major version', match: /database files are incompatible with server/, severity: 'fail', remedy: 'The data directory was made by another PostgreSQL major version: keep the old postgres image tag, or dump and restore into the new one.' },
-  { id: 'log.disk-full', title: 'Disk full', match: /No space left on device/, severity: 'fail', remedy: 'Free disk space (docker system prune), then: docker compose up -d' },
+  {
+    id: 'log.heap-oom',
+    title: 'Out of memory (Node heap)',
+    match: /JavaScript heap out of memory|FATAL ERROR: .*Allocation failed/,
+    severity: 'fail',
+    remedy: 'Add memory or swap (2 GiB at least), then: docker compose up -d',
+  },
+  {
+    id: 'log.pg-incompatible',
+    title: 'PostgreSQL data from another major version',
+    match: /database files are incompatible with server/,
+    severity: 'fail',
+    remedy:
+      'The data directory was made by another PostgreSQL major version: keep the old postgres image tag, or dump and restore into the new one.',
+  },
+  {
+    id: 'log.disk-full',
+    title: 'Disk full',
+    match: /No space left on device/,
+    severity: 'fail',
+    remedy: 'Free disk space (docker system prune), then: docker compose up -d',
+  },
 ];
 
 export function matchLogs(logs: string, patterns: LogPattern[], opts: { healthy?: boolean } = {}): Finding[] {
@@ -277,7 +472,14 @@ export function matchLogs(logs: string, patterns: LogPattern[], opts: { healthy?
   for (const p of patterns) {
     if (p.transient && opts.healthy) continue;
     const hit = [...lines].reverse().find((l) => p.match.test(l));
-    if (hit) out.push({ id: p.id, severity: p.severity, title: p.title, evidence: hit.trim().slice(0, 300), remedy: p.remedy });
+    if (hit)
+      out.push({
+        id: p.id,
+        severity: p.severity,
+        title: p.title,
+        evidence: hit.trim().slice(0, 300),
+        remedy: p.remedy,
+      });
   }
   return out;
 }
@@ -293,7 +495,8 @@ const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 /** Replaces every secret value and every email address; used on everything the bundle holds. */
 export function redact(text: string, secrets: string[]): string {
   let out = text;
-  for (const s of [...new Set(secrets)].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length)) out = out.split(s).join('[redacted]');
+  for (const s of [...new Set(secrets)].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length))
+    out = out.split(s).join('[redacted]');
   return out.replace(EMAIL, '[email]');
 }
 

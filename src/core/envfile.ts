@@ -26,11 +26,18 @@ export function parseEnv(text: string): EnvDocument {
 export function quoteEnvValue(value: string): string {
   if (value === '') return '';
   if (/^[A-Za-z0-9_./:@%+,=-]+$/.test(value)) return value;
-  if (/[\r\n]/.test(value)) throw new UserError('A value with a line break can not be written to an env file.', 'Give the value on one line.');
+  if (/[\r\n]/.test(value))
+    throw new UserError(
+      'A value with a line break can not be written to an env file.',
+      'Give the value on one line.',
+    );
   // Not a trailing backslash in single quotes: dotenv would read `\'` as an escaped quote and run on into the next lines.
   if (!value.includes("'") && !value.endsWith('\\')) return `'${value}'`;
   if (!/["\\$`]/.test(value)) return `"${value}"`;
-  throw new UserError(`The value ${JSON.stringify(value)} mixes quotes and $ or \\ (or ends in \\) in a way an env file can not carry.`, 'Use a value without \' or without ", $, ` and \\ (a generated password never has them).');
+  throw new UserError(
+    `The value ${JSON.stringify(value)} mixes quotes and $ or \\ (or ends in \\) in a way an env file can not carry.`,
+    'Use a value without \' or without ", $, ` and \\ (a generated password never has them).',
+  );
 }
 
 /**
@@ -38,7 +45,11 @@ export function quoteEnvValue(value: string): string {
  * is rewritten, earlier duplicates are left alone since the last one wins); new keys are appended under
  * `header`. A value of `undefined` leaves the key as it is.
  */
-export function setEnv(text: string, updates: Record<string, string | undefined>, header = '# Written by wizard'): string {
+export function setEnv(
+  text: string,
+  updates: Record<string, string | undefined>,
+  header = '# Written by wizard',
+): string {
   const clean = text.replace(/^\uFEFF/, '');
   const eol = clean.includes('\r\n') ? '\r\n' : '\n';
   const lines = clean === '' ? [] : clean.split(/\r?\n/);

@@ -39,7 +39,10 @@ export class CommandFailedError extends WizardError {
     /** The cause read from the output (failures.ts), e.g. "Can't reach the Docker daemon". */
     readonly summary?: string,
   ) {
-    super(`Error from \`${command}\`${code === undefined ? '' : ` (exit code ${code})`}${summary ? `: ${summary}` : ''}`, remedy);
+    super(
+      `Error from \`${command}\`${code === undefined ? '' : ` (exit code ${code})`}${summary ? `: ${summary}` : ''}`,
+      remedy,
+    );
   }
 }
 
@@ -60,7 +63,10 @@ export class StepFailedError extends WizardError {
     remedy?: string,
   ) {
     // A failed command's last output lines follow (the banner shows them dimmed): the cause in its own words.
-    const tail = cause instanceof CommandFailedError && cause.stderrTail.trim() ? `\n${cause.stderrTail.trim().split('\n').slice(-5).join('\n')}` : '';
+    const tail =
+      cause instanceof CommandFailedError && cause.stderrTail.trim()
+        ? `\n${cause.stderrTail.trim().split('\n').slice(-5).join('\n')}`
+        : '';
     super(`Step failed: ${step}: ${cause instanceof Error ? cause.message : String(cause)}${tail}`, remedy);
   }
 }

@@ -110,9 +110,7 @@ export async function untilHealthy(
         return { seconds: elapsed() };
       }
       if (state.Status === 'exited' || state.Status === 'dead')
-        throw await failure(
-          `stopped: its ${service} container exited with code ${state.ExitCode ?? '?'}`,
-        );
+        throw await failure(`stopped: its ${service} container exited with code ${state.ExitCode ?? '?'}`);
       if (state.Status && !state.Health)
         throw await failure(`can't be waited for: the ${service} container has no health check`);
       if (fatal) throw await failure(`failed to start: ${fatal}`);

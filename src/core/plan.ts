@@ -35,5 +35,7 @@ export function formatMode(mode: number): string {
 }
 
 export function formatCommand(c: Pick<CommandSpec, 'file' | 'args'>): string {
-  return [c.file, ...c.args].map((a) => (/^[A-Za-z0-9_./:=@,+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return [c.file, ...c.args]
+    .map((a) => (/^[A-Za-z0-9_./:=@,+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
+    .join(' ');
 }

@@ -1,10 +1,10 @@
 import type { ListrTask } from 'listr2';
 import type { Check } from './checks.js';
-import type { Validation } from './domain.js';
-import type { FileSpec, Plan } from './plan.js';
 import type { InstallContext } from './context.js';
-import type { KernelDatabase } from './kernel.js';
 import type { DoctorCheck, GatherContext, LogPattern } from './doctor.js';
+import type { Validation } from './domain.js';
+import type { KernelDatabase } from './kernel.js';
+import type { FileSpec, Plan } from './plan.js';
 import type { ReleaseFeed } from './release-feed.js';
 import type { UpgradeRule } from './upgrade.js';
 
@@ -137,7 +137,11 @@ export interface Readiness {
   /** The port polled (default: the app port, answers.port). */
   port?: (answers: InstallAnswers) => number;
   /** Verdict on one answer: ready (with the version it reports, from the body or a header) or why not yet. */
-  judge: (status: number, body: string, headers?: Record<string, string>) => { ready: boolean; version?: string; detail: string };
+  judge: (
+    status: number,
+    body: string,
+    headers?: Record<string, string>,
+  ) => { ready: boolean; version?: string; detail: string };
   /** The service whose logs explain a failure. */
   service: string;
   timeoutSeconds: number;
@@ -205,7 +209,11 @@ export interface Platform {
    * What `wizard doctor` adds for this platform: failures known from its logs, its own checks, and the facts
    * they read beyond the shared ones (`gather`, run beside the shared gathering, bounded by a timeout; into `facts.extra`).
    */
-  doctor?: { logPatterns?: LogPattern[]; checks?: DoctorCheck[]; gather?: (ctx: GatherContext) => Promise<Record<string, unknown>> };
+  doctor?: {
+    logPatterns?: LogPattern[];
+    checks?: DoctorCheck[];
+    gather?: (ctx: GatherContext) => Promise<Record<string, unknown>>;
+  };
   /** Secrets (env keys) whose values are redacted from logs. */
   secretKeys: string[];
 }

@@ -205,7 +205,10 @@ export function readinessInputFor(
   const extra = answers.extra ?? {};
   const smtpHost = extra.smtpHost && extra.smtpHost !== 'none' ? extra.smtpHost : undefined;
   const publicPorts = [
-    ...new Set([...(answers.tls === 'none' ? [] : [80, 443]), ...(opts.publicPorts ?? opts.ports.filter((p) => p < 1024))]),
+    ...new Set([
+      ...(answers.tls === 'none' ? [] : [80, 443]),
+      ...(opts.publicPorts ?? opts.ports.filter((p) => p < 1024)),
+    ]),
   ].sort((a, b) => a - b);
   return {
     publicPorts,

@@ -177,6 +177,9 @@ export function describeSource(s: ReleaseSource): string {
 /** The line about released versions this wizard doesn't know: the newest few, then how many more, and the feed's note. */
 export function unknownNewerText(versions: string[], note?: string): string | undefined {
   if (versions.length === 0) return undefined;
-  const list = versions.length > 4 ? `${versions.slice(-4).join(', ')} and ${versions.length - 4} more` : versions.join(', ');
+  const list =
+    versions.length > 4
+      ? `${versions.slice(-4).join(', ')} and ${versions.length - 4} more`
+      : versions.join(', ');
   return `Newer than this wizard knows: ${list}; run \`wizard self-update\` to be offered them.${note ? ` ${note}` : ''}`;
 }

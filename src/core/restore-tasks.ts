@@ -4,7 +4,8 @@ import { WizardError } from './errors.js';
 import { archived, shown, type UpgradeContext, untilReady } from './upgrade-tasks.js';
 
 /** What a restore carries: the install context, the backup and the release it holds. */
-export interface RestoreContext extends Omit<UpgradeContext, 'to' | 'from' | 'noBackup' | 'backupFile' | 'rolledBack'> {
+export interface RestoreContext
+  extends Omit<UpgradeContext, 'to' | 'from' | 'noBackup' | 'backupFile' | 'rolledBack'> {
   backup: string;
   /** The release the backup was taken from (it comes back with it). */
   release: string;
@@ -27,7 +28,14 @@ export function restoreTasks(): ListrTask<RestoreContext>[] {
             const text = await ctx.files.readText(`${staging}/${archived(f)}`);
             if (text === undefined) continue;
             const secret = f === ctx.envPath;
-            await ctx.files.write({ kind: 'file', path: f, mode: secret ? 0o600 : 0o644, ...(secret ? { secret: true } : {}), content: text, description: 'restored' });
+            await ctx.files.write({
+              kind: 'file',
+              path: f,
+              mode: secret ? 0o600 : 0o644,
+              ...(secret ? { secret: true } : {}),
+              content: text,
+              description: 'restored',
+            });
           }
           if (spec) {
             task.output = `Stopping ${spec.stop.join(', ')} so nothing writes during the restore...`;
@@ -35,16 +43,30 @@ export function restoreTasks(): ListrTask<RestoreContext>[] {
             await ctx.runner.run(composeCommand(ctx, ['up', '-d', '--pull', 'never', spec.service]), signal);
             task.output = `Restoring the database (${shown(spec.restore)})...`;
             const dump = `${real}/${spec.file}`;
-            if (!(await ctx.files.exists(`${staging}/${spec.file}`))) throw new WizardError(`The backup ${ctx.backup} holds no ${spec.file}.`, 'Choose another backup; this one has only the files.');
+            if (!(await ctx.files.exists(`${staging}/${spec.file}`)))
+              throw new WizardError(
+                `The backup ${ctx.backup} holds no ${spec.file}.`,
+                'Choose another backup; this one has only the files.',
+              );
             let restored = false;
             for (let attempt = 0; !restored; attempt++) {
               // The database may still be starting: try a few times.
-              const r = await ctx.runner.run({ ...composeCommand(ctx, ['exec', '-T', spec.service, ...spec.restore]), stdinFile: dump, reject: attempt >= 10 }, signal);
+              const r = await ctx.runner.run(
+                {
+                  ...composeCommand(ctx, ['exec', '-T', spec.service, ...spec.restore]),
+                  stdinFile: dump,
+                  reject: attempt >= 10,
+                },
+                signal,
+              );
               restored = r.exitCode === 0;
               if (!restored) await new Promise((res) => setTimeout(res, 1000));
             }
           }
-          await ctx.runner.run(composeCommand(ctx, ['up', '-d', '--remove-orphans', '--pull', 'never']), signal);
+          await ctx.runner.run(
+            composeCommand(ctx, ['up', '-d', '--remove-orphans', '--pull', 'never']),
+            signal,
+          );
         } finally {
           await ctx.runner.run({ file: 'rm', args: ['-rf', '--', real], reject: false, ignoreAbort: true });
         }
@@ -55,7 +77,12 @@ export function restoreTasks(): ListrTask<RestoreContext>[] {
       title: 'Wait until it answers',
       task: async (ctx, task) => {
         const c = { ...ctx, answers: { ...ctx.answers, version: ctx.release } };
-        const r = await untilReady(c, { ...(task.signal ? { signal: task.signal } : {}), output: (l) => { task.output = l; } });
+        const r = await untilReady(c, {
+          ...(task.signal ? { signal: task.signal } : {}),
+          output: (l) => {
+            task.output = l;
+          },
+        });
         task.title = `${ctx.platform.title} ${r.version ?? ctx.release} answers (after ${r.seconds} s)`;
       },
     },

@@ -69,18 +69,28 @@ export function cloneRepo(): ListrTask<InstallContext> {
         );
       }
       await ctx.runner.run(
-        { file: 'git', args: ['clone', '--quiet', '--branch', branch, '--', ctx.answers.repoUrl, dir], remedy: 'Check that the server reaches the repository, or pass --repo-url with a mirror.' },
+        {
+          file: 'git',
+          args: ['clone', '--quiet', '--branch', branch, '--', ctx.answers.repoUrl, dir],
+          remedy: 'Check that the server reaches the repository, or pass --repo-url with a mirror.',
+        },
         { signal: task.signal },
       );
       await excludeOwnFiles(ctx);
       return 'Cloned the compose repository';
     },
-    { dryRun: (ctx) => `run: git clone --branch ${ctx.platform.repo?.branch ?? 'main'} ${ctx.answers.repoUrl} ${ctx.files.real(ctx.projectDir)}` },
+    {
+      dryRun: (ctx) =>
+        `run: git clone --branch ${ctx.platform.repo?.branch ?? 'main'} ${ctx.answers.repoUrl} ${ctx.files.real(ctx.projectDir)}`,
+    },
   );
 }
 
 async function isEmptyDir(ctx: InstallContext, dir: string): Promise<boolean> {
-  const r = await ctx.runner.run({ file: 'find', args: [dir, '-mindepth', '1', '-maxdepth', '1', '-print', '-quit'] });
+  const r = await ctx.runner.run({
+    file: 'find',
+    args: [dir, '-mindepth', '1', '-maxdepth', '1', '-print', '-quit'],
+  });
   return r.stdout.trim() === '';
 }
 
@@ -88,7 +98,12 @@ async function isEmptyDir(ctx: InstallContext, dir: string): Promise<boolean> {
 async function excludeOwnFiles(ctx: InstallContext): Promise<void> {
   const path = `${ctx.projectDir}/.git/info/exclude`;
   const current = (await ctx.files.readText(path)) ?? '';
-  const own = ['.env', '*.bak', 'backups/', ...ctx.platform.composeFiles.filter((f) => ctx.plan.files.some((p) => p.path.endsWith(`/${f}`)))];
+  const own = [
+    '.env',
+    '*.bak',
+    'backups/',
+    ...ctx.platform.composeFiles.filter((f) => ctx.plan.files.some((p) => p.path.endsWith(`/${f}`))),
+  ];
   const missing = own.filter((p) => !current.split('\n').includes(p));
   if (missing.length === 0) return;
   const text = `${current}${current === '' || current.endsWith('\n') ? '' : '\n'}# written by wizard\n${missing.join('\n')}\n`;
@@ -96,7 +111,10 @@ async function excludeOwnFiles(ctx: InstallContext): Promise<void> {
 }
 
 /** Writes the plan's files under a path prefix (atomically; env files merged; secrets 0600). */
-export function writeFiles(title: string, prefix: (ctx: InstallContext) => string): ListrTask<InstallContext> {
+export function writeFiles(
+  title: string,
+  prefix: (ctx: InstallContext) => string,
+): ListrTask<InstallContext> {
   return step(
     `files:${title}`,
     title,
@@ -104,11 +122,17 @@ export function writeFiles(title: string, prefix: (ctx: InstallContext) => strin
       const p = prefix(ctx);
       const specs = ctx.plan.files.filter((f) => f.path === p || f.path.startsWith(`${p}/`));
       const outcomes = [];
-      for (const spec of specs) outcomes.push(await ctx.files.write(spec.user ? { ...spec, owner: await systemUserOwner(ctx, spec.user) } : spec));
+      for (const spec of specs)
+        outcomes.push(
+          await ctx.files.write(spec.user ? { ...spec, owner: await systemUserOwner(ctx, spec.user) } : spec),
+        );
       const changed = outcomes.filter((o) => o !== 'unchanged').length;
       return `${title.replace(/^Write/, 'Wrote')} (${changed} changed, ${outcomes.length - changed} unchanged)`;
     },
-    { dryRun: (ctx) => `write ${ctx.plan.files.filter((f) => f.path.startsWith(prefix(ctx))).length} files under ${ctx.files.real(prefix(ctx))}` },
+    {
+      dryRun: (ctx) =>
+        `write ${ctx.plan.files.filter((f) => f.path.startsWith(prefix(ctx))).length} files under ${ctx.files.real(prefix(ctx))}`,
+    },
   );
 }
 
@@ -123,12 +147,17 @@ export function parseAccounts(text: string | undefined): Account[] {
   return (text ?? '').split('\n').flatMap((line) => {
     const [name, , id, gid] = line.split(':');
     if (!name || id === undefined || !/^\d+$/.test(id)) return [];
-    return [{ name, id: Number(id), ...(gid !== undefined && /^\d+$/.test(gid) ? { gid: Number(gid) } : {}) }];
+    return [
+      { name, id: Number(id), ...(gid !== undefined && /^\d+$/.test(gid) ? { gid: Number(gid) } : {}) },
+    ];
   });
 }
 
 /** uid and gid of a system user, from /etc/passwd under the install's root; undefined when there is none. */
-export async function lookupSystemUser(ctx: Pick<InstallContext, 'files'>, name: string): Promise<{ uid: number; gid: number } | undefined> {
+export async function lookupSystemUser(
+  ctx: Pick<InstallContext, 'files'>,
+  name: string,
+): Promise<{ uid: number; gid: number } | undefined> {
   const u = parseAccounts(await ctx.files.readText('/etc/passwd')).find((a) => a.name === name);
   return u ? { uid: u.id, gid: u.gid ?? u.id } : undefined;
 }
@@ -136,7 +165,10 @@ export async function lookupSystemUser(ctx: Pick<InstallContext, 'files'>, name:
 async function systemUserOwner(ctx: InstallContext, name: string): Promise<{ uid: number; gid: number }> {
   const owner = await lookupSystemUser(ctx, name);
   if (owner) return owner;
-  throw new WizardError(`The system user ${name} does not exist (${ctx.files.real('/etc/passwd')}).`, 'Run the same install again: it creates the user before writing its files.');
+  throw new WizardError(
+    `The system user ${name} does not exist (${ctx.files.real('/etc/passwd')}).`,
+    'Run the same install again: it creates the user before writing its files.',
+  );
 }
 
 /**
@@ -145,13 +177,32 @@ async function systemUserOwner(ctx: InstallContext, name: string): Promise<{ uid
  * shell is nologin. Under WIZARD_ROOT it edits ROOT/etc/passwd and ROOT/etc/group (`--prefix`; seeded with
  * root when missing), never the host's.
  */
-export function ensureSystemUser(user: { name: string; uid?: number; home: string; comment?: string }): ListrTask<InstallContext> {
+export function ensureSystemUser(user: {
+  name: string;
+  uid?: number;
+  home: string;
+  comment?: string;
+}): ListrTask<InstallContext> {
   const args = (passwd: Account[], groups: Account[]) => {
     const uidFree = user.uid !== undefined && !passwd.some((a) => a.id === user.uid);
     const gidFree = user.uid !== undefined && !groups.some((a) => a.id === user.uid);
     return {
-      groupadd: groups.some((g) => g.name === user.name) ? undefined : ['--system', ...(gidFree ? ['--gid', String(user.uid)] : []), user.name],
-      useradd: ['--system', ...(uidFree ? ['--uid', String(user.uid)] : []), '--gid', user.name, '--home-dir', user.home, '--no-create-home', '--shell', '/usr/sbin/nologin', ...(user.comment ? ['--comment', user.comment] : []), user.name],
+      groupadd: groups.some((g) => g.name === user.name)
+        ? undefined
+        : ['--system', ...(gidFree ? ['--gid', String(user.uid)] : []), user.name],
+      useradd: [
+        '--system',
+        ...(uidFree ? ['--uid', String(user.uid)] : []),
+        '--gid',
+        user.name,
+        '--home-dir',
+        user.home,
+        '--no-create-home',
+        '--shell',
+        '/usr/sbin/nologin',
+        ...(user.comment ? ['--comment', user.comment] : []),
+        user.name,
+      ],
     };
   };
   return step(
@@ -161,18 +212,47 @@ export function ensureSystemUser(user: { name: string; uid?: number; home: strin
       const prefix = ctx.files.real('/').replace(/\/+$/, '');
       if (prefix !== '') {
         // A staging root: useradd --prefix edits ROOT/etc, which needs at least root's lines.
-        if (!(await ctx.files.exists('/etc/passwd'))) await ctx.files.write({ kind: 'file', path: '/etc/passwd', mode: 0o644, content: 'root:x:0:0:root:/root:/bin/sh\n', description: 'users (staging root)' });
-        if (!(await ctx.files.exists('/etc/group'))) await ctx.files.write({ kind: 'file', path: '/etc/group', mode: 0o644, content: 'root:x:0:\n', description: 'groups (staging root)' });
+        if (!(await ctx.files.exists('/etc/passwd')))
+          await ctx.files.write({
+            kind: 'file',
+            path: '/etc/passwd',
+            mode: 0o644,
+            content: 'root:x:0:0:root:/root:/bin/sh\n',
+            description: 'users (staging root)',
+          });
+        if (!(await ctx.files.exists('/etc/group')))
+          await ctx.files.write({
+            kind: 'file',
+            path: '/etc/group',
+            mode: 0o644,
+            content: 'root:x:0:\n',
+            description: 'groups (staging root)',
+          });
       }
       const found = await lookupSystemUser(ctx, user.name);
       if (found) return `System user ${user.name} exists (uid ${found.uid})`;
-      const cmd = args(parseAccounts(await ctx.files.readText('/etc/passwd')), parseAccounts(await ctx.files.readText('/etc/group')));
-      const remedy = 'useradd and groupadd (package passwd or shadow-utils) must work as root; create the user by hand and run the install again.';
+      const cmd = args(
+        parseAccounts(await ctx.files.readText('/etc/passwd')),
+        parseAccounts(await ctx.files.readText('/etc/group')),
+      );
+      const remedy =
+        'useradd and groupadd (package passwd or shadow-utils) must work as root; create the user by hand and run the install again.';
       const at = prefix === '' ? [] : ['--prefix', prefix];
-      if (cmd.groupadd) await ctx.runner.run({ file: 'groupadd', args: [...at, ...cmd.groupadd], remedy }, { signal: task.signal });
-      await ctx.runner.run({ file: 'useradd', args: [...at, ...cmd.useradd], remedy }, { signal: task.signal });
+      if (cmd.groupadd)
+        await ctx.runner.run(
+          { file: 'groupadd', args: [...at, ...cmd.groupadd], remedy },
+          { signal: task.signal },
+        );
+      await ctx.runner.run(
+        { file: 'useradd', args: [...at, ...cmd.useradd], remedy },
+        { signal: task.signal },
+      );
       const made = await lookupSystemUser(ctx, user.name);
-      if (!made) throw new WizardError(`useradd did not add ${user.name} to ${ctx.files.real('/etc/passwd')}.`, remedy);
+      if (!made)
+        throw new WizardError(
+          `useradd did not add ${user.name} to ${ctx.files.real('/etc/passwd')}.`,
+          remedy,
+        );
       return `Created the system user ${user.name} (uid ${made.uid}${user.uid === undefined || made.uid === user.uid ? '' : `: ${user.uid} was taken`})`;
     },
     { dryRun: () => `run: useradd ${args([], []).useradd.join(' ')} (unless ${user.name} exists)` },
@@ -190,8 +270,16 @@ export function pullImages(): ListrTask<InstallContext> {
         return;
       }
       await ctx.runner.run(
-        { ...composeCommand(ctx, ['pull']), remedy: 'Check that this server reaches the image registry, or load the images and pass --offline.' },
-        { signal: task.signal, onLine: (l) => { task.output = l; } },
+        {
+          ...composeCommand(ctx, ['pull']),
+          remedy: 'Check that this server reaches the image registry, or load the images and pass --offline.',
+        },
+        {
+          signal: task.signal,
+          onLine: (l) => {
+            task.output = l;
+          },
+        },
       );
       return 'Pulled images';
     },
@@ -200,8 +288,17 @@ export function pullImages(): ListrTask<InstallContext> {
 }
 
 /** `docker compose up -d` for the whole stack or some services. */
-export function composeUp(services: string[] = [], title = 'Start the containers'): ListrTask<InstallContext> {
-  const args = (ctx: InstallContext) => ['up', '-d', '--remove-orphans', ...(ctx.answers.offline ? ['--pull', 'never'] : []), ...services];
+export function composeUp(
+  services: string[] = [],
+  title = 'Start the containers',
+): ListrTask<InstallContext> {
+  const args = (ctx: InstallContext) => [
+    'up',
+    '-d',
+    '--remove-orphans',
+    ...(ctx.answers.offline ? ['--pull', 'never'] : []),
+    ...services,
+  ];
   return step(
     `up${services.length ? `:${services.join(',')}` : ''}`,
     title,
@@ -213,7 +310,12 @@ export function composeUp(services: string[] = [], title = 'Start the containers
             ? 'With --offline every image must already be on this host (docker images); load them or drop --offline.'
             : 'Read the error above; `docker compose ps` in the data directory shows the containers.',
         },
-        { signal: task.signal, onLine: (l) => { task.output = l; } },
+        {
+          signal: task.signal,
+          onLine: (l) => {
+            task.output = l;
+          },
+        },
       );
       return title.replace(/^Start/, 'Started');
     },
@@ -226,7 +328,8 @@ export function waitReady(): ListrTask<InstallContext> {
   return waitHttp({
     id: 'ready',
     title: 'Wait until the platform answers',
-    url: (ctx) => `http://127.0.0.1:${ctx.platform.readiness.port?.(ctx.answers) ?? ctx.answers.port}${ctx.platform.readiness.path}`,
+    url: (ctx) =>
+      `http://127.0.0.1:${ctx.platform.readiness.port?.(ctx.answers) ?? ctx.answers.port}${ctx.platform.readiness.path}`,
     judge: (ctx) => ctx.platform.readiness.judge,
     service: (ctx) => ctx.platform.readiness.service,
     expectVersion: true,
@@ -237,7 +340,13 @@ export interface HttpWait {
   id: string;
   title: string;
   url: (ctx: InstallContext) => string;
-  judge: (ctx: InstallContext) => (status: number, body: string, headers?: Record<string, string>) => { ready: boolean; version?: string; detail: string };
+  judge: (
+    ctx: InstallContext,
+  ) => (
+    status: number,
+    body: string,
+    headers?: Record<string, string>,
+  ) => { ready: boolean; version?: string; detail: string };
   /** The service whose log tail explains a timeout. */
   service: (ctx: InstallContext) => string;
   /** Require the answered version to be the one being installed, and record it as ctx.readyVersion. */
@@ -255,9 +364,16 @@ export function waitHttp(w: HttpWait): ListrTask<InstallContext> {
     w.id,
     w.title,
     async (ctx, task) => {
-      const r = await pollUntilReady(ctx, w, { ...(task.signal ? { signal: task.signal } : {}), output: (l) => { task.output = l; } });
+      const r = await pollUntilReady(ctx, w, {
+        ...(task.signal ? { signal: task.signal } : {}),
+        output: (l) => {
+          task.output = l;
+        },
+      });
       const after = `after ${r.seconds} s`;
-      return w.expectVersion ? `${ctx.platform.title} ${ctx.readyVersion} answers (${after})` : `${w.title.replace(/^Wait until /, '')} (${after})`;
+      return w.expectVersion
+        ? `${ctx.platform.title} ${ctx.readyVersion} answers (${after})`
+        : `${w.title.replace(/^Wait until /, '')} (${after})`;
     },
     { dryRun: (ctx) => `poll ${w.url(ctx)}` },
   );
@@ -281,7 +397,11 @@ export async function pollUntilReady(
   while (Date.now() < deadline) {
     if (io.signal?.aborted) throw io.signal.reason;
     try {
-      const res = await ctx.http.request(url, { timeoutMs: 5000, ...(io.signal ? { signal: io.signal } : {}), ...(io.ignoreAbort ? { ignoreAbort: true } : {}) });
+      const res = await ctx.http.request(url, {
+        timeoutMs: 5000,
+        ...(io.signal ? { signal: io.signal } : {}),
+        ...(io.ignoreAbort ? { ignoreAbort: true } : {}),
+      });
       const verdict = judge(res.status, res.body, res.headers ?? {});
       last = verdict.detail;
       if (verdict.ready) {
@@ -289,7 +409,10 @@ export async function pollUntilReady(
           last = `answers with version ${verdict.version}, expected ${ctx.answers.version}`;
         } else {
           if (w.expectVersion) ctx.readyVersion = verdict.version ?? ctx.answers.version;
-          return { ...(verdict.version ? { version: verdict.version } : {}), seconds: Math.round((Date.now() - started) / 1000) };
+          return {
+            ...(verdict.version ? { version: verdict.version } : {}),
+            seconds: Math.round((Date.now() - started) / 1000),
+          };
         }
       }
     } catch (e) {
@@ -301,10 +424,15 @@ export async function pollUntilReady(
     await new Promise((res) => setTimeout(res, delay));
   }
   const service = w.service(ctx);
-  const logs = await ctx.runner.run({ ...composeCommand(ctx, ['logs', '--no-color', '--tail', '30', service]), reject: false, ...(io.ignoreAbort ? { ignoreAbort: true } : {}) });
+  const logs = await ctx.runner.run({
+    ...composeCommand(ctx, ['logs', '--no-color', '--tail', '30', service]),
+    reject: false,
+    ...(io.ignoreAbort ? { ignoreAbort: true } : {}),
+  });
   const tail = `${logs.stdout}${logs.stderr}`.trim().split('\n').slice(-30).join('\n');
   throw new WizardError(
     `${ctx.platform.title} did not answer at ${url} within ${timeout} s (last: ${last}).\nLast lines of the ${service} container's log:\n${tail}`,
-    io.remedy ?? `Fix what the log shows, then run the same install again: it continues from here. The full log: ${ctx.log.path}`,
+    io.remedy ??
+      `Fix what the log shows, then run the same install again: it continues from here. The full log: ${ctx.log.path}`,
   );
 }

@@ -41,13 +41,17 @@ export function judgeUpgradeDisk(places: DiskPlace[]): DiskVerdict {
     const free = Math.min(...group.map((p) => p.freeGiB));
     const what = group.map((p) => `${p.what} (~${gib(p.needGiB)} GiB)`).join(' and ');
     const where = [...new Set(group.map((p) => p.path))].join(' and ');
-    if (free < need) short.push(`${gib(free)} GiB free at ${where}, ${what} need${group.length === 1 ? 's' : ''} ~${gib(need)} GiB`);
+    if (free < need)
+      short.push(
+        `${gib(free)} GiB free at ${where}, ${what} need${group.length === 1 ? 's' : ''} ~${gib(need)} GiB`,
+      );
     else fine.push(`${gib(free)} GiB free at ${where} for ${what}`);
   }
   if (short.length === 0) return { ok: true, detail: fine.join('; ') };
   return {
     ok: false,
     error: `Not enough disk for the upgrade: ${short.join('; ')}. Nothing was changed.`,
-    remedy: 'Free space (docker image prune -a removes images no container uses; move old backups elsewhere), then run the upgrade again. --no-backup skips the backup (not recommended).',
+    remedy:
+      'Free space (docker image prune -a removes images no container uses; move old backups elsewhere), then run the upgrade again. --no-backup skips the backup (not recommended).',
   };
 }

@@ -31,7 +31,8 @@ export interface UpgradeContext extends InstallContext {
 }
 
 const readiness = (_version: string) => ({
-  url: (c: InstallContext) => `http://127.0.0.1:${c.platform.readiness.port?.(c.answers) ?? c.answers.port}${c.platform.readiness.path}`,
+  url: (c: InstallContext) =>
+    `http://127.0.0.1:${c.platform.readiness.port?.(c.answers) ?? c.answers.port}${c.platform.readiness.path}`,
   judge: (c: InstallContext) => c.platform.readiness.judge,
   service: (c: InstallContext) => c.platform.readiness.service,
   expectVersion: true,
@@ -47,11 +48,16 @@ export async function untilReady(
 ): Promise<{ version?: string; seconds: number }> {
   if (ctx.platform.readiness.health) return untilHealthy(ctx, io);
   const w = readiness(ctx.answers.version);
-  return pollUntilReady(ctx, io.timeoutSeconds ? { ...w, timeoutSeconds: () => io.timeoutSeconds as number } : w, io);
+  return pollUntilReady(
+    ctx,
+    io.timeoutSeconds ? { ...w, timeoutSeconds: () => io.timeoutSeconds as number } : w,
+    io,
+  );
 }
 
 /** A command as the plan shows it: the script of `sh -c SCRIPT`, else the argv. */
-export const shown = (argv: string[]) => (argv[0] === 'sh' && argv[1] === '-c' ? (argv[2] ?? '') : argv.join(' '));
+export const shown = (argv: string[]) =>
+  argv[0] === 'sh' && argv[1] === '-c' ? (argv[2] ?? '') : argv.join(' ');
 
 /** The env values the new release sets, over what the env file holds. */
 function envWith(ctx: UpgradeContext, text: string): Record<string, string> {
@@ -67,7 +73,9 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
         const r = await untilReady(current, {
           timeoutSeconds: Math.min(30, ctx.readyTimeoutSeconds),
           ...(task.signal ? { signal: task.signal } : {}),
-          output: (l) => { task.output = l; },
+          output: (l) => {
+            task.output = l;
+          },
           remedy: 'Upgrade a healthy install only: wizard doctor says what is wrong. Nothing was changed.',
         });
         task.title = `${ctx.platform.title} ${r.version ?? ctx.from} answers`;
@@ -76,7 +84,12 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
     },
     {
       title: 'Back up the database, env and compose files',
-      skip: (ctx) => (ctx.noBackup ? 'No backup (--no-backup)' : ctx.backupFile ? `Reusing the backup taken before: ${ctx.backupFile}` : false),
+      skip: (ctx) =>
+        ctx.noBackup
+          ? 'No backup (--no-backup)'
+          : ctx.backupFile
+            ? `Reusing the backup taken before: ${ctx.backupFile}`
+            : false,
       task: async (ctx, task) => {
         const spec = ctx.platform.upgrade?.backup;
         const staging = `${ctx.backupDir}/.staging-${ctx.stamp}`;
@@ -84,14 +97,29 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
         await ctx.files.write({ kind: 'dir', path: staging, mode: 0o700, description: 'backup staging' });
         const real = (p: string) => ctx.files.real(p);
         try {
-          for (const f of [ctx.envPath, ...ctx.composeFiles.map((c) => `${ctx.projectDir}/${c}`), ...ctx.keep]) {
+          for (const f of [
+            ctx.envPath,
+            ...ctx.composeFiles.map((c) => `${ctx.projectDir}/${c}`),
+            ...ctx.keep,
+          ]) {
             const text = await ctx.files.readText(f);
-            if (text !== undefined) await ctx.files.write({ kind: 'file', path: `${staging}/${archived(f)}`, mode: 0o600, content: text, description: 'backup copy' });
+            if (text !== undefined)
+              await ctx.files.write({
+                kind: 'file',
+                path: `${staging}/${archived(f)}`,
+                mode: 0o600,
+                content: text,
+                description: 'backup copy',
+              });
           }
           if (spec) {
             task.output = `Dumping the database (${shown(spec.command)})...`;
             await ctx.runner.run(
-              { ...composeCommand(ctx, ['exec', '-T', spec.service, ...spec.command]), stdoutFile: real(`${staging}/${spec.file}`), remedy: 'The database must be running for the backup. Nothing was changed.' },
+              {
+                ...composeCommand(ctx, ['exec', '-T', spec.service, ...spec.command]),
+                stdoutFile: real(`${staging}/${spec.file}`),
+                remedy: 'The database must be running for the backup. Nothing was changed.',
+              },
               { ...(task.signal ? { signal: task.signal } : {}) },
             );
           }
@@ -101,7 +129,10 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
           const listing = await ctx.runner.run({ file: 'tar', args: ['-tzvf', real(file)] });
           const dump = spec ? listing.stdout.split('\n').find((l) => l.endsWith(spec.file)) : 'no dump';
           if (!dump || (spec && /\s0\s+\d{4}-\d\d-\d\d/.test(dump))) {
-            throw new WizardError(`The backup ${real(file)} holds no database dump.`, 'Check that the database container runs (wizard doctor). Nothing was changed.');
+            throw new WizardError(
+              `The backup ${real(file)} holds no database dump.`,
+              'Check that the database container runs (wizard doctor). Nothing was changed.',
+            );
           }
           ctx.backupFile = real(file);
           task.title = `Backed up to ${ctx.backupFile}`;
@@ -117,17 +148,38 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
         const env = envWith(ctx, (await ctx.files.readText(ctx.envPath)) ?? '');
         if (ctx.answers.offline) {
           const images = await ctx.runner.run({ ...composeCommand(ctx, ['config', '--images']), env });
-          for (const image of images.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
-            const found = await ctx.runner.run({ file: 'docker', args: ['image', 'inspect', '--format', '{{.Id}}', image], reject: false });
-            if (found.exitCode !== 0) throw new WizardError(`The image ${image} is not on this host (--offline).`, 'Load it (docker load) or drop --offline. Nothing was changed.');
+          for (const image of images.stdout
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean)) {
+            const found = await ctx.runner.run({
+              file: 'docker',
+              args: ['image', 'inspect', '--format', '{{.Id}}', image],
+              reject: false,
+            });
+            if (found.exitCode !== 0)
+              throw new WizardError(
+                `The image ${image} is not on this host (--offline).`,
+                'Load it (docker load) or drop --offline. Nothing was changed.',
+              );
           }
           task.title = 'New images are on this host (--offline)';
           await ctx.onPhase?.('pulled');
           return;
         }
         await ctx.runner.run(
-          { ...composeCommand(ctx, ['pull']), env, remedy: 'Check that this server reaches the registry. Nothing was changed: the old release still runs.' },
-          { ...(task.signal ? { signal: task.signal } : {}), onLine: (l) => { task.output = l; } },
+          {
+            ...composeCommand(ctx, ['pull']),
+            env,
+            remedy:
+              'Check that this server reaches the registry. Nothing was changed: the old release still runs.',
+          },
+          {
+            ...(task.signal ? { signal: task.signal } : {}),
+            onLine: (l) => {
+              task.output = l;
+            },
+          },
         );
         task.title = 'Pulled the new images';
         await ctx.onPhase?.('pulled');
@@ -137,14 +189,33 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
       title: 'Switch to the new release',
       task: async (ctx, task) => {
         const before = (await ctx.files.readText(ctx.envPath)) ?? '';
-        const io = { ...(task.signal ? { signal: task.signal } : {}), output: (l: string) => { task.output = l; } };
-        const envSpec = { kind: 'file' as const, path: ctx.envPath, mode: 0o600, secret: true, description: 'env file' };
+        const io = {
+          ...(task.signal ? { signal: task.signal } : {}),
+          output: (l: string) => {
+            task.output = l;
+          },
+        };
+        const envSpec = {
+          kind: 'file' as const,
+          path: ctx.envPath,
+          mode: 0o600,
+          secret: true,
+          description: 'env file',
+        };
         // The env file as it was, kept (0600) before the journal says `switching`: a re-run after a kill puts it back.
         const previousEnv = previousEnvPath(ctx.envPath);
-        await ctx.files.write({ ...envSpec, path: previousEnv, content: before, description: 'env file before the upgrade' });
+        await ctx.files.write({
+          ...envSpec,
+          path: previousEnv,
+          content: before,
+          description: 'env file before the upgrade',
+        });
         await ctx.onPhase?.('switching', { previousEnv });
         try {
-          await ctx.files.write({ ...envSpec, content: setEnv(before, ctx.platform.upgrade?.envFor(ctx.to) ?? {}) });
+          await ctx.files.write({
+            ...envSpec,
+            content: setEnv(before, ctx.platform.upgrade?.envFor(ctx.to) ?? {}),
+          });
           task.output = `Starting ${ctx.platform.title} ${ctx.to.version}...`;
           const apply = ctx.platform.upgrade?.apply;
           const started = Date.now();
@@ -153,7 +224,17 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
             await apply(ctx, io);
             task.title = `${ctx.platform.title} ${ctx.readyVersion ?? ctx.to.version} answers (after ${Math.round((Date.now() - started) / 1000)} s)`;
           } else {
-            await ctx.runner.run({ ...composeCommand(ctx, ['up', '-d', '--remove-orphans', ...(ctx.answers.offline ? ['--pull', 'never'] : [])]) }, { ...(task.signal ? { signal: task.signal } : {}), onLine: io.output });
+            await ctx.runner.run(
+              {
+                ...composeCommand(ctx, [
+                  'up',
+                  '-d',
+                  '--remove-orphans',
+                  ...(ctx.answers.offline ? ['--pull', 'never'] : []),
+                ]),
+              },
+              { ...(task.signal ? { signal: task.signal } : {}), onLine: io.output },
+            );
             const r = await untilReady(ctx, io);
             task.title = `${ctx.platform.title} ${r.version ?? ctx.to.version} answers (after ${r.seconds} s)`;
           }
@@ -169,12 +250,29 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
  * The automatic rollback: the previous env file and images come back, and must answer again (even after Ctrl-C: the
  * old release must be left running, never neither). Returns the error to throw, with the backup and restore remedy.
  */
-export async function rollBack(ctx: UpgradeContext, before: string, cause: unknown, output: (line: string) => void, resumed = false): Promise<WizardError> {
+export async function rollBack(
+  ctx: UpgradeContext,
+  before: string,
+  cause: unknown,
+  output: (line: string) => void,
+  resumed = false,
+): Promise<WizardError> {
   const why = cause instanceof Error ? (cause.message.split('\n')[0] ?? '') : String(cause);
   output(`Rolling back to ${ctx.from}: ${why}`);
   ctx.log.warn(`upgrade to ${ctx.to.version} failed (${why}); rolling back to ${ctx.from}`);
-  await ctx.files.write({ kind: 'file', path: ctx.envPath, mode: 0o600, secret: true, description: 'env file', content: before });
-  await ctx.runner.run({ ...composeCommand(ctx, ['up', '-d', '--remove-orphans', '--pull', 'never']), reject: false, ignoreAbort: true });
+  await ctx.files.write({
+    kind: 'file',
+    path: ctx.envPath,
+    mode: 0o600,
+    secret: true,
+    description: 'env file',
+    content: before,
+  });
+  await ctx.runner.run({
+    ...composeCommand(ctx, ['up', '-d', '--remove-orphans', '--pull', 'never']),
+    reject: false,
+    ignoreAbort: true,
+  });
   const old = { ...ctx, answers: { ...ctx.answers, version: ctx.from } };
   let back = 'and it answers again';
   try {
@@ -183,12 +281,18 @@ export async function rollBack(ctx: UpgradeContext, before: string, cause: unkno
     back = 'but it does not answer yet';
   }
   const backupSpec = ctx.platform.upgrade?.backup;
-  const what = resumed ? `did not answer after the interrupted switch (${why})` : cause instanceof CancelledError ? 'was interrupted' : `did not come up (${why})`;
+  const what = resumed
+    ? `did not answer after the interrupted switch (${why})`
+    : cause instanceof CancelledError
+      ? 'was interrupted'
+      : `did not come up (${why})`;
   ctx.rolledBack = `${ctx.platform.title} ${ctx.to.version} ${what}; ${ctx.from} was put back ${back}.`;
   return new WizardError(
     ctx.rolledBack,
     [
-      ctx.backupFile ? `The backup taken before: ${ctx.backupFile}. ${backupSpec ? `If the new release had migrated the database, restore it from there (its ${backupSpec.file} with ${shown(backupSpec.restore)}).` : ''}` : 'No backup was taken (--no-backup).',
+      ctx.backupFile
+        ? `The backup taken before: ${ctx.backupFile}. ${backupSpec ? `If the new release had migrated the database, restore it from there (its ${backupSpec.file} with ${shown(backupSpec.restore)}).` : ''}`
+        : 'No backup was taken (--no-backup).',
       ctx.backupFile ? `wizard restore ${ctx.backupFile} puts the database and files back as they were.` : '',
       `The log: ${ctx.log.path}`,
     ]

@@ -22,15 +22,28 @@ const cmp = (a: string, b: string) => semver.compare(sv(a), sv(b));
 
 /** Releases a user may move to (no pre-release or broken test builds), oldest first. */
 export function known(releases: Release[]): string[] {
-  return [...new Set(releases.map((r) => r.version).filter((v) => semver.valid(v) && !semver.prerelease(v)))].sort(cmp);
+  return [
+    ...new Set(releases.map((r) => r.version).filter((v) => semver.valid(v) && !semver.prerelease(v))),
+  ].sort(cmp);
 }
 
-export function upgradePath(rule: UpgradeRule, current: string, target: string, releases: Release[]): UpgradePath {
+export function upgradePath(
+  rule: UpgradeRule,
+  current: string,
+  target: string,
+  releases: Release[],
+): UpgradePath {
   const all = known(releases);
   const newer = all.filter((v) => cmp(v, current) > 0);
-  if (cmp(target, current) < 0) return { ok: false, reason: `${target} is older than the running ${current}: downgrades are not supported.`, allowed: newer };
+  if (cmp(target, current) < 0)
+    return {
+      ok: false,
+      reason: `${target} is older than the running ${current}: downgrades are not supported.`,
+      allowed: newer,
+    };
   if (cmp(target, current) === 0) return { ok: true, steps: [] };
-  if (!all.includes(target)) return { ok: false, reason: `${target} is not a known release.`, allowed: newer };
+  if (!all.includes(target))
+    return { ok: false, reason: `${target} is not a known release.`, allowed: newer };
   const between = newer.filter((v) => cmp(v, target) <= 0);
   let steps: string[];
   switch (rule.kind) {
@@ -40,7 +53,13 @@ export function upgradePath(rule: UpgradeRule, current: string, target: string, 
     case 'release-by-release': {
       // A feed adds patch releases of each ESR: one stop per series, at its newest patch (or the target).
       const series = (v: string) => `${semver.major(sv(v))}.${semver.minor(sv(v))}`;
-      steps = between.filter((v, i) => v === target || (series(v) !== series(current) && series(v) !== series(target) && series(between[i + 1] ?? target) !== series(v)));
+      steps = between.filter(
+        (v, i) =>
+          v === target ||
+          (series(v) !== series(current) &&
+            series(v) !== series(target) &&
+            series(between[i + 1] ?? target) !== series(v)),
+      );
       break;
     }
     case 'major-by-major': {
@@ -48,7 +67,12 @@ export function upgradePath(rule: UpgradeRule, current: string, target: string, 
       steps = [];
       for (let m = major(current) + 1; m < major(target); m++) {
         const last = between.filter((v) => major(v) === m).pop();
-        if (!last) return { ok: false, reason: `no known ${m}.x release to pass through on the way to ${target}.`, allowed: newer.filter((v) => major(v) <= major(current) + 1) };
+        if (!last)
+          return {
+            ok: false,
+            reason: `no known ${m}.x release to pass through on the way to ${target}.`,
+            allowed: newer.filter((v) => major(v) <= major(current) + 1),
+          };
         steps.push(last);
       }
       // Within the current major, go to its newest first when the target is a later major.
@@ -76,7 +100,11 @@ export function upgradePath(rule: UpgradeRule, current: string, target: string, 
 }
 
 /** The newest release reachable in one step, and the newest of all. */
-export function nextAndNewest(rule: UpgradeRule, current: string, releases: Release[]): { next?: string; newest?: string } {
+export function nextAndNewest(
+  rule: UpgradeRule,
+  current: string,
+  releases: Release[],
+): { next?: string; newest?: string } {
   const newer = known(releases).filter((v) => cmp(v, current) > 0);
   const newest = newer[newer.length - 1];
   if (!newest) return {};

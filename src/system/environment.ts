@@ -37,7 +37,11 @@ export function buildEnvironment(
     logDir: hostPath('/var/log/wizard'),
     projectName: (name) => `${name}${suffix}`,
     // In CI Ink draws only a final frame, so questions could not be seen: treat it as no terminal.
-    interactive: tty.stdin && tty.stderr && env.TERM !== 'dumb' && (env.CI === undefined || env.CI === '0' || env.CI === 'false'),
+    interactive:
+      tty.stdin &&
+      tty.stderr &&
+      env.TERM !== 'dumb' &&
+      (env.CI === undefined || env.CI === '0' || env.CI === 'false'),
     desktop: Boolean(env.DISPLAY || env.WAYLAND_DISPLAY) && !env.SSH_CONNECTION,
     ...(Number.isFinite(timeout) && timeout > 0 ? { readyTimeoutSeconds: timeout } : {}),
     pollIntervalMs: Number(env.WIZARD_POLL_MS) > 0 ? Number(env.WIZARD_POLL_MS) : 2000,

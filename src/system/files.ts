@@ -6,7 +6,12 @@ import { WizardError } from '../core/errors.js';
 import type { FileSpec } from '../core/plan.js';
 
 /** Writes to temp, fsyncs, sets mode and owner, renames; the previous version is kept as PATH.bak. */
-export async function writeFileAtomic(path: string, content: string, mode: number, owner?: { uid: number; gid: number }): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  content: string,
+  mode: number,
+  owner?: { uid: number; gid: number },
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o755 });
   const tmp = join(dirname(path), `.${basename(path)}.wizard-${process.pid}.tmp`);
   const fh = await open(tmp, 'w', mode);
@@ -71,7 +76,8 @@ export class RealFileStore implements FileStore {
     if (before === content) {
       const st = await stat(path);
       if ((st.mode & 0o7777) !== mode) await chmod(path, mode);
-      if (spec.owner && asRoot && (st.uid !== spec.owner.uid || st.gid !== spec.owner.gid)) await chown(path, spec.owner.uid, spec.owner.gid);
+      if (spec.owner && asRoot && (st.uid !== spec.owner.uid || st.gid !== spec.owner.gid))
+        await chown(path, spec.owner.uid, spec.owner.gid);
       return 'unchanged';
     }
     try {

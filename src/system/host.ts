@@ -49,18 +49,32 @@ export class RealHostProbe implements HostProbe {
     if (!this.opts.http) return { url, error: 'no HTTP client' };
     const sentAt = Date.now();
     try {
-      const res = await this.opts.http.request(url, { timeoutMs: CLOCK_TIMEOUT_MS, headers: { 'user-agent': 'wizard-doctor' } });
+      const res = await this.opts.http.request(url, {
+        timeoutMs: CLOCK_TIMEOUT_MS,
+        headers: { 'user-agent': 'wizard-doctor' },
+      });
       const receivedAt = Date.now();
       const date = res.headers?.date;
       return { url, sentAt, receivedAt, ...(date ? { date } : {}) };
     } catch (e) {
       const code = (e as { cause?: { code?: string } }).cause?.code;
-      return { url, error: code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'DNS lookup failed' : code ?? (e as Error).message };
+      return {
+        url,
+        error:
+          code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'DNS lookup failed' : (code ?? (e as Error).message),
+      };
     }
   }
 
   async ntpSynchronized(): Promise<boolean | undefined> {
-    const r = await this.runner.run({ file: 'timedatectl', args: ['show', '-p', 'NTPSynchronized', '--value'], reject: false, timeoutMs: 1000 }).catch(() => undefined);
+    const r = await this.runner
+      .run({
+        file: 'timedatectl',
+        args: ['show', '-p', 'NTPSynchronized', '--value'],
+        reject: false,
+        timeoutMs: 1000,
+      })
+      .catch(() => undefined);
     const v = r?.exitCode === 0 ? r.stdout.trim() : '';
     return v === 'yes' ? true : v === 'no' ? false : undefined;
   }
@@ -104,26 +118,39 @@ export class RealHostProbe implements HostProbe {
       srv.listen({ port, host: '0.0.0.0', exclusive: true }, () => srv.close(() => resolve(true)));
     });
     if (free) return undefined;
-    const ss = await this.runner.run({ file: 'ss', args: ['-Hltnp', `sport = :${port}`], reject: false, timeoutMs: 5000 }).catch(() => undefined);
+    const ss = await this.runner
+      .run({ file: 'ss', args: ['-Hltnp', `sport = :${port}`], reject: false, timeoutMs: 5000 })
+      .catch(() => undefined);
     const m = ss ? /users:\(\("([^"]+)",pid=(\d+)/.exec(ss.stdout) : null;
     return m?.[1] ? { process: m[1], pid: Number(m[2]) } : {};
   }
 
   dockerServerVersion(): Promise<{ version?: string; error?: string }> {
     this.docker ??= this.runner
-      .run({ file: 'docker', args: ['version', '--format', '{{.Server.Version}}'], reject: false, timeoutMs: 15_000 })
+      .run({
+        file: 'docker',
+        args: ['version', '--format', '{{.Server.Version}}'],
+        reject: false,
+        timeoutMs: 15_000,
+      })
       .then((r) => {
         const v = r.stdout.trim();
         if (r.exitCode === 0 && v) return { version: v };
         const err = r.stderr.trim().split('\n').pop() ?? 'no answer';
         return { error: err };
       })
-      .catch((e: Error) => ({ error: /not installed/.test((e as { stderrTail?: string }).stderrTail ?? e.message) ? 'missing' : e.message }));
+      .catch((e: Error) => ({
+        error: /not installed/.test((e as { stderrTail?: string }).stderrTail ?? e.message)
+          ? 'missing'
+          : e.message,
+      }));
     return this.docker;
   }
 
   async composeVersion(): Promise<string | undefined> {
-    const r = await this.runner.run({ file: 'docker', args: ['compose', 'version', '--short'], reject: false, timeoutMs: 15_000 }).catch(() => undefined);
+    const r = await this.runner
+      .run({ file: 'docker', args: ['compose', 'version', '--short'], reject: false, timeoutMs: 15_000 })
+      .catch(() => undefined);
     return r && r.exitCode === 0 ? r.stdout.trim().replace(/^v/, '') : undefined;
   }
 
@@ -132,7 +159,9 @@ export class RealHostProbe implements HostProbe {
   }
 
   async gitVersion(): Promise<string | undefined> {
-    const r = await this.runner.run({ file: 'git', args: ['--version'], reject: false }).catch(() => undefined);
+    const r = await this.runner
+      .run({ file: 'git', args: ['--version'], reject: false })
+      .catch(() => undefined);
     return r && r.exitCode === 0 ? r.stdout.replace(/^git version\s*/, '').trim() : undefined;
   }
 
@@ -152,7 +181,10 @@ export class RealHostProbe implements HostProbe {
     const resolver = new dns.Resolver({ timeout: 3000, tries: 1 });
     return resolver.resolveCname(name).then(
       (r) => ({ cname: r.map((c) => c.replace(/\.$/, '').toLowerCase()) }),
-      (e: NodeJS.ErrnoException) => ({ cname: [], ...(e.code === 'ENODATA' || e.code === 'ENOTFOUND' ? {} : { error: e.code ?? e.message }) }),
+      (e: NodeJS.ErrnoException) => ({
+        cname: [],
+        ...(e.code === 'ENODATA' || e.code === 'ENOTFOUND' ? {} : { error: e.code ?? e.message }),
+      }),
     );
   }
 

@@ -8,11 +8,23 @@ export class FetchHttpClient implements HttpClient {
 
   async request(
     url: string,
-    opts: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal; ignoreAbort?: boolean } = {},
+    opts: {
+      method?: string;
+      body?: string;
+      headers?: Record<string, string>;
+      timeoutMs?: number;
+      signal?: AbortSignal;
+      ignoreAbort?: boolean;
+    } = {},
   ): Promise<{ status: number; body: string; headers: Record<string, string> }> {
     const interrupt = opts.ignoreAbort ? undefined : this.interrupt;
-    if (interrupt?.aborted) throw interrupt.reason instanceof CancelledError ? interrupt.reason : new CancelledError('Interrupted');
-    const signals = [AbortSignal.timeout(opts.timeoutMs ?? 10_000), ...(opts.signal ? [opts.signal] : []), ...(interrupt ? [interrupt] : [])];
+    if (interrupt?.aborted)
+      throw interrupt.reason instanceof CancelledError ? interrupt.reason : new CancelledError('Interrupted');
+    const signals = [
+      AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+      ...(opts.signal ? [opts.signal] : []),
+      ...(interrupt ? [interrupt] : []),
+    ];
     // fetch never sends a Host header of ours; apps that answer only for their own name need one.
     const host = Object.entries(opts.headers ?? {}).find(([k]) => k.toLowerCase() === 'host')?.[1];
     if (host !== undefined) return requestWithHost(url, host, opts, AbortSignal.any(signals));
@@ -41,17 +53,39 @@ async function requestWithHost(
   opts: { method?: string; body?: string; headers?: Record<string, string> },
   signal: AbortSignal,
 ): Promise<{ status: number; body: string; headers: Record<string, string> }> {
-  const request = (url.startsWith('https:') ? (await import('node:https')).request : (await import('node:http')).request) as typeof import('node:http').request;
+  const request = (
+    url.startsWith('https:') ? (await import('node:https')).request : (await import('node:http')).request
+  ) as typeof import('node:http').request;
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: opts.method ?? 'GET', headers: { ...opts.headers, host }, signal }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)])) }));
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      { method: opts.method ?? 'GET', headers: { ...opts.headers, host }, signal },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)])),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', (e: NodeJS.ErrnoException) =>
-      reject(e.code === 'ECONNREFUSED' ? new Error('connection refused') : e.code === 'ECONNRESET' ? new Error('connection reset') : e.name === 'AbortError' ? new Error('timed out') : e),
+      reject(
+        e.code === 'ECONNREFUSED'
+          ? new Error('connection refused')
+          : e.code === 'ECONNRESET'
+            ? new Error('connection reset')
+            : e.name === 'AbortError'
+              ? new Error('timed out')
+              : e,
+      ),
     );
     if (opts.body !== undefined) req.write(opts.body);
     req.end();

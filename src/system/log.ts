@@ -31,16 +31,24 @@ export class FileLogger implements Logger {
         mkdirSync(this.dir, { recursive: true, mode: 0o700 });
         this.ready = true;
       }
-      const lines = this.redact(message).split('\n').map((l) => `${new Date().toISOString()} ${level} ${l}`);
+      const lines = this.redact(message)
+        .split('\n')
+        .map((l) => `${new Date().toISOString()} ${level} ${l}`);
       appendFileSync(this.path, `${lines.join('\n')}\n`, { mode: 0o600 });
     } catch {
       // A log that can't be written must never stop the run.
     }
   }
 
-  info(message: string): void { this.write('INFO', message); }
-  warn(message: string): void { this.write('WARN', message); }
-  error(message: string): void { this.write('ERROR', message); }
+  info(message: string): void {
+    this.write('INFO', message);
+  }
+  warn(message: string): void {
+    this.write('WARN', message);
+  }
+  error(message: string): void {
+    this.write('ERROR', message);
+  }
 }
 
 /** A logger that keeps lines in memory (tests, --help). */
@@ -48,13 +56,21 @@ export class MemoryLogger implements Logger {
   readonly path = '(memory)';
   readonly lines: string[] = [];
   private secrets: string[] = [];
-  addSecret(value: string): void { this.secrets.push(value); }
+  addSecret(value: string): void {
+    this.secrets.push(value);
+  }
   private add(l: string, m: string) {
     let out = m;
     for (const s of this.secrets) out = out.split(s).join('***');
     this.lines.push(`${l} ${out}`);
   }
-  info(m: string): void { this.add('INFO', m); }
-  warn(m: string): void { this.add('WARN', m); }
-  error(m: string): void { this.add('ERROR', m); }
+  info(m: string): void {
+    this.add('INFO', m);
+  }
+  warn(m: string): void {
+    this.add('WARN', m);
+  }
+  error(m: string): void {
+    this.add('ERROR', m);
+  }
 }

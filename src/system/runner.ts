@@ -11,24 +11,44 @@ export class ExecaRunner implements CommandRunner {
     private readonly interrupt?: AbortSignal,
   ) {}
 
-  async run(cmd: RunOptions, given: { signal?: AbortSignal; onLine?: (line: string) => void } = {}): Promise<RunResult> {
-    const signals = [given.signal, cmd.ignoreAbort ? undefined : this.interrupt].filter((s): s is AbortSignal => s !== undefined);
-    const opts = { ...given, ...(signals.length ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}) };
-    if (opts.signal?.aborted) throw opts.signal.reason instanceof CancelledError ? opts.signal.reason : new CancelledError('Interrupted');
+  async run(
+    cmd: RunOptions,
+    given: { signal?: AbortSignal; onLine?: (line: string) => void } = {},
+  ): Promise<RunResult> {
+    const signals = [given.signal, cmd.ignoreAbort ? undefined : this.interrupt].filter(
+      (s): s is AbortSignal => s !== undefined,
+    );
+    const opts = {
+      ...given,
+      ...(signals.length ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
+    };
+    if (opts.signal?.aborted)
+      throw opts.signal.reason instanceof CancelledError
+        ? opts.signal.reason
+        : new CancelledError('Interrupted');
     const command = formatCommand(cmd);
     const started = Date.now();
     this.log.info(`$ ${command}${cmd.cwd ? `  (cwd ${cmd.cwd})` : ''}`);
     // Loaded on first use: the first screen draws before the first command runs.
     const { execa } = await import('execa');
     if (cmd.inherit) {
-      const r = await execa(cmd.file, cmd.args, { ...(cmd.cwd ? { cwd: cmd.cwd } : {}), stdio: 'inherit', reject: false, ...(opts.signal ? { cancelSignal: opts.signal } : {}) });
+      const r = await execa(cmd.file, cmd.args, {
+        ...(cmd.cwd ? { cwd: cmd.cwd } : {}),
+        stdio: 'inherit',
+        reject: false,
+        ...(opts.signal ? { cancelSignal: opts.signal } : {}),
+      });
       this.log.info(`exit ${r.exitCode ?? 'signal'} in ${Date.now() - started} ms`);
       return { command, stdout: '', stderr: '', exitCode: r.exitCode ?? 130 };
     }
     const child = execa(cmd.file, cmd.args, {
       ...(cmd.cwd ? { cwd: cmd.cwd } : {}),
       env: { ...cmd.env, LC_ALL: 'C' },
-      ...(cmd.input !== undefined ? { input: cmd.input } : cmd.stdinFile ? { stdin: { file: cmd.stdinFile } } : { stdin: 'ignore' as const }),
+      ...(cmd.input !== undefined
+        ? { input: cmd.input }
+        : cmd.stdinFile
+          ? { stdin: { file: cmd.stdinFile } }
+          : { stdin: 'ignore' as const }),
       ...(cmd.stdoutFile ? { stdout: { file: cmd.stdoutFile } } : {}),
       reject: false,
       all: true,
@@ -48,23 +68,39 @@ export class ExecaRunner implements CommandRunner {
     const r = await child;
     const ms = Date.now() - started;
     const output = String(r.all ?? '');
-    if (output && cmd.secretOutput) this.log.info(`  | (${output.split('\n').length} lines not logged: they hold a secret)`);
-    else if (output) this.log.info(output.split('\n').map((l) => `  | ${l}`).join('\n'));
+    if (output && cmd.secretOutput)
+      this.log.info(`  | (${output.split('\n').length} lines not logged: they hold a secret)`);
+    else if (output)
+      this.log.info(
+        output
+          .split('\n')
+          .map((l) => `  | ${l}`)
+          .join('\n'),
+      );
     if (r.isCanceled || (r.isTerminated && opts.signal?.aborted)) {
       this.log.warn(`cancelled after ${ms} ms: ${command}`);
       const reason = opts.signal?.reason;
-      throw reason instanceof CancelledError ? reason : new CancelledError(`Cancelled while running \`${command}\``);
+      throw reason instanceof CancelledError
+        ? reason
+        : new CancelledError(`Cancelled while running \`${command}\``);
     }
     if (r.failed && r.exitCode === undefined) {
       this.log.error(`could not run ${cmd.file}: ${r.shortMessage ?? r.message}`);
       const missing = (r as { code?: string }).code === 'ENOENT';
-      throw new CommandFailedError(command, undefined, missing ? `${cmd.file} is not installed or not on PATH` : String(r.shortMessage ?? r.message), cmd.remedy);
+      throw new CommandFailedError(
+        command,
+        undefined,
+        missing ? `${cmd.file} is not installed or not on PATH` : String(r.shortMessage ?? r.message),
+        cmd.remedy,
+      );
     }
     const exitCode = r.exitCode ?? 1;
     this.log.info(`exit ${exitCode} in ${ms} ms`);
     const result = { command, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode };
     if (exitCode !== 0 && cmd.reject !== false) {
-      const tail = cmd.secretOutput ? '(output not shown: it may hold a secret)' : (result.stderr || result.stdout).trim().split('\n').slice(-15).join('\n');
+      const tail = cmd.secretOutput
+        ? '(output not shown: it may hold a secret)'
+        : (result.stderr || result.stdout).trim().split('\n').slice(-15).join('\n');
       const why = explainFailure(cmd.file, cmd.args, `${result.stderr}\n${result.stdout}`);
       throw new CommandFailedError(command, exitCode, tail, why?.remedy ?? cmd.remedy, why?.summary);
     }

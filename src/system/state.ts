@@ -31,7 +31,11 @@ export interface InstallRecord {
   /** An upgrade under way (or interrupted): written before each phase, cleared when its step ends. */
   upgradeJournal?: UpgradeJournal | undefined;
   /** Host readiness: firewall ports and swap the wizard added, certificate requests (doctor verifies them). */
-  readiness?: { firewall?: FirewallChange[]; swap?: { path: string; mib: number; at: string }; leAttempts?: { at: string; ok: boolean }[] };
+  readiness?: {
+    firewall?: FirewallChange[];
+    swap?: { path: string; mib: number; at: string };
+    leAttempts?: { at: string; ok: boolean }[];
+  };
 }
 
 interface StateShape {
@@ -69,7 +73,9 @@ export class StateStore {
     try {
       return (JSON.parse(readFileSync(this.path, 'utf8')) as StateShape).installs ?? {};
     } catch (e) {
-      throw new Error(`The wizard's state file ${this.path} is not valid JSON (${(e as Error).message}); restore it from ${this.path}.bak or move it away.`);
+      throw new Error(
+        `The wizard's state file ${this.path} is not valid JSON (${(e as Error).message}); restore it from ${this.path}.bak or move it away.`,
+      );
     }
   }
 

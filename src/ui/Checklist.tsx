@@ -19,7 +19,8 @@ export function Checklist({ title, items }: { title?: string; items: ChecklistIt
         return (
           <Box key={id} flexDirection="column">
             <Text>
-              <Text color={statusColor[status]}>{symbols[status]}</Text> {t.padEnd(width)}{'  '}
+              <Text color={statusColor[status]}>{symbols[status]}</Text> {t.padEnd(width)}
+              {'  '}
               <Text dimColor={!outcome || outcome.status === 'pass'}>
                 {outcome ? outcome.detail : 'checking'}
                 {outcome?.ignored ? ` (ignored: --ignore-check ${id})` : ''}

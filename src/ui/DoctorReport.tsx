@@ -20,25 +20,35 @@ export function DoctorReport({ findings, fixed }: { findings: Finding[]; fixed: 
         <Box flexDirection="column" marginBottom={1}>
           <Text bold>Fixed</Text>
           {fixed.map((f) => (
-            <Text key={f}>  {symbols.pass} {f}</Text>
+            <Text key={f}>
+              {'  '}
+              {symbols.pass} {f}
+            </Text>
           ))}
         </Box>
       ) : null}
       {[...groups].map(([group, list]) => {
         const width = Math.max(...list.map((f) => f.title.length));
         return (
-        <Box key={group} flexDirection="column" marginBottom={1}>
-          <Text bold>{group}</Text>
-          {list.map((f, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: ids repeat across containers
-            <Box key={`${f.id}-${i}`} flexDirection="column">
-              <Text>
-                <Text color={color[f.severity]}>{sym[f.severity]}</Text> {f.title.padEnd(width)}  <Text dimColor={f.severity === 'ok'}>{f.evidence}</Text>
-              </Text>
-              {f.remedy && f.severity !== 'ok' ? <Text color={color[f.severity]}>    {symbols.arrow} {f.remedy}</Text> : null}
-            </Box>
-          ))}
-        </Box>
+          <Box key={group} flexDirection="column" marginBottom={1}>
+            <Text bold>{group}</Text>
+            {list.map((f, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: ids repeat across containers
+              <Box key={`${f.id}-${i}`} flexDirection="column">
+                <Text>
+                  <Text color={color[f.severity]}>{sym[f.severity]}</Text> {f.title.padEnd(width)}
+                  {'  '}
+                  <Text dimColor={f.severity === 'ok'}>{f.evidence}</Text>
+                </Text>
+                {f.remedy && f.severity !== 'ok' ? (
+                  <Text color={color[f.severity]}>
+                    {'    '}
+                    {symbols.arrow} {f.remedy}
+                  </Text>
+                ) : null}
+              </Box>
+            ))}
+          </Box>
         );
       })}
       <Text bold color={fails ? 'red' : warns ? 'yellow' : 'green'}>

@@ -1,7 +1,15 @@
 import { Box, Text } from 'ink';
 
 /** The one way errors are shown: what failed, the remedy, and where the log is. */
-export function ErrorBanner({ message, remedy, logPath }: { message: string; remedy?: string; logPath?: string }) {
+export function ErrorBanner({
+  message,
+  remedy,
+  logPath,
+}: {
+  message: string;
+  remedy?: string;
+  logPath?: string;
+}) {
   return (
     <Box flexDirection="column">
       <Text color="red" bold>
@@ -17,8 +25,16 @@ export function ErrorBanner({ message, remedy, logPath }: { message: string; rem
             {l}
           </Text>
         ))}
-      {remedy ? <Text>  → {remedy}</Text> : null}
-      {logPath ? <Text dimColor>  Log: {logPath}</Text> : null}
+      {remedy ? (
+        <Text>
+          {'  '}→ {remedy}
+        </Text>
+      ) : null}
+      {logPath ? (
+        <Text dimColor>
+          {'  '}Log: {logPath}
+        </Text>
+      ) : null}
     </Box>
   );
 }

@@ -21,10 +21,21 @@ export interface QuestionStep {
   secret?: boolean;
 }
 
-export function SelectQuestion({ step, onSubmit }: { step: QuestionStep; onSubmit: (value: string) => void }) {
+export function SelectQuestion({
+  step,
+  onSubmit,
+}: {
+  step: QuestionStep;
+  onSubmit: (value: string) => void;
+}) {
   const choices = step.choices ?? [];
   const nameWidth = Math.max(0, ...choices.map((c) => c.name.length));
-  const [index, setIndexState] = useState(Math.max(0, choices.findIndex((c) => c.value === step.initial)));
+  const [index, setIndexState] = useState(
+    Math.max(
+      0,
+      choices.findIndex((c) => c.value === step.initial),
+    ),
+  );
   // Keys that arrive together (a laggy SSH link sends ↓ and Enter in one packet) are handled before React
   // renders again: the ref, not the rendered state, is what Enter picks.
   const current = useRef(index);
@@ -50,7 +61,12 @@ export function SelectQuestion({ step, onSubmit }: { step: QuestionStep; onSubmi
       {choices.map((c, i) => (
         <Text key={c.value} {...(i === index ? { color: 'cyan' } : {})}>
           {i === index ? symbols.pointer : ' '} {c.description ? c.name.padEnd(nameWidth) : c.name}
-          {c.description ? <Text dimColor>  {c.description}</Text> : null}
+          {c.description ? (
+            <Text dimColor>
+              {'  '}
+              {c.description}
+            </Text>
+          ) : null}
         </Text>
       ))}
     </Box>
@@ -92,7 +108,8 @@ export function TextQuestion({ step, onSubmit }: { step: QuestionStep; onSubmit:
   return (
     <Box flexDirection="column">
       <Text>
-        <Text bold>? {step.message}</Text> {value === '' && step.initial ? <Text dimColor>({step.initial}) </Text> : null}
+        <Text bold>? {step.message}</Text>{' '}
+        {value === '' && step.initial ? <Text dimColor>({step.initial}) </Text> : null}
         <Text>{step.secret ? '*'.repeat(value.length) : value}</Text>
         <Text inverse> </Text>
       </Text>
@@ -134,12 +151,19 @@ export function Questions({
   }, [finished, exit]);
   const step = finished ? undefined : next(values);
   useInput((input, key) => {
-    if (key.ctrl && input === 'c') exit(new CancelledError('Cancelled at the questions; nothing was changed.'));
+    if (key.ctrl && input === 'c')
+      exit(new CancelledError('Cancelled at the questions; nothing was changed.'));
   });
   const submit = (value: string) => {
     if (!step) return;
     const nextValues = { ...values, [step.key]: value };
-    setAnswered((a) => [...a, { message: step.message, shown: step.secret ? '*'.repeat(value.length) : labels ? labels(step.key, value) : value }]);
+    setAnswered((a) => [
+      ...a,
+      {
+        message: step.message,
+        shown: step.secret ? '*'.repeat(value.length) : labels ? labels(step.key, value) : value,
+      },
+    ]);
     setValues(nextValues);
     if (!next(nextValues)) {
       onDone(nextValues);
@@ -184,7 +208,8 @@ export function Confirm({ message, onAnswer }: { message: string; onAnswer: (yes
   });
   return (
     <Text>
-      <Text bold>? {message}</Text> <Text dimColor>(y/N)</Text> {done === undefined ? '' : done ? 'yes' : 'no'}
+      <Text bold>? {message}</Text> <Text dimColor>(y/N)</Text>{' '}
+      {done === undefined ? '' : done ? 'yes' : 'no'}
     </Text>
   );
 }

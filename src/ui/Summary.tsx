@@ -16,7 +16,17 @@ export interface SummaryProps {
 }
 
 /** The end of a successful install: where to go, how to log in, where things are. */
-export function Summary({ title, link, qr, login, action, showPassword, logPath, version, notes }: SummaryProps) {
+export function Summary({
+  title,
+  link,
+  qr,
+  login,
+  action,
+  showPassword,
+  logPath,
+  version,
+  notes,
+}: SummaryProps) {
   return (
     <Box flexDirection="column">
       <Text bold color="green">
@@ -24,15 +34,22 @@ export function Summary({ title, link, qr, login, action, showPassword, logPath,
       </Text>
       <Box marginTop={1} flexDirection="column">
         <Text>
-          Open <Text bold>{link}</Text>{login || !action ? ' and log in as the first admin:' : ` ${action}`}
+          Open <Text bold>{link}</Text>
+          {login || !action ? ' and log in as the first admin:' : ` ${action}`}
         </Text>
         {login ? (
           <Box flexDirection="column" marginLeft={2}>
             <Text>
-              username  <Text bold>{login.username}</Text>
+              username{'  '}
+              <Text bold>{login.username}</Text>
             </Text>
             <Text>
-              password  {showPassword && login.password ? <Text bold>{login.password}</Text> : <Text dimColor>unchanged (not shown again)</Text>}
+              password{'  '}
+              {showPassword && login.password ? (
+                <Text bold>{login.password}</Text>
+              ) : (
+                <Text dimColor>unchanged (not shown again)</Text>
+              )}
             </Text>
             <Text dimColor>stored in {login.where}</Text>
           </Box>
@@ -46,7 +63,9 @@ export function Summary({ title, link, qr, login, action, showPassword, logPath,
           const [head, ...rest] = n.split('\n');
           return (
             <Box key={n} flexDirection="column">
-              <Text>  • {head}</Text>
+              <Text>
+                {'  '}• {head}
+              </Text>
               {rest.length > 0 ? (
                 <Box width={100_000}>
                   <Text>{rest.join('\n')}</Text>
@@ -55,7 +74,9 @@ export function Summary({ title, link, qr, login, action, showPassword, logPath,
             </Box>
           );
         })}
-        <Text dimColor>  Log of this run: {logPath}</Text>
+        <Text dimColor>
+          {'  '}Log of this run: {logPath}
+        </Text>
       </Box>
     </Box>
   );

@@ -33,10 +33,21 @@ export async function showChecks(
   const items: ChecklistItem[] = checks.map((c) => ({ id: c.id, title: c.title }));
   if (!term.interactive) {
     const outcomes = await run(() => {});
-    printStatic(<Checklist title={title} items={items.map((i) => ({ ...i, outcome: outcomes.find((o) => o.id === i.id) }))} />, term.stderr);
+    printStatic(
+      <Checklist
+        title={title}
+        items={items.map((i) => ({ ...i, outcome: outcomes.find((o) => o.id === i.id) }))}
+      />,
+      term.stderr,
+    );
     return outcomes;
   }
-  const app = render(<Checklist title={title} items={items} />, { stdout: term.stderr, stdin: term.stdin, patchConsole: false, exitOnCtrlC: false });
+  const app = render(<Checklist title={title} items={items} />, {
+    stdout: term.stderr,
+    stdin: term.stdin,
+    patchConsole: false,
+    exitOnCtrlC: false,
+  });
   const outcomes = await run((o) => {
     const item = items.find((i) => i.id === o.id);
     if (item) item.outcome = o;
@@ -54,24 +65,41 @@ export async function ask(
 ): Promise<Record<string, string>> {
   if (!next({})) return {};
   let result: Record<string, string> = {};
-  const app = render(<Questions next={next} {...(labels ? { labels } : {})} onDone={(v) => { result = v; }} />, {
-    stdout: term.stderr,
-    stdin: term.stdin,
-    patchConsole: false,
-    exitOnCtrlC: false,
-  });
+  const app = render(
+    <Questions
+      next={next}
+      {...(labels ? { labels } : {})}
+      onDone={(v) => {
+        result = v;
+      }}
+    />,
+    {
+      stdout: term.stderr,
+      stdin: term.stdin,
+      patchConsole: false,
+      exitOnCtrlC: false,
+    },
+  );
   await app.waitUntilExit();
   return result;
 }
 
 export async function confirm(term: Terminal, message: string): Promise<boolean> {
   let answer = false;
-  const app = render(<Confirm message={message} onAnswer={(yes) => { answer = yes; }} />, {
-    stdout: term.stderr,
-    stdin: term.stdin,
-    patchConsole: false,
-    exitOnCtrlC: false,
-  });
+  const app = render(
+    <Confirm
+      message={message}
+      onAnswer={(yes) => {
+        answer = yes;
+      }}
+    />,
+    {
+      stdout: term.stderr,
+      stdin: term.stdin,
+      patchConsole: false,
+      exitOnCtrlC: false,
+    },
+  );
   await app.waitUntilExit();
   return answer;
 }

@@ -74,6 +74,7 @@ export const noSharedProxy: Check = {
 /** Ports the Internet must reach: all but 53 (the relay's own resolver, never to be open to the world). */
 export const PUBLIC_PORTS = CHATMAIL_PORTS.filter((p) => p !== 53);
 
-export const PORTS_REMEDY = 'Stop what holds these ports: the relay serves them itself with host networking. A dedicated server is simplest.';
+export const PORTS_REMEDY =
+  'Stop what holds these ports: the relay serves them itself with host networking. A dedicated server is simplest.';
 
 export const chatmailChecks: Check[] = [cgroupsV2, amd64, noSharedProxy];

@@ -1,11 +1,10 @@
 import releaseData from '../../assets/chatmail/releases.json' with { type: 'json' };
 import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import { waitHealthy } from '../../src/core/health.js';
-import { definePlatform, type InstallAnswers, type PlanInput } from '../../src/core/platform.js';
 import type { FileSpec } from '../../src/core/plan.js';
+import { definePlatform, type InstallAnswers, type PlanInput } from '../../src/core/platform.js';
 import { cloneRepo, composeUp, pullImages, writeFiles } from '../../src/core/tasks.js';
 import { CHATMAIL_PORTS, chatmailChecks, PORT_USE, PORTS_REMEDY, PUBLIC_PORTS } from './checks.js';
-import { upgrade } from './upgrade.js';
 import { checks as doctorChecks, gather as gatherDoctor } from './doctor.js';
 import {
   DNS_CHECK,
@@ -17,6 +16,7 @@ import {
   SYSCTL_FILE,
   staging,
 } from './tasks.js';
+import { upgrade } from './upgrade.js';
 
 /**
  * The chatmail relay (Delta Chat's mail server) from upstream's chatmail/docker
@@ -79,7 +79,15 @@ export default definePlatform({
   defaultDataDir: '/opt/chatmail',
   defaultPort: 443,
   releases: releaseData.releases,
-  requirements: { memoryMiB: 1024, diskGiB: 10, ports: () => CHATMAIL_PORTS, portNames: PORT_USE, portsRemedy: PORTS_REMEDY, publicPorts: () => PUBLIC_PORTS, sendsMail: true },
+  requirements: {
+    memoryMiB: 1024,
+    diskGiB: 10,
+    ports: () => CHATMAIL_PORTS,
+    portNames: PORT_USE,
+    portsRemedy: PORTS_REMEDY,
+    publicPorts: () => PUBLIC_PORTS,
+    sendsMail: true,
+  },
   database: 'none', // no database server: mail lives in files under the data dir; for the kernel's known-bad ranges
   questions: [],
   repo: { url: 'https://github.com/chatmail/docker.git', branch: 'main' },

@@ -11,8 +11,14 @@ export const upgrade: UpgradeSpec = {
   rule: { kind: 'any-newer' },
   releaseNotes: releaseData.releaseNotes,
   // The relay's image tags; each release its own image, a new major is not offered.
-  feed: { source: { kind: 'oci', registry: 'ghcr.io', repository: 'chatmail/docker' }, series: 'major', fields: { image: 'ghcr.io/chatmail/docker:{version}' } },
-  envFor: (r) => ({ CHATMAIL_IMAGE: typeof r.image === 'string' ? r.image : `ghcr.io/chatmail/docker:${r.version}` }),
+  feed: {
+    source: { kind: 'oci', registry: 'ghcr.io', repository: 'chatmail/docker' },
+    series: 'major',
+    fields: { image: 'ghcr.io/chatmail/docker:{version}' },
+  },
+  envFor: (r) => ({
+    CHATMAIL_IMAGE: typeof r.image === 'string' ? r.image : `ghcr.io/chatmail/docker:${r.version}`,
+  }),
   backupNote:
     "the .env only, no database dump: the relay's mailboxes, DKIM keys and certificates stay in its Docker volumes, which the upgrade keeps as they are.",
 };

@@ -1,5 +1,5 @@
-import { parseEnv } from '../../src/core/envfile.js';
 import type { DoctorCheck, GatherContext, LogPattern } from '../../src/core/doctor.js';
+import { parseEnv } from '../../src/core/envfile.js';
 
 /** What Mastodon's doctor reads beyond the shared facts. */
 export interface MastodonFacts {
@@ -18,11 +18,18 @@ export async function gather(ctx: GatherContext, streamingPort: number): Promise
   const [text, streaming] = await Promise.all([
     ctx.readText(productionFile),
     ctx.http(url, 3000).then(
-      (r) => (r.status === 200 && r.body.trim() === 'OK' ? { ok: true, detail: 'OK', url } : { ok: false, detail: `HTTP ${r.status}`, url }),
+      (r) =>
+        r.status === 200 && r.body.trim() === 'OK'
+          ? { ok: true, detail: 'OK', url }
+          : { ok: false, detail: `HTTP ${r.status}`, url },
       (e: Error) => ({ ok: false, detail: e.message, url }),
     ),
   ]);
-  const facts: MastodonFacts = { productionFile: `${ctx.dataDir}/.env.production`, streaming, ...(text === undefined ? {} : { production: { ...parseEnv(text).values } }) };
+  const facts: MastodonFacts = {
+    productionFile: `${ctx.dataDir}/.env.production`,
+    streaming,
+    ...(text === undefined ? {} : { production: { ...parseEnv(text).values } }),
+  };
   return { mastodon: facts };
 }
 
@@ -38,7 +45,8 @@ export const logPatterns: LogPattern[] = [
     severity: 'fail',
     // Old lines stay in the log after a fix: they count only while the install does not answer.
     transient: true,
-    remedy: 'Run wizard install again: it adds the missing ACTIVE_RECORD_ENCRYPTION_* keys to .env.production and keeps every existing secret (never generate new ones over existing values: encrypted data would be lost).',
+    remedy:
+      'Run wizard install again: it adds the missing ACTIVE_RECORD_ENCRYPTION_* keys to .env.production and keeps every existing secret (never generate new ones over existing values: encrypted data would be lost).',
   },
   {
     id: 'mastodon.pg-data-dir',
@@ -47,7 +55,8 @@ export const logPatterns: LogPattern[] = [
     severity: 'fail',
     // Old lines stay in the log after a fix: they count only while the install does not answer.
     transient: true,
-    remedy: 'The folder must belong to the postgres user of the image (uid 70) at mode 0700: chown -R 70:70 postgres14 && chmod 700 postgres14 in the install folder, then docker compose up -d db',
+    remedy:
+      'The folder must belong to the postgres user of the image (uid 70) at mode 0700: chown -R 70:70 postgres14 && chmod 700 postgres14 in the install folder, then docker compose up -d db',
   },
 ];
 
@@ -58,9 +67,17 @@ export const checks: DoctorCheck[] = [
     run(f) {
       const m = mine(f.extra);
       if (!m) return undefined;
-      if (!m.production) return { id: 'mastodon.local-domain', severity: 'fail', title: 'LOCAL_DOMAIN', evidence: `${m.productionFile} is missing`, remedy: 'Run wizard install again: it rewrites missing files with the recorded answers.' };
+      if (!m.production)
+        return {
+          id: 'mastodon.local-domain',
+          severity: 'fail',
+          title: 'LOCAL_DOMAIN',
+          evidence: `${m.productionFile} is missing`,
+          remedy: 'Run wizard install again: it rewrites missing files with the recorded answers.',
+        };
       const actual = m.production.LOCAL_DOMAIN ?? '';
-      if (actual === f.domain) return { id: 'mastodon.local-domain', severity: 'ok', title: 'LOCAL_DOMAIN', evidence: actual };
+      if (actual === f.domain)
+        return { id: 'mastodon.local-domain', severity: 'ok', title: 'LOCAL_DOMAIN', evidence: actual };
       return {
         id: 'mastodon.local-domain',
         severity: 'fail',
@@ -77,8 +94,21 @@ export const checks: DoctorCheck[] = [
     run(f) {
       const s = mine(f.extra)?.streaming;
       if (!s) return undefined;
-      if (s.ok) return { id: 'mastodon.streaming', severity: 'ok', title: 'Streaming API answers', evidence: `${s.url} answers OK` };
-      return { id: 'mastodon.streaming', severity: 'fail', title: 'Streaming API answers', evidence: `${s.url}: ${s.detail}`, remedy: `cd ${f.dataDir} && docker compose up -d streaming; its log: wizard logs ${f.name} streaming`, fix: { kind: 'start-containers', description: 'start the streaming container' } };
+      if (s.ok)
+        return {
+          id: 'mastodon.streaming',
+          severity: 'ok',
+          title: 'Streaming API answers',
+          evidence: `${s.url} answers OK`,
+        };
+      return {
+        id: 'mastodon.streaming',
+        severity: 'fail',
+        title: 'Streaming API answers',
+        evidence: `${s.url}: ${s.detail}`,
+        remedy: `cd ${f.dataDir} && docker compose up -d streaming; its log: wizard logs ${f.name} streaming`,
+        fix: { kind: 'start-containers', description: 'start the streaming container' },
+      };
     },
   },
 ];

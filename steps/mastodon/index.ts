@@ -11,7 +11,6 @@ import { checks as doctorChecks, gather as gatherDoctor, logPatterns } from './d
 import { dbSettings, envValues } from './env.js';
 import { questions } from './questions.js';
 import { SECRET_KEYS } from './secrets.js';
-import { mastodonUpgrade, versionFile } from './upgrade.js';
 import {
   checkMail,
   checkVersion,
@@ -23,6 +22,7 @@ import {
   setupDatabase,
   waitForDatabase,
 } from './tasks.js';
+import { mastodonUpgrade, versionFile } from './upgrade.js';
 
 /**
  * Mastodon from the official images (ghcr.io/mastodon/mastodon, mastodon-streaming) with our own compose file
@@ -237,7 +237,11 @@ export default definePlatform({
   templates: ['mastodon/docker-compose.yml'],
   secretKeys: SECRET_KEYS,
   upgrade: mastodonUpgrade({ streamingPort, streamingHealth: STREAMING_HEALTH, judge: okBody }),
-  doctor: { logPatterns, checks: doctorChecks, gather: (ctx) => gatherDoctor(ctx, streamingPort(ctx.answers)) },
+  doctor: {
+    logPatterns,
+    checks: doctorChecks,
+    gather: (ctx) => gatherDoctor(ctx, streamingPort(ctx.answers)),
+  },
   validateAnswers(a) {
     const web = a.port ?? 3000;
     if (Number(a.extra?.streamingPort ?? 4000) !== web) return [];

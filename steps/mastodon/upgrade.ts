@@ -30,7 +30,10 @@ async function untilVersion(ctx: InstallContext, io: UpgradeIO): Promise<string>
         timeoutMs: 5000,
         ...(io.signal ? { signal: io.signal } : {}),
       });
-      const version = res.status === 200 ? (JSON.parse(res.body) as { version?: string }).version?.split('+')[0] : undefined;
+      const version =
+        res.status === 200
+          ? (JSON.parse(res.body) as { version?: string }).version?.split('+')[0]
+          : undefined;
       if (version === ctx.answers.version) return version;
       last = version ? `answers with version ${version}` : `HTTP ${res.status}`;
     } catch (e) {
@@ -39,7 +42,9 @@ async function untilVersion(ctx: InstallContext, io: UpgradeIO): Promise<string>
     io.output(`/api/v1/instance: ${last}`);
     await new Promise((res) => setTimeout(res, Math.min(500, ctx.pollIntervalMs)));
   }
-  throw new WizardError(`Mastodon did not report version ${ctx.answers.version} at ${url} within ${ctx.readyTimeoutSeconds} s (last: ${last}).`);
+  throw new WizardError(
+    `Mastodon did not report version ${ctx.answers.version} at ${url} within ${ctx.readyTimeoutSeconds} s (last: ${last}).`,
+  );
 }
 
 /**
@@ -62,13 +67,25 @@ export function mastodonUpgrade(e: Endpoints): UpgradeSpec {
     async apply(ctx, io) {
       const run = async (what: string, args: string[]) => {
         io.output(what);
-        await ctx.runner.run(composeCommand(ctx, args), { ...(io.signal ? { signal: io.signal } : {}), onLine: io.output });
+        await ctx.runner.run(composeCommand(ctx, args), {
+          ...(io.signal ? { signal: io.signal } : {}),
+          onLine: io.output,
+        });
       };
       await run('Pre-deployment migrations...', mastodonArgs.migratePre);
-      await run(`Starting Mastodon ${ctx.answers.version}...`, ['up', '-d', '--remove-orphans', ...(ctx.answers.offline ? ['--pull', 'never'] : [])]);
+      await run(`Starting Mastodon ${ctx.answers.version}...`, [
+        'up',
+        '-d',
+        '--remove-orphans',
+        ...(ctx.answers.offline ? ['--pull', 'never'] : []),
+      ]);
       await run('Post-deployment migrations...', mastodonArgs.migratePost);
       const health = (port: number, path: string, service: string) =>
-        pollUntilReady(ctx, { url: () => `http://127.0.0.1:${port}${path}`, judge: () => e.judge, service: () => service }, io);
+        pollUntilReady(
+          ctx,
+          { url: () => `http://127.0.0.1:${port}${path}`, judge: () => e.judge, service: () => service },
+          io,
+        );
       await health(ctx.answers.port, '/health', 'web');
       await health(e.streamingPort(ctx.answers), e.streamingHealth, 'streaming');
       ctx.readyVersion = await untilVersion(ctx, io);
@@ -78,7 +95,10 @@ export function mastodonUpgrade(e: Endpoints): UpgradeSpec {
     async probe(ctx, io) {
       const version = await untilVersion(ctx, io);
       io.output('Post-deployment migrations...');
-      await ctx.runner.run(composeCommand(ctx, mastodonArgs.migratePost), { ...(io.signal ? { signal: io.signal } : {}), onLine: io.output });
+      await ctx.runner.run(composeCommand(ctx, mastodonArgs.migratePost), {
+        ...(io.signal ? { signal: io.signal } : {}),
+        onLine: io.output,
+      });
       return version;
     },
   };

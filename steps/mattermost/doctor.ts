@@ -24,9 +24,19 @@ export const checks: DoctorCheck[] = [
     title: 'MM_SERVICESETTINGS_SITEURL',
     run(f) {
       if (!f.env) return undefined;
-      const expected = siteUrl({ domain: f.domain, tls: f.tls as 'none', port: Number(f.env.APP_PORT ?? 8065) });
+      const expected = siteUrl({
+        domain: f.domain,
+        tls: f.tls as 'none',
+        port: Number(f.env.APP_PORT ?? 8065),
+      });
       const actual = f.env.MM_SERVICESETTINGS_SITEURL ?? '';
-      if (actual.replace(/\/$/, '') === expected) return { id: 'mattermost.site-url', severity: 'ok', title: 'MM_SERVICESETTINGS_SITEURL', evidence: actual };
+      if (actual.replace(/\/$/, '') === expected)
+        return {
+          id: 'mattermost.site-url',
+          severity: 'ok',
+          title: 'MM_SERVICESETTINGS_SITEURL',
+          evidence: actual,
+        };
       return {
         id: 'mattermost.site-url',
         severity: 'fail',

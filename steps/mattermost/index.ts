@@ -5,7 +5,6 @@ import { cloneRepo, composeUp, pullImages, waitReady, writeFiles } from '../../s
 import { renderTemplate } from '../../src/core/template.js';
 import { proxyTasks } from '../proxy/index.js';
 import { adminStep, createAdminArgs } from './admin.js';
-import { upgrade } from './upgrade.js';
 import { checks as doctorChecks, logPatterns } from './doctor.js';
 import {
   COMPOSE_FILES,
@@ -17,6 +16,7 @@ import {
   siteUrl,
   volumeDirs,
 } from './env.js';
+import { upgrade } from './upgrade.js';
 
 /**
  * Mattermost from upstream's mattermost/docker (https://github.com/mattermost/docker): the clone is the data
@@ -110,7 +110,8 @@ export default definePlatform({
         ],
         cwd: dir,
         phase: 'after-ready',
-        description: 'create the first admin with mmctl in local mode (password on stdin; skipped when it exists)',
+        description:
+          'create the first admin with mmctl in local mode (password on stdin; skipped when it exists)',
       },
     ];
   },

@@ -17,7 +17,8 @@ export const upgrade: UpgradeSpec = {
     source: { kind: 'docker-hub', repository: 'mattermost/mattermost-team-edition' },
     series: 'minor',
     // A tag list can't tell an ESR from a monthly feature release.
-    unknownNote: 'Most are monthly feature releases: the wizard moves from one Extended Support Release to the next, and a newer wizard knows the next ESR.',
+    unknownNote:
+      'Most are monthly feature releases: the wizard moves from one Extended Support Release to the next, and a newer wizard knows the next ESR.',
   },
   envFor: (r) => ({ MATTERMOST_IMAGE_TAG: r.version }),
   versionKey: 'MATTERMOST_IMAGE_TAG',

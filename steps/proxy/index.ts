@@ -1,10 +1,10 @@
 import type { ListrTask } from 'listr2';
 import type { InstallContext } from '../../src/core/context.js';
 import type { FileSpec } from '../../src/core/plan.js';
+import { formatCommand } from '../../src/core/plan.js';
 import type { InstallAnswers, PlanInput, ProxyLocation } from '../../src/core/platform.js';
 import { step, writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';
-import { formatCommand } from '../../src/core/plan.js';
 
 /**
  * The shared reverse proxy: one jonasal/nginx-certbot container on the host network in /root/nginx,
@@ -15,8 +15,13 @@ export const PROXY_DATA_DIR = '/data/nginx';
 export const PROXY_SITES_DIR = `${PROXY_DATA_DIR}/user_conf.d`;
 export const PROXY_IMAGE = 'jonasal/nginx-certbot:latest';
 export const PROXY_PORTS = [80, 443];
-export const PROXY_TEMPLATES = ['proxy/compose.yml', 'proxy/nginx-certbot.env', 'proxy/00-wizard-common.conf', 'proxy/site.conf', 'proxy/location.conf'];
-
+export const PROXY_TEMPLATES = [
+  'proxy/compose.yml',
+  'proxy/nginx-certbot.env',
+  'proxy/00-wizard-common.conf',
+  'proxy/site.conf',
+  'proxy/location.conf',
+];
 
 export function siteFile(domain: string): string {
   return `${PROXY_SITES_DIR}/${domain}.conf`;
@@ -27,7 +32,13 @@ export function renderSite(
   args: { title: string; name: string; domain: string; locations: ProxyLocation[]; maxBodySize?: string },
 ): string {
   const locations = args.locations
-    .map((l) => renderTemplate(templates('proxy/location.conf'), { path: l.path, port: l.port, buffering: l.buffering === false ? 'off' : 'on' }))
+    .map((l) =>
+      renderTemplate(templates('proxy/location.conf'), {
+        path: l.path,
+        port: l.port,
+        buffering: l.buffering === false ? 'off' : 'on',
+      }),
+    )
     .join('');
   return renderTemplate(templates('proxy/site.conf'), {
     title: args.title,
@@ -39,7 +50,10 @@ export function renderSite(
 }
 
 /** Pure: the proxy's files for one install (shared files are rewritten identically by every install). */
-export function proxyFiles(input: PlanInput, site: { title: string; locations: ProxyLocation[] }): FileSpec[] {
+export function proxyFiles(
+  input: PlanInput,
+  site: { title: string; locations: ProxyLocation[] },
+): FileSpec[] {
   const a: InstallAnswers = input.answers;
   const t = input.templates;
   return [
@@ -61,15 +75,30 @@ export function proxyFiles(input: PlanInput, site: { title: string; locations: P
       kind: 'file',
       path: `${PROXY_DATA_DIR}/nginx-certbot.env`,
       mode: 0o644,
-      content: renderTemplate(t('proxy/nginx-certbot.env'), { email: a.email, useLocalCa: a.tls === 'selfsigned' ? 1 : 0 }),
-      description: a.tls === 'selfsigned' ? 'proxy settings (local CA)' : "proxy settings (Let's Encrypt email)",
+      content: renderTemplate(t('proxy/nginx-certbot.env'), {
+        email: a.email,
+        useLocalCa: a.tls === 'selfsigned' ? 1 : 0,
+      }),
+      description:
+        a.tls === 'selfsigned' ? 'proxy settings (local CA)' : "proxy settings (Let's Encrypt email)",
     },
-    { kind: 'file', path: `${PROXY_SITES_DIR}/00-wizard-common.conf`, mode: 0o644, content: t('proxy/00-wizard-common.conf'), description: 'websocket upgrade map' },
+    {
+      kind: 'file',
+      path: `${PROXY_SITES_DIR}/00-wizard-common.conf`,
+      mode: 0o644,
+      content: t('proxy/00-wizard-common.conf'),
+      description: 'websocket upgrade map',
+    },
     {
       kind: 'file',
       path: siteFile(a.domain),
       mode: 0o644,
-      content: renderSite(t, { title: site.title, name: a.name, domain: a.domain, locations: site.locations }),
+      content: renderSite(t, {
+        title: site.title,
+        name: a.name,
+        domain: a.domain,
+        locations: site.locations,
+      }),
       description: `site for ${a.domain}`,
     },
   ];
@@ -81,7 +110,11 @@ export function proxyProject(project: (name: string) => string): string {
 
 /** `docker compose ARGS` on the proxy stack (dir: the real path of PROXY_DIR). */
 export function proxyComposeCommand(dir: string, project: string, args: string[]) {
-  return { file: 'docker', args: ['compose', '--project-name', project, '-f', `${dir}/compose.yml`, ...args], cwd: dir };
+  return {
+    file: 'docker',
+    args: ['compose', '--project-name', project, '-f', `${dir}/compose.yml`, ...args],
+    cwd: dir,
+  };
 }
 
 function proxyCompose(ctx: InstallContext, args: string[]) {
@@ -89,7 +122,17 @@ function proxyCompose(ctx: InstallContext, args: string[]) {
 }
 
 /** The proxy's recent log, bounded in time and lines, as certbot wrote it (timestamps, no prefix). */
-export const PROXY_LOG_ARGS = ['logs', '--no-color', '--no-log-prefix', '--timestamps', '--since', '72h', '--tail', '3000', 'nginx'];
+export const PROXY_LOG_ARGS = [
+  'logs',
+  '--no-color',
+  '--no-log-prefix',
+  '--timestamps',
+  '--since',
+  '72h',
+  '--tail',
+  '3000',
+  'nginx',
+];
 /** nginx-certbot reloads nginx and requests missing certificates on SIGHUP. */
 export const PROXY_RETRY_ARGS = ['kill', '-s', 'SIGHUP', 'nginx'];
 
@@ -104,10 +147,20 @@ export function proxyTasks(): ListrTask<InstallContext>[] {
       'Start the proxy',
       async (ctx, task) => {
         const up = ['up', '-d', ...(ctx.answers.offline ? ['--pull', 'never'] : [])];
-        await ctx.runner.run({ ...proxyCompose(ctx, up), remedy: 'Ports 80 and 443 must be free for the proxy.' }, { signal: task.signal, onLine: (l) => { task.output = l; } });
+        await ctx.runner.run(
+          { ...proxyCompose(ctx, up), remedy: 'Ports 80 and 443 must be free for the proxy.' },
+          {
+            signal: task.signal,
+            onLine: (l) => {
+              task.output = l;
+            },
+          },
+        );
         // nginx-certbot reloads nginx and requests missing certificates on SIGHUP.
         await ctx.runner.run(proxyCompose(ctx, PROXY_RETRY_ARGS), { signal: task.signal });
-        return ctx.answers.tls === 'selfsigned' ? 'Started the proxy (certificate from a local CA)' : "Started the proxy (Let's Encrypt certificate requested)";
+        return ctx.answers.tls === 'selfsigned'
+          ? 'Started the proxy (certificate from a local CA)'
+          : "Started the proxy (Let's Encrypt certificate requested)";
       },
       { enabled, dryRun: (ctx) => `run: ${formatCommand(proxyCompose(ctx, ['up', '-d']))}` },
     ),

@@ -1,8 +1,8 @@
 import releaseData from '../../assets/rocketchat/releases.json' with { type: 'json' };
+import { composeCommand } from '../../src/core/compose.js';
 import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import { WizardError } from '../../src/core/errors.js';
 import { definePlatform, type PlanInput } from '../../src/core/platform.js';
-import { composeCommand } from '../../src/core/compose.js';
 import { cloneRepo, composeUp, pullImages, step, waitReady, writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';
 import { proxyTasks } from '../proxy/index.js';
@@ -76,7 +76,11 @@ export default definePlatform({
       validate: (v) =>
         /^[A-Za-z0-9._-]{2,40}$/.test(v)
           ? { ok: true, value: v }
-          : { ok: false, error: `"${v}" is not a valid Rocket.Chat username.`, remedy: 'Use 2-40 letters, digits, dots, dashes or underscores.' },
+          : {
+              ok: false,
+              error: `"${v}" is not a valid Rocket.Chat username.`,
+              remedy: 'Use 2-40 letters, digits, dots, dashes or underscores.',
+            },
     },
   ],
   repo: { url: 'https://github.com/RocketChat/rocketchat-compose.git', branch: 'main' },
@@ -90,7 +94,10 @@ export default definePlatform({
     releaseNotes: releaseData.releaseNotes,
     // Docker Hub carries the same tags as registry.rocket.chat; a new major's MongoDB is unknown: not offered.
     feed: { source: { kind: 'docker-hub', repository: 'rocketchat/rocket.chat' }, series: 'major' },
-    envFor: (r) => ({ RELEASE: r.version, ...(typeof r.mongodb === 'string' ? { MONGODB_VERSION: r.mongodb } : {}) }),
+    envFor: (r) => ({
+      RELEASE: r.version,
+      ...(typeof r.mongodb === 'string' ? { MONGODB_VERSION: r.mongodb } : {}),
+    }),
     backup: {
       service: 'mongodb',
       command: ['mongodump', '--archive', '--quiet'],
@@ -117,7 +124,10 @@ export default definePlatform({
         kind: 'file',
         path: `${dir}/compose.wizard.yml`,
         mode: 0o644,
-        content: renderTemplate(input.templates('rocketchat/compose.wizard.yml'), { name: input.answers.name, bindIp: '127.0.0.1' }),
+        content: renderTemplate(input.templates('rocketchat/compose.wizard.yml'), {
+          name: input.answers.name,
+          bindIp: '127.0.0.1',
+        }),
         description: 'first admin and setup-wizard settings for the rocketchat service',
       },
     ];
@@ -130,24 +140,31 @@ export default definePlatform({
     pullImages(),
     composeUp(),
     waitReady(),
-    step(
-      'admin',
-      'Check the first admin',
-      async (ctx, task) => {
-        const env = parseEnv((await ctx.files.readText(`${ctx.answers.dataDir}/.env`)) ?? '').values;
-        const result = await adminLogin(ctx.http, ctx.answers.port, env.ADMIN_USERNAME ?? '', env.ADMIN_PASS ?? '', task.signal);
-        if (result.ok) return `First admin "${env.ADMIN_USERNAME}" logs in`;
-        if (ctx.journal.completed.has('admin')) {
-          ctx.notes.push(`The admin's stored password no longer logs in (changed in Rocket.Chat?). The stored one is in ${ctx.files.real(`${ctx.answers.dataDir}/.env`)}.`);
-          return 'First admin exists (its password was changed since the install)';
-        }
-        const logs = await ctx.runner.run({ ...composeCommand(ctx, ['logs', '--no-color', '--tail', '20', 'rocketchat']), reject: false });
-        throw new WizardError(
-          `The first admin "${env.ADMIN_USERNAME}" can't log in: ${result.detail}.\n${logs.stdout.trim()}`,
-          'If users existed in this database before, Rocket.Chat does not create the admin; log in with an existing account.',
+    step('admin', 'Check the first admin', async (ctx, task) => {
+      const env = parseEnv((await ctx.files.readText(`${ctx.answers.dataDir}/.env`)) ?? '').values;
+      const result = await adminLogin(
+        ctx.http,
+        ctx.answers.port,
+        env.ADMIN_USERNAME ?? '',
+        env.ADMIN_PASS ?? '',
+        task.signal,
+      );
+      if (result.ok) return `First admin "${env.ADMIN_USERNAME}" logs in`;
+      if (ctx.journal.completed.has('admin')) {
+        ctx.notes.push(
+          `The admin's stored password no longer logs in (changed in Rocket.Chat?). The stored one is in ${ctx.files.real(`${ctx.answers.dataDir}/.env`)}.`,
         );
-      },
-    ),
+        return 'First admin exists (its password was changed since the install)';
+      }
+      const logs = await ctx.runner.run({
+        ...composeCommand(ctx, ['logs', '--no-color', '--tail', '20', 'rocketchat']),
+        reject: false,
+      });
+      throw new WizardError(
+        `The first admin "${env.ADMIN_USERNAME}" can't log in: ${result.detail}.\n${logs.stdout.trim()}`,
+        'If users existed in this database before, Rocket.Chat does not create the admin; log in with an existing account.',
+      );
+    }),
   ],
   readiness: {
     path: '/api/info',
@@ -157,7 +174,8 @@ export default definePlatform({
       if (status !== 200) return { ready: false, detail: `HTTP ${status}` };
       try {
         const info = JSON.parse(body) as { success?: boolean; version?: string };
-        if (info.success === true) return { ready: true, ...(info.version ? { version: info.version } : {}), detail: 'ready' };
+        if (info.success === true)
+          return { ready: true, ...(info.version ? { version: info.version } : {}), detail: 'ready' };
         return { ready: false, detail: 'answers, but not successfully yet' };
       } catch {
         return { ready: false, detail: 'answers with something that is not JSON' };

@@ -14,16 +14,34 @@ function wizard(args: string[], env: Record<string, string> = {}) {
     encoding: 'utf8',
     input: '',
     // Independent of this host's Docker and of ports other stacks hold; the ports check has its own test.
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', WIZARD_IGNORE_CHECK: 'docker,compose,ports', ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NO_COLOR: '1',
+      WIZARD_IGNORE_CHECK: 'docker,compose,ports',
+      ...env,
+    },
     timeout: 30_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 const files = (root: string): string[] =>
-  existsSync(root) ? readdirSync(root, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name).slice(root.length)) : [];
+  existsSync(root)
+    ? readdirSync(root, { recursive: true, withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => join(d.parentPath, d.name).slice(root.length))
+    : [];
 
-const install = ['install', '--platform', 'rocketchat', '--domain', 'chat.example.com', '--email', 'admin@example.com'];
+const install = [
+  'install',
+  '--platform',
+  'rocketchat',
+  '--domain',
+  'chat.example.com',
+  '--email',
+  'admin@example.com',
+];
 
 describe('the CLI without a terminal', () => {
   it('prints its version alone', () => {
@@ -48,7 +66,9 @@ describe('the CLI without a terminal', () => {
     const r = wizard(['install', '--email', 'admin@example.com'], { WIZARD_ROOT: root });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('Missing answers and no terminal to ask them: --platform (or WIZARD_PLATFORM), --domain (or WIZARD_DOMAIN).');
+    expect(r.stderr).toContain(
+      'Missing answers and no terminal to ask them: --platform (or WIZARD_PLATFORM), --domain (or WIZARD_DOMAIN).',
+    );
     expect(r.stderr).toContain('→ Pass them as flags');
     expect(files(root)).toEqual([]);
   });
@@ -79,7 +99,9 @@ describe('the CLI without a terminal', () => {
     const root = tmpRoot();
     writeFileSync(join(root, 'bad.yml'), 'domain: [unclosed\n');
     writeFileSync(join(root, 'typo.yml'), 'platform: rocketchat\ndomian: chat.example.com\n');
-    expect(wizard(['install', '--answers', join(root, 'bad.yml')]).stderr).toContain(`Can't read the answers file ${join(root, 'bad.yml')}`);
+    expect(wizard(['install', '--answers', join(root, 'bad.yml')]).stderr).toContain(
+      `Can't read the answers file ${join(root, 'bad.yml')}`,
+    );
     const typo = wizard(['install', '--answers', join(root, 'typo.yml')]);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain('Unknown key "domian"');
@@ -88,7 +110,12 @@ describe('the CLI without a terminal', () => {
   it('takes answers from WIZARD_* variables and an answers file', () => {
     const root = tmpRoot();
     writeFileSync(join(root, 'answers.yml'), 'platform: rocketchat\ndata-dir: /srv/chat\ntls: none\n');
-    const r = wizard(['install', '--answers', join(root, 'answers.yml'), '--dry-run'], { WIZARD_ROOT: root, WIZARD_DOMAIN: 'localhost', WIZARD_EMAIL: 'a@example.com', WIZARD_PORT: '3999' });
+    const r = wizard(['install', '--answers', join(root, 'answers.yml'), '--dry-run'], {
+      WIZARD_ROOT: root,
+      WIZARD_DOMAIN: 'localhost',
+      WIZARD_EMAIL: 'a@example.com',
+      WIZARD_PORT: '3999',
+    });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`Data directory  ${root}/srv/chat`);
     expect(r.stderr).toContain('none (app on 127.0.0.1:3999 for your own proxy)');
@@ -102,7 +129,9 @@ describe('the CLI without a terminal', () => {
     expect(r.stderr).toContain('Dry run: what installing Rocket.Chat would do');
     expect(r.stderr).toContain(`create 0600 ${root}/opt/rocketchat/.env`);
     expect(r.stderr).toContain(`${root}/data/nginx/user_conf.d/chat.example.com.conf`);
-    expect(r.stderr).toMatch(/\[dry run\] would run: git clone --branch main https:\/\/github.com\/RocketChat\/rocketchat-compose.git/);
+    expect(r.stderr).toMatch(
+      /\[dry run\] would run: git clone --branch main https:\/\/github.com\/RocketChat\/rocketchat-compose.git/,
+    );
     expect(r.stderr).toContain('Dry run: nothing was changed.');
     expect(files(root).filter((f) => !f.startsWith('/var/log/wizard/'))).toEqual([]);
   });
@@ -127,7 +156,10 @@ describe('the CLI without a terminal', () => {
 
     it('exits 3 on a failed prerequisite, naming it and the flag that ignores it', () => {
       const root = tmpRoot();
-      const r = wizard([...install, '--tls', 'none', '--port', String(port), '--yes'], { WIZARD_ROOT: root, WIZARD_IGNORE_CHECK: 'docker,compose' });
+      const r = wizard([...install, '--tls', 'none', '--port', String(port), '--yes'], {
+        WIZARD_ROOT: root,
+        WIZARD_IGNORE_CHECK: 'docker,compose',
+      });
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(new RegExp(`✖ Ports\\s+in use: ${port} by`));
       expect(r.stderr).toContain('--ignore-check ports');
@@ -138,7 +170,10 @@ describe('the CLI without a terminal', () => {
 
     it('goes on when that check is ignored, and logs that it was', () => {
       const root = tmpRoot();
-      const r = wizard([...install, '--tls', 'none', '--port', String(port), '--ignore-check', 'ports', '--dry-run'], { WIZARD_ROOT: root, WIZARD_IGNORE_CHECK: 'docker,compose' });
+      const r = wizard(
+        [...install, '--tls', 'none', '--port', String(port), '--ignore-check', 'ports', '--dry-run'],
+        { WIZARD_ROOT: root, WIZARD_IGNORE_CHECK: 'docker,compose' },
+      );
       expect(r.code).toBe(0);
       expect(r.stderr).toContain('(ignored: --ignore-check ports)');
     });
@@ -146,25 +181,99 @@ describe('the CLI without a terminal', () => {
 
   it('gives a second install the next free app port, and says so in the review', () => {
     const root = tmpRoot();
-    const rc = { name: 'rocketchat', platform: 'rocketchat', domain: 'chat.example.com', email: 'a@example.com', dataDir: '/opt/rocketchat', release: '8.0.1', tls: 'letsencrypt', port: 3000, repoUrl: 'x', project: 'rocketchat', composeFiles: [], status: 'installed', journal: {}, createdAt: '2026-11-22T00:00:00Z', updatedAt: '2026-11-22T00:00:00Z' };
+    const rc = {
+      name: 'rocketchat',
+      platform: 'rocketchat',
+      domain: 'chat.example.com',
+      email: 'a@example.com',
+      dataDir: '/opt/rocketchat',
+      release: '8.0.1',
+      tls: 'letsencrypt',
+      port: 3000,
+      repoUrl: 'x',
+      project: 'rocketchat',
+      composeFiles: [],
+      status: 'installed',
+      journal: {},
+      createdAt: '2026-11-22T00:00:00Z',
+      updatedAt: '2026-11-22T00:00:00Z',
+    };
     mkdirSync(join(root, 'var/lib/wizard'), { recursive: true });
-    writeFileSync(join(root, 'var/lib/wizard/state.json'), JSON.stringify({ schema: 1, installs: { rocketchat: rc } }));
-    const r = wizard(['install', '--platform', 'mastodon', '--domain', 'social.example.com', '--email', 'a@example.com', '--dry-run'], { WIZARD_ROOT: root });
+    writeFileSync(
+      join(root, 'var/lib/wizard/state.json'),
+      JSON.stringify({ schema: 1, installs: { rocketchat: rc } }),
+    );
+    const r = wizard(
+      [
+        'install',
+        '--platform',
+        'mastodon',
+        '--domain',
+        'social.example.com',
+        '--email',
+        'a@example.com',
+        '--dry-run',
+      ],
+      { WIZARD_ROOT: root },
+    );
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('Port 3000 belongs to another install on this host: this one uses 3001 (--port sets it).');
+    expect(r.stderr).toContain(
+      'Port 3000 belongs to another install on this host: this one uses 3001 (--port sets it).',
+    );
     expect(r.stderr).toMatch(/App port\s+127\.0\.0\.1:3001/);
   });
 
   it("moves a second Rocket.Chat install's MongoDB, NATS and metrics ports along too", () => {
     const root = tmpRoot();
-    const rc = { name: 'rocketchat', platform: 'rocketchat', domain: 'chat.example.com', email: 'a@example.com', dataDir: '/opt/rocketchat', release: '8.0.1', tls: 'letsencrypt', port: 3000, repoUrl: 'x', project: 'rocketchat', composeFiles: [], status: 'installed', journal: {}, createdAt: '2026-11-22T00:00:00Z', updatedAt: '2026-11-22T00:00:00Z' };
+    const rc = {
+      name: 'rocketchat',
+      platform: 'rocketchat',
+      domain: 'chat.example.com',
+      email: 'a@example.com',
+      dataDir: '/opt/rocketchat',
+      release: '8.0.1',
+      tls: 'letsencrypt',
+      port: 3000,
+      repoUrl: 'x',
+      project: 'rocketchat',
+      composeFiles: [],
+      status: 'installed',
+      journal: {},
+      createdAt: '2026-11-22T00:00:00Z',
+      updatedAt: '2026-11-22T00:00:00Z',
+    };
     mkdirSync(join(root, 'var/lib/wizard'), { recursive: true });
-    writeFileSync(join(root, 'var/lib/wizard/state.json'), JSON.stringify({ schema: 1, installs: { rocketchat: rc } }));
-    const r = wizard(['install', '--platform', 'rocketchat', '--name', 'team2', '--data-dir', '/opt/team2', '--domain', 'team2.example.com', '--email', 'a@example.com', '--dry-run'], { WIZARD_ROOT: root });
+    writeFileSync(
+      join(root, 'var/lib/wizard/state.json'),
+      JSON.stringify({ schema: 1, installs: { rocketchat: rc } }),
+    );
+    const r = wizard(
+      [
+        'install',
+        '--platform',
+        'rocketchat',
+        '--name',
+        'team2',
+        '--data-dir',
+        '/opt/team2',
+        '--domain',
+        'team2.example.com',
+        '--email',
+        'a@example.com',
+        '--dry-run',
+      ],
+      { WIZARD_ROOT: root },
+    );
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('The MongoDB port 27017 belongs to another install on this host: this one uses 27018.');
-    expect(r.stderr).toContain('The NATS port 4222 belongs to another install on this host: this one uses 4223.');
-    expect(r.stderr).toContain('The Prometheus metrics port 9458 belongs to another install on this host: this one uses 9459.');
+    expect(r.stderr).toContain(
+      'The MongoDB port 27017 belongs to another install on this host: this one uses 27018.',
+    );
+    expect(r.stderr).toContain(
+      'The NATS port 4222 belongs to another install on this host: this one uses 4223.',
+    );
+    expect(r.stderr).toContain(
+      'The Prometheus metrics port 9458 belongs to another install on this host: this one uses 9459.',
+    );
     expect(r.stderr).toMatch(/Other ports\s+127\.0\.0\.1: Prometheus metrics 9459, MongoDB 27018, NATS 4223/);
   });
 

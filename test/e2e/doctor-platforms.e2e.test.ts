@@ -8,7 +8,14 @@ import { type E2eInstall, e2eInstall, removeE2eInstall } from './helpers/install
 import { runWizard } from './helpers/wizard.js';
 
 interface Report {
-  findings: { id: string; severity: string; title: string; evidence: string; remedy?: string; install?: string }[];
+  findings: {
+    id: string;
+    severity: string;
+    title: string;
+    evidence: string;
+    remedy?: string;
+    install?: string;
+  }[];
   fixed: string[];
   exitCode: number;
 }
@@ -23,15 +30,25 @@ describe('wizard doctor on a real Mattermost install', () => {
   const envPath = () => join(dataDir(), '.env');
   const configDir = () => join(dataDir(), 'volumes/app/mattermost/config');
   // The .env names the project and the compose files (COMPOSE_PROJECT_NAME, COMPOSE_FILE).
-  const compose = (...a: string[]) => execFileSync('docker', ['compose', ...a], { cwd: dataDir(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const compose = (...a: string[]) =>
+    execFileSync('docker', ['compose', ...a], {
+      cwd: dataDir(),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   const doctor = async (...extra: string[]) => {
     const r = await runWizard(['doctor', 'mattermost', '--json', ...extra], env);
     return { code: r.code, report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
   };
-  const problems = (r: Report) => r.findings.filter((f) => f.severity === 'fail' && f.install === 'mattermost');
+  const problems = (r: Report) =>
+    r.findings.filter((f) => f.severity === 'fail' && f.install === 'mattermost');
 
   beforeAll(async () => {
-    install = await e2eInstall({ prefix: 'wizard-doctor-mm-', platform: 'mattermost', env: { WIZARD_READY_TIMEOUT: '120' } });
+    install = await e2eInstall({
+      prefix: 'wizard-doctor-mm-',
+      platform: 'mattermost',
+      env: { WIZARD_READY_TIMEOUT: '120' },
+    });
     ({ root, port, env } = install);
   });
 
@@ -40,7 +57,9 @@ describe('wizard doctor on a real Mattermost install', () => {
   it("a healthy install: no failure; SiteURL and the volumes' owner are checked", async () => {
     const { report } = await doctor();
     expect(problems(report)).toEqual([]);
-    const ok = Object.fromEntries(report.findings.filter((f) => f.install === 'mattermost').map((f) => [f.id, f]));
+    const ok = Object.fromEntries(
+      report.findings.filter((f) => f.install === 'mattermost').map((f) => [f.id, f]),
+    );
     expect(ok['mattermost.site-url']).toMatchObject({ severity: 'ok', evidence: `http://localhost:${port}` });
     expect(ok.ownership).toMatchObject({ severity: 'ok' });
     expect(ok.readiness?.evidence).toMatch(/answers \(version 11\.7\.15\)/);
@@ -49,11 +68,21 @@ describe('wizard doctor on a real Mattermost install', () => {
 
   it('another program on the app port while Mattermost is stopped: named with its pid, exit 2', async () => {
     compose('stop', '--timeout', '2', 'mattermost');
-    const squatter = spawn(process.execPath, ['-e', `require('node:http').createServer((q, s) => s.end('not mattermost')).listen(${port}, '127.0.0.1')`], { stdio: 'ignore' });
+    const squatter = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('node:http').createServer((q, s) => s.end('not mattermost')).listen(${port}, '127.0.0.1')`,
+      ],
+      { stdio: 'ignore' },
+    );
     try {
       await waitFor(() => {
         try {
-          execFileSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' }).trim() || (() => { throw new Error('not yet'); })();
+          execFileSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' }).trim() ||
+            (() => {
+              throw new Error('not yet');
+            })();
           return true;
         } catch {
           return false;
@@ -62,8 +91,12 @@ describe('wizard doctor on a real Mattermost install', () => {
       const { code, report } = await doctor();
       expect(code).toBe(2);
       const ports = problems(report).find((f) => f.id === 'ports');
-      expect(ports?.evidence).toBe(`${port} is held by node (pid ${squatter.pid}), not by this install's containers`);
-      expect(ports?.remedy).toMatch(new RegExp(`^Stop the process \\(kill ${squatter.pid}\\) or give the install another port`));
+      expect(ports?.evidence).toBe(
+        `${port} is held by node (pid ${squatter.pid}), not by this install's containers`,
+      );
+      expect(ports?.remedy).toMatch(
+        new RegExp(`^Stop the process \\(kill ${squatter.pid}\\) or give the install another port`),
+      );
     } finally {
       squatter.kill();
       await new Promise((r) => setTimeout(r, 300));
@@ -82,16 +115,27 @@ describe('wizard doctor on a real Mattermost install', () => {
   it('config folder owned by root: permission denied is named, exit 2; --fix chowns it back and it answers again', async () => {
     execFileSync('chown', ['-R', '0:0', configDir()]);
     compose('restart', 'mattermost');
-    await waitFor(() => /config\.json: permission denied/.test(compose('logs', '--no-color', '--since', '60s', 'mattermost')));
+    await waitFor(() =>
+      /config\.json: permission denied/.test(compose('logs', '--no-color', '--since', '60s', 'mattermost')),
+    );
     const { code, report } = await doctor();
     expect(code).toBe(2);
     const ids = problems(report).map((f) => f.id);
     expect(ids).toEqual(expect.arrayContaining(['ownership', 'mattermost.config-permission']));
-    expect(problems(report).find((f) => f.id === 'ownership')?.evidence).toBe(`${configDir()} is owned by 0:0, the container's user is 2000:2000`);
-    expect(problems(report).find((f) => f.id === 'mattermost.config-permission')?.remedy).toContain('chown -R 2000:2000');
+    expect(problems(report).find((f) => f.id === 'ownership')?.evidence).toBe(
+      `${configDir()} is owned by 0:0, the container's user is 2000:2000`,
+    );
+    expect(problems(report).find((f) => f.id === 'mattermost.config-permission')?.remedy).toContain(
+      'chown -R 2000:2000',
+    );
 
     const fixed = await doctor('--fix');
-    expect(fixed.report.fixed).toEqual(expect.arrayContaining([`chown -R 2000:2000 ${configDir()}`, expect.stringMatching(/^mattermost answers again/)]));
+    expect(fixed.report.fixed).toEqual(
+      expect.arrayContaining([
+        `chown -R 2000:2000 ${configDir()}`,
+        expect.stringMatching(/^mattermost answers again/),
+      ]),
+    );
     expect(problems(fixed.report)).toEqual([]);
     expect(statSync(join(configDir(), 'config.json')).uid).toBe(2000);
     const ping = await fetch(`http://127.0.0.1:${port}/api/v4/system/ping`);
@@ -104,7 +148,9 @@ describe('wizard doctor on a real Mattermost install', () => {
       writeFileSync(envPath(), setEnv(before, { MM_SERVICESETTINGS_SITEURL: 'https://wrong.example.com' }));
       const { code, report } = await doctor();
       expect(code).toBe(2);
-      expect(problems(report).find((p) => p.id === 'mattermost.site-url')?.evidence).toBe(`MM_SERVICESETTINGS_SITEURL is https://wrong.example.com in ${envPath()}, but the install serves http://localhost:${port}`);
+      expect(problems(report).find((p) => p.id === 'mattermost.site-url')?.evidence).toBe(
+        `MM_SERVICESETTINGS_SITEURL is https://wrong.example.com in ${envPath()}, but the install serves http://localhost:${port}`,
+      );
     } finally {
       writeFileSync(envPath(), before);
     }

@@ -8,7 +8,14 @@ import { type E2eInstall, e2eInstall, removeE2eInstall } from './helpers/install
 import { runWizard } from './helpers/wizard.js';
 
 interface Report {
-  findings: { id: string; severity: string; title: string; evidence: string; remedy?: string; install?: string }[];
+  findings: {
+    id: string;
+    severity: string;
+    title: string;
+    evidence: string;
+    remedy?: string;
+    install?: string;
+  }[];
   fixed: string[];
   exitCode: number;
 }
@@ -20,16 +27,27 @@ describe('wizard doctor on a real install', () => {
   let env: Record<string, string> = {};
   const dataDir = () => join(root, 'opt/rocketchat');
   const envPath = () => join(dataDir(), '.env');
-  const compose = (...a: string[]) => execFileSync('docker', ['compose', ...a], { cwd: dataDir(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const compose = (...a: string[]) =>
+    execFileSync('docker', ['compose', ...a], {
+      cwd: dataDir(),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   const doctor = async (...extra: string[]) => {
     const r = await runWizard(['doctor', '--json', ...extra], env);
     return { code: r.code, report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
   };
-  const problems = (r: Report) => r.findings.filter((f) => f.severity === 'fail' && f.install === 'rocketchat');
-  const editEnv = (updates: Record<string, string>) => writeFileSync(envPath(), setEnv(readFileSync(envPath(), 'utf8'), updates));
+  const problems = (r: Report) =>
+    r.findings.filter((f) => f.severity === 'fail' && f.install === 'rocketchat');
+  const editEnv = (updates: Record<string, string>) =>
+    writeFileSync(envPath(), setEnv(readFileSync(envPath(), 'utf8'), updates));
 
   beforeAll(async () => {
-    install = await e2eInstall({ prefix: 'wizard-doctor-', platform: 'rocketchat', env: { WIZARD_READY_TIMEOUT: '120' } });
+    install = await e2eInstall({
+      prefix: 'wizard-doctor-',
+      platform: 'rocketchat',
+      env: { WIZARD_READY_TIMEOUT: '120' },
+    });
     ({ root, env } = install);
   });
 
@@ -46,15 +64,25 @@ describe('wizard doctor on a real install', () => {
     compose('stop', 'rocketchat');
     const { code, report } = await doctor();
     expect(code).toBe(2);
-    expect(problems(report).map((f) => f.id)).toEqual(expect.arrayContaining(['container.rocketchat', 'readiness']));
+    expect(problems(report).map((f) => f.id)).toEqual(
+      expect.arrayContaining(['container.rocketchat', 'readiness']),
+    );
     const fixed = await doctor('--fix');
-    expect(fixed.report.fixed).toEqual(expect.arrayContaining(['started the containers of rocketchat', expect.stringMatching(/^rocketchat answers again/)]));
+    expect(fixed.report.fixed).toEqual(
+      expect.arrayContaining([
+        'started the containers of rocketchat',
+        expect.stringMatching(/^rocketchat answers again/),
+      ]),
+    );
     expect(problems(fixed.report)).toEqual([]);
   });
 
   it('a secret file at 0644: named, and --fix puts it back to 0600', async () => {
     chmodSync(envPath(), 0o644);
-    expect(problems((await doctor()).report)[0]).toMatchObject({ id: 'secret-modes', remedy: `chmod 600 ${envPath()}` });
+    expect(problems((await doctor()).report)[0]).toMatchObject({
+      id: 'secret-modes',
+      remedy: `chmod 600 ${envPath()}`,
+    });
     const fixed = await doctor('--fix');
     expect(fixed.report.fixed).toContain(`chmod 600 ${envPath()}`);
     expect(statSync(envPath()).mode & 0o777).toBe(0o600);
@@ -64,7 +92,9 @@ describe('wizard doctor on a real install', () => {
     const before = readFileSync(envPath(), 'utf8');
     editEnv({ ROOT_URL: 'https://wrong.example.com' });
     const f = problems((await doctor()).report).find((p) => p.id === 'rocketchat.root-url');
-    expect(f?.evidence).toMatch(/ROOT_URL is https:\/\/wrong.example.com in .*\.env, but the install serves http:\/\/localhost:\d+/);
+    expect(f?.evidence).toMatch(
+      /ROOT_URL is https:\/\/wrong.example.com in .*\.env, but the install serves http:\/\/localhost:\d+/,
+    );
     writeFileSync(envPath(), before);
   });
 
@@ -72,7 +102,9 @@ describe('wizard doctor on a real install', () => {
     try {
       compose('stop', 'mongodb');
       compose('restart', 'rocketchat');
-      await waitFor(() => /MongoDB not ready yet/.test(compose('logs', '--no-color', '--since', '60s', 'rocketchat')));
+      await waitFor(() =>
+        /MongoDB not ready yet/.test(compose('logs', '--no-color', '--since', '60s', 'rocketchat')),
+      );
       const f = problems((await doctor()).report).find((p) => p.id === 'rocketchat.mongo-refused');
       expect(f?.evidence).toContain('MongoDB not ready yet');
       expect(f?.remedy).toContain('docker compose up -d mongodb');
@@ -86,7 +118,17 @@ describe('wizard doctor on a real install', () => {
     try {
       editEnv({ RELEASE: '9.9.9-broken' });
       compose('up', '-d', '--pull', 'never', 'rocketchat');
-      await waitFor(() => Number(execFileSync('docker', ['inspect', '-f', '{{.RestartCount}}', compose('ps', '-q', 'rocketchat').trim()], { encoding: 'utf8' }).trim()) >= 3, 90_000);
+      await waitFor(
+        () =>
+          Number(
+            execFileSync(
+              'docker',
+              ['inspect', '-f', '{{.RestartCount}}', compose('ps', '-q', 'rocketchat').trim()],
+              { encoding: 'utf8' },
+            ).trim(),
+          ) >= 3,
+        90_000,
+      );
       const f = problems((await doctor()).report).find((p) => p.id === 'container.rocketchat');
       expect(f?.evidence).toMatch(/^restart loop: \d+ restarts/);
     } finally {
@@ -104,7 +146,9 @@ describe('wizard doctor on a real install', () => {
     const dir = mkdtempSync(join(root, 'x-'));
     execFileSync('tar', ['-xzf', out, '-C', dir]);
     const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
-    expect(files.map((f) => f.name)).toEqual(expect.arrayContaining(['findings.json', 'versions.txt', 'compose-config.yml', 'container-logs.txt']));
+    expect(files.map((f) => f.name)).toEqual(
+      expect.arrayContaining(['findings.json', 'versions.txt', 'compose-config.yml', 'container-logs.txt']),
+    );
     const pass = parseEnv(readFileSync(envPath(), 'utf8')).values.ADMIN_PASS ?? '';
     expect(pass.length).toBeGreaterThan(10);
     for (const f of files) {
@@ -115,7 +159,7 @@ describe('wizard doctor on a real install', () => {
     expect(readFileSync(join(dir, 'rocketchat/compose-config.yml'), 'utf8')).toContain('[redacted]');
   });
 
-  it('wizard logs prints a service\'s last lines', async () => {
+  it("wizard logs prints a service's last lines", async () => {
     const r = await runWizard(['logs', 'rocketchat', 'rocketchat', '--tail', '5'], env);
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n').length).toBeGreaterThanOrEqual(1);

@@ -10,12 +10,12 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer as createNetServer, connect, type Server, type Socket } from 'node:net';
+import { connect, createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { platforms } from '../../steps/index.js';
 import { parseEnv } from '../../src/core/envfile.js';
+import { platforms } from '../../steps/index.js';
 import { tmpRoot } from '../helpers/tmp.js';
 import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
 import { CLI, freePort } from './helpers/wizard.js';

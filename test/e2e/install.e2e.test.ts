@@ -16,16 +16,57 @@ describe('install Rocket.Chat end to end', () => {
   let repo = '';
   let port = 0;
   let env: Record<string, string> = {};
-  const args = () => ['install', '--platform', 'rocketchat', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port)];
-  const project = () => JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs.rocketchat.project as string;
+  const args = () => [
+    'install',
+    '--platform',
+    'rocketchat',
+    '--tls',
+    'none',
+    '--offline',
+    '--yes',
+    '--repo-url',
+    repo,
+    '--port',
+    String(port),
+  ];
+  const project = () =>
+    JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs.rocketchat
+      .project as string;
   const dataDir = () => join(root, 'opt/rocketchat');
   const compose = (...a: string[]) =>
-    execFileSync('docker', ['compose', '--project-name', project(), '--project-directory', dataDir(), '-f', 'compose.database.yml', '-f', 'compose.yml', '-f', 'compose.wizard.yml', ...a], { cwd: dataDir(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const api = async (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${port}${path}`, init).then(async (r) => ({ status: r.status, json: (await r.json()) as Record<string, unknown> }));
-  const login = (user: string, password: string) => api('/api/v1/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }) });
+    execFileSync(
+      'docker',
+      [
+        'compose',
+        '--project-name',
+        project(),
+        '--project-directory',
+        dataDir(),
+        '-f',
+        'compose.database.yml',
+        '-f',
+        'compose.yml',
+        '-f',
+        'compose.wizard.yml',
+        ...a,
+      ],
+      { cwd: dataDir(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+  const api = async (path: string, init?: RequestInit) =>
+    fetch(`http://127.0.0.1:${port}${path}`, init).then(async (r) => ({
+      status: r.status,
+      json: (await r.json()) as Record<string, unknown>,
+    }));
+  const login = (user: string, password: string) =>
+    api('/api/v1/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user, password }),
+    });
 
   beforeAll(async () => {
-    if (!(await dockerAvailable())) throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
+    if (!(await dockerAvailable()))
+      throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
     await ensureStandinImages();
     root = tmpRoot('wizard-e2e-');
     repo = await makeFixtureRepo(root, 'rocketchat-compose');
@@ -37,7 +78,28 @@ describe('install Rocket.Chat end to end', () => {
     for (const name of ['rocketchat', 'team2']) {
       try {
         const i = JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs[name];
-        execFileSync('docker', ['compose', '--project-name', i.project, '--project-directory', join(root, i.dataDir), '-f', 'compose.database.yml', '-f', 'compose.yml', '-f', 'compose.wizard.yml', 'down', '--volumes', '--remove-orphans', '--timeout', '5'], { cwd: join(root, i.dataDir), stdio: 'ignore' });
+        execFileSync(
+          'docker',
+          [
+            'compose',
+            '--project-name',
+            i.project,
+            '--project-directory',
+            join(root, i.dataDir),
+            '-f',
+            'compose.database.yml',
+            '-f',
+            'compose.yml',
+            '-f',
+            'compose.wizard.yml',
+            'down',
+            '--volumes',
+            '--remove-orphans',
+            '--timeout',
+            '5',
+          ],
+          { cwd: join(root, i.dataDir), stdio: 'ignore' },
+        );
       } catch {
         // nothing was started
       }
@@ -80,12 +142,23 @@ describe('install Rocket.Chat end to end', () => {
 
   it('records the install in the state, and `status --json` shows live containers', async () => {
     const state = JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8'));
-    expect(state.installs.rocketchat).toMatchObject({ platform: 'rocketchat', domain: 'localhost', release: '8.0.1', status: 'installed', tls: 'none', port });
-    expect(Object.keys(state.installs.rocketchat.journal)).toEqual(expect.arrayContaining(['clone', 'up', 'ready', 'admin']));
+    expect(state.installs.rocketchat).toMatchObject({
+      platform: 'rocketchat',
+      domain: 'localhost',
+      release: '8.0.1',
+      status: 'installed',
+      tls: 'none',
+      port,
+    });
+    expect(Object.keys(state.installs.rocketchat.journal)).toEqual(
+      expect.arrayContaining(['clone', 'up', 'ready', 'admin']),
+    );
     const r = await runWizard(['status', '--json'], env);
     expect(r.code).toBe(0);
     const status = JSON.parse(r.stdout);
-    const services = Object.fromEntries(status.installs[0].containers.map((c: { service: string; state: string }) => [c.service, c.state]));
+    const services = Object.fromEntries(
+      status.installs[0].containers.map((c: { service: string; state: string }) => [c.service, c.state]),
+    );
     expect(services).toMatchObject({ rocketchat: 'running', mongodb: 'running', nats: 'running' });
     const text = await runWizard(['status'], env);
     expect(text.stdout).toMatch(/rocketchat rocketchat 8.0.1 at localhost \(installed\)/);
@@ -95,7 +168,9 @@ describe('install Rocket.Chat end to end', () => {
     const before = readFileSync(join(dataDir(), '.env'), 'utf8');
     const r = await runWizard(args(), env);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('"rocketchat" is already installed: this run repairs it with the same secrets and data.');
+    expect(r.stderr).toContain(
+      '"rocketchat" is already installed: this run repairs it with the same secrets and data.',
+    );
     expect(r.stdout).toContain('unchanged (not shown again)');
     expect(readFileSync(join(dataDir(), '.env'), 'utf8')).toBe(before);
     const pass = parseEnv(before).values.ADMIN_PASS ?? '';
@@ -107,7 +182,9 @@ describe('install Rocket.Chat end to end', () => {
 
   it('never writes the generated password to its logs', () => {
     const pass = parseEnv(readFileSync(join(dataDir(), '.env'), 'utf8')).values.ADMIN_PASS ?? '';
-    const logs = execFileSync('find', [join(root, 'var/log/wizard'), '-type', 'f'], { encoding: 'utf8' }).trim().split('\n');
+    const logs = execFileSync('find', [join(root, 'var/log/wizard'), '-type', 'f'], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     expect(logs.length).toBeGreaterThanOrEqual(2);
     for (const l of logs) {
       const text = readFileSync(l, 'utf8');
@@ -116,20 +193,75 @@ describe('install Rocket.Chat end to end', () => {
     }
   });
 
-  it("a second Rocket.Chat on the same host gets its own MongoDB, NATS and metrics ports, and both answer", async () => {
+  it('a second Rocket.Chat on the same host gets its own MongoDB, NATS and metrics ports, and both answer', async () => {
     const port2 = await freePort();
-    const r = await runWizard(['install', '--platform', 'rocketchat', '--name', 'team2', '--data-dir', '/opt/team2', '--domain', 'team2.localhost', '--email', 'admin@example.com', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port2)], env);
+    const r = await runWizard(
+      [
+        'install',
+        '--platform',
+        'rocketchat',
+        '--name',
+        'team2',
+        '--data-dir',
+        '/opt/team2',
+        '--domain',
+        'team2.localhost',
+        '--email',
+        'admin@example.com',
+        '--tls',
+        'none',
+        '--offline',
+        '--yes',
+        '--repo-url',
+        repo,
+        '--port',
+        String(port2),
+      ],
+      env,
+    );
     expect(r.stderr).not.toContain('✖');
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('The MongoDB port 27017 belongs to another install on this host: this one uses 27018.');
+    expect(r.stderr).toContain(
+      'The MongoDB port 27017 belongs to another install on this host: this one uses 27018.',
+    );
     const dir = join(root, 'opt/team2');
-    expect(parseEnv(readFileSync(join(dir, '.env'), 'utf8')).values).toMatchObject({ MONGODB_HOST_PORT: '27018', NATS_PORT_NUMBER: '4223', METRICS_PORT: '9459' });
+    expect(parseEnv(readFileSync(join(dir, '.env'), 'utf8')).values).toMatchObject({
+      MONGODB_HOST_PORT: '27018',
+      NATS_PORT_NUMBER: '4223',
+      METRICS_PORT: '9459',
+    });
     const state = JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8'));
-    expect(state.installs.team2.extra).toMatchObject({ mongodbPort: '27018', natsPort: '4223', metricsPort: '9459' });
+    expect(state.installs.team2.extra).toMatchObject({
+      mongodbPort: '27018',
+      natsPort: '4223',
+      metricsPort: '9459',
+    });
     const project2 = state.installs.team2.project as string;
-    const port = execFileSync('docker', ['compose', '--project-name', project2, '--project-directory', dir, '-f', 'compose.database.yml', '-f', 'compose.yml', '-f', 'compose.wizard.yml', 'port', 'mongodb', '27017'], { cwd: dir, encoding: 'utf8' });
+    const port = execFileSync(
+      'docker',
+      [
+        'compose',
+        '--project-name',
+        project2,
+        '--project-directory',
+        dir,
+        '-f',
+        'compose.database.yml',
+        '-f',
+        'compose.yml',
+        '-f',
+        'compose.wizard.yml',
+        'port',
+        'mongodb',
+        '27017',
+      ],
+      { cwd: dir, encoding: 'utf8' },
+    );
     expect(port.trim()).toBe('127.0.0.1:27018');
-    expect((await fetch(`http://127.0.0.1:${port2}/api/info`).then((x) => x.json())) as unknown).toEqual({ version: '8.0.1', success: true });
+    expect((await fetch(`http://127.0.0.1:${port2}/api/info`).then((x) => x.json())) as unknown).toEqual({
+      version: '8.0.1',
+      success: true,
+    });
     expect((await api('/api/info')).json).toEqual({ version: '8.0.1', success: true });
   });
 });

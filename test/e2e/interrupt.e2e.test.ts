@@ -11,11 +11,34 @@ describe('an interrupted install', () => {
   let root = '';
   let repo = '';
   let port = 0;
-  const args = () => ['install', '--platform', 'rocketchat', '--domain', 'localhost', '--email', 'admin@example.com', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port)];
-  const env = () => ({ PATH: process.env.PATH ?? '', HOME: '/root', NO_COLOR: '1', WIZARD_ROOT: root, WIZARD_POLL_MS: '500' });
+  const args = () => [
+    'install',
+    '--platform',
+    'rocketchat',
+    '--domain',
+    'localhost',
+    '--email',
+    'admin@example.com',
+    '--tls',
+    'none',
+    '--offline',
+    '--yes',
+    '--repo-url',
+    repo,
+    '--port',
+    String(port),
+  ];
+  const env = () => ({
+    PATH: process.env.PATH ?? '',
+    HOME: '/root',
+    NO_COLOR: '1',
+    WIZARD_ROOT: root,
+    WIZARD_POLL_MS: '500',
+  });
 
   beforeAll(async () => {
-    if (!(await dockerAvailable())) throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
+    if (!(await dockerAvailable()))
+      throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
     await ensureStandinImages();
     root = tmpRoot('wizard-int-');
     repo = await makeFixtureRepo(root, 'rocketchat-compose');
@@ -24,14 +47,20 @@ describe('an interrupted install', () => {
 
   afterAll(() => {
     try {
-      execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], { cwd: join(root, 'opt/rocketchat'), stdio: 'ignore' });
+      execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], {
+        cwd: join(root, 'opt/rocketchat'),
+        stdio: 'ignore',
+      });
     } catch {
       // nothing started
     }
   });
 
   it('exits 143 on SIGTERM during the readiness wait, keeping the finished steps', async () => {
-    const child = spawn(process.execPath, [CLI, ...args()], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args()], {
+      env: env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     const code = await new Promise<number | null>((resolve) => {
       child.stderr.on('data', (d: Buffer) => {
@@ -41,7 +70,9 @@ describe('an interrupted install', () => {
       child.on('close', (c) => resolve(c));
     });
     expect(stderr).toContain('SIGTERM: stopping after the running command');
-    expect(stderr).toContain('Interrupted by SIGTERM: finished steps are kept; run the same command again to continue.');
+    expect(stderr).toContain(
+      'Interrupted by SIGTERM: finished steps are kept; run the same command again to continue.',
+    );
     expect(code).toBe(143);
     const rec = JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs.rocketchat;
     expect(Object.keys(rec.journal)).toEqual(expect.arrayContaining(['clone', 'up']));

@@ -4,7 +4,14 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bareBin, makeNodeDist, pipeToBash, type Release, releaseBuilder, serve } from './helpers/release-server.js';
+import {
+  bareBin,
+  makeNodeDist,
+  pipeToBash,
+  type Release,
+  releaseBuilder,
+  serve,
+} from './helpers/release-server.js';
 
 /**
  * `wizard self-update` on a wizard installed by install.sh: the release channel (a local HTTP server
@@ -22,15 +29,31 @@ describe('wizard self-update', () => {
   // Asynchronous: the release server runs in this process and must answer while the wizard waits.
   const run = (args: string[], env: Record<string, string>) =>
     new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(join(root, 'usr/local/bin/wizard'), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(join(root, 'usr/local/bin/wizard'), args, {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-      child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+      });
       child.on('close', (status) => resolve({ status, stdout, stderr }));
     });
   const wizard = (args: string[], channel: string) =>
-    run(args, { PATH: bare, HOME: work, TMPDIR: join(work, 'tmp'), NO_COLOR: '1', WIZARD_ROOT: root, WIZARD_UPDATE_URL: `${url}/${channel}`, WIZARD_RELEASE_URL: `${url}/${channel}`, WIZARD_NODE_DIST_URL: `${url}/node` });
+    run(args, {
+      PATH: bare,
+      HOME: work,
+      TMPDIR: join(work, 'tmp'),
+      NO_COLOR: '1',
+      WIZARD_ROOT: root,
+      WIZARD_UPDATE_URL: `${url}/${channel}`,
+      WIZARD_RELEASE_URL: `${url}/${channel}`,
+      WIZARD_NODE_DIST_URL: `${url}/node`,
+    });
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'wizard-self-update-'));
@@ -43,7 +66,15 @@ describe('wizard self-update', () => {
     ({ url, server } = await serve(join(work, 'www')));
     bare = bareBin(join(work, 'bare'), ['node', 'nodejs', 'npm', 'npx', 'corepack', 'sudo']);
     root = mkdtempSync(join(work, 'root-'));
-    const env = { PATH: bare, HOME: work, TMPDIR: join(work, 'tmp'), NO_COLOR: '1', WIZARD_ROOT: root, WIZARD_RELEASE_URL: `${url}/v1`, WIZARD_NODE_DIST_URL: `${url}/node` };
+    const env = {
+      PATH: bare,
+      HOME: work,
+      TMPDIR: join(work, 'tmp'),
+      NO_COLOR: '1',
+      WIZARD_ROOT: root,
+      WIZARD_RELEASE_URL: `${url}/v1`,
+      WIZARD_NODE_DIST_URL: `${url}/node`,
+    };
     const installed = await pipeToBash(readFileSync(v1.installSh), [], env);
     if (installed.code !== 0) throw new Error(`install.sh failed: ${installed.stderr}`);
   }, 180_000);
@@ -62,7 +93,11 @@ describe('wizard self-update', () => {
   it('--check finds a newer release (exit 10, JSON on request)', async () => {
     const r = await wizard(['self-update', '--check', '--json'], 'v2');
     expect(r.status).toBe(10);
-    expect(JSON.parse(r.stdout)).toMatchObject({ current: v1.version, latest: v2.version, updateAvailable: true });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      current: v1.version,
+      latest: v2.version,
+      updateAvailable: true,
+    });
   });
 
   it('replaces itself with the newer release through its install.sh', async () => {
@@ -75,7 +110,12 @@ describe('wizard self-update', () => {
   });
 
   it('says so when the channel does not answer', async () => {
-    const r = await run(['self-update', '--check'], { PATH: bare, NO_COLOR: '1', WIZARD_ROOT: root, WIZARD_UPDATE_URL: 'http://127.0.0.1:9/none' });
+    const r = await run(['self-update', '--check'], {
+      PATH: bare,
+      NO_COLOR: '1',
+      WIZARD_ROOT: root,
+      WIZARD_UPDATE_URL: 'http://127.0.0.1:9/none',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("Can't read the newest release from http://127.0.0.1:9/none");
   });

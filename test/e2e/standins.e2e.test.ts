@@ -15,7 +15,8 @@ const RELEASE = '8.0.1';
 const ADMIN = { username: 'admin', password: 'S3cret-pass!', email: 'admin@example.com' };
 
 // The e2e suite never skips: without an engine it fails, and says how to get one.
-if (!(await dockerAvailable())) throw new Error('the e2e stand-in test needs Docker: run .ci/setup-docker.sh');
+if (!(await dockerAvailable()))
+  throw new Error('the e2e stand-in test needs Docker: run .ci/setup-docker.sh');
 
 /** A TCP port that is free on 127.0.0.1 right now. */
 function freePort(): Promise<number> {

@@ -21,38 +21,101 @@ describe('wizard upgrade Mastodon end to end', () => {
   let migrationsBefore = 0;
   const dataDir = () => join(root, 'opt/mastodon');
   const envOf = (file: string) => parseEnv(readFileSync(join(dataDir(), file), 'utf8')).values;
-  const state = () => JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs.mastodon;
+  const state = () =>
+    JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs.mastodon;
   const compose = (...a: string[]) =>
-    execFileSync('docker', ['compose', '--project-name', state().project, '--project-directory', dataDir(), '-f', 'docker-compose.yml', ...a], {
-      cwd: dataDir(),
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  const sql = (q: string) => compose('exec', '-T', 'db', 'psql', '-X', '-U', 'mastodon', '-d', 'mastodon_production', '-tAc', q).trim();
+    execFileSync(
+      'docker',
+      [
+        'compose',
+        '--project-name',
+        state().project,
+        '--project-directory',
+        dataDir(),
+        '-f',
+        'docker-compose.yml',
+        ...a,
+      ],
+      {
+        cwd: dataDir(),
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+  const sql = (q: string) =>
+    compose(
+      'exec',
+      '-T',
+      'db',
+      'psql',
+      '-X',
+      '-U',
+      'mastodon',
+      '-d',
+      'mastodon_production',
+      '-tAc',
+      q,
+    ).trim();
   /** The version Mastodon reports, asked for its own domain as the proxy asks. */
   const instanceVersion = () =>
     new Promise<string>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/api/v1/instance', headers: { host: 'localhost', 'x-forwarded-proto': 'https' } }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => { body += c.toString(); });
-        res.on('end', () => resolve((JSON.parse(body) as { version: string }).version));
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/api/v1/instance',
+          headers: { host: 'localhost', 'x-forwarded-proto': 'https' },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => {
+            body += c.toString();
+          });
+          res.on('end', () => resolve((JSON.parse(body) as { version: string }).version));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
   /** The owner can still log in: its row holds the hash of the password the install handed out. */
-  const ownerPasswordHash = () => sql("SELECT encrypted_password FROM users WHERE email = 'admin@example.com'");
-  const expectedHash = () => `sha256:${createHash('sha256').update(envOf('owner.env').OWNER_PASSWORD ?? '').digest('hex')}`;
+  const ownerPasswordHash = () =>
+    sql("SELECT encrypted_password FROM users WHERE email = 'admin@example.com'");
+  const expectedHash = () =>
+    `sha256:${createHash('sha256')
+      .update(envOf('owner.env').OWNER_PASSWORD ?? '')
+      .digest('hex')}`;
 
   beforeAll(async () => {
-    if (!(await dockerAvailable())) throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
+    if (!(await dockerAvailable()))
+      throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
     await ensureStandinImages();
     root = tmpRoot('wizard-upgrade-mastodon-');
     port = await freePort();
     do streaming = await freePort();
     while (streaming === port);
     env = { WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '60' };
-    const r = await runWizard(['install', '--platform', 'mastodon', '--version', '4.4.8', '--domain', 'localhost', '--email', 'admin@example.com', '--tls', 'none', '--offline', '--yes', '--port', String(port), '--streaming-port', String(streaming)], env);
+    const r = await runWizard(
+      [
+        'install',
+        '--platform',
+        'mastodon',
+        '--version',
+        '4.4.8',
+        '--domain',
+        'localhost',
+        '--email',
+        'admin@example.com',
+        '--tls',
+        'none',
+        '--offline',
+        '--yes',
+        '--port',
+        String(port),
+        '--streaming-port',
+        String(streaming),
+      ],
+      env,
+    );
     if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);
   }, 90_000);
 
@@ -70,7 +133,9 @@ describe('wizard upgrade Mastodon end to end', () => {
     expect(await instanceVersion()).toBe('4.4.8');
     const r = await runWizard(['upgrade', '--check'], env);
     expect(r.code, r.stderr).toBe(10);
-    expect(r.stdout).toContain('Mastodon 4.4.8 → 4.5.11 can be installed (newest: 4.5.11). Release notes: https://github.com/mastodon/mastodon/releases');
+    expect(r.stdout).toContain(
+      'Mastodon 4.4.8 → 4.5.11 can be installed (newest: 4.5.11). Release notes: https://github.com/mastodon/mastodon/releases',
+    );
   });
 
   it('upgrades: pg_dump backup, pre-deployment migrations, up -d, post-deployment migrations, the new version answering', async () => {
@@ -86,11 +151,17 @@ describe('wizard upgrade Mastodon end to end', () => {
     // 4.5's migrations ran, the post-deployment ones included.
     expect(Number(sql('SELECT count(*) FROM schema_migrations'))).toBe(migrationsBefore + 2);
     // The order, from the wizard's log of commands.
-    const log = execFileSync('sh', ['-c', `cat ${join(root, 'var/log/wizard')}/upgrade-*`], { encoding: 'utf8' });
+    const log = execFileSync('sh', ['-c', `cat ${join(root, 'var/log/wizard')}/upgrade-*`], {
+      encoding: 'utf8',
+    });
     const at = (re: RegExp) => log.search(re);
     expect(at(/SKIP_POST_DEPLOYMENT_MIGRATIONS=true web bundle exec rails db:migrate/)).toBeGreaterThan(0);
-    expect(at(/SKIP_POST_DEPLOYMENT_MIGRATIONS=true web bundle exec rails db:migrate/)).toBeLessThan(at(/ up -d --remove-orphans --pull never/));
-    expect(at(/ up -d --remove-orphans --pull never/)).toBeLessThan(at(/run --rm -T web bundle exec rails db:migrate/));
+    expect(at(/SKIP_POST_DEPLOYMENT_MIGRATIONS=true web bundle exec rails db:migrate/)).toBeLessThan(
+      at(/ up -d --remove-orphans --pull never/),
+    );
+    expect(at(/ up -d --remove-orphans --pull never/)).toBeLessThan(
+      at(/run --rm -T web bundle exec rails db:migrate/),
+    );
     const backup = state().history.at(-1).backup as string;
     expect(statSync(backup).mode & 0o777).toBe(0o600);
     const listing = execFileSync('tar', ['-tzf', backup], { encoding: 'utf8' });

@@ -19,7 +19,8 @@ describe('wizard upgrade Mattermost end to end', () => {
   let env: Record<string, string> = {};
   const dataDir = () => join(root, 'opt/mattermost');
   const values = () => parseEnv(readFileSync(join(dataDir(), '.env'), 'utf8')).values;
-  const state = () => JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs.mattermost;
+  const state = () =>
+    JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs.mattermost;
   const ping = async () => {
     const r = await fetch(`http://127.0.0.1:${port}/api/v4/system/ping`);
     return /^(\d+\.\d+\.\d+)/.exec(r.headers.get('x-version-id') ?? '')?.[1];
@@ -32,10 +33,17 @@ describe('wizard upgrade Mattermost end to end', () => {
         body: JSON.stringify({ login_id: 'admin', password: values().ADMIN_PASSWORD }),
       })
     ).status;
-  const docker = (...a: string[]) => execFileSync('docker', a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  const docker = (...a: string[]) =>
+    execFileSync('docker', a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
   beforeAll(async () => {
-    install = await e2eInstall({ prefix: 'wizard-upgrade-mm-', platform: 'mattermost', version: '10.11.23', env: { WIZARD_READY_TIMEOUT: '15' }, installEnv: { WIZARD_READY_TIMEOUT: '60' } });
+    install = await e2eInstall({
+      prefix: 'wizard-upgrade-mm-',
+      platform: 'mattermost',
+      version: '10.11.23',
+      env: { WIZARD_READY_TIMEOUT: '15' },
+      installEnv: { WIZARD_READY_TIMEOUT: '60' },
+    });
     ({ root, port, env } = install);
   }, 90_000);
 
@@ -44,7 +52,14 @@ describe('wizard upgrade Mattermost end to end', () => {
   it('--check exits 10 and names the next ESR with the release notes', async () => {
     const r = await runWizard(['upgrade', '--check', '--json'], env);
     expect(r.code, r.stderr).toBe(10);
-    expect(JSON.parse(r.stdout)).toMatchObject({ install: 'mattermost', current: '10.11.23', next: '11.7.15', newest: '11.7.15', upgradeAvailable: true, releaseNotes: 'https://docs.mattermost.com/product-overview/mattermost-server-releases.html' });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      install: 'mattermost',
+      current: '10.11.23',
+      next: '11.7.15',
+      newest: '11.7.15',
+      upgradeAvailable: true,
+      releaseNotes: 'https://docs.mattermost.com/product-overview/mattermost-server-releases.html',
+    });
   });
 
   it('a backup folder on a filesystem too small for the backup: refused before anything changes, exit 3', async () => {
@@ -55,7 +70,9 @@ describe('wizard upgrade Mattermost end to end', () => {
       const before = readFileSync(join(dataDir(), '.env'), 'utf8');
       const r = await runWizard(['upgrade', '--yes', '--offline'], env);
       expect(r.code, r.stderr).toBe(3);
-      expect(r.stderr).toMatch(/Not enough disk for the upgrade: 0\.1 GiB free at \S+\/backups, the backup \(~1\.0 GiB\) needs ~1\.0 GiB\. Nothing was changed\./);
+      expect(r.stderr).toMatch(
+        /Not enough disk for the upgrade: 0\.1 GiB free at \S+\/backups, the backup \(~1\.0 GiB\) needs ~1\.0 GiB\. Nothing was changed\./,
+      );
       expect(r.stderr).toContain('docker image prune -a');
       expect(readFileSync(join(dataDir(), '.env'), 'utf8')).toBe(before);
       expect(state()).toMatchObject({ release: '10.11.23' });
@@ -82,7 +99,10 @@ describe('wizard upgrade Mattermost end to end', () => {
     expect(await ping()).toBe('10.11.23');
     expect(values().MATTERMOST_IMAGE_TAG).toBe('10.11.23');
     expect(await login()).toBe(200);
-    expect(state()).toMatchObject({ release: '10.11.23', history: [{ from: '10.11.23', to: '11.7.15', result: 'rolled back' }] });
+    expect(state()).toMatchObject({
+      release: '10.11.23',
+      history: [{ from: '10.11.23', to: '11.7.15', result: 'rolled back' }],
+    });
   });
 
   it('upgrades to the next ESR with a pg_dump backup; PostgreSQL and its credentials stay as they were', async () => {
@@ -95,7 +115,14 @@ describe('wizard upgrade Mattermost end to end', () => {
     expect(await login()).toBe(200);
     const after = values();
     expect(after.MATTERMOST_IMAGE_TAG).toBe('11.7.15');
-    for (const k of ['POSTGRES_IMAGE_TAG', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB', 'MM_SQLSETTINGS_DATASOURCE']) expect([k, after[k]]).toEqual([k, before[k]]);
+    for (const k of [
+      'POSTGRES_IMAGE_TAG',
+      'POSTGRES_USER',
+      'POSTGRES_PASSWORD',
+      'POSTGRES_DB',
+      'MM_SQLSETTINGS_DATASOURCE',
+    ])
+      expect([k, after[k]]).toEqual([k, before[k]]);
     const backup = state().history.at(-1).backup as string;
     expect(statSync(backup).mode & 0o777).toBe(0o600);
     const listing = execFileSync('tar', ['-tzvf', backup], { encoding: 'utf8' });

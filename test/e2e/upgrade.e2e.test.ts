@@ -16,28 +16,59 @@ describe('wizard upgrade end to end', () => {
   let env: Record<string, string> = {};
   const dataDir = () => join(root, 'opt/rocketchat');
   const envValues = () => parseEnv(readFileSync(join(dataDir(), '.env'), 'utf8')).values;
-  const state = () => JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs.rocketchat;
+  const state = () =>
+    JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs.rocketchat;
   const info = async () => (await fetch(`http://127.0.0.1:${port}/api/info`)).json();
   const login = async () => {
-    const r = await fetch(`http://127.0.0.1:${port}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'admin', password: envValues().ADMIN_PASS }) });
+    const r = await fetch(`http://127.0.0.1:${port}/api/v1/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'admin', password: envValues().ADMIN_PASS }),
+    });
     return ((await r.json()) as { status: string }).status;
   };
-  const docker = (...a: string[]) => execFileSync('docker', a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  const docker = (...a: string[]) =>
+    execFileSync('docker', a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
   beforeAll(async () => {
-    if (!(await dockerAvailable())) throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
+    if (!(await dockerAvailable()))
+      throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
     await ensureStandinImages();
     root = tmpRoot('wizard-upgrade-');
     const repo = await makeFixtureRepo(root, 'rocketchat-compose');
     port = await freePort();
     env = { WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '25' };
-    const r = await runWizard(['install', '--platform', 'rocketchat', '--version', '7.13.0', '--domain', 'localhost', '--email', 'admin@example.com', '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port)], env);
+    const r = await runWizard(
+      [
+        'install',
+        '--platform',
+        'rocketchat',
+        '--version',
+        '7.13.0',
+        '--domain',
+        'localhost',
+        '--email',
+        'admin@example.com',
+        '--tls',
+        'none',
+        '--offline',
+        '--yes',
+        '--repo-url',
+        repo,
+        '--port',
+        String(port),
+      ],
+      env,
+    );
     if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);
   });
 
   afterAll(() => {
     try {
-      execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], { cwd: dataDir(), stdio: 'ignore' });
+      execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], {
+        cwd: dataDir(),
+        stdio: 'ignore',
+      });
     } catch {
       // nothing to remove
     }
@@ -46,7 +77,13 @@ describe('wizard upgrade end to end', () => {
   it('--check exits 10 and names the next step when an upgrade is available', async () => {
     const r = await runWizard(['upgrade', '--check', '--json'], env);
     expect(r.code).toBe(10);
-    expect(JSON.parse(r.stdout)).toMatchObject({ install: 'rocketchat', current: '7.13.0', next: '8.0.1', newest: '8.0.1', upgradeAvailable: true });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      install: 'rocketchat',
+      current: '7.13.0',
+      next: '8.0.1',
+      newest: '8.0.1',
+      upgradeAvailable: true,
+    });
   });
 
   it('refuses a downgrade with exit 2, changing nothing', async () => {
@@ -70,7 +107,10 @@ describe('wizard upgrade end to end', () => {
     expect(await info()).toEqual({ version: '7.13.0', success: true });
     expect(envValues().RELEASE).toBe('7.13.0');
     expect(await login()).toBe('success');
-    expect(state()).toMatchObject({ release: '7.13.0', history: [{ from: '7.13.0', to: '8.0.0', result: 'rolled back' }] });
+    expect(state()).toMatchObject({
+      release: '7.13.0',
+      history: [{ from: '7.13.0', to: '8.0.0', result: 'rolled back' }],
+    });
   });
 
   it('upgrades with a backup, the new version answering and the admin still there', async () => {

@@ -19,15 +19,24 @@ export class FakeRunner implements CommandRunner {
   readonly calls: string[] = [];
   constructor(private readonly table: FakeRow[]) {}
 
-  async run(cmd: RunOptions, opts: { signal?: AbortSignal; onLine?: (line: string) => void } = {}): Promise<RunResult> {
+  async run(
+    cmd: RunOptions,
+    opts: { signal?: AbortSignal; onLine?: (line: string) => void } = {},
+  ): Promise<RunResult> {
     const command = formatCommand(cmd);
     this.calls.push(command);
     const row = this.table.find((r) => r.match.test(command));
     if (!row) throw new Error(`FakeRunner: unexpected command: ${command}`);
     await row.effect?.(cmd);
     for (const l of row.lines ?? []) opts.onLine?.(l);
-    const result = { command, stdout: row.stdout ?? '', stderr: row.stderr ?? '', exitCode: row.exitCode ?? 0 };
-    if (result.exitCode !== 0 && cmd.reject !== false) throw new CommandFailedError(command, result.exitCode, result.stderr, cmd.remedy);
+    const result = {
+      command,
+      stdout: row.stdout ?? '',
+      stderr: row.stderr ?? '',
+      exitCode: row.exitCode ?? 0,
+    };
+    if (result.exitCode !== 0 && cmd.reject !== false)
+      throw new CommandFailedError(command, result.exitCode, result.stderr, cmd.remedy);
     return result;
   }
 }

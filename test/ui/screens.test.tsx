@@ -15,12 +15,24 @@ const platformStep: QuestionStep = {
     { value: 'mattermost', name: 'Mattermost', description: 'Slack-style' },
   ],
 };
-const domainStep: QuestionStep = { key: 'domain', kind: 'text', message: 'Domain:', validate: (s) => validateDomain(s) };
+const domainStep: QuestionStep = {
+  key: 'domain',
+  kind: 'text',
+  message: 'Domain:',
+  validate: (s) => validateDomain(s),
+};
 
 describe('questions', () => {
   it('chooses a platform with the arrow keys', async () => {
     let done: Record<string, string> | undefined;
-    const r = render(<Questions next={(v) => (v.platform ? undefined : platformStep)} onDone={(v) => { done = v; }} />);
+    const r = render(
+      <Questions
+        next={(v) => (v.platform ? undefined : platformStep)}
+        onDone={(v) => {
+          done = v;
+        }}
+      />,
+    );
     expect(r.frame()).toContain('❯ Rocket.Chat');
     await r.type(keys.down);
     expect(r.frame()).toContain('❯ Mattermost');
@@ -30,7 +42,14 @@ describe('questions', () => {
 
   it('keys that arrive in one chunk (a laggy SSH link, a paste) count in order', async () => {
     let done: Record<string, string> | undefined;
-    const r = render(<Questions next={(v) => (!v.platform ? platformStep : !v.domain ? domainStep : undefined)} onDone={(v) => { done = v; }} />);
+    const r = render(
+      <Questions
+        next={(v) => (!v.platform ? platformStep : !v.domain ? domainStep : undefined)}
+        onDone={(v) => {
+          done = v;
+        }}
+      />,
+    );
     // ↓ and Enter in one write: Enter picks what ↓ chose, not the choice of the last frame.
     await r.type(`${keys.down}${keys.enter}`);
     expect(r.frame()).toContain('✔ Which chat platform? mattermost');
@@ -41,7 +60,14 @@ describe('questions', () => {
 
   it('shows a domain error with its remedy, and accepts the corrected domain', async () => {
     let done: Record<string, string> | undefined;
-    const r = render(<Questions next={(v) => (v.domain ? undefined : domainStep)} onDone={(v) => { done = v; }} />);
+    const r = render(
+      <Questions
+        next={(v) => (v.domain ? undefined : domainStep)}
+        onDone={(v) => {
+          done = v;
+        }}
+      />,
+    );
     await r.type('https://chat.example.com', keys.enter);
     expect(r.frame()).toContain('✖ "https://chat.example.com" is a URL, not a domain.');
     expect(r.frame()).toContain('→ Give only the host name');
@@ -52,8 +78,19 @@ describe('questions', () => {
 
   it('takes the default of a text question on Enter, and lists answered questions', async () => {
     let done: Record<string, string> | undefined;
-    const steps: QuestionStep[] = [platformStep, { key: 'dataDir', kind: 'text', message: 'Data directory:', initial: '/opt/rocketchat' }];
-    const r = render(<Questions next={(v) => steps.find((s) => v[s.key] === undefined)} labels={(k, v) => (k === 'platform' ? 'Rocket.Chat' : v)} onDone={(v) => { done = v; }} />);
+    const steps: QuestionStep[] = [
+      platformStep,
+      { key: 'dataDir', kind: 'text', message: 'Data directory:', initial: '/opt/rocketchat' },
+    ];
+    const r = render(
+      <Questions
+        next={(v) => steps.find((s) => v[s.key] === undefined)}
+        labels={(k, v) => (k === 'platform' ? 'Rocket.Chat' : v)}
+        onDone={(v) => {
+          done = v;
+        }}
+      />,
+    );
     await r.type(keys.enter);
     expect(r.frame()).toContain('✔ Which chat platform? Rocket.Chat');
     expect(r.frame()).toContain('(/opt/rocketchat)');
@@ -63,11 +100,25 @@ describe('questions', () => {
 
   it('confirms only on y; Enter means no', async () => {
     let answer: boolean | undefined;
-    const r = render(<Confirm message="Go ahead and install?" onAnswer={(y) => { answer = y; }} />);
+    const r = render(
+      <Confirm
+        message="Go ahead and install?"
+        onAnswer={(y) => {
+          answer = y;
+        }}
+      />,
+    );
     expect(r.frame()).toContain('(y/N)');
     await r.type(keys.enter);
     expect(answer).toBe(false);
-    const r2 = render(<Confirm message="Go ahead and install?" onAnswer={(y) => { answer = y; }} />);
+    const r2 = render(
+      <Confirm
+        message="Go ahead and install?"
+        onAnswer={(y) => {
+          answer = y;
+        }}
+      />,
+    );
     await r2.type('y');
     expect(answer).toBe(true);
   });
@@ -79,8 +130,22 @@ describe('static screens', () => {
       <Checklist
         title="Checking this server"
         items={[
-          { id: 'arch', title: 'CPU architecture', outcome: { id: 'arch', title: 'CPU architecture', status: 'fail', detail: 'arm64 (aarch64)', remedy: 'Use an amd64 (x86_64) server.' } },
-          { id: 'git', title: 'git', outcome: { id: 'git', title: 'git', status: 'pass', detail: 'git 2.43.0' } },
+          {
+            id: 'arch',
+            title: 'CPU architecture',
+            outcome: {
+              id: 'arch',
+              title: 'CPU architecture',
+              status: 'fail',
+              detail: 'arm64 (aarch64)',
+              remedy: 'Use an amd64 (x86_64) server.',
+            },
+          },
+          {
+            id: 'git',
+            title: 'git',
+            outcome: { id: 'git', title: 'git', status: 'pass', detail: 'git 2.43.0' },
+          },
           { id: 'dns', title: 'DNS' },
         ]}
       />,
@@ -95,9 +160,19 @@ describe('static screens', () => {
     const r = render(
       <Review
         title="Rocket.Chat"
-        answers={[['Platform', 'Rocket.Chat 8.0.1'], ['Domain', 'chat.example.com']]}
+        answers={[
+          ['Platform', 'Rocket.Chat 8.0.1'],
+          ['Domain', 'chat.example.com'],
+        ]}
         files={[
-          { path: '/opt/rocketchat/.env', mode: '0600', kind: 'file', description: 'release and admin', secret: true, change: 'create' },
+          {
+            path: '/opt/rocketchat/.env',
+            mode: '0600',
+            kind: 'file',
+            description: 'release and admin',
+            secret: true,
+            change: 'create',
+          },
           { path: '/root/nginx', mode: '0755', kind: 'dir', description: 'proxy stack', change: 'keep' },
         ]}
         commands={[{ command: 'docker compose up -d', description: 'start the containers' }]}

@@ -40,8 +40,13 @@ describe('upgrade plan', () => {
     );
   });
 
-  it('keeps a long list short: the newest four and how many more, then the feed\'s note', () => {
-    expect(unknownNewerText(['11.8.0', '11.9.0', '11.10.0', '11.11.0', '11.12.0', '12.0.0'], 'Most are feature releases.')).toBe(
+  it("keeps a long list short: the newest four and how many more, then the feed's note", () => {
+    expect(
+      unknownNewerText(
+        ['11.8.0', '11.9.0', '11.10.0', '11.11.0', '11.12.0', '12.0.0'],
+        'Most are feature releases.',
+      ),
+    ).toBe(
       'Newer than this wizard knows: 11.10.0, 11.11.0, 11.12.0, 12.0.0 and 2 more; run `wizard self-update` to be offered them. Most are feature releases.',
     );
     expect(unknownNewerText([])).toBeUndefined();

@@ -107,7 +107,11 @@ describe('certbot output, classified', () => {
       `${at} Requesting a certificate for chat.example.com`,
       `${at} Certbot failed for 'chat.example.com'. Check the logs for details.`,
     ]);
-    expect(a).toMatchObject({ outcome: 'failed', class: 'rate-limit', retryAfter: '2025-07-02 04:04:50 UTC' });
+    expect(a).toMatchObject({
+      outcome: 'failed',
+      class: 'rate-limit',
+      retryAfter: '2025-07-02 04:04:50 UTC',
+    });
   });
 
   it('the older Boulder wording of the failed-validation limit (certbot debug log) is a rate limit too', () => {

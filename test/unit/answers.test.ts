@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { answersFromEnv, missingAnswersError, parseAnswersFile, resolveAnswers, withDefaults } from '../../src/core/answers.js';
+import {
+  answersFromEnv,
+  missingAnswersError,
+  parseAnswersFile,
+  resolveAnswers,
+  withDefaults,
+} from '../../src/core/answers.js';
 import { platforms } from '../../steps/index.js';
 
 const rocketchat = platforms[0];
@@ -8,11 +14,24 @@ const rocketchat = platforms[0];
 describe('answers', () => {
   it('merges flags over env vars over the answers file', () => {
     const r = resolveAnswers(
-      [{ domain: 'flag.example.com' }, answersFromEnv({ WIZARD_DOMAIN: 'env.example.com', WIZARD_EMAIL: 'env@example.com', WIZARD_YES: '1' }), { platform: 'rocketchat', email: 'file@example.com', port: 3100 }],
+      [
+        { domain: 'flag.example.com' },
+        answersFromEnv({
+          WIZARD_DOMAIN: 'env.example.com',
+          WIZARD_EMAIL: 'env@example.com',
+          WIZARD_YES: '1',
+        }),
+        { platform: 'rocketchat', email: 'file@example.com', port: 3100 },
+      ],
       platforms,
     );
     expect(r.errors).toEqual([]);
-    expect(r.answers).toMatchObject({ platform: 'rocketchat', domain: 'flag.example.com', email: 'env@example.com', port: 3100 });
+    expect(r.answers).toMatchObject({
+      platform: 'rocketchat',
+      domain: 'flag.example.com',
+      email: 'env@example.com',
+      port: 3100,
+    });
     expect(r.yes).toBe(true);
     expect(r.missing).toEqual([]);
   });
@@ -27,39 +46,79 @@ describe('answers', () => {
   });
 
   it('lists every bad answer with a remedy', () => {
-    const r = resolveAnswers([{ platform: 'slack', domain: 'http://x', email: 'nope', port: '99999', tls: 'maybe', dataDir: 'relative/dir', version: 'latest' }], platforms);
-    expect(r.errors.map((e) => e.key).sort()).toEqual(['dataDir', 'domain', 'email', 'platform', 'port', 'tls', 'version']);
+    const r = resolveAnswers(
+      [
+        {
+          platform: 'slack',
+          domain: 'http://x',
+          email: 'nope',
+          port: '99999',
+          tls: 'maybe',
+          dataDir: 'relative/dir',
+          version: 'latest',
+        },
+      ],
+      platforms,
+    );
+    expect(r.errors.map((e) => e.key).sort()).toEqual([
+      'dataDir',
+      'domain',
+      'email',
+      'platform',
+      'port',
+      'tls',
+      'version',
+    ]);
     for (const e of r.errors) expect(e.remedy).not.toBe('');
   });
 
   it('refuses a release the platform does not know, and the proxy ports as app port', () => {
     const r = resolveAnswers([{ platform: 'rocketchat', version: '1.2.3', port: 443 }], platforms);
-    expect(r.errors.map((e) => e.error)).toEqual(['Rocket.Chat 1.2.3 is not a release this wizard knows.', "Port 443 is the proxy's."]);
+    expect(r.errors.map((e) => e.error)).toEqual([
+      'Rocket.Chat 1.2.3 is not a release this wizard knows.',
+      "Port 443 is the proxy's.",
+    ]);
   });
 
   it('accepts localhost only with --tls none', () => {
     expect(resolveAnswers([{ domain: 'localhost' }], platforms).errors).toHaveLength(1);
-    expect(resolveAnswers([{ domain: 'localhost', tls: 'none' }], platforms).answers.domain).toBe('localhost');
+    expect(resolveAnswers([{ domain: 'localhost', tls: 'none' }], platforms).answers.domain).toBe(
+      'localhost',
+    );
   });
 
   it('reads YAML and JSON answers files with kebab-case keys, and names unknown keys', () => {
-    const yaml = parseAnswersFile('platform: rocketchat\ndata-dir: /srv/rc\nignore-check: [dns]\n', 'a.yml', parseYaml);
+    const yaml = parseAnswersFile(
+      'platform: rocketchat\ndata-dir: /srv/rc\nignore-check: [dns]\n',
+      'a.yml',
+      parseYaml,
+    );
     expect(yaml).toEqual({ platform: 'rocketchat', dataDir: '/srv/rc', ignoreCheck: ['dns'] });
-    expect(parseAnswersFile('{"domain":"x.example.com"}', 'a.json', parseYaml)).toEqual({ domain: 'x.example.com' });
-    const r = resolveAnswers([yaml, { domian: 'typo' }], platforms, { fileKeys: ['platform', 'domian'], fileName: 'a.yml' });
+    expect(parseAnswersFile('{"domain":"x.example.com"}', 'a.json', parseYaml)).toEqual({
+      domain: 'x.example.com',
+    });
+    const r = resolveAnswers([yaml, { domian: 'typo' }], platforms, {
+      fileKeys: ['platform', 'domian'],
+      fileName: 'a.yml',
+    });
     expect(r.errors[0]?.error).toBe('Unknown key "domian" in a.yml.');
     expect(r.ignoreChecks).toEqual(['dns']);
   });
 
   it('gives a clear error for a broken answers file', () => {
-    expect(() => parseAnswersFile('domain: [unclosed', 'a.yml', parseYaml)).toThrow(/Can't read the answers file a.yml/);
+    expect(() => parseAnswersFile('domain: [unclosed', 'a.yml', parseYaml)).toThrow(
+      /Can't read the answers file a.yml/,
+    );
     expect(() => parseAnswersFile('- a\n- b\n', 'a.yml', parseYaml)).toThrow(/not a mapping/);
     expect(() => parseAnswersFile('{"domain": ', 'a.json', parseYaml)).toThrow(/Can't read/);
   });
 
   it('fills defaults from the platform: the tested release, its data dir and port', () => {
     if (!rocketchat) throw new Error('no platform');
-    const a = withDefaults({ platform: 'rocketchat', domain: 'chat.example.com', email: 'a@example.com', extra: {} }, rocketchat);
+    const a = withDefaults(
+      { platform: 'rocketchat', domain: 'chat.example.com', email: 'a@example.com', extra: {} },
+      rocketchat,
+    );
     expect(a).toEqual({
       platform: 'rocketchat',
       name: 'rocketchat',

@@ -2,9 +2,9 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Listr } from 'listr2';
 import { describe, expect, it } from 'vitest';
-import { buildPlan, reviewProps } from '../../src/commands/plan.js';
-import { installCommand } from '../../src/commands/install.js';
 import type { Deps } from '../../src/commands/deps.js';
+import { installCommand } from '../../src/commands/install.js';
+import { buildPlan, reviewProps } from '../../src/commands/plan.js';
 import { resolveAnswers, withDefaults } from '../../src/core/answers.js';
 import { type HostProbe, portsCheck, runChecks } from '../../src/core/checks.js';
 import type { FileStore, InstallContext } from '../../src/core/context.js';
@@ -22,7 +22,7 @@ import {
   serverAddresses,
 } from '../../steps/chatmail/dns.js';
 import { findPlatform, platforms } from '../../steps/index.js';
-import { FakeRunner, type FakeRow } from '../helpers/fake-runner.js';
+import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
 import { expectGolden } from '../helpers/golden.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
@@ -183,9 +183,12 @@ describe('the chatmail plan', () => {
 describe('the chatmail checks', () => {
   const run = (p: HostProbe, input: Parameters<typeof runChecks>[2] = {}, ignore: string[] = []) =>
     // As install composes them: the shared ports check with the relay's port names and remedy.
-    runChecks([...chatmailChecks.slice(0, 2), portsCheck, ...chatmailChecks.slice(2)], p, { ports: CHATMAIL_PORTS, portNames: PORT_USE, portsRemedy: PORTS_REMEDY, otherInstalls: [], ...input }, { ignore }).then(
-      (r) => Object.fromEntries(r.map((o) => [o.id, o])),
-    );
+    runChecks(
+      [...chatmailChecks.slice(0, 2), portsCheck, ...chatmailChecks.slice(2)],
+      p,
+      { ports: CHATMAIL_PORTS, portNames: PORT_USE, portsRemedy: PORTS_REMEDY, otherInstalls: [], ...input },
+      { ignore },
+    ).then((r) => Object.fromEntries(r.map((o) => [o.id, o])));
 
   it('passes a fit host', async () => {
     const r = await run(probe());

@@ -55,8 +55,11 @@ describe('validateEmail', () => {
     expect(validateEmail(' admin@Example.com ')).toEqual({ ok: true, value: 'admin@example.com' });
     expect(validateEmail('a@bücher.example')).toEqual({ ok: true, value: 'a@xn--bcher-kva.example' });
   });
-  it.each(['', 'admin', 'admin@', '@example.com', 'a b@example.com', 'a@localhost', 'a@@example.com'])('refuses %j', (s) => {
-    const r = validateEmail(s);
-    expect(r.ok).toBe(false);
-  });
+  it.each(['', 'admin', 'admin@', '@example.com', 'a b@example.com', 'a@localhost', 'a@@example.com'])(
+    'refuses %j',
+    (s) => {
+      const r = validateEmail(s);
+      expect(r.ok).toBe(false);
+    },
+  );
 });

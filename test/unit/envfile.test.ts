@@ -3,14 +3,24 @@ import { describe, expect, it } from 'vitest';
 import { parseEnv, quoteEnvValue, setEnv } from '../../src/core/envfile.js';
 
 describe('env files', () => {
-  const upstream = '#!/bin/sh\n# Change these\nREG_TOKEN=\nDOMAIN=localhost\nRELEASE=8.0.1\n\n# MongoDB\nMONGODB_BIND_IP=127.0.0.1\n';
+  const upstream =
+    '#!/bin/sh\n# Change these\nREG_TOKEN=\nDOMAIN=localhost\nRELEASE=8.0.1\n\n# MongoDB\nMONGODB_BIND_IP=127.0.0.1\n';
 
   it('sets known keys in place and keeps comments, order and unknown keys', () => {
-    const out = setEnv(`${upstream}MY_OWN_KEY="keep me"\n`, { DOMAIN: 'chat.example.com', RELEASE: '8.0.1', ADMIN_PASS: 'a b#c' });
+    const out = setEnv(`${upstream}MY_OWN_KEY="keep me"\n`, {
+      DOMAIN: 'chat.example.com',
+      RELEASE: '8.0.1',
+      ADMIN_PASS: 'a b#c',
+    });
     expect(out).toBe(
       '#!/bin/sh\n# Change these\nREG_TOKEN=\nDOMAIN=chat.example.com\nRELEASE=8.0.1\n\n# MongoDB\nMONGODB_BIND_IP=127.0.0.1\nMY_OWN_KEY="keep me"\n\n# Written by wizard\nADMIN_PASS=\'a b#c\'\n',
     );
-    expect(parseEnv(out).values).toMatchObject({ DOMAIN: 'chat.example.com', MY_OWN_KEY: 'keep me', ADMIN_PASS: 'a b#c', REG_TOKEN: '' });
+    expect(parseEnv(out).values).toMatchObject({
+      DOMAIN: 'chat.example.com',
+      MY_OWN_KEY: 'keep me',
+      ADMIN_PASS: 'a b#c',
+      REG_TOKEN: '',
+    });
   });
 
   it('changes nothing when the values are already there', () => {
@@ -31,21 +41,26 @@ describe('env files', () => {
 
   it('round-trips any printable value through quoting', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme-ascii' }).filter((s) => !/[\r\n]/.test(s) && s.trim() === s), (value) => {
-        const carriable = (!value.includes("'") && !value.endsWith('\\')) || !/["\\$`]/.test(value);
-        if (!carriable) {
-          expect(() => setEnv('# keep\n', { KEY: value })).toThrow(/can not carry/);
-          return;
-        }
-        const text = setEnv('# keep\n', { KEY: value });
-        expect(parseEnv(text).values.KEY).toBe(value);
-        expect(text.startsWith('# keep\n')).toBe(true);
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme-ascii' }).filter((s) => !/[\r\n]/.test(s) && s.trim() === s),
+        (value) => {
+          const carriable = (!value.includes("'") && !value.endsWith('\\')) || !/["\\$`]/.test(value);
+          if (!carriable) {
+            expect(() => setEnv('# keep\n', { KEY: value })).toThrow(/can not carry/);
+            return;
+          }
+          const text = setEnv('# keep\n', { KEY: value });
+          expect(parseEnv(text).values.KEY).toBe(value);
+          expect(text.startsWith('# keep\n')).toBe(true);
+        },
+      ),
     );
   });
 
   it('quotes only when a value needs it', () => {
-    expect(quoteEnvValue('mongodb://mongodb:27017/rocketchat?replicaSet=rs0')).toBe("'mongodb://mongodb:27017/rocketchat?replicaSet=rs0'");
+    expect(quoteEnvValue('mongodb://mongodb:27017/rocketchat?replicaSet=rs0')).toBe(
+      "'mongodb://mongodb:27017/rocketchat?replicaSet=rs0'",
+    );
     expect(quoteEnvValue('https://chat.example.com')).toBe('https://chat.example.com');
     expect(quoteEnvValue("it's")).toBe('"it\'s"');
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withDefaults } from '../../src/core/answers.js';
 import type { HostProbe } from '../../src/core/checks.js';
 import { dnsCheck, runChecks } from '../../src/core/checks.js';
 import {
@@ -17,12 +18,11 @@ import {
   zoneRecords,
 } from '../../src/core/reachability.js';
 import {
-  type ReadinessProbe,
   platformReadiness,
+  type ReadinessProbe,
   readinessInputFor,
   withReadinessChecks,
 } from '../../src/core/readiness-checks.js';
-import { withDefaults } from '../../src/core/answers.js';
 import {
   openCommandsFor,
   parseFirewalld,
@@ -318,11 +318,23 @@ describe('the checks, shared by the preflight and doctor', () => {
   it("takes public ports and mail from the platform's data", async () => {
     const { default: chatmail } = await import('../../steps/chatmail/index.js');
     const { default: mattermost } = await import('../../steps/mattermost/index.js');
-    const relay = platformReadiness(chatmail, withDefaults({ platform: 'chatmail', domain: D, email: 'a@b.example', tls: 'letsencrypt', extra: {} }, chatmail));
+    const relay = platformReadiness(
+      chatmail,
+      withDefaults(
+        { platform: 'chatmail', domain: D, email: 'a@b.example', tls: 'letsencrypt', extra: {} },
+        chatmail,
+      ),
+    );
     // 53 is the relay's own resolver: never asked to be open to the world.
     expect(relay.publicPorts).toEqual([25, 80, 143, 443, 465, 587, 993]);
     expect(relay.mail).toEqual({ direct: true });
-    const mm = platformReadiness(mattermost, withDefaults({ platform: 'mattermost', domain: D, email: 'a@b.example', tls: 'letsencrypt', extra: {} }, mattermost));
+    const mm = platformReadiness(
+      mattermost,
+      withDefaults(
+        { platform: 'mattermost', domain: D, email: 'a@b.example', tls: 'letsencrypt', extra: {} },
+        mattermost,
+      ),
+    );
     expect(mm.publicPorts).toEqual([80, 443]);
     expect(mm.mail).toBeUndefined();
   });

@@ -11,13 +11,15 @@ import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
 import { findPlatform } from '../../steps/index.js';
-import { FakeRunner, type FakeRow } from '../helpers/fake-runner.js';
+import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 const platform = findPlatform('rocketchat') as Platform;
 
 /** Rocket.Chat's API as the stand-in and the real server answer it, after `readyAfter` polls. */
-function fakeRocketChat(opts: { readyAfter?: number; version?: string; login?: boolean } = {}): HttpClient & { polls: number } {
+function fakeRocketChat(
+  opts: { readyAfter?: number; version?: string; login?: boolean } = {},
+): HttpClient & { polls: number } {
   const client = {
     polls: 0,
     async request(url: string) {
@@ -27,7 +29,9 @@ function fakeRocketChat(opts: { readyAfter?: number; version?: string; login?: b
         return { status: 200, body: JSON.stringify({ version: opts.version ?? '8.0.1', success: true }) };
       }
       if (url.endsWith('/api/v1/login')) {
-        return opts.login === false ? { status: 401, body: '{"status":"error","message":"Unauthorized"}' } : { status: 200, body: '{"status":"success","data":{}}' };
+        return opts.login === false
+          ? { status: 401, body: '{"status":"error","message":"Unauthorized"}' }
+          : { status: 200, body: '{"status":"success","data":{}}' };
       }
       throw new Error(`unexpected ${url}`);
     },
@@ -38,11 +42,30 @@ function fakeRocketChat(opts: { readyAfter?: number; version?: string; login?: b
 async function setup(rows: FakeRow[], http: HttpClient, tls: TlsMode = 'none', completed: string[] = []) {
   const root = tmpRoot();
   const files = new RealFileStore((p) => join(root, p));
-  const answers = withDefaults({ platform: 'rocketchat', domain: 'chat.example.com', email: 'admin@example.com', tls, offline: true, extra: {} }, platform);
-  const { plan } = await buildPlan(platform, answers, { files, templates: templateLoader(), hostPath: (p) => join(root, p), project: 'rc-test', proxyProject: 'proxy-test' });
+  const answers = withDefaults(
+    {
+      platform: 'rocketchat',
+      domain: 'chat.example.com',
+      email: 'admin@example.com',
+      tls,
+      offline: true,
+      extra: {},
+    },
+    platform,
+  );
+  const { plan } = await buildPlan(platform, answers, {
+    files,
+    templates: templateLoader(),
+    hostPath: (p) => join(root, p),
+    project: 'rc-test',
+    proxyProject: 'proxy-test',
+  });
   const runner = new FakeRunner([
     // The clone: git creates the folder and its .git.
-    { match: /^git clone /, effect: () => void mkdirSync(join(root, 'opt/rocketchat/.git/info'), { recursive: true }) },
+    {
+      match: /^git clone /,
+      effect: () => void mkdirSync(join(root, 'opt/rocketchat/.git/info'), { recursive: true }),
+    },
     ...rows,
   ]);
   const journaled: string[] = [];
@@ -64,11 +87,17 @@ async function setup(rows: FakeRow[], http: HttpClient, tls: TlsMode = 'none', c
     readyTimeoutSeconds: 1,
     pollIntervalMs: 5,
   };
-  const list = new Listr<InstallContext, 'silent'>(platform.install(ctx), { ctx, renderer: 'silent', exitOnError: true });
+  const list = new Listr<InstallContext, 'silent'>(platform.install(ctx), {
+    ctx,
+    renderer: 'silent',
+    exitOnError: true,
+  });
   return { root, ctx, runner, list, journaled };
 }
 
-const composeOk: FakeRow[] = [{ match: /^docker compose --project-name rc-test .* up -d --remove-orphans --pull never$/ }];
+const composeOk: FakeRow[] = [
+  { match: /^docker compose --project-name rc-test .* up -d --remove-orphans --pull never$/ },
+];
 
 describe('the Rocket.Chat task tree (fake runner)', () => {
   it('clones, writes files, starts the stack, waits and checks the admin, in that order', async () => {
@@ -79,7 +108,14 @@ describe('the Rocket.Chat task tree (fake runner)', () => {
       'git clone --quiet --branch main -- https://github.com/RocketChat/rocketchat-compose.git /opt/rocketchat',
       'docker compose --project-name rc-test --project-directory /opt/rocketchat -f compose.database.yml -f compose.yml -f compose.wizard.yml up -d --remove-orphans --pull never',
     ]);
-    expect(journaled).toEqual(['clone', 'files:Write .env and compose.wizard.yml', 'pull', 'up', 'ready', 'admin']);
+    expect(journaled).toEqual([
+      'clone',
+      'files:Write .env and compose.wizard.yml',
+      'pull',
+      'up',
+      'ready',
+      'admin',
+    ]);
     expect(list.tasks.map((t) => t.title)).toEqual([
       'Cloned the compose repository',
       'Wrote .env and compose.wizard.yml (2 changed, 0 unchanged)',
@@ -91,25 +127,55 @@ describe('the Rocket.Chat task tree (fake runner)', () => {
       expect.stringMatching(/^Rocket.Chat 8.0.1 answers \(after \d+ s\)$/),
       'First admin "admin" logs in',
     ]);
-    expect(list.tasks.slice(2, 6).map((t) => t.isSkipped() || !t.isEnabled())).toEqual([true, true, true, true]);
+    expect(list.tasks.slice(2, 6).map((t) => t.isSkipped() || !t.isEnabled())).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(statSync(join(root, 'opt/rocketchat/.env')).mode & 0o777).toBe(0o600);
     expect(ctx.readyVersion).toBe('8.0.1');
     expect(http.polls).toBe(3);
   });
 
   it('stops at the failing step, journals only what finished, and keeps what was written', async () => {
-    const { list, journaled, root } = await setup([{ match: / up -d /, exitCode: 1, stderr: 'Error response from daemon: pull access denied for registry.rocket.chat/rocketchat/rocket.chat' }], fakeRocketChat());
+    const { list, journaled, root } = await setup(
+      [
+        {
+          match: / up -d /,
+          exitCode: 1,
+          stderr:
+            'Error response from daemon: pull access denied for registry.rocket.chat/rocketchat/rocket.chat',
+        },
+      ],
+      fakeRocketChat(),
+    );
     await expect(list.run()).rejects.toThrow(/Error from `docker compose .* up -d/);
     expect(journaled).toEqual(['clone', 'files:Write .env and compose.wizard.yml', 'pull']);
-    expect(parseEnv(await new RealFileStore((p) => join(root, p)).readText('/opt/rocketchat/.env') ?? '').values.RELEASE).toBe('8.0.1');
+    expect(
+      parseEnv((await new RealFileStore((p) => join(root, p)).readText('/opt/rocketchat/.env')) ?? '').values
+        .RELEASE,
+    ).toBe('8.0.1');
   });
 
   it('times out waiting with the last log lines of the app container and a remedy', async () => {
-    const never = { async request() { throw new Error('connection refused'); } };
-    const logs: FakeRow = { match: / logs --no-color --tail 30 rocketchat$/, stdout: 'rocketchat-1  | MongoServerSelectionError: Server selection timed out after 30000 ms' };
+    const never = {
+      async request() {
+        throw new Error('connection refused');
+      },
+    };
+    const logs: FakeRow = {
+      match: / logs --no-color --tail 30 rocketchat$/,
+      stdout: 'rocketchat-1  | MongoServerSelectionError: Server selection timed out after 30000 ms',
+    };
     const { list } = await setup([...composeOk, logs], never);
-    const err = await list.run().then(() => undefined, (e: Error & { remedy?: string }) => e);
-    expect(err?.message).toContain('Rocket.Chat did not answer at http://127.0.0.1:3000/api/info within 1 s (last: connection refused)');
+    const err = await list.run().then(
+      () => undefined,
+      (e: Error & { remedy?: string }) => e,
+    );
+    expect(err?.message).toContain(
+      'Rocket.Chat did not answer at http://127.0.0.1:3000/api/info within 1 s (last: connection refused)',
+    );
     expect(err?.message).toContain('MongoServerSelectionError');
     expect(err?.remedy).toContain('run the same install again');
   });
@@ -126,15 +192,23 @@ describe('the Rocket.Chat task tree (fake runner)', () => {
       { match: /fetch --quiet origin main/ },
       { match: /merge --ff-only origin\/main/ },
     ];
-    const { list, ctx, root } = await setup([...existingClone, ...composeOk], fakeRocketChat({ login: false }), 'none', ['admin']);
+    const { list, ctx, root } = await setup(
+      [...existingClone, ...composeOk],
+      fakeRocketChat({ login: false }),
+      'none',
+      ['admin'],
+    );
     mkdirSync(join(root, 'opt/rocketchat/.git/info'), { recursive: true });
     await list.run();
     expect(list.tasks[0]?.title).toBe('Updated the compose repository');
-    expect(ctx.notes[0]).toContain("stored password no longer logs in");
+    expect(ctx.notes[0]).toContain('stored password no longer logs in');
   });
 
   it('with TLS, writes the proxy and starts it before the app', async () => {
-    const proxy: FakeRow[] = [{ match: /--project-name proxy-test .* up -d --pull never$/ }, { match: /--project-name proxy-test .* kill -s SIGHUP nginx$/ }];
+    const proxy: FakeRow[] = [
+      { match: /--project-name proxy-test .* up -d --pull never$/ },
+      { match: /--project-name proxy-test .* kill -s SIGHUP nginx$/ },
+    ];
     const { list, runner, root } = await setup([...proxy, ...composeOk], fakeRocketChat(), 'selfsigned');
     await list.run();
     expect(runner.calls.map((c) => c.replaceAll(root, '').split(' ').slice(0, 6).join(' '))).toEqual([

@@ -9,7 +9,10 @@ describe('the host lock', () => {
   it('is taken and released, holding the pid and the command', () => {
     const dir = tmpRoot();
     const release = acquireLock(dir, 'install');
-    expect(JSON.parse(readFileSync(join(dir, 'wizard.lock'), 'utf8'))).toMatchObject({ pid: process.pid, command: 'install' });
+    expect(JSON.parse(readFileSync(join(dir, 'wizard.lock'), 'utf8'))).toMatchObject({
+      pid: process.pid,
+      command: 'install',
+    });
     release();
     expect(existsSync(join(dir, 'wizard.lock'))).toBe(false);
   });
@@ -18,14 +21,19 @@ describe('the host lock', () => {
     const dir = tmpRoot();
     const holder = spawn('sleep', ['30']);
     try {
-      writeFileSync(join(dir, 'wizard.lock'), JSON.stringify({ pid: holder.pid, command: 'install', startedAt: '2026-11-22T02:00:00Z' }));
+      writeFileSync(
+        join(dir, 'wizard.lock'),
+        JSON.stringify({ pid: holder.pid, command: 'install', startedAt: '2026-11-22T02:00:00Z' }),
+      );
       let err: (Error & { exitCode?: number; remedy?: string }) | undefined;
       try {
         acquireLock(dir, 'install');
       } catch (e) {
         err = e as typeof err;
       }
-      expect(err?.message).toBe(`Another wizard run is changing this server: \`wizard install\` (pid ${holder.pid}, started 2026-11-22T02:00:00Z).`);
+      expect(err?.message).toBe(
+        `Another wizard run is changing this server: \`wizard install\` (pid ${holder.pid}, started 2026-11-22T02:00:00Z).`,
+      );
       expect(err?.exitCode).toBe(LOCKED_EXIT_CODE);
       expect(err?.remedy).toContain(`kill ${holder.pid}`);
     } finally {

@@ -170,7 +170,9 @@ describe('the Mattermost plan', () => {
     expect(props.answers).toContainEqual(['Mattermost edition', 'team']);
     // The admin is created once the server answers: its command comes after the readiness wait.
     expect(props.commands.at(-2)?.command).toBe('GET http://127.0.0.1:8065/api/v4/system/ping');
-    expect(props.commands.at(-1)?.command).toMatch(/ exec -T mattermost sh -c .* sh admin@example.com admin$/);
+    expect(props.commands.at(-1)?.command).toMatch(
+      / exec -T mattermost sh -c .* sh admin@example.com admin$/,
+    );
   });
 });
 

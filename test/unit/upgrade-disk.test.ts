@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BACKUP_FLOOR_GIB, backupNeedGiB, imagesNeedGiB, judgeUpgradeDisk } from '../../src/core/upgrade-disk.js';
+import {
+  BACKUP_FLOOR_GIB,
+  backupNeedGiB,
+  imagesNeedGiB,
+  judgeUpgradeDisk,
+} from '../../src/core/upgrade-disk.js';
 
 const GiB = 1024 ** 3;
 
@@ -17,7 +22,11 @@ describe('upgrade disk preflight', () => {
       { what: 'the new images', path: '/var/lib/docker', freeGiB: 40, needGiB: 2.5, device: 1 },
       { what: 'the backup', path: '/opt/mattermost/backups', freeGiB: 12, needGiB: 1, device: 2 },
     ]);
-    expect(v).toEqual({ ok: true, detail: '40 GiB free at /var/lib/docker for the new images (~2.5 GiB); 12 GiB free at /opt/mattermost/backups for the backup (~1.0 GiB)' });
+    expect(v).toEqual({
+      ok: true,
+      detail:
+        '40 GiB free at /var/lib/docker for the new images (~2.5 GiB); 12 GiB free at /opt/mattermost/backups for the backup (~1.0 GiB)',
+    });
   });
 
   it('adds the needs up when both land on one filesystem, and refuses with a remedy when it is short', () => {
@@ -27,7 +36,9 @@ describe('upgrade disk preflight', () => {
     ]);
     expect(v.ok).toBe(false);
     if (v.ok) return;
-    expect(v.error).toBe('Not enough disk for the upgrade: 3.0 GiB free at /var/lib/docker and /opt/rocketchat/backups, the new images (~2.5 GiB) and the backup (~1.5 GiB) need ~4.0 GiB. Nothing was changed.');
+    expect(v.error).toBe(
+      'Not enough disk for the upgrade: 3.0 GiB free at /var/lib/docker and /opt/rocketchat/backups, the new images (~2.5 GiB) and the backup (~1.5 GiB) need ~4.0 GiB. Nothing was changed.',
+    );
     expect(v.remedy).toContain('docker image prune -a');
   });
 
@@ -36,6 +47,10 @@ describe('upgrade disk preflight', () => {
       { what: 'the new images', path: '/var/lib/docker', freeGiB: 50, needGiB: 2, device: 1 },
       { what: 'the backup', path: '/mnt/small/backups', freeGiB: 0.2, needGiB: 1, device: 2 },
     ]);
-    expect(v).toMatchObject({ ok: false, error: 'Not enough disk for the upgrade: 0.2 GiB free at /mnt/small/backups, the backup (~1.0 GiB) needs ~1.0 GiB. Nothing was changed.' });
+    expect(v).toMatchObject({
+      ok: false,
+      error:
+        'Not enough disk for the upgrade: 0.2 GiB free at /mnt/small/backups, the backup (~1.0 GiB) needs ~1.0 GiB. Nothing was changed.',
+    });
   });
 });

@@ -6,9 +6,9 @@ import { upgradeCommand } from '../../src/commands/upgrade.js';
 import type { HttpClient } from '../../src/core/context.js';
 import { UserError } from '../../src/core/errors.js';
 import { RealFileStore } from '../../src/system/files.js';
-import { FakeRunner } from '../helpers/fake-runner.js';
 import { StateStore } from '../../src/system/state.js';
 import { platforms } from '../../steps/index.js';
+import { FakeRunner } from '../helpers/fake-runner.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 const recorded = (name: string) => readFileSync(join(import.meta.dirname, 'feeds', name), 'utf8');
@@ -58,12 +58,20 @@ async function setup(feedUp = true) {
     files: new RealFileStore((p: string) => join(root, p)),
     // The disk preflight before the plan: the running images' sizes and Docker's root.
     runner: new FakeRunner([
-      { match: / config --images$/, stdout: 'mattermost/mattermost-team-edition:10.11.23\npostgres:16-alpine\n' },
+      {
+        match: / config --images$/,
+        stdout: 'mattermost/mattermost-team-edition:10.11.23\npostgres:16-alpine\n',
+      },
       { match: /^docker image inspect /, stdout: '500000000\n300000000\n' },
       { match: /^docker info /, stdout: '/var/lib/docker\n' },
     ]),
     version: '1.0.0',
-    env: { env: { WIZARD_UPDATE_URL: 'off' }, stateDir, hostPath: (p: string) => join(root, p), projectName: (name: string) => name },
+    env: {
+      env: { WIZARD_UPDATE_URL: 'off' },
+      stateDir,
+      hostPath: (p: string) => join(root, p),
+      projectName: (name: string) => name,
+    },
     term: {
       stdout: {
         write: (s: string) => {

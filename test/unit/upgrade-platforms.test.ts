@@ -11,7 +11,7 @@ import { type UpgradeContext, upgradeTasks } from '../../src/core/upgrade-tasks.
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
 import { findPlatform } from '../../steps/index.js';
-import { FakeRunner, type FakeRow } from '../helpers/fake-runner.js';
+import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 const rel = (...v: string[]): Release[] => v.map((version) => ({ version }));
@@ -21,7 +21,11 @@ const spec = (id: string) => platform(id).upgrade as NonNullable<Platform['upgra
 describe('each platform states its own upgrade rules', () => {
   it.each([
     ['mastodon', 'minor-by-minor', 'https://github.com/mastodon/mastodon/releases'],
-    ['mattermost', 'release-by-release', 'https://docs.mattermost.com/product-overview/mattermost-server-releases.html'],
+    [
+      'mattermost',
+      'release-by-release',
+      'https://docs.mattermost.com/product-overview/mattermost-server-releases.html',
+    ],
     ['chatmail', 'any-newer', 'https://github.com/chatmail/relay/blob/main/CHANGELOG.md'],
     ['rocketchat', 'major-by-major', 'https://github.com/RocketChat/Rocket.Chat/releases'],
   ])('%s: %s, release notes at %s', (id, kind, notes) => {
@@ -35,16 +39,30 @@ describe('each platform states its own upgrade rules', () => {
     ['mastodon', '4.3.17', '4.5.11', 'shipped', ['4.4.8', '4.5.11']],
     ['mastodon', '4.4.8', '4.5.11', 'shipped', ['4.5.11']],
     ['mastodon', '4.5.9', '4.5.11', 'shipped', ['4.5.11']],
-    ['mastodon', '4.1.0', '4.4.1', rel('4.1.0', '4.1.5', '4.2.0', '4.2.9', '4.3.0', '4.3.8', '4.4.0', '4.4.1'), ['4.2.9', '4.3.8', '4.4.1']],
+    [
+      'mastodon',
+      '4.1.0',
+      '4.4.1',
+      rel('4.1.0', '4.1.5', '4.2.0', '4.2.9', '4.3.0', '4.3.8', '4.4.0', '4.4.1'),
+      ['4.2.9', '4.3.8', '4.4.1'],
+    ],
     ['mastodon', '4.2.0', '4.2.9', rel('4.2.0', '4.2.1', '4.2.9'), ['4.2.9']],
     // Mattermost: one ESR to the next, never skipping one.
     ['mattermost', '10.11.23', '11.7.15', 'shipped', ['11.7.15']],
-    ['mattermost', '9.11.5', '11.7.15', rel('9.11.5', '10.5.2', '10.11.23', '11.7.15'), ['10.5.2', '10.11.23', '11.7.15']],
+    [
+      'mattermost',
+      '9.11.5',
+      '11.7.15',
+      rel('9.11.5', '10.5.2', '10.11.23', '11.7.15'),
+      ['10.5.2', '10.11.23', '11.7.15'],
+    ],
     // chatmail: any newer tag, in one step.
     ['chatmail', '1.10.0', '1.12.0', 'shipped', ['1.12.0']],
     ['chatmail', '1.11.0', '1.12.0', 'shipped', ['1.12.0']],
   ])('%s %s -> %s walks the documented path', (id, from, to, releases, steps) => {
-    expect(upgradePath(spec(id).rule, from, to, releases === 'shipped' ? platform(id).releases : releases)).toEqual({ ok: true, steps });
+    expect(
+      upgradePath(spec(id).rule, from, to, releases === 'shipped' ? platform(id).releases : releases),
+    ).toEqual({ ok: true, steps });
   });
 
   it.each([
@@ -52,7 +70,10 @@ describe('each platform states its own upgrade rules', () => {
     ['mattermost', '11.7.15', '10.11.23'],
     ['chatmail', '1.12.0', '1.10.0'],
   ])('%s refuses the downgrade %s -> %s', (id, from, to) => {
-    expect(upgradePath(spec(id).rule, from, to, platform(id).releases)).toMatchObject({ ok: false, reason: `${to} is older than the running ${from}: downgrades are not supported.` });
+    expect(upgradePath(spec(id).rule, from, to, platform(id).releases)).toMatchObject({
+      ok: false,
+      reason: `${to} is older than the running ${from}: downgrades are not supported.`,
+    });
   });
 
   it.each([
@@ -65,16 +86,34 @@ describe('each platform states its own upgrade rules', () => {
   });
 
   it('each release sets only what changes: the image tag (never the PostgreSQL tag or credentials)', () => {
-    expect(spec('mattermost').envFor({ version: '11.7.15', postgres: '17-alpine' })).toEqual({ MATTERMOST_IMAGE_TAG: '11.7.15' });
-    expect(spec('mastodon').envFor({ version: '4.5.11', postgres: '14-alpine' })).toEqual({ MASTODON_VERSION: '4.5.11' });
-    expect(spec('chatmail').envFor({ version: '1.12.0', image: 'ghcr.io/chatmail/docker:1.12.0' })).toEqual({ CHATMAIL_IMAGE: 'ghcr.io/chatmail/docker:1.12.0' });
+    expect(spec('mattermost').envFor({ version: '11.7.15', postgres: '17-alpine' })).toEqual({
+      MATTERMOST_IMAGE_TAG: '11.7.15',
+    });
+    expect(spec('mastodon').envFor({ version: '4.5.11', postgres: '14-alpine' })).toEqual({
+      MASTODON_VERSION: '4.5.11',
+    });
+    expect(spec('chatmail').envFor({ version: '1.12.0', image: 'ghcr.io/chatmail/docker:1.12.0' })).toEqual({
+      CHATMAIL_IMAGE: 'ghcr.io/chatmail/docker:1.12.0',
+    });
   });
 
   it('backups: pg_dump inside the database container for Mastodon and Mattermost; chatmail says it has no dump', () => {
-    expect(spec('mastodon').backup).toMatchObject({ service: 'db', file: 'postgres.dump', stop: ['web', 'streaming', 'sidekiq'] });
-    expect(spec('mattermost').backup).toMatchObject({ service: 'postgres', file: 'postgres.dump', stop: ['mattermost'] });
-    expect(spec('mattermost').backup?.command.join(' ')).toMatch(/pg_dump --format=custom .*-U "\$POSTGRES_USER"/);
-    expect(spec('mattermost').backup?.restore.join(' ')).toMatch(/pg_restore --clean --if-exists .*-U "\$POSTGRES_USER"/);
+    expect(spec('mastodon').backup).toMatchObject({
+      service: 'db',
+      file: 'postgres.dump',
+      stop: ['web', 'streaming', 'sidekiq'],
+    });
+    expect(spec('mattermost').backup).toMatchObject({
+      service: 'postgres',
+      file: 'postgres.dump',
+      stop: ['mattermost'],
+    });
+    expect(spec('mattermost').backup?.command.join(' ')).toMatch(
+      /pg_dump --format=custom .*-U "\$POSTGRES_USER"/,
+    );
+    expect(spec('mattermost').backup?.restore.join(' ')).toMatch(
+      /pg_restore --clean --if-exists .*-U "\$POSTGRES_USER"/,
+    );
     expect(spec('chatmail').backup).toBeUndefined();
     expect(spec('chatmail').backupNote).toMatch(/no database dump/);
   });
@@ -97,20 +136,42 @@ function mastodonHttp(serving: () => string | undefined, seen: string[] = []): H
   };
 }
 
-function setup(id: string, files: Record<string, string>, rows: FakeRow[], http: HttpClient, from: string, to: Release) {
+function setup(
+  id: string,
+  files: Record<string, string>,
+  rows: FakeRow[],
+  http: HttpClient,
+  from: string,
+  to: Release,
+) {
   const root = tmpRoot();
   const p = platform(id);
   const dir = `/opt/${id}`;
   mkdirSync(join(root, dir), { recursive: true });
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(root, dir, name), text, { mode: 0o600 });
+  for (const [name, text] of Object.entries(files))
+    writeFileSync(join(root, dir, name), text, { mode: 0o600 });
   const runner = new FakeRunner([
     { match: /^tar -czf /, effect: (c) => void writeFileSync(c.args[1] as string, 'tgz') },
     { match: /^chmod 600 / },
-    { match: /^tar -tzvf /, stdout: '-rw------- root/root  4096 2026-11-22 03:00 ./postgres.dump\n-rw------- root/root 200 2026-11-22 03:00 ./opt__x__.env' },
+    {
+      match: /^tar -tzvf /,
+      stdout:
+        '-rw------- root/root  4096 2026-11-22 03:00 ./postgres.dump\n-rw------- root/root 200 2026-11-22 03:00 ./opt__x__.env',
+    },
     { match: /^rm -rf -- / },
     ...rows,
   ]);
-  const answers = withDefaults({ platform: id, domain: 'localhost', email: 'a@example.com', tls: id === 'chatmail' ? 'letsencrypt' : 'none', version: to.version, extra: {} }, p);
+  const answers = withDefaults(
+    {
+      platform: id,
+      domain: 'localhost',
+      email: 'a@example.com',
+      tls: id === 'chatmail' ? 'letsencrypt' : 'none',
+      version: to.version,
+      extra: {},
+    },
+    p,
+  );
   const ctx: UpgradeContext = {
     answers,
     platform: p,
@@ -137,14 +198,31 @@ function setup(id: string, files: Record<string, string>, rows: FakeRow[], http:
     keep: [],
   };
   const env = (name = '.env') => parseEnv(readFileSync(join(root, dir, name), 'utf8')).values;
-  const calls = () => runner.calls.map((c) => c.replaceAll(root, '').replace(/^docker compose .* -f \S+ /, 'compose ').replace(/^docker compose --project-name \S+ --project-directory \S+ /, 'compose '));
-  return { root, runner, ctx, env, calls, list: new Listr<UpgradeContext, 'silent'>(upgradeTasks(), { ctx, renderer: 'silent', exitOnError: true }) };
+  const calls = () =>
+    runner.calls.map((c) =>
+      c
+        .replaceAll(root, '')
+        .replace(/^docker compose .* -f \S+ /, 'compose ')
+        .replace(/^docker compose --project-name \S+ --project-directory \S+ /, 'compose '),
+    );
+  return {
+    root,
+    runner,
+    ctx,
+    env,
+    calls,
+    list: new Listr<UpgradeContext, 'silent'>(upgradeTasks(), { ctx, renderer: 'silent', exitOnError: true }),
+  };
 }
 
 const pull: FakeRow = { match: / pull$/ };
 const DUMP = `sh -c 'exec pg_dump --format=custom --no-owner -U "$POSTGRES_USER" -d "\${POSTGRES_DB:-$POSTGRES_USER}"'`;
 const pgDump: FakeRow = { match: / exec -T (db|postgres) sh -c 'exec pg_dump --format=custom / };
-const mastodonFiles = { '.env': 'MASTODON_VERSION=4.4.8\n', 'docker-compose.yml': 'services: {}\n', '.env.production': 'LOCAL_DOMAIN=localhost\n' };
+const mastodonFiles = {
+  '.env': 'MASTODON_VERSION=4.4.8\n',
+  'docker-compose.yml': 'services: {}\n',
+  '.env.production': 'LOCAL_DOMAIN=localhost\n',
+};
 
 describe('Mastodon upgrade tasks (fake runner)', () => {
   it('dumps the database, then pre-deployment migrations, up -d, post-deployment migrations, and waits for both health endpoints and the version', async () => {
@@ -157,7 +235,12 @@ describe('Mastodon upgrade tasks (fake runner)', () => {
         pgDump,
         pull,
         { match: / run --rm -T -e SKIP_POST_DEPLOYMENT_MIGRATIONS=true web bundle exec rails db:migrate$/ },
-        { match: / up -d --remove-orphans$/, effect: () => { version = '4.5.11'; } },
+        {
+          match: / up -d --remove-orphans$/,
+          effect: () => {
+            version = '4.5.11';
+          },
+        },
         { match: / run --rm -T web bundle exec rails db:migrate$/ },
       ],
       mastodonHttp(() => version, seen),
@@ -190,15 +273,30 @@ describe('Mastodon upgrade tasks (fake runner)', () => {
         pgDump,
         pull,
         { match: /SKIP_POST_DEPLOYMENT_MIGRATIONS=true web bundle exec rails db:migrate$/ },
-        { match: / up -d --remove-orphans/, effect: () => { ups++; version = ups === 1 ? '4.5.11' : '4.4.8'; } },
-        { match: / run --rm -T web bundle exec rails db:migrate$/, exitCode: 1, stderr: 'StandardError: An error has occurred, all later migrations canceled' },
+        {
+          match: / up -d --remove-orphans/,
+          effect: () => {
+            ups++;
+            version = ups === 1 ? '4.5.11' : '4.4.8';
+          },
+        },
+        {
+          match: / run --rm -T web bundle exec rails db:migrate$/,
+          exitCode: 1,
+          stderr: 'StandardError: An error has occurred, all later migrations canceled',
+        },
       ],
       mastodonHttp(() => version),
       '4.4.8',
       { version: '4.5.11' },
     );
-    const err = await list.run().then(() => undefined, (e: Error & { remedy?: string }) => e);
-    expect(err?.message).toMatch(/^Mastodon 4.5.11 did not come up \(Error from `docker compose .* run --rm -T web bundle exec rails db:migrate`.*\); 4.4.8 was put back and it answers again\.$/);
+    const err = await list.run().then(
+      () => undefined,
+      (e: Error & { remedy?: string }) => e,
+    );
+    expect(err?.message).toMatch(
+      /^Mastodon 4.5.11 did not come up \(Error from `docker compose .* run --rm -T web bundle exec rails db:migrate`.*\); 4.4.8 was put back and it answers again\.$/,
+    );
     expect(err?.remedy).toContain(`The backup taken before: ${ctx.backupFile}`);
     expect(err?.remedy).toContain('pg_restore --clean --if-exists');
     expect(env()).toEqual({ MASTODON_VERSION: '4.4.8' });
@@ -220,7 +318,9 @@ describe('Mastodon upgrade tasks (fake runner)', () => {
       '4.4.8',
       { version: '4.5.11' },
     );
-    await expect(list.run()).rejects.toThrow(/did not report version 4.5.11 .*last: answers with version 4.4.8.*; 4.4.8 was put back/);
+    await expect(list.run()).rejects.toThrow(
+      /did not report version 4.5.11 .*last: answers with version 4.4.8.*; 4.4.8 was put back/,
+    );
     version = undefined;
   });
 });
@@ -228,11 +328,28 @@ describe('Mastodon upgrade tasks (fake runner)', () => {
 describe('Mattermost and chatmail upgrade tasks (fake runner)', () => {
   it('Mattermost: pg_dump, then only MATTERMOST_IMAGE_TAG changes and up -d starts it (it migrates itself)', async () => {
     let version = '10.11.23';
-    const http: HttpClient = { async request() { return { status: 200, body: '{"status":"OK"}', headers: { 'x-version-id': `${version}.0.abc.false` } }; } };
+    const http: HttpClient = {
+      async request() {
+        return {
+          status: 200,
+          body: '{"status":"OK"}',
+          headers: { 'x-version-id': `${version}.0.abc.false` },
+        };
+      },
+    };
     const { list, calls, env } = setup(
       'mattermost',
       { '.env': 'MATTERMOST_IMAGE_TAG=10.11.23\nPOSTGRES_IMAGE_TAG=16-alpine\nPOSTGRES_PASSWORD=keep\n' },
-      [pgDump, pull, { match: / up -d --remove-orphans$/, effect: () => { version = '11.7.15'; } }],
+      [
+        pgDump,
+        pull,
+        {
+          match: / up -d --remove-orphans$/,
+          effect: () => {
+            version = '11.7.15';
+          },
+        },
+      ],
       http,
       '10.11.23',
       { version: '11.7.15', postgres: '17-alpine' },
@@ -243,30 +360,69 @@ describe('Mattermost and chatmail upgrade tasks (fake runner)', () => {
       'compose pull',
       'compose up -d --remove-orphans',
     ]);
-    expect(env()).toEqual({ MATTERMOST_IMAGE_TAG: '11.7.15', POSTGRES_IMAGE_TAG: '16-alpine', POSTGRES_PASSWORD: 'keep' });
+    expect(env()).toEqual({
+      MATTERMOST_IMAGE_TAG: '11.7.15',
+      POSTGRES_IMAGE_TAG: '16-alpine',
+      POSTGRES_PASSWORD: 'keep',
+    });
   });
 
   it("chatmail: no dump, and the waits are the container's health check; an exited container is rolled back", async () => {
     let health = 'healthy';
     let ups = 0;
-    const inspect = () => JSON.stringify(health === 'exited' ? { Status: 'exited', ExitCode: 1, StartedAt: '2026-11-22T03:00:00Z', Health: { Status: 'unhealthy' } } : { Status: 'running', StartedAt: '2026-11-22T03:00:00Z', Health: { Status: health } });
+    const inspect = () =>
+      JSON.stringify(
+        health === 'exited'
+          ? {
+              Status: 'exited',
+              ExitCode: 1,
+              StartedAt: '2026-11-22T03:00:00Z',
+              Health: { Status: 'unhealthy' },
+            }
+          : { Status: 'running', StartedAt: '2026-11-22T03:00:00Z', Health: { Status: health } },
+      );
     const rows: FakeRow[] = [
       { match: / ps --all --quiet chatmail$/, stdout: 'c0ffee\n' },
       { match: /^docker inspect --format '\{\{json \.State\}\}' c0ffee$/ },
-      { match: / logs /, stdout: 'chatmail-init.service: Main process exited, code=exited, status=1/FAILURE' },
+      {
+        match: / logs /,
+        stdout: 'chatmail-init.service: Main process exited, code=exited, status=1/FAILURE',
+      },
       pull,
-      { match: / up -d --remove-orphans/, effect: () => { ups++; health = ups === 1 ? 'exited' : 'healthy'; } },
+      {
+        match: / up -d --remove-orphans/,
+        effect: () => {
+          ups++;
+          health = ups === 1 ? 'exited' : 'healthy';
+        },
+      },
     ];
-    const http: HttpClient = { async request() { throw new Error('HTTP is not how chatmail is waited for'); } };
-    const s = setup('chatmail', { '.env': 'MAIL_DOMAIN=localhost\nCHATMAIL_IMAGE=ghcr.io/chatmail/docker:1.11.0\n' }, rows, http, '1.11.0', { version: '1.12.0', image: 'ghcr.io/chatmail/docker:1.12.0' });
+    const http: HttpClient = {
+      async request() {
+        throw new Error('HTTP is not how chatmail is waited for');
+      },
+    };
+    const s = setup(
+      'chatmail',
+      { '.env': 'MAIL_DOMAIN=localhost\nCHATMAIL_IMAGE=ghcr.io/chatmail/docker:1.11.0\n' },
+      rows,
+      http,
+      '1.11.0',
+      { version: '1.12.0', image: 'ghcr.io/chatmail/docker:1.12.0' },
+    );
     // The inspect row answers with the current state.
     const run = s.runner.run.bind(s.runner);
     s.runner.run = async (cmd, opts) => {
       const r = await run(cmd, opts);
       return cmd.args.includes('inspect') ? { ...r, stdout: inspect() } : r;
     };
-    const err = await s.list.run().then(() => undefined, (e: Error) => e);
-    expect(err?.message).toMatch(/^Chatmail relay 1.12.0 did not come up \(Chatmail relay stopped: its chatmail container exited with code 1.*\); 1.11.0 was put back and it answers again\.$/);
+    const err = await s.list.run().then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(
+      /^Chatmail relay 1.12.0 did not come up \(Chatmail relay stopped: its chatmail container exited with code 1.*\); 1.11.0 was put back and it answers again\.$/,
+    );
     expect(s.env()).toMatchObject({ CHATMAIL_IMAGE: 'ghcr.io/chatmail/docker:1.11.0' });
     expect(s.calls().some((c) => c.includes('pg_dump') || c.includes('exec -T'))).toBe(false);
     expect(s.ctx.backupFile).toMatch(/chatmail-20261122-030000-1.11.0-to-1.12.0.tar.gz$/);

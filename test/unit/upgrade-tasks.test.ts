@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { withDefaults } from '../../src/core/answers.js';
 import type { HttpClient } from '../../src/core/context.js';
 import { parseEnv } from '../../src/core/envfile.js';
+import type { Platform } from '../../src/core/platform.js';
 import { type UpgradeContext, upgradeTasks } from '../../src/core/upgrade-tasks.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
-import type { Platform } from '../../src/core/platform.js';
 import { findPlatform } from '../../steps/index.js';
-import { FakeRunner, type FakeRow } from '../helpers/fake-runner.js';
+import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 const platform = findPlatform('rocketchat') as Platform;
@@ -29,15 +29,33 @@ function server(serving: () => string | undefined): HttpClient {
 function setup(rows: FakeRow[], http: HttpClient) {
   const root = tmpRoot();
   mkdirSync(join(root, 'opt/rocketchat'), { recursive: true });
-  writeFileSync(join(root, 'opt/rocketchat/.env'), '# mine\nRELEASE=7.13.0\nMONGODB_VERSION=8.0\nADMIN_PASS=keep\n', { mode: 0o600 });
+  writeFileSync(
+    join(root, 'opt/rocketchat/.env'),
+    '# mine\nRELEASE=7.13.0\nMONGODB_VERSION=8.0\nADMIN_PASS=keep\n',
+    { mode: 0o600 },
+  );
   const runner = new FakeRunner([
     { match: /^tar -czf /, effect: (c) => void writeFileSync(c.args[1] as string, 'tgz') },
     { match: /^chmod 600 / },
-    { match: /^tar -tzvf /, stdout: '-rw------- root/root  4096 2026-11-22 03:00 ./mongodb.archive\n-rw------- root/root 200 2026-11-22 03:00 ./opt__rocketchat__.env' },
+    {
+      match: /^tar -tzvf /,
+      stdout:
+        '-rw------- root/root  4096 2026-11-22 03:00 ./mongodb.archive\n-rw------- root/root 200 2026-11-22 03:00 ./opt__rocketchat__.env',
+    },
     { match: /^rm -rf -- / },
     ...rows,
   ]);
-  const answers = withDefaults({ platform: 'rocketchat', domain: 'localhost', email: 'a@example.com', tls: 'none', version: '8.0.1', extra: {} }, platform);
+  const answers = withDefaults(
+    {
+      platform: 'rocketchat',
+      domain: 'localhost',
+      email: 'a@example.com',
+      tls: 'none',
+      version: '8.0.1',
+      extra: {},
+    },
+    platform,
+  );
   const ctx: UpgradeContext = {
     answers,
     platform,
@@ -64,7 +82,13 @@ function setup(rows: FakeRow[], http: HttpClient) {
     keep: [],
   };
   const env = () => parseEnv(readFileSync(join(root, 'opt/rocketchat/.env'), 'utf8')).values;
-  return { root, runner, ctx, env, list: new Listr<UpgradeContext, 'silent'>(upgradeTasks(), { ctx, renderer: 'silent', exitOnError: true }) };
+  return {
+    root,
+    runner,
+    ctx,
+    env,
+    list: new Listr<UpgradeContext, 'silent'>(upgradeTasks(), { ctx, renderer: 'silent', exitOnError: true }),
+  };
 }
 
 const dump: FakeRow = { match: / exec -T mongodb mongodump --archive --quiet$/ };
@@ -73,10 +97,22 @@ const pull: FakeRow = { match: / pull$/ };
 describe('upgrade tasks (fake runner)', () => {
   it('checks, backs up, pulls before stopping, switches, and waits for the new version', async () => {
     let version: string | undefined = '7.13.0';
-    const up: FakeRow = { match: / up -d --remove-orphans$/, effect: () => { version = '8.0.1'; } };
-    const { runner, list, env, root, ctx } = setup([dump, pull, up], server(() => version));
+    const up: FakeRow = {
+      match: / up -d --remove-orphans$/,
+      effect: () => {
+        version = '8.0.1';
+      },
+    };
+    const { runner, list, env, root, ctx } = setup(
+      [dump, pull, up],
+      server(() => version),
+    );
     await list.run();
-    expect(runner.calls.map((c) => c.replaceAll(root, '').replace(/docker compose .* -f compose.wizard.yml /, 'compose '))).toEqual([
+    expect(
+      runner.calls.map((c) =>
+        c.replaceAll(root, '').replace(/docker compose .* -f compose.wizard.yml /, 'compose '),
+      ),
+    ).toEqual([
       'compose exec -T mongodb mongodump --archive --quiet',
       'tar -czf /opt/rocketchat/backups/rocketchat-20261122-030000-7.13.0-to-8.0.1.tar.gz -C /opt/rocketchat/backups/.staging-20261122-030000 .',
       'chmod 600 /opt/rocketchat/backups/rocketchat-20261122-030000-7.13.0-to-8.0.1.tar.gz',
@@ -87,12 +123,17 @@ describe('upgrade tasks (fake runner)', () => {
     ]);
     expect(env()).toMatchObject({ RELEASE: '8.0.1', MONGODB_VERSION: '8.2', ADMIN_PASS: 'keep' });
     expect(readFileSync(join(root, 'opt/rocketchat/.env.bak'), 'utf8')).toContain('RELEASE=7.13.0');
-    expect(ctx.backupFile).toBe(join(root, 'opt/rocketchat/backups/rocketchat-20261122-030000-7.13.0-to-8.0.1.tar.gz'));
+    expect(ctx.backupFile).toBe(
+      join(root, 'opt/rocketchat/backups/rocketchat-20261122-030000-7.13.0-to-8.0.1.tar.gz'),
+    );
     expect(list.tasks.at(-1)?.title).toMatch(/^Rocket.Chat 8.0.1 answers \(after \d+ s\)$/);
   });
 
   it('a failed pull changes nothing: the env file stays and nothing is stopped', async () => {
-    const { runner, list, env } = setup([dump, { match: / pull$/, exitCode: 1, stderr: 'Error response from daemon: manifest unknown' }], server(() => '7.13.0'));
+    const { runner, list, env } = setup(
+      [dump, { match: / pull$/, exitCode: 1, stderr: 'Error response from daemon: manifest unknown' }],
+      server(() => '7.13.0'),
+    );
     await expect(list.run()).rejects.toThrow(/Error from `docker compose .* pull`/);
     expect(env().RELEASE).toBe('7.13.0');
     expect(runner.calls.some((c) => c.includes(' up -d'))).toBe(false);
@@ -101,11 +142,28 @@ describe('upgrade tasks (fake runner)', () => {
   it('a release that never answers is rolled back, and the old one must answer again', async () => {
     let version: string | undefined = '7.13.0';
     let ups = 0;
-    const up: FakeRow = { match: / up -d --remove-orphans/, effect: () => { ups++; version = ups === 1 ? undefined : '7.13.0'; } };
-    const logs: FakeRow = { match: / logs --no-color --tail 30 rocketchat$/, stdout: 'rocketchat-1 | Error: migration 312 failed' };
-    const { list, env, ctx } = setup([dump, pull, up, logs], server(() => version));
-    const err = await list.run().then(() => undefined, (e: Error & { remedy?: string }) => e);
-    expect(err?.message).toBe('Rocket.Chat 8.0.1 did not come up (Rocket.Chat did not answer at http://127.0.0.1:3000/api/info within 1 s (last: connection refused).); 7.13.0 was put back and it answers again.');
+    const up: FakeRow = {
+      match: / up -d --remove-orphans/,
+      effect: () => {
+        ups++;
+        version = ups === 1 ? undefined : '7.13.0';
+      },
+    };
+    const logs: FakeRow = {
+      match: / logs --no-color --tail 30 rocketchat$/,
+      stdout: 'rocketchat-1 | Error: migration 312 failed',
+    };
+    const { list, env, ctx } = setup(
+      [dump, pull, up, logs],
+      server(() => version),
+    );
+    const err = await list.run().then(
+      () => undefined,
+      (e: Error & { remedy?: string }) => e,
+    );
+    expect(err?.message).toBe(
+      'Rocket.Chat 8.0.1 did not come up (Rocket.Chat did not answer at http://127.0.0.1:3000/api/info within 1 s (last: connection refused).); 7.13.0 was put back and it answers again.',
+    );
     expect(err?.remedy).toContain(`The backup taken before: ${ctx.backupFile}`);
     expect(err?.remedy).toContain('mongorestore --archive --drop');
     expect(env().RELEASE).toBe('7.13.0');
@@ -113,7 +171,10 @@ describe('upgrade tasks (fake runner)', () => {
   });
 
   it('refuses to start on an install that does not answer', async () => {
-    const { list, runner } = setup([{ match: / logs /, stdout: '' }], server(() => undefined));
+    const { list, runner } = setup(
+      [{ match: / logs /, stdout: '' }],
+      server(() => undefined),
+    );
     await expect(list.run()).rejects.toThrow(/did not answer/);
     expect(runner.calls.filter((c) => !c.includes(' logs '))).toEqual([]);
   });

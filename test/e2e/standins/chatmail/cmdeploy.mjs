@@ -8,8 +8,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { parseFlags } from '../lib/proc.mjs';
 import {
   acmeAccountUrl,
-  dkimEntries,
   DKIM_KEY,
+  dkimEntries,
   hostAddresses,
   INI,
   readIni,

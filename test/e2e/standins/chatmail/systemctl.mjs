@@ -37,11 +37,29 @@ if (verb === 'is-active') {
   const active = list('active');
   const named = units.map(base);
   if (verb === 'stop') {
-    writeFileSync(`${SYSTEMD_STATE}/active`, active.filter((u) => !named.includes(u)).map((u) => `${u}\n`).join(''));
+    writeFileSync(
+      `${SYSTEMD_STATE}/active`,
+      active
+        .filter((u) => !named.includes(u))
+        .map((u) => `${u}\n`)
+        .join(''),
+    );
     const enabled = list('enabled');
-    appendFileSync(`${SYSTEMD_STATE}/enabled`, named.filter((u) => !enabled.includes(u)).map((u) => `${u}\n`).join(''));
+    appendFileSync(
+      `${SYSTEMD_STATE}/enabled`,
+      named
+        .filter((u) => !enabled.includes(u))
+        .map((u) => `${u}\n`)
+        .join(''),
+    );
   } else if (verb === 'start' || verb === 'restart') {
-    appendFileSync(`${SYSTEMD_STATE}/active`, named.filter((u) => !active.includes(u)).map((u) => `${u}\n`).join(''));
+    appendFileSync(
+      `${SYSTEMD_STATE}/active`,
+      named
+        .filter((u) => !active.includes(u))
+        .map((u) => `${u}\n`)
+        .join(''),
+    );
   }
 } else if (verb === 'list-units' || verb === '') {
   for (const u of list('active'))

@@ -174,14 +174,12 @@ async function startServices(domain) {
       return res.writeHead(301, { Location: `dcaccount:https://${domain}/new` }).end();
     if (url.pathname === '/new' && req.method === 'POST') {
       const user = Math.random().toString(36).slice(2, 11);
-      return res
-        .writeHead(200, { 'Content-Type': 'application/json' })
-        .end(
-          JSON.stringify({
-            email: `${user}@${domain}`,
-            password: Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2),
-          }),
-        );
+      return res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+        JSON.stringify({
+          email: `${user}@${domain}`,
+          password: Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2),
+        }),
+      );
     }
     if (url.pathname === '/.well-known/mta-sts.txt')
       return res

@@ -8,11 +8,23 @@ import { parseFlags } from '../lib/proc.mjs';
 import { PgClient, SOCKET_DIR, socketPath } from './pg.mjs';
 
 const [tool, ...argv] = process.argv.slice(2);
-const { opts, positional } = parseFlags(argv, ['clean', 'c', 'if-exists', 'no-owner', 'O', 'single-transaction', '1', 'w', 'no-password']);
+const { opts, positional } = parseFlags(argv, [
+  'clean',
+  'c',
+  'if-exists',
+  'no-owner',
+  'O',
+  'single-transaction',
+  '1',
+  'w',
+  'no-password',
+]);
 const host = String(opts.h ?? opts.host ?? process.env.PGHOST ?? SOCKET_DIR);
 const port = Number(opts.p ?? opts.port ?? process.env.PGPORT ?? 5432);
 const user = String(opts.U ?? opts.username ?? process.env.PGUSER ?? 'root');
-const database = String(opts.d ?? opts.dbname ?? (tool === 'pg_dump' ? positional[0] : undefined) ?? process.env.PGDATABASE ?? user);
+const database = String(
+  opts.d ?? opts.dbname ?? (tool === 'pg_dump' ? positional[0] : undefined) ?? process.env.PGDATABASE ?? user,
+);
 const local = host.startsWith('/');
 
 let client;
