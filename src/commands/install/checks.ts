@@ -1,0 +1,155 @@
+import { PROXY_PORTS } from '../../../steps/proxy/index.js';
+import {
+  blockingFailures,
+  type CheckOutcome,
+  hostChecks,
+  installChecks,
+  runChecks,
+} from '../../core/checks.js';
+import { PrerequisiteError } from '../../core/errors.js';
+import type { InstallAnswers, Platform } from '../../core/platform.js';
+import { platformReadiness, withReadinessChecks } from '../../core/readiness-checks.js';
+import type { InstallRecord } from '../../system/state.js';
+import type { Deps } from '../deps.js';
+import { DOCKER_SCRIPT_URL, installDocker } from '../docker-install.js';
+import { offerHostFixes } from '../readiness.js';
+import type { Resolved } from './answers.js';
+
+type Screens = typeof import('../../ui/screens.js');
+
+/** The host's own checks (Docker, Compose, root, ...); a missing Docker is offered, never installed silently. */
+export async function checkServer(
+  deps: Deps,
+  resolved: Resolved,
+  ui: Pick<Screens, 'confirm' | 'showChecks'>,
+): Promise<void> {
+  const { term } = deps;
+  const { confirm, showChecks } = ui;
+  const interactive = term.interactive;
+  const checkHost = (title?: string) =>
+    showChecks(term, title, hostChecks, (onResult) =>
+      runChecks(hostChecks, deps.probe, {}, { ignore: resolved.ignoreChecks, onResult }),
+    );
+  let hostOutcomes = await checkHost();
+  // Docker missing: offer to install it, with a question, never silently (and never under --dry-run).
+  const docker = hostOutcomes.find((o) => o.id === 'docker');
+  if (
+    docker?.status === 'fail' &&
+    !docker.ignored &&
+    docker.detail === 'docker is not installed.' &&
+    interactive &&
+    !resolved.dryRun
+  ) {
+    if (
+      await confirm(
+        term,
+        `Docker is not installed. Install Docker Engine and Compose now with Docker's script (${DOCKER_SCRIPT_URL})?`,
+      )
+    ) {
+      await installDocker(deps, { onLine: (l) => term.stderr.write(`  ${l}\n`) });
+      deps.probe = deps.probeAfterChange?.() ?? deps.probe;
+      hostOutcomes = await checkHost('Checking this server again');
+    }
+  }
+  failOnBlocking(hostOutcomes, deps);
+}
+
+/** The chosen platform's checks (memory, disk, ports, DNS, ...), with the host fixes they offer. */
+export async function checkPlatform(
+  deps: Deps,
+  resolved: Resolved,
+  ui: Pick<Screens, 'confirm' | 'showChecks'>,
+  platform: Platform,
+  answers: InstallAnswers,
+  record: InstallRecord | undefined,
+) {
+  const { term } = deps;
+  const { confirm, showChecks } = ui;
+  const state = deps.state();
+  const allowed = new Map<number, string>();
+  if (record)
+    for (const p of platform.requirements.ports(answers)) allowed.set(p, `this install's containers`);
+  const proxyUsed = state
+    .installs()
+    .some((i) => i.tls !== 'none' && !deps.platforms.find((p) => p.id === i.platform)?.ownTls);
+  if (proxyUsed && !platform.ownTls) for (const p of PROXY_PORTS) allowed.set(p, "the wizard's proxy");
+  const ports = [
+    ...platform.requirements.ports(answers),
+    ...(answers.tls === 'none' || platform.ownTls ? [] : PROXY_PORTS),
+  ];
+  const checks = withReadinessChecks(
+    [
+      ...installChecks.filter((c) => !platform.checks?.some((own) => own.id === c.id)),
+      ...(platform.checks ?? []),
+    ],
+    answers,
+  );
+  const readiness = platformReadiness(platform, answers, {
+    ...(record?.readiness?.leAttempts ? { leAttempts: record.readiness.leAttempts } : {}),
+  });
+  const otherInstalls = state
+    .installs()
+    .filter((i) => i.name !== answers.name)
+    .map((i) => ({ name: i.name, platform: i.platform, tls: i.tls, domain: i.domain }));
+  const checkInput = {
+    databases: [platform.database ?? 'none'],
+    answers,
+    memoryMiB: platform.requirements.memoryMiB,
+    diskGiB: platform.requirements.diskGiB,
+    ports,
+    allowedPortHolders: allowed,
+    ...(platform.requirements.portNames ? { portNames: platform.requirements.portNames } : {}),
+    ...(platform.requirements.portsRemedy ? { portsRemedy: platform.requirements.portsRemedy } : {}),
+    dataDir: answers.dataDir,
+    otherInstalls,
+    readiness,
+  };
+  let platformOutcomes = await showChecks(
+    term,
+    `Checking requirements for ${platform.title}`,
+    checks,
+    (onResult) =>
+      runChecks(checks, deps.probe, checkInput, {
+        ignore: resolved.ignoreChecks,
+        onResult,
+        timeoutMs: 20_000,
+      }),
+  );
+  // Closed firewall ports and missing swap: offered, never done silently; what changed goes to the state.
+  const hostFixes = await offerHostFixes(deps, platformOutcomes, {
+    yes: resolved.yes,
+    dryRun: resolved.dryRun,
+    ports: readiness.publicPorts ?? [],
+    memoryMiB: platform.requirements.memoryMiB,
+    confirm: (m) => confirm(term, m),
+  });
+  if (hostFixes.firewall) {
+    const again = checks.filter((c) => c.id === 'firewall' || c.id === 'reachability');
+    const outcomes = await showChecks(term, 'Checking the firewall again', again, (onResult) =>
+      runChecks(again, deps.probe, checkInput, {
+        ignore: resolved.ignoreChecks,
+        onResult,
+        timeoutMs: 20_000,
+      }),
+    );
+    platformOutcomes = platformOutcomes.map((o) => outcomes.find((n) => n.id === o.id) ?? o);
+  }
+  failOnBlocking(platformOutcomes, deps);
+  return hostFixes;
+}
+
+function failOnBlocking(outcomes: CheckOutcome[], deps: Deps): void {
+  for (const o of outcomes) {
+    deps.log.info(
+      `check ${o.id}: ${o.status}${o.ignored ? ' (ignored by --ignore-check)' : ''}: ${o.detail}`,
+    );
+    if (o.ignored) deps.log.warn(`check ${o.id} failed and was ignored (--ignore-check ${o.id})`);
+  }
+  const blocking = blockingFailures(outcomes);
+  if (blocking.length === 0) return;
+  const first = blocking[0] as CheckOutcome;
+  throw new PrerequisiteError(
+    `${blocking.length === 1 ? 'A prerequisite is' : `${blocking.length} prerequisites are`} not met: ${blocking.map((b) => `${b.title} (${b.detail})`).join('; ')}`,
+    `${first.remedy ?? ''} To go on anyway: ${blocking.map((b) => `--ignore-check ${b.id}`).join(' ')}`.trim(),
+  );
+}

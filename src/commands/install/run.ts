@@ -1,0 +1,138 @@
+import type { InstallContext, Journal } from '../../core/context.js';
+import { CancelledError, StepFailedError, WizardError } from '../../core/errors.js';
+import type { Plan } from '../../core/plan.js';
+import type { InstallAnswers, Platform } from '../../core/platform.js';
+import type { InstallRecord } from '../../system/state.js';
+import type { Deps } from '../deps.js';
+import { type ReadinessRecord, withAttempt } from '../readiness.js';
+import { taskList } from '../task-list.js';
+
+/** The install's run phase: the state record written before anything changes, then the task tree. */
+
+/** Records the install (status "installing" until it answers) before the first change. */
+export async function recordInstall(
+  deps: Deps,
+  platform: Platform,
+  answers: InstallAnswers,
+  record: InstallRecord | undefined,
+  project: string,
+  hostFixes: Partial<ReadinessRecord>,
+): Promise<void> {
+  const state = deps.state();
+  const now = new Date().toISOString();
+  await state.put({
+    name: answers.name,
+    platform: platform.id,
+    domain: answers.domain,
+    email: answers.email,
+    dataDir: answers.dataDir,
+    release: record?.release ?? answers.version,
+    tls: answers.tls,
+    port: answers.port,
+    repoUrl: answers.repoUrl,
+    project,
+    composeFiles: platform.composeFiles,
+    status: record?.status === 'installed' ? 'installed' : 'installing',
+    journal: record?.journal ?? {},
+    createdAt: record?.createdAt ?? now,
+    updatedAt: now,
+    ...(record?.installedAt ? { installedAt: record.installedAt } : {}),
+    extra: Object.fromEntries(
+      Object.entries(answers.extra).filter(([k]) => !platform.questions.find((q) => q.key === k)?.secret),
+    ),
+    ...(record?.readiness || Object.keys(hostFixes).length
+      ? {
+          readiness: {
+            ...record?.readiness,
+            ...hostFixes,
+            ...(hostFixes.firewall
+              ? { firewall: [...(record?.readiness?.firewall ?? []), ...hostFixes.firewall] }
+              : {}),
+          },
+        }
+      : {}),
+  });
+}
+
+/** Runs the platform's task tree; a failure is recorded and names the step. Returns the version that answered. */
+export async function runInstall(
+  deps: Deps,
+  platform: Platform,
+  answers: InstallAnswers,
+  record: InstallRecord | undefined,
+  setup: { plan: Plan; project: string; proxyProject: string; dryRun: boolean },
+): Promise<InstallContext> {
+  const { term, log } = deps;
+  const state = deps.state();
+  const { plan, project, proxyProject: proxyProj } = setup;
+  const resolved = { dryRun: setup.dryRun };
+  const ctx: InstallContext = {
+    answers,
+    platform,
+    plan,
+    project,
+    proxyProject: proxyProj,
+    projectDir: answers.dataDir,
+    composeFiles: platform.composeFiles,
+    dryRun: resolved.dryRun,
+    runner: deps.runner,
+    files: deps.files,
+    http: deps.http,
+    log,
+    journal: journalFor(deps, answers.name, record),
+    probe: deps.probe,
+    templates: deps.templates,
+    notes: [],
+    readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? platform.readiness.timeoutSeconds,
+    pollIntervalMs: deps.env.pollIntervalMs,
+  };
+  // Progress goes to stderr, whichever renderer draws it: stdout is for the summary.
+  const tasks = await taskList(platform.install(ctx), ctx, term);
+  try {
+    await tasks.run();
+  } catch (e) {
+    const failed = tasks.tasks.find((t) => t.hasFailed());
+    const step = failed?.title ?? 'install';
+    if (!resolved.dryRun)
+      await state.update(answers.name, {
+        status: record?.status === 'installed' ? 'installed' : 'failed',
+        lastError: `${step}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+        ...(answers.tls === 'letsencrypt'
+          ? { readiness: withAttempt(state.get(answers.name)?.readiness, false) }
+          : {}),
+      });
+    if (e instanceof CancelledError) throw e;
+    const remedy =
+      e instanceof WizardError && e.remedy
+        ? e.remedy
+        : 'Fix the cause above, then run the same command again: finished steps are kept.';
+    throw new StepFailedError(step, e, remedy);
+  }
+  if (resolved.dryRun) {
+    term.stderr.write('Dry run: nothing was changed.\n');
+    return ctx;
+  }
+  await state.update(answers.name, {
+    status: 'installed',
+    release: ctx.readyVersion ?? answers.version,
+    lastError: undefined,
+    installedAt: record?.installedAt ?? new Date().toISOString(),
+    ...(answers.tls === 'letsencrypt'
+      ? { readiness: withAttempt(state.get(answers.name)?.readiness, true) }
+      : {}),
+  });
+
+  return ctx;
+}
+
+function journalFor(deps: Deps, name: string, record: InstallRecord | undefined): Journal {
+  const completed = new Set(Object.keys(record?.journal ?? {}));
+  return {
+    completed,
+    async done(step) {
+      completed.add(step);
+      const r = deps.state().get(name);
+      if (r) await deps.state().update(name, { journal: { ...r.journal, [step]: new Date().toISOString() } });
+    },
+  };
+}
