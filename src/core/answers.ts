@@ -1,5 +1,6 @@
 import { isAbsolute, normalize } from 'node:path';
 import { validateDomain, validateEmail } from './domain.js';
+import { envValueProblem } from './envfile.js';
 import { UserError } from './errors.js';
 import { type InstallAnswers, type Platform, TLS_MODES, type TlsMode } from './platform.js';
 
@@ -30,7 +31,26 @@ export const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.t
 export const envOf = (key: string) => `WIZARD_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 const camel = (key: string) => key.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
 
-const BOOL_KEYS = new Set(['offline', 'yes', 'dryRun']);
+const BOOL_KEYS = ['offline', 'yes', 'dryRun'] as const;
+
+/** The longest answer accepted (a domain, a path, a URL, a password); a longer one is refused, never parsed. */
+export const MAX_ANSWER_LENGTH = 1024;
+/** The largest answers file read; a larger one is refused by its size before it is read or parsed. */
+export const MAX_ANSWERS_FILE_BYTES = 256 * 1024;
+
+/**
+ * A yes/no answer, strictly: 1/0, true/false, yes/no, on/off (any case), or a YAML/JSON boolean or 1/0.
+ * Anything else is undefined, which the caller refuses.
+ */
+export function parseBoolean(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (v === 1 || v === 0) return v === 1;
+  if (typeof v !== 'string') return undefined;
+  const t = v.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(t)) return true;
+  if (['0', 'false', 'no', 'off'].includes(t)) return false;
+  return undefined;
+}
 
 /** Reads WIZARD_* variables for the shared keys and the platform questions' own env names. */
 export function answersFromEnv(
@@ -41,8 +61,8 @@ export function answersFromEnv(
   for (const key of ANSWER_KEYS) {
     const v = env[envOf(key)];
     if (v === undefined || v === '') continue;
-    if (BOOL_KEYS.has(key)) out[key] = !/^(0|false|no|off)$/i.test(v);
-    else if (key === 'ignoreCheck')
+    // Booleans stay text here: resolveAnswers judges them (WIZARD_YES=n is refused, not taken as yes).
+    if (key === 'ignoreCheck')
       out[key] = v
         .split(',')
         .map((s) => s.trim())
@@ -112,13 +132,44 @@ const NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 export function resolveAnswers(
   sources: RawAnswers[],
   platforms: Platform[],
-  opts: { fileName?: string; fileKeys?: string[] } = {},
+  opts: { fileName?: string; fileKeys?: string[]; checkIds?: string[] } = {},
 ): Resolved {
   const raw: RawAnswers = {};
   for (const s of [...sources].reverse())
     for (const [k, v] of Object.entries(s)) if (v !== undefined) raw[k] = v;
   const errors: Resolved['errors'] = [];
   const bad = (key: string, error: string, remedy: string) => errors.push({ key, error, remedy });
+
+  // Every answer has a length cap; an over-long one is refused by its length (never quoted: it may be a secret).
+  for (const [k, v] of Object.entries(raw)) {
+    const values = Array.isArray(v) ? v : [v];
+    const long = values
+      .map((x) => (x === null || x === undefined ? '' : text(x)))
+      .find((t) => t.length > MAX_ANSWER_LENGTH);
+    if (long === undefined) continue;
+    bad(
+      k,
+      `The value of ${flagOf(k)} is ${long.length} characters long; the longest accepted is ${MAX_ANSWER_LENGTH}.`,
+      `Check ${flagOf(k)} (or ${envOf(k)}, or "${k}" in the answers file).`,
+    );
+    delete raw[k];
+  }
+  const bools: Record<(typeof BOOL_KEYS)[number], boolean | undefined> = {
+    offline: undefined,
+    yes: undefined,
+    dryRun: undefined,
+  };
+  for (const k of BOOL_KEYS) {
+    if (raw[k] === undefined || raw[k] === null) continue;
+    const b = parseBoolean(raw[k]);
+    if (b === undefined)
+      bad(
+        k,
+        `"${text(raw[k]).slice(0, 40)}" is not a yes/no value for ${flagOf(k)} (${envOf(k)}).`,
+        'Use one of 1/0, true/false, yes/no, on/off.',
+      );
+    else bools[k] = b;
+  }
 
   const platformIds = platforms.map((p) => p.id);
   const known = new Set<string>([...ANSWER_KEYS, ...platforms.flatMap((p) => p.questions.map((q) => q.key))]);
@@ -163,8 +214,15 @@ export function resolveAnswers(
   const email = str('email');
   if (email !== undefined) {
     const v = validateEmail(email);
-    if (v.ok) answers.email = v.value;
-    else bad('email', v.error, v.remedy);
+    const why = v.ok ? envValueProblem(v.value) : undefined;
+    if (!v.ok) bad('email', v.error, v.remedy);
+    else if (why)
+      bad(
+        'email',
+        `The email address ${why}, which an env file can not carry.`,
+        'Use the form name@example.com.',
+      );
+    else answers.email = v.value;
   }
   const version = str('version');
   if (version !== undefined) {
@@ -198,6 +256,12 @@ export function resolveAnswers(
           : Number.NaN;
     if (!Number.isInteger(n) || n < 1 || n > 65535)
       bad('port', `"${text(port)}" is not a TCP port.`, 'Use a number from 1024 to 65535, e.g. 3000.');
+    else if (n < 1024)
+      bad(
+        'port',
+        `Port ${n} is a system port (below 1024).`,
+        'Use a number from 1024 to 65535, e.g. 3000; the proxy serves 80 and 443.',
+      );
     else if (tlsMode !== 'none' && (n === 80 || n === 443))
       bad('port', `Port ${n} is the proxy's.`, 'Choose another app port, e.g. 3000.');
     else answers.port = n;
@@ -238,20 +302,44 @@ export function resolveAnswers(
       if (r.ok) extra[q.key] = r.value;
       else bad(q.key, r.error, r.remedy);
     } else extra[q.key] = v;
+    // Platform answers go into env files: one no env file can carry is refused here, before anything is written.
+    const why = extra[q.key] === undefined ? undefined : envValueProblem(extra[q.key] as string);
+    if (why) {
+      bad(
+        q.key,
+        `The value of ${q.flag} ${why}, which an env file can not carry.`,
+        'Use a value without \' or without ", $, ` and \\ (and on one line).',
+      );
+      delete extra[q.key];
+    }
   }
   answers.extra = extra;
-  if (raw.offline !== undefined) answers.offline = raw.offline === true || raw.offline === 'true';
+  if (bools.offline !== undefined) answers.offline = bools.offline;
   for (const e of platform?.validateAnswers?.(answers) ?? []) bad(e.key, e.error, e.remedy);
 
   const missing = ['platform', 'domain', 'email'].filter((k) => str(k) === undefined);
   const ignore = raw.ignoreCheck;
+  const ignoreChecks = (
+    Array.isArray(ignore) ? ignore.map(text) : typeof ignore === 'string' ? ignore.split(',') : []
+  )
+    .map((id) => id.trim())
+    .filter(Boolean);
+  if (opts.checkIds) {
+    const unknown = ignoreChecks.filter((id) => !opts.checkIds?.includes(id));
+    if (unknown.length > 0)
+      bad(
+        'ignoreCheck',
+        `${unknown.map((id) => `"${id.slice(0, 40)}"`).join(', ')} ${unknown.length === 1 ? 'is not a check' : 'are not checks'} the wizard runs.`,
+        `Check ids: ${[...new Set(opts.checkIds)].sort().join(', ')}.`,
+      );
+  }
   return {
     answers,
     errors,
     missing,
-    ignoreChecks: Array.isArray(ignore) ? ignore.map(text) : typeof ignore === 'string' ? [ignore] : [],
-    yes: raw.yes === true,
-    dryRun: raw.dryRun === true,
+    ignoreChecks,
+    yes: bools.yes === true,
+    dryRun: bools.dryRun === true,
   };
 }
 

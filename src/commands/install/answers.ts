@@ -1,13 +1,20 @@
 import {
   answersFromEnv,
+  MAX_ANSWER_LENGTH,
+  MAX_ANSWERS_FILE_BYTES,
   parseAnswersFile,
   type RawAnswers,
   resolveAnswers,
   withDefaults,
 } from '../../core/answers.js';
-import { validateDomain, validateEmail } from '../../core/domain.js';
+import { hostChecks, installChecks } from '../../core/checks.js';
+import { clockCheck } from '../../core/clock.js';
+import { type Validation, validateDomain, validateEmail } from '../../core/domain.js';
+import { envValueProblem } from '../../core/envfile.js';
 import { UserError } from '../../core/errors.js';
+import { kernelCheck } from '../../core/kernel.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
+import { readinessChecks } from '../../core/readiness-checks.js';
 import type { InstallRecord } from '../../system/state.js';
 import type { Deps } from '../deps.js';
 
@@ -17,6 +24,80 @@ export interface InstallFlags extends RawAnswers {
   answers?: string;
 }
 
+/**
+ * The answers file's text, or undefined when it can't be read. A file over MAX_ANSWERS_FILE_BYTES is refused by its
+ * size at once (a regular file before a byte is read; a pipe once that many bytes came), never parsed.
+ */
+async function readCapped(path: string, shown: string): Promise<string | undefined> {
+  const { open } = await import('node:fs/promises');
+  const tooBig = () =>
+    new UserError(
+      `The answers file ${shown} is larger than ${MAX_ANSWERS_FILE_BYTES / 1024} KiB; an answers file is a few lines.`,
+      'Give a file with one "key: value" per line (see the README), not data.',
+    );
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const st = await handle.stat();
+    if (st.isFile() && st.size > MAX_ANSWERS_FILE_BYTES) throw tooBig();
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > MAX_ANSWERS_FILE_BYTES) throw tooBig();
+      chunks.push(buf.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+type Validator = (s: string) => Validation<string>;
+
+/** A question's validator with the answer length cap (and, for values bound for an env file, what it can carry). */
+function capped(validate: Validator | undefined, envBound = false): Validator {
+  return (s) => {
+    if (s.length > MAX_ANSWER_LENGTH)
+      return {
+        ok: false,
+        error: `That is ${s.length} characters long; the longest accepted is ${MAX_ANSWER_LENGTH}.`,
+        remedy: 'Give a shorter value.',
+      };
+    const r = validate ? validate(s) : { ok: true as const, value: s };
+    const why = r.ok && envBound ? envValueProblem(r.value) : undefined;
+    if (why)
+      return {
+        ok: false,
+        error: `The value ${why}, which an env file can not carry.`,
+        remedy: 'Use a value without \' or without ", $, ` and \\.',
+      };
+    return r;
+  };
+}
+
+/** Every check id --ignore-check can name: the host's, the install's, the readiness ones and each platform's. */
+export function checkIds(platforms: Platform[]): string[] {
+  return [
+    ...new Set(
+      [
+        ...hostChecks,
+        ...installChecks,
+        kernelCheck,
+        clockCheck,
+        ...readinessChecks,
+        ...platforms.flatMap((p) => p.checks ?? []),
+      ].map((c) => c.id),
+    ),
+  ];
+}
+
 /** Reads flags, env vars and the answers file; bad input fails here, before anything is looked at or changed. */
 export async function gatherAnswers(flags: InstallFlags, deps: Deps) {
   const extraEnv = deps.platforms.flatMap((p) => p.questions.map((q) => ({ key: q.key, env: q.env })));
@@ -24,10 +105,8 @@ export async function gatherAnswers(flags: InstallFlags, deps: Deps) {
   let fileKeys: string[] = [];
   if (flags.answers) {
     const text =
-      (await deps.files.readText(flags.answers).catch(() => undefined)) ??
-      (await import('node:fs/promises')
-        .then((fs) => fs.readFile(flags.answers as string, 'utf8'))
-        .catch(() => undefined));
+      (await readCapped(deps.files.real(flags.answers), flags.answers)) ??
+      (await readCapped(flags.answers, flags.answers));
     if (text === undefined)
       throw new UserError(
         `Can't read the answers file ${flags.answers}.`,
@@ -44,11 +123,15 @@ export async function gatherAnswers(flags: InstallFlags, deps: Deps) {
     fileKeys = Object.keys(fileAnswers);
   }
   const { answers: _file, ...cliFlags } = flags;
-  const resolved = resolveAnswers(
-    [cliFlags, answersFromEnv(deps.env.env, extraEnv), fileAnswers],
-    deps.platforms,
-    { fileName: flags.answers, fileKeys },
-  );
+  const sources = [cliFlags, answersFromEnv(deps.env.env, extraEnv), fileAnswers];
+  // Secret answers are known to the redactor before anything can quote them (an error, the log, the review).
+  for (const q of deps.platforms.flatMap((p) => p.questions).filter((q) => q.secret))
+    for (const s of sources) if (typeof s[q.key] === 'string') deps.log.addSecret(s[q.key] as string);
+  const resolved = resolveAnswers(sources, deps.platforms, {
+    ...(flags.answers ? { fileName: flags.answers } : {}),
+    fileKeys,
+    checkIds: checkIds(deps.platforms),
+  });
   if (resolved.errors.length > 0) {
     const first = resolved.errors[0];
     const more = resolved.errors.slice(1).map((e) => `${e.error} ${e.remedy}`);
@@ -147,7 +230,15 @@ export async function settleAnswers(
         );
     }
   }
-  log.info(`answers: ${JSON.stringify({ ...answers, extra: answers.extra })}`);
+  // Secret answers are not logged at all (the redactor would mask them; this keeps even their length out).
+  const secretKeys = new Set(platform.questions.filter((q) => q.secret).map((q) => q.key));
+  const loggable = {
+    ...answers,
+    extra: Object.fromEntries(
+      Object.entries(answers.extra).map(([k, v]) => [k, secretKeys.has(k) && v ? '(secret)' : v]),
+    ),
+  };
+  log.info(`answers: ${JSON.stringify(loggable)}`);
   return { platform, record, answers, portNotes };
 }
 
@@ -182,7 +273,7 @@ async function askMissing(
           key: 'domain',
           kind: 'text',
           message: 'Domain:',
-          validate: (s) => validateDomain(s, { allowLocal: tlsNone }),
+          validate: capped((s) => validateDomain(s, { allowLocal: tlsNone })),
         };
       }
       if (!given.email && !record?.email && v.email === undefined) {
@@ -190,7 +281,7 @@ async function askMissing(
           key: 'email',
           kind: 'text',
           message: "Email (for Let's Encrypt and the admin account):",
-          validate: validateEmail,
+          validate: capped(validateEmail),
         };
       }
       if (yes || record) return undefined;
@@ -214,7 +305,7 @@ async function askMissing(
           kind: 'text',
           message: 'Data directory:',
           initial: platform.defaultDataDir,
-          validate: (s) =>
+          validate: capped((s) =>
             s.startsWith('/') && !s.includes('..')
               ? { ok: true, value: s.replace(/\/+$/, '') }
               : {
@@ -222,6 +313,7 @@ async function askMissing(
                   error: `"${s}" is not an absolute path.`,
                   remedy: `Use e.g. ${platform.defaultDataDir}.`,
                 },
+          ),
         };
       }
       for (const q of platform.questions) {
@@ -233,7 +325,7 @@ async function askMissing(
             message: q.message,
             ...(q.choices ? { choices: q.choices } : {}),
             ...(q.default ? { initial: q.default } : {}),
-            ...(q.validate ? { validate: q.validate } : {}),
+            validate: capped(q.validate, true),
             ...(q.secret ? { secret: true } : {}),
           };
         }
