@@ -256,14 +256,14 @@ export function resolveAnswers(
           : Number.NaN;
     if (!Number.isInteger(n) || n < 1 || n > 65535)
       bad('port', `"${text(port)}" is not a TCP port.`, 'Use a number from 1024 to 65535, e.g. 3000.');
+    else if (tlsMode !== 'none' && (n === 80 || n === 443))
+      bad('port', `Port ${n} is the proxy's.`, 'Choose another app port, e.g. 3000.');
     else if (n < 1024)
       bad(
         'port',
         `Port ${n} is a system port (below 1024).`,
         'Use a number from 1024 to 65535, e.g. 3000; the proxy serves 80 and 443.',
       );
-    else if (tlsMode !== 'none' && (n === 80 || n === 443))
-      bad('port', `Port ${n} is the proxy's.`, 'Choose another app port, e.g. 3000.');
     else answers.port = n;
   }
   const repoUrl = str('repoUrl');
