@@ -27,7 +27,7 @@ import { UserError } from '../core/errors.js';
 import { kernelCheck } from '../core/kernel.js';
 import { formatCommand } from '../core/plan.js';
 import type { InstallAnswers, Platform } from '../core/platform.js';
-import { redactDeep } from '../core/redact.js';
+import { redactDeep, urlSecrets } from '../core/redact.js';
 import {
   diskUsedPercent,
   httpsGet,
@@ -100,6 +100,7 @@ async function gatherFacts(
     templates: deps.templates,
   };
   // The log learns every secret before any command runs: `docker inspect` and `compose config` print them.
+  for (const v of urlSecrets(r.repoUrl ?? '')) deps.log.addSecret(v);
   const planned = await buildPlan(platform, answers, {
     files: deps.files,
     templates: deps.templates,

@@ -69,7 +69,7 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const PLAIN_USER = /^[a-z_][a-z0-9_.-]{0,31}$/;
 
 /** scheme://userinfo@ : the password (or a token standing alone as the user) is replaced. */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#"'<>`]+)@/gi;
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#"<>`]+)@/gi;
 /** ?token=... &password=... and the like in query strings (and form bodies). */
 const QUERY_SECRET =
   /([?&;](?:[a-z0-9]+[_.-])*(?:token|passw(?:or)?d|pass|pwd|secret|api[_-]?key|apikey|key|auth|sig|signature|credentials?)=)([^&\s#"'<>`]+)/gi;
@@ -89,6 +89,24 @@ export function redactUrlCredentials(text: string): string {
     })
     .replace(QUERY_SECRET, (_m, key: string) => `${key}${REDACTED}`)
     .replace(AUTH_HEADER, (_m, head: string) => `${head}${REDACTED}`);
+}
+
+/** The credentials inside a URL (its password, or a token standing alone as the user), as written and decoded. */
+export function urlSecrets(url: string): string[] {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(url.trim());
+  if (!m?.[1]) return [];
+  const userinfo = m[1];
+  const colon = userinfo.indexOf(':');
+  const parts = colon >= 0 ? [userinfo.slice(colon + 1)] : PLAIN_USER.test(userinfo) ? [] : [userinfo];
+  if (colon >= 0 && !PLAIN_USER.test(userinfo.slice(0, colon))) parts.push(userinfo.slice(0, colon));
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  return [...new Set(parts.flatMap((p) => [p, decode(p)]))].filter((p) => p.length >= MIN_SECRET_LENGTH);
 }
 
 /** A URL with its credentials masked, for showing (the review, notes, errors). */

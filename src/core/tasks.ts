@@ -3,6 +3,7 @@ import { composeCommand } from './compose.js';
 import type { InstallContext } from './context.js';
 import { CancelledError, WizardError } from './errors.js';
 import { formatCommand } from './plan.js';
+import { maskUrl } from './redact.js';
 
 /**
  * Shared task factories every platform builds its tree from. They reach the world only through the
@@ -44,8 +45,15 @@ export function cloneRepo(): ListrTask<InstallContext> {
     async (ctx, task) => {
       const dir = ctx.files.real(ctx.projectDir);
       const branch = ctx.platform.repo?.branch ?? 'main';
+      // Credentials in --repo-url never reach git's argv (any `ps` sees it) nor the clone's .git/config:
+      // git gets them as an Authorization header through its environment.
+      const { url, env } = gitCredentials(ctx.answers.repoUrl);
+      const shownUrl = maskUrl(ctx.answers.repoUrl);
       const git = (args: string[], reject = true) =>
-        ctx.runner.run({ file: 'git', args: ['-C', dir, ...args], reject }, { signal: task.signal });
+        ctx.runner.run(
+          { file: 'git', args: ['-C', dir, ...args], reject, ...(env ? { env } : {}) },
+          { signal: task.signal },
+        );
       if (await ctx.files.exists(`${ctx.projectDir}/.git`)) {
         await excludeOwnFiles(ctx);
         // --no-optional-locks: a read-only look never writes the index (it would fail on a full disk).
@@ -56,7 +64,7 @@ export function cloneRepo(): ListrTask<InstallContext> {
         }
         const fetched = await git(['fetch', '--quiet', 'origin', branch], false);
         if (fetched.exitCode !== 0) {
-          ctx.notes.push(`Could not update ${dir} from ${ctx.answers.repoUrl}; the existing clone was used.`);
+          ctx.notes.push(`Could not update ${dir} from ${shownUrl}; the existing clone was used.`);
           return 'Kept the existing clone (the repository did not answer)';
         }
         await git(['merge', '--ff-only', `origin/${branch}`]);
@@ -64,15 +72,16 @@ export function cloneRepo(): ListrTask<InstallContext> {
       }
       if ((await ctx.files.exists(ctx.projectDir)) && !(await isEmptyDir(ctx, dir))) {
         throw new WizardError(
-          `${dir} exists, is not empty and is not a clone of ${ctx.answers.repoUrl}.`,
+          `${dir} exists, is not empty and is not a clone of ${shownUrl}.`,
           'Choose another --data-dir, or move that folder away.',
         );
       }
       await ctx.runner.run(
         {
           file: 'git',
-          args: ['clone', '--quiet', '--branch', branch, '--', ctx.answers.repoUrl, dir],
+          args: ['clone', '--quiet', '--branch', branch, '--', url, dir],
           remedy: 'Check that the server reaches the repository, or pass --repo-url with a mirror.',
+          ...(env ? { env } : {}),
         },
         { signal: task.signal },
       );
@@ -81,9 +90,45 @@ export function cloneRepo(): ListrTask<InstallContext> {
     },
     {
       dryRun: (ctx) =>
-        `run: git clone --branch ${ctx.platform.repo?.branch ?? 'main'} ${ctx.answers.repoUrl} ${ctx.files.real(ctx.projectDir)}`,
+        `run: git clone --branch ${ctx.platform.repo?.branch ?? 'main'} ${maskUrl(ctx.answers.repoUrl)} ${ctx.files.real(ctx.projectDir)}`,
     },
   );
+}
+
+/**
+ * A repository URL without its user:password (or token), and git's environment that sends them as an HTTP
+ * Authorization header instead (GIT_CONFIG_COUNT: git 2.31 and newer). A URL without credentials is unchanged.
+ */
+export function gitCredentials(repoUrl: string): { url: string; env?: Record<string, string> } {
+  let u: URL;
+  try {
+    u = new URL(repoUrl);
+  } catch {
+    return { url: repoUrl };
+  }
+  if (!/^https?:$/.test(u.protocol) || (!u.username && !u.password)) return { url: repoUrl };
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const user = decode(u.username);
+  const pass = decode(u.password);
+  // A token alone (https://TOKEN@host) goes as the user with an empty password, as git itself would send it.
+  const basic = Buffer.from(`${user}:${pass}`).toString('base64');
+  u.username = '';
+  u.password = '';
+  return {
+    url: u.toString(),
+    env: {
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'http.extraHeader',
+      GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+      GIT_TERMINAL_PROMPT: '0',
+    },
+  };
 }
 
 async function isEmptyDir(ctx: InstallContext, dir: string): Promise<boolean> {

@@ -15,6 +15,7 @@ import { UserError } from '../../core/errors.js';
 import { kernelCheck } from '../../core/kernel.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
 import { readinessChecks } from '../../core/readiness-checks.js';
+import { urlSecrets } from '../../core/redact.js';
 import type { InstallRecord } from '../../system/state.js';
 import type { Deps } from '../deps.js';
 
@@ -127,6 +128,8 @@ export async function gatherAnswers(flags: InstallFlags, deps: Deps) {
   // Secret answers are known to the redactor before anything can quote them (an error, the log, the review).
   for (const q of deps.platforms.flatMap((p) => p.questions).filter((q) => q.secret))
     for (const s of sources) if (typeof s[q.key] === 'string') deps.log.addSecret(s[q.key] as string);
+  for (const s of sources)
+    if (typeof s.repoUrl === 'string') for (const v of urlSecrets(s.repoUrl)) deps.log.addSecret(v);
   const resolved = resolveAnswers(sources, deps.platforms, {
     ...(flags.answers ? { fileName: flags.answers } : {}),
     fileKeys,
@@ -195,6 +198,7 @@ export async function settleAnswers(
   if (refused[0]) throw new UserError(refused.map((e) => e.error).join('\n'), refused[0].remedy);
   for (const q of platform.questions)
     if (q.secret && answers.extra[q.key]) log.addSecret(answers.extra[q.key] as string);
+  for (const v of urlSecrets(answers.repoUrl)) log.addSecret(v);
   // A second install on this host gets the next free app port when none was asked for (Rocket.Chat and
   // Mastodon both default to 3000), and says so in the review.
   const portNotes: string[] = [];
