@@ -83,7 +83,7 @@ export function redactUrlCredentials(text: string): string {
       const colon = userinfo.indexOf(':');
       if (colon >= 0) {
         const user = userinfo.slice(0, colon);
-        return `${scheme}${PLAIN_USER.test(user) ? user : REDACTED}:${REDACTED}@`;
+        return `${scheme}${user === '' || PLAIN_USER.test(user) ? user : REDACTED}:${REDACTED}@`;
       }
       return `${scheme}${PLAIN_USER.test(userinfo) ? userinfo : REDACTED}@`;
     })
