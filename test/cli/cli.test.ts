@@ -104,7 +104,9 @@ describe('the CLI without a terminal', () => {
     (extra, env, message) => {
       const root = tmpRoot();
       const yes = 'WIZARD_YES' in env ? [] : ['--yes'];
-      const base = extra.includes('--domain') ? install.slice(0, 3).concat(install.slice(5)) : install;
+      const base = (extra as string[]).includes('--domain')
+        ? install.slice(0, 3).concat(install.slice(5))
+        : install;
       const r = wizard([...base, ...extra, ...yes], { WIZARD_ROOT: root, ...env });
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');

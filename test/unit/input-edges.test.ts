@@ -169,11 +169,14 @@ describe('numeric env vars', () => {
   });
 });
 
+/** What Compose would expand (a dollar sign and HOME in braces). */
+const HOME = ['$', '{HOME}'].join('');
+
 describe('values in files Compose interpolates keep `$` literal', () => {
-  it("the proxy's env file quotes the email (a${HOME}@example.com stayed a/root@example.com)", async () => {
+  it("the proxy's env file quotes the email (a$HOME in braces became a/root@example.com)", async () => {
     const root = tmpRoot();
     const platform = findPlatform('rocketchat') as Platform;
-    const answers = withDefaults({ ...base, email: 'a${HOME}@example.com', extra: {} }, platform);
+    const answers = withDefaults({ ...base, email: `a${HOME}@example.com`, extra: {} }, platform);
     const { plan } = await buildPlan(platform, answers, {
       files: new RealFileStore((p) => `${root}${p}`),
       templates: templateLoader(),
@@ -183,13 +186,11 @@ describe('values in files Compose interpolates keep `$` literal', () => {
     });
     const proxyEnv = plan.files.find((f) => f.path.endsWith('nginx-certbot.env'))?.content ?? '';
     // Single quotes: Compose and dotenv read the value literally.
-    expect(proxyEnv).toContain("CERTBOT_EMAIL='a${HOME}@example.com'");
-    expect(parseEnv(proxyEnv).values.CERTBOT_EMAIL).toBe('a${HOME}@example.com');
+    expect(proxyEnv).toContain(`CERTBOT_EMAIL='a${HOME}@example.com'`);
+    expect(parseEnv(proxyEnv).values.CERTBOT_EMAIL).toBe(`a${HOME}@example.com`);
     // Every env file of the plan holds the email with its `$` inside single quotes.
-    for (const f of plan.files.filter((f) => f.content?.includes('${HOME}')))
-      for (const line of (f.content ?? '')
-        .split('\n')
-        .filter((l) => l.includes('${HOME}') && /^[A-Z_]+=/.test(l)))
+    for (const f of plan.files.filter((f) => f.content?.includes(HOME)))
+      for (const line of (f.content ?? '').split('\n').filter((l) => l.includes(HOME) && /^[A-Z_]+=/.test(l)))
         expect(line, f.path).toMatch(/^[A-Z_]+='[^']*'$/);
   });
 });
