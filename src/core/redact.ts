@@ -25,6 +25,13 @@ const goJsonEscape = (s: string) =>
 const asciiJsonEscape = (s: string) =>
   jsonEscape(s).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
+/** YAML's double-quoted style as Go's yaml writes it: JSON's escapes, and \UXXXXXXXX beyond the BMP. */
+const yamlDoubleQuoted = (s: string) =>
+  jsonEscape(s).replace(
+    /[\u{10000}-\u{10ffff}]/gu,
+    (c) => `\\U${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(8, '0')}`,
+  );
+
 /** The password part of a URL as the WHATWG URL parser writes it (it leaves %, $, & and more as they are). */
 function userinfoEncoded(s: string): string | undefined {
   try {
@@ -37,19 +44,24 @@ function userinfoEncoded(s: string): string | undefined {
 }
 
 /**
- * The forms a secret takes on its way out: raw; JSON-escaped (once, twice, Go's and ASCII-only flavours);
- * URL-encoded (component, form, userinfo, lower-case hex); shell-quoted (inside '...' and "..."); YAML's
+ * The forms a secret takes on its way out: raw; JSON-escaped (once, twice, Go's and ASCII-only flavours) and
+ * YAML double-quoted, each also with `$` doubled as Compose writes it; URL-encoded (component, form, userinfo, lower-case hex); shell-quoted (inside '...' and "..."); YAML's
  * single-quoted form. Forms shorter than MIN_SECRET_LENGTH are left out.
  */
 export function secretForms(secret: string): string[] {
   if (secret.length < MIN_SECRET_LENGTH) return [];
   const forms = new Set<string>([secret]);
-  const json = jsonEscape(secret);
-  forms.add(json);
-  forms.add(jsonEscape(json));
-  forms.add(goJsonEscape(secret));
-  forms.add(asciiJsonEscape(secret));
-  forms.add(jsonEscape(goJsonEscape(secret)));
+  // `docker compose config` writes `$` as `$$` (so its output reads back the same), in YAML or JSON.
+  for (const base of new Set([secret, secret.replace(/\$/g, '$$$$')])) {
+    forms.add(base);
+    const json = jsonEscape(base);
+    forms.add(json);
+    forms.add(jsonEscape(json));
+    forms.add(goJsonEscape(base));
+    forms.add(asciiJsonEscape(base));
+    forms.add(jsonEscape(goJsonEscape(base)));
+    forms.add(yamlDoubleQuoted(base));
+  }
   const component = encodeURIComponent(secret);
   forms.add(component);
   forms.add(component.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()));
