@@ -291,7 +291,76 @@ async function installThenDoctor(s: { postgres: string; admin: string; token: st
   }
 }
 
+/** Mastodon with an SMTP password given as WIZARD_SMTP_PASSWORD, under --dry-run: what the log, stderr and an error hold. */
+async function mastodonDryRun(smtpPassword: string) {
+  const root = mkdtempSync(join(tmpdir(), 'wizard-secrets-'));
+  try {
+    const env = buildEnvironment(
+      { WIZARD_ROOT: root, WIZARD_SMTP_PASSWORD: smtpPassword },
+      { stdin: false, stderr: false },
+    );
+    const out = captured();
+    const err = captured();
+    const deps: Deps = {
+      env,
+      term: { stdin: process.stdin, stdout: out, stderr: err, interactive: false },
+      runner: new FakeRunner([{ match: /.*/ }]),
+      files: new RealFileStore(env.hostPath),
+      http: mattermostApi(),
+      probe,
+      log: new FileLogger(env.logDir, 'install'),
+      state: (() => {
+        const st = new StateStore(env.stateDir);
+        return () => st;
+      })(),
+      templates: templateLoader(),
+      platforms,
+      version: '0.0.0-test',
+    };
+    let error = '';
+    await installCommand(
+      {
+        platform: 'mastodon',
+        domain: 'social.example.com',
+        email: 'admin@example.com',
+        tls: 'none',
+        smtpHost: 'smtp.example.com',
+        dryRun: true,
+      },
+      deps,
+    ).catch((e: Error) => {
+      error = isWizardError(e)
+        ? `${deps.log.redact(e.message)}\n${deps.log.redact(e.remedy ?? '')}`
+        : String(e);
+    });
+    const logs = readdirSync(env.logDir).map((f) => readFileSync(join(env.logDir, f), 'utf8'));
+    return { error, stderr: err.text(), stdout: out.text(), logs };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 describe('secret forms never leave the wizard (property)', () => {
+  it('an SMTP password of any shape: not in the log (once logged as JSON), the review, or an error', async () => {
+    await fc.assert(
+      fc.asyncProperty(secret, async (password) => {
+        const r = await mastodonDryRun(password);
+        // A value no env file can carry is refused, and the refusal does not quote it.
+        if (!carriable(password)) expect(r.error).toContain('The value of --smtp-password');
+        else expect(r.error).toBe('');
+        const found = [
+          ...leaks('error', r.error, { password }),
+          ...leaks('stderr', r.stderr, { password }),
+          ...leaks('stdout', r.stdout, { password }),
+          ...r.logs.flatMap((t, i) => leaks(`log ${i}`, t, { password })),
+        ];
+        expect(found).toEqual([]);
+        if (carriable(password)) expect(r.stderr).toMatch(/SMTP password\s+set \(not shown\)/);
+      }),
+      { numRuns: 25 },
+    );
+  }, 120_000);
+
   it('install, doctor --json and doctor --bundle hold no form of any secret', async () => {
     await fc.assert(
       fc.asyncProperty(
