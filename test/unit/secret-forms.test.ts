@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -333,7 +341,10 @@ async function mastodonDryRun(smtpPassword: string) {
         ? `${deps.log.redact(e.message)}\n${deps.log.redact(e.remedy ?? '')}`
         : String(e);
     });
-    const logs = readdirSync(env.logDir).map((f) => readFileSync(join(env.logDir, f), 'utf8'));
+    // Bad input leaves no log at all.
+    const logs = existsSync(env.logDir)
+      ? readdirSync(env.logDir).map((f) => readFileSync(join(env.logDir, f), 'utf8'))
+      : [];
     return { error, stderr: err.text(), stdout: out.text(), logs };
   } finally {
     rmSync(root, { recursive: true, force: true });
