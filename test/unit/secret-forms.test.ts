@@ -337,9 +337,8 @@ async function mastodonDryRun(smtpPassword: string) {
       },
       deps,
     ).catch((e: Error) => {
-      error = isWizardError(e)
-        ? `${deps.log.redact(e.message)}\n${deps.log.redact(e.remedy ?? '')}`
-        : String(e);
+      // As thrown, before the banner's redaction: the refusal itself never quotes the value.
+      error = isWizardError(e) ? `${e.message}\n${e.remedy ?? ''}` : String(e);
     });
     // Bad input leaves no log at all.
     const logs = existsSync(env.logDir)
