@@ -1,10 +1,10 @@
 import { PROXY_DIR, proxyFiles } from '../../steps/proxy/index.js';
 import { composeCommand } from '../core/compose.js';
 import type { FileStore } from '../core/context.js';
+import { gitCredentials } from '../core/git.js';
 import { type CommandSpec, formatCommand, formatMode, type Plan } from '../core/plan.js';
 import type { InstallAnswers, PlanInput, Platform } from '../core/platform.js';
 import { generatePassword } from '../core/secrets.js';
-import { gitCredentials } from '../core/tasks.js';
 import type { ReviewProps } from '../ui/Review.js';
 
 export interface PlanDeps {

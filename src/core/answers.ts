@@ -1,4 +1,12 @@
 import { isAbsolute, normalize } from 'node:path';
+import {
+  capLengths,
+  envOf,
+  flagOf,
+  judgeBooleans,
+  judgeIgnoreChecks,
+  answerText as text,
+} from './answer-rules.js';
 import { validateDomain, validateEmail } from './domain.js';
 import { envValueProblem } from './envfile.js';
 import { UserError } from './errors.js';
@@ -26,31 +34,15 @@ export const ANSWER_KEYS = [
 ] as const;
 export type AnswerKey = (typeof ANSWER_KEYS)[number];
 export type RawAnswers = Record<string, unknown>;
+export {
+  envOf,
+  flagOf,
+  MAX_ANSWER_LENGTH,
+  MAX_ANSWERS_FILE_BYTES,
+  parseBoolean,
+} from './answer-rules.js';
 
-export const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-export const envOf = (key: string) => `WIZARD_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 const camel = (key: string) => key.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
-
-const BOOL_KEYS = ['offline', 'yes', 'dryRun'] as const;
-
-/** The longest answer accepted (a domain, a path, a URL, a password); a longer one is refused, never parsed. */
-export const MAX_ANSWER_LENGTH = 1024;
-/** The largest answers file read; a larger one is refused by its size before it is read or parsed. */
-export const MAX_ANSWERS_FILE_BYTES = 256 * 1024;
-
-/**
- * A yes/no answer, strictly: 1/0, true/false, yes/no, on/off (any case), or a YAML/JSON boolean or 1/0.
- * Anything else is undefined, which the caller refuses.
- */
-export function parseBoolean(v: unknown): boolean | undefined {
-  if (typeof v === 'boolean') return v;
-  if (v === 1 || v === 0) return v === 1;
-  if (typeof v !== 'string') return undefined;
-  const t = v.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(t)) return true;
-  if (['0', 'false', 'no', 'off'].includes(t)) return false;
-  return undefined;
-}
 
 /** Reads WIZARD_* variables for the shared keys and the platform questions' own env names. */
 export function answersFromEnv(
@@ -106,16 +98,6 @@ export function parseAnswersFile(
   return out;
 }
 
-/** A value from a file as text: a list or mapping (whatever its keys, e.g. toString) as JSON, never a crash. */
-function text(v: unknown): string {
-  if (typeof v !== 'object' || v === null) return String(v);
-  try {
-    return JSON.stringify(v) ?? '';
-  } catch {
-    return '(a nested value)';
-  }
-}
-
 export interface Resolved {
   answers: Partial<InstallAnswers>;
   errors: { key: string; error: string; remedy: string }[];
@@ -140,36 +122,8 @@ export function resolveAnswers(
   const errors: Resolved['errors'] = [];
   const bad = (key: string, error: string, remedy: string) => errors.push({ key, error, remedy });
 
-  // Every answer has a length cap; an over-long one is refused by its length (never quoted: it may be a secret).
-  for (const [k, v] of Object.entries(raw)) {
-    const values = Array.isArray(v) ? v : [v];
-    const long = values
-      .map((x) => (x === null || x === undefined ? '' : text(x)))
-      .find((t) => t.length > MAX_ANSWER_LENGTH);
-    if (long === undefined) continue;
-    bad(
-      k,
-      `The value of ${flagOf(k)} is ${long.length} characters long; the longest accepted is ${MAX_ANSWER_LENGTH}.`,
-      `Check ${flagOf(k)} (or ${envOf(k)}, or "${k}" in the answers file).`,
-    );
-    delete raw[k];
-  }
-  const bools: Record<(typeof BOOL_KEYS)[number], boolean | undefined> = {
-    offline: undefined,
-    yes: undefined,
-    dryRun: undefined,
-  };
-  for (const k of BOOL_KEYS) {
-    if (raw[k] === undefined || raw[k] === null) continue;
-    const b = parseBoolean(raw[k]);
-    if (b === undefined)
-      bad(
-        k,
-        `"${text(raw[k]).slice(0, 40)}" is not a yes/no value for ${flagOf(k)} (${envOf(k)}).`,
-        'Use one of 1/0, true/false, yes/no, on/off.',
-      );
-    else bools[k] = b;
-  }
+  capLengths(raw, bad);
+  const bools = judgeBooleans(raw, bad);
 
   const platformIds = platforms.map((p) => p.id);
   const known = new Set<string>([...ANSWER_KEYS, ...platforms.flatMap((p) => p.questions.map((q) => q.key))]);
@@ -318,21 +272,7 @@ export function resolveAnswers(
   for (const e of platform?.validateAnswers?.(answers) ?? []) bad(e.key, e.error, e.remedy);
 
   const missing = ['platform', 'domain', 'email'].filter((k) => str(k) === undefined);
-  const ignore = raw.ignoreCheck;
-  const ignoreChecks = (
-    Array.isArray(ignore) ? ignore.map(text) : typeof ignore === 'string' ? ignore.split(',') : []
-  )
-    .map((id) => id.trim())
-    .filter(Boolean);
-  if (opts.checkIds) {
-    const unknown = ignoreChecks.filter((id) => !opts.checkIds?.includes(id));
-    if (unknown.length > 0)
-      bad(
-        'ignoreCheck',
-        `${unknown.map((id) => `"${id.slice(0, 40)}"`).join(', ')} ${unknown.length === 1 ? 'is not a check' : 'are not checks'} the wizard runs.`,
-        `Check ids: ${[...new Set(opts.checkIds)].sort().join(', ')}.`,
-      );
-  }
+  const ignoreChecks = judgeIgnoreChecks(raw.ignoreCheck, opts.checkIds, bad);
   return {
     answers,
     errors,

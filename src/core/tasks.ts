@@ -2,6 +2,7 @@ import type { ListrTask, ListrTaskWrapper } from 'listr2';
 import { composeCommand } from './compose.js';
 import type { InstallContext } from './context.js';
 import { CancelledError, WizardError } from './errors.js';
+import { gitCredentials } from './git.js';
 import { formatCommand } from './plan.js';
 import { maskUrl } from './redact.js';
 
@@ -93,42 +94,6 @@ export function cloneRepo(): ListrTask<InstallContext> {
         `run: git clone --branch ${ctx.platform.repo?.branch ?? 'main'} ${maskUrl(ctx.answers.repoUrl)} ${ctx.files.real(ctx.projectDir)}`,
     },
   );
-}
-
-/**
- * A repository URL without its user:password (or token), and git's environment that sends them as an HTTP
- * Authorization header instead (GIT_CONFIG_COUNT: git 2.31 and newer). A URL without credentials is unchanged.
- */
-export function gitCredentials(repoUrl: string): { url: string; env?: Record<string, string> } {
-  let u: URL;
-  try {
-    u = new URL(repoUrl);
-  } catch {
-    return { url: repoUrl };
-  }
-  if (!/^https?:$/.test(u.protocol) || (!u.username && !u.password)) return { url: repoUrl };
-  const decode = (s: string) => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  };
-  const user = decode(u.username);
-  const pass = decode(u.password);
-  // A token alone (https://TOKEN@host) goes as the user with an empty password, as git itself would send it.
-  const basic = Buffer.from(`${user}:${pass}`).toString('base64');
-  u.username = '';
-  u.password = '';
-  return {
-    url: u.toString(),
-    env: {
-      GIT_CONFIG_COUNT: '1',
-      GIT_CONFIG_KEY_0: 'http.extraHeader',
-      GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
-      GIT_TERMINAL_PROMPT: '0',
-    },
-  };
 }
 
 async function isEmptyDir(ctx: InstallContext, dir: string): Promise<boolean> {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { redact, secretValues } from '../../src/core/doctor.js';
+import { gitCredentials } from '../../src/core/git.js';
 import { maskUrl, Redactor, redactDeep, secretForms, urlSecrets } from '../../src/core/redact.js';
-import { gitCredentials } from '../../src/core/tasks.js';
 import { FileLogger, MemoryLogger } from '../../src/system/log.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
