@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { platforms } from '../steps/index.js';
 import type { Deps } from './commands/deps.js';
 import { CancelledError, ExitCode, isWizardError } from './core/errors.js';
+import { redactUrlCredentials } from './core/redact.js';
 import { templateLoader } from './system/assets.js';
 import { buildEnvironment } from './system/environment.js';
 import { RealFileStore } from './system/files.js';
@@ -315,14 +316,16 @@ export async function main(argv: string[], version: string): Promise<number> {
       import('./ui/screens.js'),
     ]);
     const logPath = deps?.log.path;
+    // Error text can quote a command's output or a value: it goes through the run's redactor like the log.
+    const redact = (t: string) => (deps ? deps.log.redact(t) : redactUrlCredentials(t));
     if (isWizardError(e)) {
       // Bad input changed nothing, so it leaves no log file behind either.
       if (e.exitCode !== ExitCode.usage)
         deps?.log.error(`${e.name}: ${e.message}${e.remedy ? ` | remedy: ${e.remedy}` : ''}`);
       printStatic(
         <ErrorBanner
-          message={e.message}
-          {...(e.remedy ? { remedy: e.remedy } : {})}
+          message={redact(e.message)}
+          {...(e.remedy ? { remedy: redact(e.remedy) } : {})}
           {...(logPath && e.exitCode !== ExitCode.usage ? { logPath } : {})}
         />,
         process.stderr,
@@ -333,7 +336,7 @@ export async function main(argv: string[], version: string): Promise<number> {
     deps?.log.error(err.stack ?? err.message);
     printStatic(
       <ErrorBanner
-        message={`Unexpected error: ${err.message}`}
+        message={`Unexpected error: ${redact(err.message)}`}
         remedy="This is a bug in the wizard; please report it with the log."
         {...(logPath ? { logPath } : {})}
       />,

@@ -19,7 +19,7 @@ import {
   type InstallFacts,
   installChecks,
   matchLogs,
-  redact,
+  redactEmails,
   secretValues,
 } from '../core/doctor.js';
 import { parseEnv } from '../core/envfile.js';
@@ -27,6 +27,7 @@ import { UserError } from '../core/errors.js';
 import { kernelCheck } from '../core/kernel.js';
 import { formatCommand } from '../core/plan.js';
 import type { InstallAnswers, Platform } from '../core/platform.js';
+import { redactDeep, urlSecrets } from '../core/redact.js';
 import {
   diskUsedPercent,
   httpsGet,
@@ -99,6 +100,7 @@ async function gatherFacts(
     templates: deps.templates,
   };
   // The log learns every secret before any command runs: `docker inspect` and `compose config` print them.
+  for (const v of urlSecrets(r.repoUrl ?? '')) deps.log.addSecret(v);
   const planned = await buildPlan(platform, answers, {
     files: deps.files,
     templates: deps.templates,
@@ -492,20 +494,27 @@ export async function doctorCommand(opts: DoctorOptions, deps: Deps): Promise<nu
     );
 
   const code = exitCodeOf(findings);
+  // Evidence quotes logs and command output: every secret the run learnt, and URL credentials, are masked.
+  const redact = (t: string) => deps.log.redact(t);
+  const shown = findings.map(({ fix, ...f }) =>
+    redactDeep({ ...f, ...(fix ? { fix: { ...fix } } : {}) }, redact),
+  ) as Finding[];
   if (opts.json) {
-    const out = findings.map(({ fix, ...f }) => ({ ...f, ...(fix ? { fix: fix.description } : {}) }));
+    const out = shown.map(({ fix, ...f }) => ({ ...f, ...(fix ? { fix: fix.description } : {}) }));
     const summary = {
       ok: findings.filter((f) => f.severity === 'ok').length,
       warn: findings.filter((f) => f.severity === 'warn').length,
       fail: findings.filter((f) => f.severity === 'fail').length,
     };
-    deps.term.stdout.write(`${JSON.stringify({ findings: out, summary, fixed, exitCode: code }, null, 2)}\n`);
+    deps.term.stdout.write(
+      `${JSON.stringify({ findings: out, summary, fixed: fixed.map(redact), exitCode: code }, null, 2)}\n`,
+    );
   } else {
     const [{ printStatic }, { DoctorReport }] = await Promise.all([
       import('../ui/screens.js'),
       import('../ui/DoctorReport.js'),
     ]);
-    printStatic(<DoctorReport findings={findings} fixed={fixed} />, deps.term.stdout);
+    printStatic(<DoctorReport findings={shown} fixed={fixed.map(redact)} />, deps.term.stdout);
   }
   return code;
 }
@@ -517,7 +526,8 @@ async function writeBundle(
   records: InstallRecord[],
   facts: (InstallFacts & { secrets: string[] })[],
 ): Promise<void> {
-  const secrets = facts.flatMap((f) => f.secrets);
+  for (const s of facts.flatMap((f) => f.secrets)) deps.log.addSecret(s);
+  const redact = (text: string) => redactEmails(deps.log.redact(text));
   const dir = await mkdtemp(join(tmpdir(), 'wizard-bundle-'));
   const entries: [string, string][] = [];
   try {
@@ -562,7 +572,7 @@ async function writeBundle(
     for (const [name, content] of entries) {
       const path = join(dir, name);
       await mkdir(join(path, '..'), { recursive: true });
-      await writeFile(path, redact(content, secrets), { mode: 0o600 });
+      await writeFile(path, redact(content), { mode: 0o600 });
     }
     await deps.runner.run({ file: 'tar', args: ['-czf', file, '-C', dir, '.'] });
     await chmod(file, 0o600);

@@ -2,6 +2,7 @@ import { proxyProject } from '../../steps/proxy/index.js';
 import { missingAnswersError } from '../core/answers.js';
 import { parseEnv } from '../core/envfile.js';
 import { CancelledError, UserError } from '../core/errors.js';
+import { redactDeep } from '../core/redact.js';
 import { heading } from '../ui/heading.js';
 import type { Deps } from './deps.js';
 import { gatherAnswers, type InstallFlags, settleAnswers } from './install/answers.js';
@@ -62,10 +63,11 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
       `The last run stopped after ${Object.keys(record.journal).length} steps; this one continues from there.`,
     );
   }
-  printStatic(
-    <Review {...reviewProps(platform, answers, built, deps, notes, resolved.dryRun)} />,
-    term.stderr,
+  // The review shows answers (a --repo-url with a token) and commands: through the run's redactor.
+  const review = redactDeep(reviewProps(platform, answers, built, deps, notes, resolved.dryRun), (t) =>
+    log.redact(t),
   );
+  printStatic(<Review {...review} />, term.stderr);
 
   if (!resolved.dryRun) {
     if (!resolved.yes) {

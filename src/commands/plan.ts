@@ -1,6 +1,7 @@
 import { PROXY_DIR, proxyFiles } from '../../steps/proxy/index.js';
 import { composeCommand } from '../core/compose.js';
 import type { FileStore } from '../core/context.js';
+import { gitCredentials } from '../core/git.js';
 import { type CommandSpec, formatCommand, formatMode, type Plan } from '../core/plan.js';
 import type { InstallAnswers, PlanInput, Platform } from '../core/platform.js';
 import { generatePassword } from '../core/secrets.js';
@@ -64,8 +65,10 @@ export async function buildPlan(
           }
         : {
             file: 'git',
-            args: ['clone', '--branch', platform.repo.branch, answers.repoUrl, dir],
-            description: 'clone the compose repository',
+            args: ['clone', '--branch', platform.repo.branch, gitCredentials(answers.repoUrl).url, dir],
+            description: gitCredentials(answers.repoUrl).env
+              ? "clone the compose repository (the URL's credentials go to git as a header, not in its command line)"
+              : 'clone the compose repository',
           },
     );
   }

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { type ComposeContainer, parseComposePs } from '../core/compose.js';
 import { UserError } from '../core/errors.js';
+import { redactDeep } from '../core/redact.js';
 import { describeJournal } from '../core/upgrade-journal.js';
 import type { InstallRecord } from '../system/state.js';
 import { printStatic } from '../ui/screens.js';
@@ -61,7 +62,9 @@ export async function statusCommand(opts: { json?: boolean; install?: string }, 
     records.map(async (r) => ({ ...r, ...(await containersOf(deps, r)) })),
   );
   if (opts.json) {
-    deps.term.stdout.write(`${JSON.stringify({ stateFile: state.path, installs: entries }, null, 2)}\n`);
+    // A --repo-url with a token, an error quoting a command's output: through the redactor like every path out.
+    const out = redactDeep({ stateFile: state.path, installs: entries }, (t) => deps.log.redact(t));
+    deps.term.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
   }
   if (entries.length === 0) {

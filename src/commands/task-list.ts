@@ -11,9 +11,16 @@ import { answersOfRecord } from './doctor.js';
  * is for results), the default renderer on a terminal and the simple one otherwise, no signal handlers
  * of its own (src/main.tsx owns Ctrl-C).
  */
-export async function taskList<Ctx>(tasks: ListrTask<Ctx>[], ctx: Ctx, term: Terminal) {
+export async function taskList<Ctx>(
+  tasks: ListrTask<Ctx>[],
+  ctx: Ctx,
+  term: Terminal,
+  redact?: (text: string) => string,
+) {
   const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
-  const processOutput = new ProcessOutput(term.stderr, term.stderr);
+  // A task's output and error lines can quote a command's output: they pass the run's redactor too.
+  const stderr = redact ? redacting(term.stderr, redact) : term.stderr;
+  const processOutput = new ProcessOutput(stderr, stderr);
   const logger = new ListrLogger({ processOutput, useIcons: true });
   return new Listr<Ctx>(tasks, {
     ctx,
@@ -25,6 +32,22 @@ export async function taskList<Ctx>(tasks: ListrTask<Ctx>[], ctx: Ctx, term: Ter
     fallbackRendererOptions: { logger },
     processOutput,
   } as ConstructorParameters<typeof Listr<Ctx>>[1]);
+}
+
+/** The stream with every string written to it redacted first (the rest of it as it is). */
+function redacting(stream: NodeJS.WriteStream, redact: (text: string) => string): NodeJS.WriteStream {
+  return new Proxy(stream, {
+    get(target, prop) {
+      if (prop === 'write')
+        return (chunk: unknown, ...rest: unknown[]) =>
+          (target.write as (...a: unknown[]) => boolean)(
+            typeof chunk === 'string' ? redact(chunk) : chunk,
+            ...rest,
+          );
+      const v = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
 }
 
 /** The task context of an existing install (upgrade, restore), from its state record. */

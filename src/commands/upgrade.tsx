@@ -238,7 +238,7 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
     });
     await ctx.onPhase('started', ctx.backupFile ? { backup: ctx.backupFile } : {});
     deps.term.stderr.write(`Upgrading ${platform.title} ${from} → ${version}\n`);
-    const list = await taskList(upgradeTasks(), ctx, deps.term);
+    const list = await taskList(upgradeTasks(), ctx, deps.term, (t) => deps.log.redact(t));
     try {
       await list.run();
     } catch (e) {

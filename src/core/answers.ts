@@ -1,5 +1,14 @@
 import { isAbsolute, normalize } from 'node:path';
+import {
+  capLengths,
+  envOf,
+  flagOf,
+  judgeBooleans,
+  judgeIgnoreChecks,
+  answerText as text,
+} from './answer-rules.js';
 import { validateDomain, validateEmail } from './domain.js';
+import { envValueProblem } from './envfile.js';
 import { UserError } from './errors.js';
 import { type InstallAnswers, type Platform, TLS_MODES, type TlsMode } from './platform.js';
 
@@ -25,12 +34,15 @@ export const ANSWER_KEYS = [
 ] as const;
 export type AnswerKey = (typeof ANSWER_KEYS)[number];
 export type RawAnswers = Record<string, unknown>;
+export {
+  envOf,
+  flagOf,
+  MAX_ANSWER_LENGTH,
+  MAX_ANSWERS_FILE_BYTES,
+  parseBoolean,
+} from './answer-rules.js';
 
-export const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-export const envOf = (key: string) => `WIZARD_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 const camel = (key: string) => key.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
-
-const BOOL_KEYS = new Set(['offline', 'yes', 'dryRun']);
 
 /** Reads WIZARD_* variables for the shared keys and the platform questions' own env names. */
 export function answersFromEnv(
@@ -41,8 +53,8 @@ export function answersFromEnv(
   for (const key of ANSWER_KEYS) {
     const v = env[envOf(key)];
     if (v === undefined || v === '') continue;
-    if (BOOL_KEYS.has(key)) out[key] = !/^(0|false|no|off)$/i.test(v);
-    else if (key === 'ignoreCheck')
+    // Booleans stay text here: resolveAnswers judges them (WIZARD_YES=n is refused, not taken as yes).
+    if (key === 'ignoreCheck')
       out[key] = v
         .split(',')
         .map((s) => s.trim())
@@ -86,16 +98,6 @@ export function parseAnswersFile(
   return out;
 }
 
-/** A value from a file as text: a list or mapping (whatever its keys, e.g. toString) as JSON, never a crash. */
-function text(v: unknown): string {
-  if (typeof v !== 'object' || v === null) return String(v);
-  try {
-    return JSON.stringify(v) ?? '';
-  } catch {
-    return '(a nested value)';
-  }
-}
-
 export interface Resolved {
   answers: Partial<InstallAnswers>;
   errors: { key: string; error: string; remedy: string }[];
@@ -112,13 +114,16 @@ const NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 export function resolveAnswers(
   sources: RawAnswers[],
   platforms: Platform[],
-  opts: { fileName?: string; fileKeys?: string[] } = {},
+  opts: { fileName?: string; fileKeys?: string[]; checkIds?: string[] } = {},
 ): Resolved {
   const raw: RawAnswers = {};
   for (const s of [...sources].reverse())
     for (const [k, v] of Object.entries(s)) if (v !== undefined) raw[k] = v;
   const errors: Resolved['errors'] = [];
   const bad = (key: string, error: string, remedy: string) => errors.push({ key, error, remedy });
+
+  capLengths(raw, bad);
+  const bools = judgeBooleans(raw, bad);
 
   const platformIds = platforms.map((p) => p.id);
   const known = new Set<string>([...ANSWER_KEYS, ...platforms.flatMap((p) => p.questions.map((q) => q.key))]);
@@ -163,8 +168,15 @@ export function resolveAnswers(
   const email = str('email');
   if (email !== undefined) {
     const v = validateEmail(email);
-    if (v.ok) answers.email = v.value;
-    else bad('email', v.error, v.remedy);
+    const why = v.ok ? envValueProblem(v.value) : undefined;
+    if (!v.ok) bad('email', v.error, v.remedy);
+    else if (why)
+      bad(
+        'email',
+        `The email address ${why}, which an env file can not carry.`,
+        'Use the form name@example.com.',
+      );
+    else answers.email = v.value;
   }
   const version = str('version');
   if (version !== undefined) {
@@ -200,6 +212,12 @@ export function resolveAnswers(
       bad('port', `"${text(port)}" is not a TCP port.`, 'Use a number from 1024 to 65535, e.g. 3000.');
     else if (tlsMode !== 'none' && (n === 80 || n === 443))
       bad('port', `Port ${n} is the proxy's.`, 'Choose another app port, e.g. 3000.');
+    else if (n < 1024)
+      bad(
+        'port',
+        `Port ${n} is a system port (below 1024).`,
+        'Use a number from 1024 to 65535, e.g. 3000; the proxy serves 80 and 443.',
+      );
     else answers.port = n;
   }
   const repoUrl = str('repoUrl');
@@ -238,20 +256,30 @@ export function resolveAnswers(
       if (r.ok) extra[q.key] = r.value;
       else bad(q.key, r.error, r.remedy);
     } else extra[q.key] = v;
+    // Platform answers go into env files: one no env file can carry is refused here, before anything is written.
+    const why = extra[q.key] === undefined ? undefined : envValueProblem(extra[q.key] as string);
+    if (why) {
+      bad(
+        q.key,
+        `The value of ${q.flag} ${why}, which an env file can not carry.`,
+        'Use a value without \' or without ", $, ` and \\ (and on one line).',
+      );
+      delete extra[q.key];
+    }
   }
   answers.extra = extra;
-  if (raw.offline !== undefined) answers.offline = raw.offline === true || raw.offline === 'true';
+  if (bools.offline !== undefined) answers.offline = bools.offline;
   for (const e of platform?.validateAnswers?.(answers) ?? []) bad(e.key, e.error, e.remedy);
 
   const missing = ['platform', 'domain', 'email'].filter((k) => str(k) === undefined);
-  const ignore = raw.ignoreCheck;
+  const ignoreChecks = judgeIgnoreChecks(raw.ignoreCheck, opts.checkIds, bad);
   return {
     answers,
     errors,
     missing,
-    ignoreChecks: Array.isArray(ignore) ? ignore.map(text) : typeof ignore === 'string' ? [ignore] : [],
-    yes: raw.yes === true,
-    dryRun: raw.dryRun === true,
+    ignoreChecks,
+    yes: bools.yes === true,
+    dryRun: bools.dryRun === true,
   };
 }
 

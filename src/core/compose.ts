@@ -49,3 +49,8 @@ export function parseComposePs(stdout: string): ComposeContainer[] {
     ...(typeof r.ExitCode === 'number' ? { exitCode: r.ExitCode } : {}),
   }));
 }
+
+/** A value written into a compose file: `$` doubled, so Compose's interpolation leaves it literal. */
+export function composeLiteral(value: string): string {
+  return value.replace(/\$/g, '$$$$');
+}

@@ -73,7 +73,7 @@ export interface Logger {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
-  /** Every later line has this value replaced by ***. */
+  /** Every later line has this value, in each of its forms, replaced by [redacted]. */
   addSecret(value: string): void;
 }
 

@@ -1,6 +1,7 @@
 import { type CertificateRequestFacts, certificateRequestFinding } from './acme.js';
 import type { CheckOutcome, HostProbe } from './checks.js';
 import type { InstallAnswers } from './platform.js';
+import { Redactor } from './redact.js';
 import { beforeSwitch, describeJournal, type UpgradeJournal } from './upgrade-journal.js';
 
 /**
@@ -492,17 +493,44 @@ export function exitCodeOf(findings: Finding[]): 0 | 1 | 2 {
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 
-/** Replaces every secret value and every email address; used on everything the bundle holds. */
-export function redact(text: string, secrets: string[]): string {
-  let out = text;
-  for (const s of [...new Set(secrets)].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length))
-    out = out.split(s).join('[redacted]');
-  return out.replace(EMAIL, '[email]');
+/** Email addresses, replaced in what the bundle holds. */
+export function redactEmails(text: string): string {
+  return text.replace(EMAIL, '[email]');
 }
 
-/** Values in an env file that look secret: the platform's secret keys and anything named like one. */
+/** Replaces every secret (in each of its forms), URL credentials and every email address. */
+export function redact(text: string, secrets: string[]): string {
+  const r = new Redactor();
+  for (const s of secrets) r.add(s);
+  return redactEmails(r.redact(text));
+}
+
+/**
+ * Values in an env file that are secret: the platform's secret keys, anything named like one, and the password
+ * inside any URL value (DATABASE_URL, REDIS_URL, a datasource), decoded.
+ */
 export function secretValues(env: Record<string, string>, secretKeys: string[]): string[] {
-  return Object.entries(env)
-    .filter(([k, v]) => v && (secretKeys.includes(k) || /PASS|SECRET|TOKEN|PRIVATE|_KEY$|SALT/i.test(k)))
-    .map(([, v]) => v);
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (!v) continue;
+    if (secretKeys.includes(k) || /PASS|SECRET|TOKEN|PRIVATE|_KEY$|SALT|CREDENTIAL/i.test(k)) out.push(v);
+    const password = urlPassword(v);
+    if (password) out.push(password);
+  }
+  return out;
+}
+
+function urlPassword(value: string): string | undefined {
+  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(value)) return undefined;
+  try {
+    const u = new URL(value);
+    if (!u.password) return undefined;
+    try {
+      return decodeURIComponent(u.password);
+    } catch {
+      return u.password;
+    }
+  } catch {
+    return undefined;
+  }
 }

@@ -32,6 +32,18 @@ export function validateDomain(input: string, opts: { allowLocal?: boolean } = {
       remedy: 'Use a domain that points at this server, or pass --tls none to run behind your own proxy.',
     };
   }
+  // The URL standard reads a host of numbers (2130706433, 0x7f000001, 127.1, 0177.0.0.1) as an IPv4
+  // address: refused in every form but the usual dotted one, which is judged above.
+  const numeric = raw.split('.').every((label) => /^(?:0x[0-9a-f]*|\d+)$/i.test(label));
+  if (numeric || isIP(domainToASCII(raw.toLowerCase()))) {
+    return {
+      ok: false,
+      error: `"${input}" is an IP address written as a number or in a shortened form, not a domain name.`,
+      remedy: opts.allowLocal
+        ? 'Give a domain name, or the address in its dotted form (e.g. 127.0.0.1).'
+        : 'Use a domain that points at this server, or pass --tls none to run behind your own proxy.',
+    };
+  }
   if (raw.includes(':'))
     return {
       ok: false,

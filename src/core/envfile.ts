@@ -23,21 +23,33 @@ export function parseEnv(text: string): EnvDocument {
  * quotes (literal in Compose: no `$` interpolation), else double quotes when nothing in it is special
  * there. A value no form can carry is refused rather than written wrong.
  */
-export function quoteEnvValue(value: string): string {
+export function quoteEnvValue(value: string, key?: string): string {
+  const why = envValueProblem(value);
+  // The value is never quoted in the message: it may be a password.
+  if (why)
+    throw new UserError(
+      `The value ${key ? `of ${key} ` : ''}${why}, which an env file can not carry.`,
+      /line break/.test(why)
+        ? 'Give the value on one line.'
+        : 'Use a value without \' or without ", $, ` and \\ (a generated password never has them).',
+    );
   if (value === '') return '';
   if (/^[A-Za-z0-9_./:@%+,=-]+$/.test(value)) return value;
-  if (/[\r\n]/.test(value))
-    throw new UserError(
-      'A value with a line break can not be written to an env file.',
-      'Give the value on one line.',
-    );
-  // Not a trailing backslash in single quotes: dotenv would read `\'` as an escaped quote and run on into the next lines.
+  // Single quotes: literal for dotenv and for Compose (no `$` interpolation). Not with a trailing backslash:
+  // dotenv would read `\'` as an escaped quote and run on into the next lines.
   if (!value.includes("'") && !value.endsWith('\\')) return `'${value}'`;
-  if (!/["\\$`]/.test(value)) return `"${value}"`;
-  throw new UserError(
-    `The value ${JSON.stringify(value)} mixes quotes and $ or \\ (or ends in \\) in a way an env file can not carry.`,
-    'Use a value without \' or without ", $, ` and \\ (a generated password never has them).',
-  );
+  return `"${value}"`;
+}
+
+/** Why a value can't be written to an env file (read back unchanged by dotenv and Compose), or undefined. */
+export function envValueProblem(value: string): string | undefined {
+  if (/[\r\n]/.test(value)) return 'has a line break';
+  // A NUL or another control character: Compose and dotenv disagree on them.
+  if ([...value].some((c) => c !== '\t' && (c < ' ' || c === '\u007f'))) return 'has a control character';
+  if (/^[A-Za-z0-9_./:@%+,=-]*$/.test(value)) return undefined;
+  if (!value.includes("'") && !value.endsWith('\\')) return undefined;
+  if (!/["\\$`]/.test(value)) return undefined;
+  return 'mixes quotes and $ or \\ (or ends in \\)';
 }
 
 /**
@@ -62,7 +74,7 @@ export function setEnv(
   const appended: string[] = [];
   for (const [key, value] of Object.entries(updates)) {
     if (value === undefined) continue;
-    const line = `${key}=${quoteEnvValue(value)}`;
+    const line = `${key}=${quoteEnvValue(value, key)}`;
     const at = lastIndex.get(key);
     if (at === undefined) appended.push(line);
     else if (parseEnv(lines[at] ?? '').values[key] !== value) lines[at] = line;

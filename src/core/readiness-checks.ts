@@ -182,6 +182,17 @@ export const attemptsCheck: Check = {
 };
 
 /** Replaces the plain DNS check and adds the readiness checks that apply to these answers. */
+/** Every readiness check, for the ids --ignore-check accepts. */
+export const readinessChecks: Check[] = [
+  publicAddressCheck,
+  roundTripCheck,
+  firewallCheck,
+  outboundMailCheck,
+  swapCheck,
+  caaCheck,
+  attemptsCheck,
+];
+
 export function withReadinessChecks(checks: Check[], answers: Partial<InstallAnswers>): Check[] {
   if (!publicDomain({ answers })) return checks;
   const out = checks.map((c) => (c.id === 'dns' ? dnsReadinessCheck(c) : c));

@@ -2,7 +2,9 @@ import type { ListrTask, ListrTaskWrapper } from 'listr2';
 import { composeCommand } from './compose.js';
 import type { InstallContext } from './context.js';
 import { CancelledError, WizardError } from './errors.js';
+import { gitCredentials } from './git.js';
 import { formatCommand } from './plan.js';
+import { maskUrl } from './redact.js';
 
 /**
  * Shared task factories every platform builds its tree from. They reach the world only through the
@@ -44,8 +46,15 @@ export function cloneRepo(): ListrTask<InstallContext> {
     async (ctx, task) => {
       const dir = ctx.files.real(ctx.projectDir);
       const branch = ctx.platform.repo?.branch ?? 'main';
+      // Credentials in --repo-url never reach git's argv (any `ps` sees it) nor the clone's .git/config:
+      // git gets them as an Authorization header through its environment.
+      const { url, env } = gitCredentials(ctx.answers.repoUrl);
+      const shownUrl = maskUrl(ctx.answers.repoUrl);
       const git = (args: string[], reject = true) =>
-        ctx.runner.run({ file: 'git', args: ['-C', dir, ...args], reject }, { signal: task.signal });
+        ctx.runner.run(
+          { file: 'git', args: ['-C', dir, ...args], reject, ...(env ? { env } : {}) },
+          { signal: task.signal },
+        );
       if (await ctx.files.exists(`${ctx.projectDir}/.git`)) {
         await excludeOwnFiles(ctx);
         // --no-optional-locks: a read-only look never writes the index (it would fail on a full disk).
@@ -56,7 +65,7 @@ export function cloneRepo(): ListrTask<InstallContext> {
         }
         const fetched = await git(['fetch', '--quiet', 'origin', branch], false);
         if (fetched.exitCode !== 0) {
-          ctx.notes.push(`Could not update ${dir} from ${ctx.answers.repoUrl}; the existing clone was used.`);
+          ctx.notes.push(`Could not update ${dir} from ${shownUrl}; the existing clone was used.`);
           return 'Kept the existing clone (the repository did not answer)';
         }
         await git(['merge', '--ff-only', `origin/${branch}`]);
@@ -64,15 +73,16 @@ export function cloneRepo(): ListrTask<InstallContext> {
       }
       if ((await ctx.files.exists(ctx.projectDir)) && !(await isEmptyDir(ctx, dir))) {
         throw new WizardError(
-          `${dir} exists, is not empty and is not a clone of ${ctx.answers.repoUrl}.`,
+          `${dir} exists, is not empty and is not a clone of ${shownUrl}.`,
           'Choose another --data-dir, or move that folder away.',
         );
       }
       await ctx.runner.run(
         {
           file: 'git',
-          args: ['clone', '--quiet', '--branch', branch, '--', ctx.answers.repoUrl, dir],
+          args: ['clone', '--quiet', '--branch', branch, '--', url, dir],
           remedy: 'Check that the server reaches the repository, or pass --repo-url with a mirror.',
+          ...(env ? { env } : {}),
         },
         { signal: task.signal },
       );
@@ -81,7 +91,7 @@ export function cloneRepo(): ListrTask<InstallContext> {
     },
     {
       dryRun: (ctx) =>
-        `run: git clone --branch ${ctx.platform.repo?.branch ?? 'main'} ${ctx.answers.repoUrl} ${ctx.files.real(ctx.projectDir)}`,
+        `run: git clone --branch ${ctx.platform.repo?.branch ?? 'main'} ${maskUrl(ctx.answers.repoUrl)} ${ctx.files.real(ctx.projectDir)}`,
     },
   );
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { UserError } from '../core/errors.js';
 
 /** Where the wizard keeps its state (a logical host path: WIZARD_ROOT maps it). */
 export const STATE_DIR = '/var/lib/wizard';
@@ -29,7 +30,8 @@ export function buildEnvironment(
   const root = resolve(env.WIZARD_ROOT || '/');
   const hostPath = (p: string) => (root === '/' ? p : join(root, p));
   const suffix = root === '/' ? '' : `-${createHash('sha256').update(root).digest('hex').slice(0, 8)}`;
-  const timeout = Number(env.WIZARD_READY_TIMEOUT);
+  const timeout = numberFromEnv(env, 'WIZARD_READY_TIMEOUT', { min: 1, max: 86_400, unit: 'seconds' });
+  const pollMs = numberFromEnv(env, 'WIZARD_POLL_MS', { min: 10, max: 60_000, unit: 'milliseconds' });
   return {
     root,
     hostPath,
@@ -43,8 +45,24 @@ export function buildEnvironment(
       env.TERM !== 'dumb' &&
       (env.CI === undefined || env.CI === '0' || env.CI === 'false'),
     desktop: Boolean(env.DISPLAY || env.WAYLAND_DISPLAY) && !env.SSH_CONNECTION,
-    ...(Number.isFinite(timeout) && timeout > 0 ? { readyTimeoutSeconds: timeout } : {}),
-    pollIntervalMs: Number(env.WIZARD_POLL_MS) > 0 ? Number(env.WIZARD_POLL_MS) : 2000,
+    ...(timeout !== undefined ? { readyTimeoutSeconds: timeout } : {}),
+    pollIntervalMs: pollMs ?? 2000,
     env,
   };
+}
+
+/** A whole number from an env var within [min, max]; unset or empty is undefined; anything else is bad input. */
+function numberFromEnv(
+  env: Record<string, string | undefined>,
+  name: string,
+  range: { min: number; max: number; unit: string },
+): number | undefined {
+  const v = env[name]?.trim();
+  if (v === undefined || v === '') return undefined;
+  const n = /^\d{1,9}$/.test(v) ? Number(v) : Number.NaN;
+  if (Number.isInteger(n) && n >= range.min && n <= range.max) return n;
+  throw new UserError(
+    `${name}="${v.slice(0, 40)}" is not a whole number of ${range.unit} from ${range.min} to ${range.max}.`,
+    `Set ${name} to a number such as ${range.min === 1 ? 600 : 2000}, or unset it.`,
+  );
 }

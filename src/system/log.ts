@@ -1,11 +1,15 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../core/context.js';
+import { Redactor } from '../core/redact.js';
 
-/** Appends timestamped lines to one log file per run; registered secrets are replaced by ***. */
+/**
+ * Appends timestamped lines to one log file per run. Every line goes through the run's redactor: registered
+ * secrets in each of their forms, and credentials inside URLs, are replaced by [redacted].
+ */
 export class FileLogger implements Logger {
   readonly path: string;
-  private secrets: string[] = [];
+  private readonly redactor = new Redactor();
   private ready = false;
 
   constructor(dir: string, command: string, now = new Date()) {
@@ -16,13 +20,12 @@ export class FileLogger implements Logger {
   private readonly dir: string;
 
   addSecret(value: string): void {
-    if (value.length >= 4 && !this.secrets.includes(value)) this.secrets.push(value);
+    this.redactor.add(value);
   }
 
+  /** The same redaction the log applies, for every other path out (--json, the bundle, errors, the review). */
   redact(text: string): string {
-    let out = text;
-    for (const s of this.secrets) out = out.split(s).join('***');
-    return out;
+    return this.redactor.redact(text);
   }
 
   private write(level: string, message: string): void {
@@ -55,14 +58,15 @@ export class FileLogger implements Logger {
 export class MemoryLogger implements Logger {
   readonly path = '(memory)';
   readonly lines: string[] = [];
-  private secrets: string[] = [];
+  private readonly redactor = new Redactor();
   addSecret(value: string): void {
-    this.secrets.push(value);
+    this.redactor.add(value);
+  }
+  redact(text: string): string {
+    return this.redactor.redact(text);
   }
   private add(l: string, m: string) {
-    let out = m;
-    for (const s of this.secrets) out = out.split(s).join('***');
-    this.lines.push(`${l} ${out}`);
+    this.lines.push(`${l} ${this.redactor.redact(m)}`);
   }
   info(m: string): void {
     this.add('INFO', m);

@@ -1,5 +1,5 @@
 import releaseData from '../../assets/mastodon/releases.json' with { type: 'json' };
-import { composeCommand } from '../../src/core/compose.js';
+import { composeCommand, composeLiteral } from '../../src/core/compose.js';
 import type { FileStore } from '../../src/core/context.js';
 import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import type { CommandSpec, FileSpec } from '../../src/core/plan.js';
@@ -135,8 +135,8 @@ function files(input: PlanInput): FileSpec[] {
         version: a.version,
         postgres: String(release?.postgres ?? '14-alpine'),
         redis: String(release?.redis ?? '7-alpine'),
-        dbUser: settings.user,
-        dbName: settings.name,
+        dbUser: composeLiteral(settings.user),
+        dbName: composeLiteral(settings.name),
         port: a.port,
         streamingPort: streamingPort(a),
       }),

@@ -7,23 +7,25 @@ import { formatCommand } from '../../src/core/plan.js';
 import { step } from '../../src/core/tasks.js';
 
 /**
- * The first admin, created with mmctl in local mode inside the mattermost container (local mode is switched
- * on in compose.wizard.yml), so that no "first sign-up becomes admin" window is left open on the web.
- *
- * The password never appears in a command line on the host: it goes to `docker compose exec -T` on stdin.
- * `mmctl user create` only takes it as --password, so inside the container a shell reads it from stdin and
- * hands it to mmctl's argv there (visible only inside the container, for the moment mmctl runs).
+ * The first admin. No password ever reaches a command line, on the host or inside the container (where the
+ * host's `ps` sees it too): `mmctl user create` takes the password only as --password, so the account is created
+ * through Mattermost's REST API (POST /api/v4/users on 127.0.0.1, the password in the request body). The very
+ * first account of a server may sign up that way and becomes its system admin; mmctl in local mode (switched on
+ * in compose.wizard.yml) then makes sure of the role and marks the email verified, with only the username in
+ * its argv. If someone else signed up first, sign-up is closed and the wizard stops and says so.
  */
 export const SERVICE = 'mattermost';
-export const CREATE_SCRIPT =
-  'IFS= read -r password && exec mmctl --local user create --email "$1" --username "$2" --password "$password" --system-admin --email-verified';
-
-export function createAdminArgs(email: string, username: string): string[] {
-  return ['exec', '-T', SERVICE, 'sh', '-c', CREATE_SCRIPT, 'sh', email, username];
-}
 
 export function searchUserArgs(username: string): string[] {
   return ['exec', '-T', SERVICE, 'mmctl', '--local', 'user', 'search', username];
+}
+
+export function systemAdminArgs(username: string): string[] {
+  return ['exec', '-T', SERVICE, 'mmctl', '--local', 'roles', 'system-admin', username];
+}
+
+export function verifyEmailArgs(username: string): string[] {
+  return ['exec', '-T', SERVICE, 'mmctl', '--local', 'user', 'verify', username];
 }
 
 /** The local-mode socket appears a moment after the HTTP port answers; these outputs mean "not yet". */
@@ -33,16 +35,12 @@ const NOT_YET =
 async function mmctl(
   ctx: InstallContext,
   args: string[],
-  opts: { input?: string; signal?: AbortSignal; attempts?: number } = {},
+  opts: { signal?: AbortSignal; attempts?: number } = {},
 ): Promise<RunResult> {
   const attempts = opts.attempts ?? 20;
   for (let attempt = 1; ; attempt++) {
     const r = await ctx.runner.run(
-      {
-        ...composeCommand(ctx, args),
-        reject: false,
-        ...(opts.input !== undefined ? { input: opts.input } : {}),
-      },
+      { ...composeCommand(ctx, args), reject: false },
       opts.signal ? { signal: opts.signal } : {},
     );
     if (r.exitCode === 0 || attempt >= attempts || !NOT_YET.test(`${r.stdout}\n${r.stderr}`)) return r;
@@ -51,6 +49,15 @@ async function mmctl(
 }
 
 const tail = (r: RunResult) => `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-6).join('\n');
+
+async function mmctlOrFail(ctx: InstallContext, args: string[], what: string, signal?: AbortSignal) {
+  const r = await mmctl(ctx, args, signal ? { signal, attempts: 3 } : { attempts: 3 });
+  if (r.exitCode !== 0)
+    throw new WizardError(
+      `mmctl could not ${what}:\n${tail(r)}`,
+      'Read the error above; the server log: docker compose logs mattermost. Then run the same install again.',
+    );
+}
 
 /** `mmctl user search NAME`: exit 0 and the user's fields when found, exit 1 and "user NAME not found" otherwise. */
 export function parseSearch(r: RunResult, username: string): boolean | undefined {
@@ -61,6 +68,41 @@ export function parseSearch(r: RunResult, username: string): boolean | undefined
     return true;
   if (/not found/i.test(`${r.stdout}\n${r.stderr}`)) return false;
   return undefined;
+}
+
+/** Creates a user through Mattermost's REST API (POST /api/v4/users): the password travels in the body only. */
+export async function createUser(
+  http: HttpClient,
+  port: number,
+  user: { email: string; username: string; password: string },
+  signal?: AbortSignal,
+): Promise<
+  | { ok: true; roles: string; emailVerified: boolean }
+  | { ok: false; status: number; id: string; detail: string }
+> {
+  try {
+    const res = await http.request(`http://127.0.0.1:${port}/api/v4/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-requested-with': 'XMLHttpRequest' },
+      body: JSON.stringify({ email: user.email, username: user.username, password: user.password }),
+      timeoutMs: 15_000,
+      ...(signal ? { signal } : {}),
+    });
+    let body: { roles?: string; email_verified?: boolean; message?: string; id?: string } = {};
+    try {
+      body = JSON.parse(res.body) as typeof body;
+    } catch {}
+    if (res.status === 201)
+      return { ok: true, roles: body.roles ?? '', emailVerified: body.email_verified === true };
+    return {
+      ok: false,
+      status: res.status,
+      id: body.id ?? '',
+      detail: `HTTP ${res.status}: ${body.message ?? 'refused'}`,
+    };
+  } catch (e) {
+    return { ok: false, status: 0, id: '', detail: e instanceof Error ? e.message : String(e) };
+  }
 }
 
 /** Logs in through Mattermost's REST API (POST /api/v4/users/login) to prove the admin exists with that password. */
@@ -124,17 +166,32 @@ export function adminStep(): ListrTask<InstallContext> {
         }
         existed = found;
         if (!found) {
-          task.output = `Creating "${username}" (mmctl --local user create)`;
-          const r = await mmctl(ctx, createAdminArgs(email, username), {
-            input: `${password}\n`,
-            attempts: 1,
-            ...(task.signal ? { signal: task.signal } : {}),
-          });
-          if (r.exitCode !== 0) {
+          task.output = `Creating "${username}" (POST /api/v4/users on 127.0.0.1:${ctx.answers.port})`;
+          const made = await createUser(
+            ctx.http,
+            ctx.answers.port,
+            { email, username, password },
+            task.signal,
+          );
+          if (!made.ok) {
+            const closed = made.status === 403 || made.status === 501;
             throw new WizardError(
-              `mmctl could not create the first admin "${username}":\n${tail(r)}`,
-              'Read the error above; the server log: docker compose logs mattermost. Then run the same install again.',
+              closed
+                ? `Mattermost refused to create the first admin "${username}": ${made.detail}. Someone already has an account on this server, so sign-up is closed.`
+                : `Mattermost could not create the first admin "${username}": ${made.detail}.`,
+              closed
+                ? `See who: cd ${ctx.files.real(ctx.projectDir)} && docker compose exec ${SERVICE} mmctl --local user list. If that account is yours, give it the admin role (mmctl --local roles system-admin NAME) and set ADMIN_USERNAME and ADMIN_PASSWORD in ${ctx.files.real(envPath)} to its login; then run the same install again.`
+                : 'Read the server log (docker compose logs mattermost), then run the same install again.',
             );
+          }
+          // The first account of a server is its system admin already; any other one is made one here.
+          if (!made.roles.split(/\s+/).includes('system_admin')) {
+            task.output = `Making "${username}" a system admin (mmctl --local roles system-admin)`;
+            await mmctlOrFail(ctx, systemAdminArgs(username), 'give the first admin its role', task.signal);
+          }
+          if (!made.emailVerified) {
+            task.output = `Marking the email of "${username}" verified (mmctl --local user verify)`;
+            await mmctlOrFail(ctx, verifyEmailArgs(username), "verify the first admin's email", task.signal);
           }
           created = true;
         }
@@ -159,7 +216,7 @@ export function adminStep(): ListrTask<InstallContext> {
     },
     {
       dryRun: (ctx) =>
-        `run: ${formatCommand(composeCommand(ctx, createAdminArgs(ctx.answers.email, 'admin')))} (password on stdin)`,
+        `create the first admin with POST /api/v4/users on 127.0.0.1:${ctx.answers.port} (the password in the request body), then run: ${formatCommand(composeCommand(ctx, systemAdminArgs('admin')))}`,
     },
   );
 }

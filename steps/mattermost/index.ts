@@ -4,7 +4,7 @@ import { definePlatform } from '../../src/core/platform.js';
 import { cloneRepo, composeUp, pullImages, waitReady, writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';
 import { proxyTasks } from '../proxy/index.js';
-import { adminStep, createAdminArgs } from './admin.js';
+import { adminStep, systemAdminArgs } from './admin.js';
 import { checks as doctorChecks, logPatterns } from './doctor.js';
 import {
   COMPOSE_FILES,
@@ -106,12 +106,11 @@ export default definePlatform({
           '--project-directory',
           dir,
           ...COMPOSE_FILES.flatMap((f) => ['-f', f]),
-          ...createAdminArgs(env.ADMIN_EMAIL ?? input.answers.email, env.ADMIN_USERNAME ?? 'admin'),
+          ...systemAdminArgs(env.ADMIN_USERNAME ?? 'admin'),
         ],
         cwd: dir,
         phase: 'after-ready',
-        description:
-          'create the first admin with mmctl in local mode (password on stdin; skipped when it exists)',
+        description: `create the first admin through the REST API (POST /api/v4/users on 127.0.0.1:${input.answers.port}, the password in the request body; skipped when it exists), then make sure of its role`,
       },
     ];
   },

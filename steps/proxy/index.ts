@@ -1,5 +1,7 @@
 import type { ListrTask } from 'listr2';
+import { composeLiteral } from '../../src/core/compose.js';
 import type { InstallContext } from '../../src/core/context.js';
+import { quoteEnvValue } from '../../src/core/envfile.js';
 import type { FileSpec } from '../../src/core/plan.js';
 import { formatCommand } from '../../src/core/plan.js';
 import type { InstallAnswers, PlanInput, ProxyLocation } from '../../src/core/platform.js';
@@ -65,8 +67,8 @@ export function proxyFiles(
       owner: { uid: 0, gid: 0 },
       content: renderTemplate(t('proxy/compose.yml'), {
         image: PROXY_IMAGE,
-        envFile: input.hostPath(`${PROXY_DATA_DIR}/nginx-certbot.env`),
-        userConfDir: input.hostPath(PROXY_SITES_DIR),
+        envFile: composeLiteral(input.hostPath(`${PROXY_DATA_DIR}/nginx-certbot.env`)),
+        userConfDir: composeLiteral(input.hostPath(PROXY_SITES_DIR)),
       }),
       description: 'nginx + certbot proxy (network_mode host)',
     },
@@ -76,7 +78,8 @@ export function proxyFiles(
       path: `${PROXY_DATA_DIR}/nginx-certbot.env`,
       mode: 0o644,
       content: renderTemplate(t('proxy/nginx-certbot.env'), {
-        email: a.email,
+        // Compose reads this file and expands `$` in bare values: quoted, a${HOME}@example.com stays as it is.
+        email: quoteEnvValue(a.email, 'CERTBOT_EMAIL'),
         useLocalCa: a.tls === 'selfsigned' ? 1 : 0,
       }),
       description:

@@ -88,6 +88,84 @@ describe('the CLI without a terminal', () => {
     expect(files(root)).toEqual([]);
   });
 
+  it.each([
+    [['--domain', '0x7f000001'], {}, 'is an IP address written as a number or in a shortened form'],
+    [['--domain', '2130706433'], {}, 'is an IP address written as a number or in a shortened form'],
+    [['--domain', '127.1'], {}, 'is an IP address written as a number or in a shortened form'],
+    [['--domain', '2130706433', '--tls', 'none'], {}, 'is an IP address written as a number'],
+    [['--port', '22'], {}, 'Port 22 is a system port (below 1024).'],
+    [['--ignore-check', 'bogus'], {}, '"bogus" is not a check the wizard runs.'],
+    [[], { WIZARD_YES: 'n' }, '"n" is not a yes/no value for --yes (WIZARD_YES).'],
+    [[], { WIZARD_IGNORE_CHECK: 'docker,bogus' }, '"bogus" is not a check the wizard runs.'],
+    [[], { WIZARD_READY_TIMEOUT: 'abc' }, 'WIZARD_READY_TIMEOUT="abc" is not a whole number of seconds'],
+    [[], { WIZARD_POLL_MS: 'soon' }, 'WIZARD_POLL_MS="soon" is not a whole number of milliseconds'],
+  ])(
+    'exits 2 on the input edge %j %j with one line, a remedy, and nothing written',
+    (extra, env, message) => {
+      const root = tmpRoot();
+      const yes = 'WIZARD_YES' in env ? [] : ['--yes'];
+      const base = (extra as string[]).includes('--domain')
+        ? install.slice(0, 3).concat(install.slice(5))
+        : install;
+      const r = wizard([...base, ...extra, ...yes], { WIZARD_ROOT: root, ...env });
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).toContain('→');
+      expect(files(root)).toEqual([]);
+    },
+  );
+
+  it('refuses an answers file larger than 256 KiB by its size, at once, before parsing it', () => {
+    const root = tmpRoot();
+    const big = join(root, 'big.yml');
+    // One 8 MB value (a 60 MB one ran the process out of memory after 94 s).
+    writeFileSync(big, `platform: rocketchat\nemail: ${'a'.repeat(8 * 1024 * 1024)}\n`);
+    const started = Date.now();
+    const r = wizard(['install', '--answers', big, '--yes'], { WIZARD_ROOT: root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`The answers file ${big} is larger than 256 KiB`);
+    expect(r.stderr).toContain('→');
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(files(root)).toEqual(['/big.yml']);
+  });
+
+  it('reads offline: "yes" in an answers file as yes (it was read as no), and refuses offline: maybe', () => {
+    const root = tmpRoot();
+    writeFileSync(join(root, 'a.yml'), 'offline: "yes"\n');
+    const r = wizard([...install, '--answers', join(root, 'a.yml'), '--dry-run'], { WIZARD_ROOT: root });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Images\s+already on this host \(--offline\)/);
+    writeFileSync(join(root, 'b.yml'), 'offline: maybe\n');
+    const bad = wizard([...install, '--answers', join(root, 'b.yml'), '--yes'], { WIZARD_ROOT: root });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"maybe" is not a yes/no value for --offline (WIZARD_OFFLINE).');
+  });
+
+  it('refuses an SMTP password no env file can carry without printing it', () => {
+    const root = tmpRoot();
+    const password = `it's "$ecret\\`;
+    const r = wizard(
+      [
+        'install',
+        '--platform',
+        'mastodon',
+        '--domain',
+        'social.example.com',
+        '--email',
+        'admin@example.com',
+        '--smtp-host',
+        'smtp.example.com',
+        '--yes',
+      ],
+      { WIZARD_ROOT: root, WIZARD_SMTP_PASSWORD: password },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('The value of --smtp-password mixes quotes');
+    expect(r.stderr).not.toContain('ecret');
+    expect(files(root)).toEqual([]);
+  });
+
   it('exits 2 on an unknown flag and suggests the right one', () => {
     const r = wizard(['install', '--domian', 'x']);
     expect(r.code).toBe(2);

@@ -173,4 +173,53 @@ describe('wizard doctor on a real Mattermost install', () => {
     }
     expect(readFileSync(join(dir, 'mattermost/compose-config.yml'), 'utf8')).toContain('[redacted]');
   });
+
+  it('--bundle and --json hold no form of a secret with quotes, backslashes, $, % and unicode', async () => {
+    // The database password as Compose reads it for `docker compose config` (the containers are not restarted).
+    const tricky = `Tr"ck\\y$HOME%41 é€😀 p@ss/w?rd#x`;
+    // Raw, JSON-escaped (once, twice), URL-encoded, shell-quoted; and as `docker compose config` writes it: `$` as
+    // `$$`, in YAML's double quotes (\U0001F600 for the emoji).
+    const forms = (v: string) =>
+      [v, v.replace(/\$/g, '$$$$')].flatMap((b) => {
+        const json = JSON.stringify(b).slice(1, -1);
+        return [
+          b,
+          json,
+          JSON.stringify(json).slice(1, -1),
+          json.replace(/\u{1F600}/gu, '\\U0001F600'),
+          encodeURIComponent(b),
+          `'${b.replace(/'/g, `'\\''`)}'`,
+        ];
+      });
+    const before = readFileSync(envPath(), 'utf8');
+    try {
+      writeFileSync(
+        envPath(),
+        setEnv(before, {
+          POSTGRES_PASSWORD: tricky,
+          MM_SQLSETTINGS_DATASOURCE: `postgres://mmuser:${encodeURIComponent(tricky)}@postgres:5432/mattermost?sslmode=disable&connect_timeout=10`,
+        }),
+        { mode: 0o600 },
+      );
+      const out = join(mkdtempSync(join(root, 'b-')), 'report.tar.gz');
+      const r = await runWizard(['doctor', 'mattermost', '--json', '--bundle', out], env);
+      const dir = mkdtempSync(join(root, 'x-'));
+      execFileSync('tar', ['-xzf', out, '-C', dir]);
+      const texts = [
+        ['--json', r.stdout],
+        ['stderr', r.stderr],
+        ...readdirSync(dir, { recursive: true, withFileTypes: true })
+          .filter((d) => d.isFile())
+          .map((d) => [d.name, readFileSync(join(d.parentPath, d.name), 'utf8')]),
+      ] as [string, string][];
+      const config = texts.find(([n]) => n === 'compose-config.yml')?.[1] ?? '';
+      expect(config).toMatch(/POSTGRES_PASSWORD: .*\[redacted\]/);
+      expect(config).toMatch(/MM_SQLSETTINGS_DATASOURCE: .*\[redacted\]/);
+      for (const [name, text] of texts)
+        for (const f of forms(tricky))
+          expect(text.includes(f), `${JSON.stringify(f)} in ${name}`).toBe(false);
+    } finally {
+      writeFileSync(envPath(), before, { mode: 0o600 });
+    }
+  });
 });

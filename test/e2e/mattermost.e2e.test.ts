@@ -117,6 +117,8 @@ describe('install Mattermost end to end', () => {
     expect(ok.status).toBe(200);
     expect(ok.json).toMatchObject({ username: 'admin', email: 'admin@example.com' });
     expect(String(ok.json.roles).split(' ')).toContain('system_admin');
+    // Created through the API (no password in any argv), then verified with mmctl in local mode.
+    expect(ok.json.email_verified).toBe(true);
     const me = await api('/api/v4/users/me', {
       headers: { authorization: `Bearer ${ok.headers.get('token')}` },
     });

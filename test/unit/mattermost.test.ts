@@ -171,8 +171,9 @@ describe('the Mattermost plan', () => {
     // The admin is created once the server answers: its command comes after the readiness wait.
     expect(props.commands.at(-2)?.command).toBe('GET http://127.0.0.1:8065/api/v4/system/ping');
     expect(props.commands.at(-1)?.command).toMatch(
-      / exec -T mattermost sh -c .* sh admin@example.com admin$/,
+      / exec -T mattermost mmctl --local roles system-admin admin$/,
     );
+    expect(props.commands.at(-1)?.description).toContain('POST /api/v4/users on 127.0.0.1:8065');
   });
 });
 
@@ -237,11 +238,22 @@ describe('readiness', () => {
 
 /** Mattermost's API as the real server and the stand-in answer it. */
 function fakeMattermost(
-  opts: { readyAfter?: number; version?: string; login?: boolean } = {},
-): HttpClient & { polls: number; logins: number } {
+  opts: {
+    readyAfter?: number;
+    version?: string;
+    login?: boolean;
+    /** What POST /api/v4/users answers: the first user (admin, default), a later one, or sign-up closed. */
+    signup?: 'first' | 'later' | 'closed';
+  } = {},
+): HttpClient & {
+  polls: number;
+  logins: number;
+  created: { email: string; username: string; password: string }[];
+} {
   const client = {
     polls: 0,
     logins: 0,
+    created: [] as { email: string; username: string; password: string }[],
     async request(
       url: string,
       o: { body?: string } = {},
@@ -253,6 +265,20 @@ function fakeMattermost(
           status: 200,
           body: '{"status":"OK"}',
           headers: { 'x-version-id': `${opts.version ?? '11.7.15'}.123.abc.false` },
+        };
+      }
+      if (url.endsWith('/api/v4/users')) {
+        if (opts.signup === 'closed')
+          return {
+            status: 403,
+            body: '{"id":"api.user.create_user.no_open_server","message":"This server does not allow open signups.  Please speak with your Administrator to receive an invitation.","status_code":403}',
+          };
+        const body = JSON.parse(o.body ?? '{}');
+        client.created.push(body);
+        const roles = opts.signup === 'later' ? 'system_user' : 'system_admin system_user';
+        return {
+          status: 201,
+          body: JSON.stringify({ id: 'u1', username: body.username, roles, email_verified: false }),
         };
       }
       if (url.endsWith('/api/v4/users/login')) {
@@ -285,9 +311,13 @@ const found: FakeRow = {
   stdout:
     'id: 8x3\nusername: admin\nnickname: \nposition: \nfirst_name: \nlast_name: \nemail: admin@example.com\nauth_service: ',
 };
-const create: FakeRow = {
-  match: / exec -T mattermost sh -c .* sh admin@example.com admin$/,
-  stdout: 'Created user admin',
+const verify: FakeRow = {
+  match: / exec -T mattermost mmctl --local user verify admin$/,
+  stdout: 'User admin verified',
+};
+const promote: FakeRow = {
+  match: / exec -T mattermost mmctl --local roles system-admin admin$/,
+  stdout: 'System admin role assigned to user "admin". Current roles are: system_user system_admin',
 };
 
 async function tree(rows: FakeRow[], http: HttpClient, completed: string[] = []) {
@@ -343,9 +373,9 @@ async function tree(rows: FakeRow[], http: HttpClient, completed: string[] = [])
 }
 
 describe('the Mattermost task tree (fake runner)', () => {
-  it('clones, writes files and folders, starts, waits, then creates the admin with mmctl, in that order', async () => {
+  it('clones, writes files and folders, starts, waits, then creates the admin through the API, in that order', async () => {
     const http = fakeMattermost({ readyAfter: 2 });
-    const { root, runner, list, journaled, ctx, inputs, password } = await tree([up, notFound, create], http);
+    const { root, runner, list, journaled, ctx, inputs, password } = await tree([up, notFound, verify], http);
     await list.run();
     const calls = runner.calls.map((c) => c.replaceAll(root, ''));
     const compose = `docker compose --project-name ${PROJECT} --project-directory /opt/mattermost -f docker-compose.yml -f compose.wizard.yml`;
@@ -353,12 +383,13 @@ describe('the Mattermost task tree (fake runner)', () => {
       'git clone --quiet --branch main -- https://github.com/mattermost/docker.git /opt/mattermost',
       `${compose} up -d --remove-orphans --pull never`,
       `${compose} exec -T mattermost mmctl --local user search admin`,
-      `${compose} exec -T mattermost sh -c 'IFS= read -r password && exec mmctl --local user create --email "$1" --username "$2" --password "$password" --system-admin --email-verified' sh admin@example.com admin`,
+      `${compose} exec -T mattermost mmctl --local user verify admin`,
     ]);
-    // The password goes on stdin, never into a command line.
+    // The password goes in the API request's body, never into a command line or a command's stdin.
     const pass = await password();
-    expect(inputs.at(-1)).toBe(`${pass}\n`);
+    expect(http.created).toEqual([{ email: 'admin@example.com', username: 'admin', password: pass }]);
     expect(runner.calls.join('\n')).not.toContain(pass);
+    expect(inputs.every((i) => i === undefined)).toBe(true);
     expect(journaled).toEqual([
       'clone',
       'files:Write .env, compose.wizard.yml and the volume folders',
@@ -384,6 +415,35 @@ describe('the Mattermost task tree (fake runner)', () => {
     expect(statSync(join(root, 'opt/mattermost/volumes/app/mattermost/config')).mode & 0o777).toBe(0o700);
     if (process.getuid?.() === 0)
       expect(statSync(join(root, 'opt/mattermost/volumes/app/mattermost/client/plugins')).uid).toBe(2000);
+  });
+
+  it('no password in any argv the runner receives, whatever the path (first user, later user, re-run)', async () => {
+    for (const signup of ['first', 'later'] as const) {
+      const http = fakeMattermost({ signup });
+      const seen: string[][] = [];
+      const { runner, list, password } = await tree([up, notFound, verify, promote], http);
+      const run = runner.run.bind(runner);
+      runner.run = (cmd, o) => {
+        seen.push([cmd.file, ...cmd.args, ...Object.values(cmd.env ?? {}), cmd.input ?? '']);
+        return run(cmd, o);
+      };
+      await list.run();
+      const pass = await password();
+      expect(pass.length).toBeGreaterThan(8);
+      for (const argv of seen) for (const a of argv) expect(a).not.toContain(pass);
+      expect(runner.calls.some((c) => c.endsWith('roles system-admin admin'))).toBe(signup === 'later');
+    }
+  });
+
+  it('stops, naming the cause, when someone signed up first (sign-up closed)', async () => {
+    const { list, runner } = await tree([up, notFound], fakeMattermost({ signup: 'closed' }));
+    const err = await list.run().then(
+      () => undefined,
+      (e: Error & { remedy?: string }) => e,
+    );
+    expect(err?.message).toMatch(/Someone already has an account on this server, so sign-up is closed/);
+    expect(err?.remedy).toContain('mmctl --local user list');
+    expect(runner.calls.some((c) => c.includes('roles system-admin'))).toBe(false);
   });
 
   it('skips creating the admin when the journal says an earlier run did', async () => {

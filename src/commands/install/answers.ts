@@ -8,8 +8,12 @@ import {
 import { validateDomain, validateEmail } from '../../core/domain.js';
 import { UserError } from '../../core/errors.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
+import { urlSecrets } from '../../core/redact.js';
 import type { InstallRecord } from '../../system/state.js';
 import type { Deps } from '../deps.js';
+import { capped, checkIds, readCapped } from './limits.js';
+
+export { checkIds };
 
 /** The install's answers phase: flags, env vars and the answers file first, then the questions. */
 
@@ -24,10 +28,8 @@ export async function gatherAnswers(flags: InstallFlags, deps: Deps) {
   let fileKeys: string[] = [];
   if (flags.answers) {
     const text =
-      (await deps.files.readText(flags.answers).catch(() => undefined)) ??
-      (await import('node:fs/promises')
-        .then((fs) => fs.readFile(flags.answers as string, 'utf8'))
-        .catch(() => undefined));
+      (await readCapped(deps.files.real(flags.answers), flags.answers)) ??
+      (await readCapped(flags.answers, flags.answers));
     if (text === undefined)
       throw new UserError(
         `Can't read the answers file ${flags.answers}.`,
@@ -44,11 +46,17 @@ export async function gatherAnswers(flags: InstallFlags, deps: Deps) {
     fileKeys = Object.keys(fileAnswers);
   }
   const { answers: _file, ...cliFlags } = flags;
-  const resolved = resolveAnswers(
-    [cliFlags, answersFromEnv(deps.env.env, extraEnv), fileAnswers],
-    deps.platforms,
-    { fileName: flags.answers, fileKeys },
-  );
+  const sources = [cliFlags, answersFromEnv(deps.env.env, extraEnv), fileAnswers];
+  // Secret answers are known to the redactor before anything can quote them (an error, the log, the review).
+  for (const q of deps.platforms.flatMap((p) => p.questions).filter((q) => q.secret))
+    for (const s of sources) if (typeof s[q.key] === 'string') deps.log.addSecret(s[q.key] as string);
+  for (const s of sources)
+    if (typeof s.repoUrl === 'string') for (const v of urlSecrets(s.repoUrl)) deps.log.addSecret(v);
+  const resolved = resolveAnswers(sources, deps.platforms, {
+    ...(flags.answers ? { fileName: flags.answers } : {}),
+    fileKeys,
+    checkIds: checkIds(deps.platforms),
+  });
   if (resolved.errors.length > 0) {
     const first = resolved.errors[0];
     const more = resolved.errors.slice(1).map((e) => `${e.error} ${e.remedy}`);
@@ -112,6 +120,7 @@ export async function settleAnswers(
   if (refused[0]) throw new UserError(refused.map((e) => e.error).join('\n'), refused[0].remedy);
   for (const q of platform.questions)
     if (q.secret && answers.extra[q.key]) log.addSecret(answers.extra[q.key] as string);
+  for (const v of urlSecrets(answers.repoUrl)) log.addSecret(v);
   // A second install on this host gets the next free app port when none was asked for (Rocket.Chat and
   // Mastodon both default to 3000), and says so in the review.
   const portNotes: string[] = [];
@@ -147,7 +156,15 @@ export async function settleAnswers(
         );
     }
   }
-  log.info(`answers: ${JSON.stringify({ ...answers, extra: answers.extra })}`);
+  // Secret answers are not logged at all (the redactor would mask them; this keeps even their length out).
+  const secretKeys = new Set(platform.questions.filter((q) => q.secret).map((q) => q.key));
+  const loggable = {
+    ...answers,
+    extra: Object.fromEntries(
+      Object.entries(answers.extra).map(([k, v]) => [k, secretKeys.has(k) && v ? '(secret)' : v]),
+    ),
+  };
+  log.info(`answers: ${JSON.stringify(loggable)}`);
   return { platform, record, answers, portNotes };
 }
 
@@ -182,7 +199,7 @@ async function askMissing(
           key: 'domain',
           kind: 'text',
           message: 'Domain:',
-          validate: (s) => validateDomain(s, { allowLocal: tlsNone }),
+          validate: capped((s) => validateDomain(s, { allowLocal: tlsNone })),
         };
       }
       if (!given.email && !record?.email && v.email === undefined) {
@@ -190,7 +207,7 @@ async function askMissing(
           key: 'email',
           kind: 'text',
           message: "Email (for Let's Encrypt and the admin account):",
-          validate: validateEmail,
+          validate: capped(validateEmail),
         };
       }
       if (yes || record) return undefined;
@@ -214,7 +231,7 @@ async function askMissing(
           kind: 'text',
           message: 'Data directory:',
           initial: platform.defaultDataDir,
-          validate: (s) =>
+          validate: capped((s) =>
             s.startsWith('/') && !s.includes('..')
               ? { ok: true, value: s.replace(/\/+$/, '') }
               : {
@@ -222,6 +239,7 @@ async function askMissing(
                   error: `"${s}" is not an absolute path.`,
                   remedy: `Use e.g. ${platform.defaultDataDir}.`,
                 },
+          ),
         };
       }
       for (const q of platform.questions) {
@@ -233,7 +251,7 @@ async function askMissing(
             message: q.message,
             ...(q.choices ? { choices: q.choices } : {}),
             ...(q.default ? { initial: q.default } : {}),
-            ...(q.validate ? { validate: q.validate } : {}),
+            validate: capped(q.validate, true),
             ...(q.secret ? { secret: true } : {}),
           };
         }

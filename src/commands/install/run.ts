@@ -87,7 +87,7 @@ export async function runInstall(
     pollIntervalMs: deps.env.pollIntervalMs,
   };
   // Progress goes to stderr, whichever renderer draws it: stdout is for the summary.
-  const tasks = await taskList(platform.install(ctx), ctx, term);
+  const tasks = await taskList(platform.install(ctx), ctx, term, (t) => deps.log.redact(t));
   try {
     await tasks.run();
   } catch (e) {
@@ -96,7 +96,7 @@ export async function runInstall(
     if (!resolved.dryRun)
       await state.update(answers.name, {
         status: record?.status === 'installed' ? 'installed' : 'failed',
-        lastError: `${step}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+        lastError: deps.log.redact(`${step}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`),
         ...(answers.tls === 'letsencrypt'
           ? { readiness: withAttempt(state.get(answers.name)?.readiness, false) }
           : {}),

@@ -129,6 +129,9 @@ export function createHandler({ users, version, buildNumber, config, local }) {
         const anyone =
           (await users.list({ perPage: 1 })).length === 0 || config.TeamSettings.EnableOpenServer;
         if (!local && !anyone) await requireAdmin(req);
+        // As the real server's User.SanitizeInput: only an admin (or local mode) may create a verified account.
+        const admin = local || (await currentUser(req))?.roles?.split(' ').includes('system_admin');
+        if (!admin) body.email_verified = false;
         return [201, publicUser(await users.create(body))];
       },
     ],
@@ -176,6 +179,15 @@ export function createHandler({ users, version, buildNumber, config, local }) {
         const body = await readJson(req);
         await users.setRoles(m[1], body?.roles ?? '');
         return [200, { status: 'OK' }];
+      },
+    ],
+    [
+      'PUT',
+      /^\/api\/v4\/users\/([a-z0-9]{26})\/email\/verify\/member$/,
+      async (req, m) => {
+        await requireAdmin(req);
+        await users.verifyEmail(m[1]);
+        return [200, found(await users.byId(m[1]))];
       },
     ],
     [

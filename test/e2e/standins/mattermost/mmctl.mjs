@@ -3,7 +3,11 @@
 //   user create --email E --username U --password P [--system-admin] [--email-verified] [--nickname N] ...
 //   user search USER...      (by email, then username, then id; exit 1 and "user X not found" for a miss)
 //   user list [--page N] [--per-page N] [--all]
+//   user verify USER...      (marks the email verified: "User X verified")
+//   roles system-admin USER... (adds system_admin: "System admin role assigned to user "X". Current roles are: ...")
 //   version
+// As the real mmctl, `user create` takes the password only as --password (an argv any `ps` on the host sees): the
+// wizard creates its admin through the REST API instead, and uses `roles system-admin` and `user verify`.
 // Output follows mmctl's plain templates ("Created user admin", "id: ...\nusername: ...") or JSON with --format json
 // (or --json); errors go to stderr as "Error: ..." with exit 1, e.g. the server's "An account with that username
 // already exists." for a duplicate.
@@ -120,6 +124,36 @@ if (group === 'version') {
   );
   process.exit(0);
 }
+if (group === 'roles') {
+  if (command !== 'system-admin' && command !== 'system_admin')
+    fail(`unknown command "${command ?? ''}" for "mmctl roles"`);
+  if (rest.length < 1) fail('requires at least 1 arg(s), only received 0');
+  const errors = [];
+  for (const arg of rest) {
+    const u = await findUser(arg);
+    if (!u) {
+      errors.push(`unable to find user "${arg}"`);
+      console.error(`unable to find user "${arg}"`);
+      continue;
+    }
+    const roles = u.roles.split(/\s+/).filter(Boolean);
+    if (roles.includes('system_admin')) continue;
+    roles.push('system_admin');
+    const res = await call('PUT', `/api/v4/users/${u.id}/roles`, { roles: roles.join(' ') });
+    if (res.status !== 200) {
+      const e = `can't update roles for user "${arg}": ${res.data?.message ?? `HTTP ${res.status}`}`;
+      errors.push(e);
+      console.error(e);
+      continue;
+    }
+    console.log(`System admin role assigned to user "${arg}". Current roles are: ${roles.join(' ')}`);
+  }
+  if (errors.length)
+    fail(
+      `${errors.length} error${errors.length === 1 ? '' : 's'} occurred:\n${errors.map((e) => `\t* ${e}`).join('\n')}`,
+    );
+  process.exit(0);
+}
 if (group !== 'user') fail(`unknown command "${group ?? ''}" for "mmctl"`);
 
 if (command === 'create') {
@@ -169,6 +203,24 @@ if (command === 'create') {
     if (!flags.all || res.data.length === 0) break;
     page++;
   }
+} else if (command === 'verify') {
+  if (rest.length < 1) fail('expected at least one argument. See help text for details');
+  const errors = [];
+  for (const arg of rest) {
+    const u = await findUser(arg);
+    if (!u) {
+      errors.push(`user ${arg} not found`);
+      continue;
+    }
+    const res = await call('PUT', `/api/v4/users/${u.id}/email/verify/member`);
+    if (res.status !== 200)
+      errors.push(`unable to verify user ${u.id} email: ${res.data?.message ?? `HTTP ${res.status}`}`);
+    else print(`User ${res.data.username} verified`, res.data);
+  }
+  if (errors.length)
+    fail(
+      `${errors.length} error${errors.length === 1 ? '' : 's'} occurred:\n${errors.map((e) => `\t* ${e}`).join('\n')}`,
+    );
 } else {
   fail(`unknown command "${command ?? ''}" for "mmctl user"`);
 }

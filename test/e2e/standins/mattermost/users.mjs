@@ -143,6 +143,15 @@ export class Users {
     return user;
   }
 
+  async verifyEmail(id) {
+    const { count } = await this.db.request('update', {
+      table: 'users',
+      where: { id },
+      set: { emailverified: true, updateat: Date.now() },
+    });
+    if (count === 0) throw new AppError(404, 'app.user.missing_account.const', 'Unable to find the user.');
+  }
+
   async setRoles(id, roles) {
     const valid = String(roles).split(/\s+/).filter(Boolean);
     if (
