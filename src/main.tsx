@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { platforms } from '../steps/index.js';
 import type { Deps } from './commands/deps.js';
 import { CancelledError, ExitCode, isWizardError } from './core/errors.js';
+import { environmentalError } from './core/fs-errors.js';
 import { templateLoader } from './system/assets.js';
 import { buildEnvironment } from './system/environment.js';
 import { RealFileStore } from './system/files.js';
@@ -158,11 +159,10 @@ export async function main(argv: string[], version: string): Promise<number> {
     .action(async (opts: Record<string, unknown>) => {
       deps = makeDeps('install', version, interrupt.signal);
       const { installCommand } = await import('./commands/install.js');
-      // --dry-run changes nothing, so it needs no lock.
-      if (!opts.dryRun) acquireLock(deps.env.stateDir, 'install');
       const flags: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(opts)) if (v !== undefined) flags[k] = v;
-      await installCommand(flags, deps);
+      const stateDir = deps.env.stateDir;
+      await installCommand(flags, deps, { lock: () => acquireLock(stateDir, 'install') });
     });
   void install;
 
@@ -315,19 +315,21 @@ export async function main(argv: string[], version: string): Promise<number> {
       import('./ui/screens.js'),
     ]);
     const logPath = deps?.log.path;
-    if (isWizardError(e)) {
+    // A read-only or full disk, a refused permission: the machine's failure, with its cause and remedy.
+    const known = isWizardError(e) ? e : environmentalError(e, { asRoot: process.getuid?.() === 0 });
+    if (known) {
       // Bad input changed nothing, so it leaves no log file behind either.
-      if (e.exitCode !== ExitCode.usage)
-        deps?.log.error(`${e.name}: ${e.message}${e.remedy ? ` | remedy: ${e.remedy}` : ''}`);
+      if (known.exitCode !== ExitCode.usage)
+        deps?.log.error(`${known.name}: ${known.message}${known.remedy ? ` | remedy: ${known.remedy}` : ''}`);
       printStatic(
         <ErrorBanner
-          message={e.message}
-          {...(e.remedy ? { remedy: e.remedy } : {})}
-          {...(logPath && e.exitCode !== ExitCode.usage ? { logPath } : {})}
+          message={known.message}
+          {...(known.remedy ? { remedy: known.remedy } : {})}
+          {...(logPath && known.exitCode !== ExitCode.usage ? { logPath } : {})}
         />,
         process.stderr,
       );
-      return e.exitCode;
+      return known.exitCode;
     }
     const err = e instanceof Error ? e : new Error(String(e));
     deps?.log.error(err.stack ?? err.message);

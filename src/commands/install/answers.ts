@@ -7,7 +7,9 @@ import {
 } from '../../core/answers.js';
 import { validateDomain, validateEmail } from '../../core/domain.js';
 import { UserError } from '../../core/errors.js';
+import { type DataDirContext, validateDataDir } from '../../core/paths.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
+import { pathFacts } from '../../system/files.js';
 import type { InstallRecord } from '../../system/state.js';
 import type { Deps } from '../deps.js';
 
@@ -47,7 +49,7 @@ export async function gatherAnswers(flags: InstallFlags, deps: Deps) {
   const resolved = resolveAnswers(
     [cliFlags, answersFromEnv(deps.env.env, extraEnv), fileAnswers],
     deps.platforms,
-    { fileName: flags.answers, fileKeys },
+    { fileName: flags.answers, fileKeys, dataDir: dataDirContext(deps) },
   );
   if (resolved.errors.length > 0) {
     const first = resolved.errors[0];
@@ -58,6 +60,18 @@ export async function gatherAnswers(flags: InstallFlags, deps: Deps) {
 }
 
 export type Resolved = Awaited<ReturnType<typeof gatherAnswers>>;
+
+/** What the data dir's validation looks at: the folder as it is now, and which install the state records there. */
+export function dataDirContext(deps: Deps): Omit<DataDirContext, 'name'> {
+  return {
+    facts: pathFacts(deps.env.root, deps.env.hostPath),
+    recordedBy: (path) =>
+      deps
+        .state()
+        .installs()
+        .find((i) => i.dataDir === path)?.name,
+  };
+}
 
 /**
  * Asks what no flag, env var or answers file gave, then settles the answers: the record of an existing install
@@ -107,6 +121,9 @@ export async function settleAnswers(
     },
     platform,
   );
+  // The data dir as it will be used (a default or the record's too): the same validation as an answer.
+  const dir = validateDataDir(answers.dataDir, { ...dataDirContext(deps), name: answers.name });
+  if (!dir.ok) throw new UserError(dir.error, `${dir.remedy} (--data-dir)`);
   // The platform chosen at the question may refuse what the flags said (resolveAnswers judged them if it knew it).
   const refused = platform.validateAnswers?.(answers) ?? [];
   if (refused[0]) throw new UserError(refused.map((e) => e.error).join('\n'), refused[0].remedy);
@@ -215,13 +232,10 @@ async function askMissing(
           message: 'Data directory:',
           initial: platform.defaultDataDir,
           validate: (s) =>
-            s.startsWith('/') && !s.includes('..')
-              ? { ok: true, value: s.replace(/\/+$/, '') }
-              : {
-                  ok: false,
-                  error: `"${s}" is not an absolute path.`,
-                  remedy: `Use e.g. ${platform.defaultDataDir}.`,
-                },
+            validateDataDir(s, {
+              ...dataDirContext(deps),
+              name: given.name ?? platform.id,
+            }),
         };
       }
       for (const q of platform.questions) {
