@@ -15,7 +15,9 @@ export type PathFacts =
   /** A part of the path is a file (ENOTDIR). */
   | { kind: 'under-file' }
   /** A device, socket, pipe or dangling link. */
-  | { kind: 'other' };
+  | { kind: 'other' }
+  /** Can't be looked at (permission): judged when written. */
+  | { kind: 'unknown' };
 
 /** Folders whose whole tree belongs to the system, to users, to Docker or to the wizard itself. */
 const SYSTEM_TREES = [

@@ -80,7 +80,8 @@ export function pathFacts(root: string, hostPath: (p: string) => string): (path:
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOTDIR') return { kind: 'under-file' };
-      if (code !== 'ENOENT') return { kind: 'other' };
+      // Not ours to look at (e.g. not run as root): the write will say why, with its remedy.
+      if (code !== 'ENOENT') return { kind: 'unknown' };
       try {
         // A dangling link is not "missing": something sits there.
         if (lstatSync(real).isSymbolicLink()) return { kind: 'other' };
