@@ -192,8 +192,12 @@ export async function main(argv: string[], version: string): Promise<number> {
     .action(async (name: string | undefined, opts: { json?: boolean; fix?: boolean; bundle?: string }) => {
       deps = makeDeps('doctor', version, interrupt.signal);
       const { doctorCommand } = await import('./commands/doctor.js');
-      if (opts.fix) acquireLock(deps.env.stateDir, 'doctor --fix');
-      exitCode = await doctorCommand({ ...opts, ...(name ? { install: name } : {}) }, deps);
+      const stateDir = deps.env.stateDir;
+      exitCode = await doctorCommand(
+        { ...opts, ...(name ? { install: name } : {}) },
+        deps,
+        opts.fix ? { lock: () => acquireLock(stateDir, 'doctor --fix') } : {},
+      );
     });
   program
     .command('upgrade')
@@ -240,8 +244,12 @@ export async function main(argv: string[], version: string): Promise<number> {
       ) => {
         deps = makeDeps('upgrade', version, interrupt.signal);
         const { upgradeCommand } = await import('./commands/upgrade.js');
-        if (!opts.check && !opts.dryRun) acquireLock(deps.env.stateDir, 'upgrade');
-        exitCode = await upgradeCommand({ ...opts, ...(name ? { install: name } : {}) }, deps);
+        const stateDir = deps.env.stateDir;
+        exitCode = await upgradeCommand(
+          { ...opts, ...(name ? { install: name } : {}) },
+          deps,
+          !opts.check && !opts.dryRun ? { lock: () => acquireLock(stateDir, 'upgrade') } : {},
+        );
       },
     );
   program

@@ -359,7 +359,11 @@ async function hostFindings(deps: Deps, records: InstallRecord[]): Promise<Findi
 }
 
 /** `wizard doctor`: every check, concurrently; findings with evidence and remedy; exit 0 / 1 / 2. */
-export async function doctorCommand(opts: DoctorOptions, deps: Deps): Promise<number> {
+export async function doctorCommand(
+  opts: DoctorOptions,
+  deps: Deps,
+  hooks: { lock?: () => void } = {},
+): Promise<number> {
   // Where the bundle goes is judged before any work: a missing folder is bad input, named at once.
   const bundle = opts.bundle === undefined ? undefined : checkOutputFile(opts.bundle, '--bundle');
   const state = deps.state();
@@ -373,6 +377,8 @@ export async function doctorCommand(opts: DoctorOptions, deps: Deps): Promise<nu
       );
     records = [r];
   }
+  // Bad input (the install's name, the bundle's folder) is judged before the lock (--fix).
+  hooks.lock?.();
   const platformOf = (r: InstallRecord) => deps.platforms.find((p) => p.id === r.platform);
 
   const examine = async () => {

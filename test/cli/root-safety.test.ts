@@ -129,6 +129,19 @@ describe('the data dir: one validation for every source, before anything is crea
   });
 });
 
+describe('bad input of the other mutating commands is judged before the lock', () => {
+  it.each([
+    ['upgrade', ['upgrade', 'nosuch', '--yes']],
+    ['doctor --fix', ['doctor', 'nosuch', '--fix']],
+  ])('%s with an unknown install: exit 2, nothing created', (_, cmd) => {
+    const root = tmpRoot();
+    const r = wizard(cmd, { WIZARD_ROOT: root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('✖ No install named or serving "nosuch".');
+    expect(everything(root)).toEqual([]);
+  });
+});
+
 describe('environmental failures: a cause and a remedy, never "This is a bug"', () => {
   const rc = [
     'install',
