@@ -87,7 +87,8 @@ export async function releaseKit(work: string): Promise<{
  * such a place); /tmp is not one, so it sits in the checkout's node_modules/.cache. Removed by the caller.
  */
 export function trustedDir(prefix: string): string {
-  const base = join(REPO, 'node_modules/.cache');
+  // Outside the checkout: a clone under /tmp (other-writable, as CI's is) can hold no trusted folder.
+  const base = '/var/lib/wizard-e2e';
   mkdirSync(base, { recursive: true, mode: 0o755 });
   const dir = mkdtempSync(join(base, prefix));
   chmodSync(dir, 0o755);
@@ -95,7 +96,7 @@ export function trustedDir(prefix: string): string {
     const st = statSync(p);
     if (st.uid !== 0 || st.mode & 0o022)
       throw new Error(
-        `${p} is not root's or can be written by others: run the e2e tests from a checkout whose folders are root's (mode 755).`,
+        `${p} is not root's or can be written by others: the e2e tests run as root on a host whose /var/lib is root's (mode 755).`,
       );
     if (p === '/') break;
   }
