@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { platforms } from '../steps/index.js';
 import type { Deps } from './commands/deps.js';
 import { CancelledError, ExitCode, isWizardError } from './core/errors.js';
+import { environmentalError } from './core/fs-errors.js';
 import { redactUrlCredentials } from './core/redact.js';
 import { templateLoader } from './system/assets.js';
 import { buildEnvironment } from './system/environment.js';
@@ -159,11 +160,10 @@ export async function main(argv: string[], version: string): Promise<number> {
     .action(async (opts: Record<string, unknown>) => {
       deps = makeDeps('install', version, interrupt.signal);
       const { installCommand } = await import('./commands/install.js');
-      // --dry-run changes nothing, so it needs no lock.
-      if (!opts.dryRun) acquireLock(deps.env.stateDir, 'install');
       const flags: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(opts)) if (v !== undefined) flags[k] = v;
-      await installCommand(flags, deps);
+      const stateDir = deps.env.stateDir;
+      await installCommand(flags, deps, { lock: () => acquireLock(stateDir, 'install') });
     });
   void install;
 
@@ -193,8 +193,12 @@ export async function main(argv: string[], version: string): Promise<number> {
     .action(async (name: string | undefined, opts: { json?: boolean; fix?: boolean; bundle?: string }) => {
       deps = makeDeps('doctor', version, interrupt.signal);
       const { doctorCommand } = await import('./commands/doctor.js');
-      if (opts.fix) acquireLock(deps.env.stateDir, 'doctor --fix');
-      exitCode = await doctorCommand({ ...opts, ...(name ? { install: name } : {}) }, deps);
+      const stateDir = deps.env.stateDir;
+      exitCode = await doctorCommand(
+        { ...opts, ...(name ? { install: name } : {}) },
+        deps,
+        opts.fix ? { lock: () => acquireLock(stateDir, 'doctor --fix') } : {},
+      );
     });
   program
     .command('upgrade')
@@ -241,8 +245,12 @@ export async function main(argv: string[], version: string): Promise<number> {
       ) => {
         deps = makeDeps('upgrade', version, interrupt.signal);
         const { upgradeCommand } = await import('./commands/upgrade.js');
-        if (!opts.check && !opts.dryRun) acquireLock(deps.env.stateDir, 'upgrade');
-        exitCode = await upgradeCommand({ ...opts, ...(name ? { install: name } : {}) }, deps);
+        const stateDir = deps.env.stateDir;
+        exitCode = await upgradeCommand(
+          { ...opts, ...(name ? { install: name } : {}) },
+          deps,
+          !opts.check && !opts.dryRun ? { lock: () => acquireLock(stateDir, 'upgrade') } : {},
+        );
       },
     );
   program
@@ -318,19 +326,21 @@ export async function main(argv: string[], version: string): Promise<number> {
     const logPath = deps?.log.path;
     // Error text can quote a command's output or a value: it goes through the run's redactor like the log.
     const redact = (t: string) => (deps ? deps.log.redact(t) : redactUrlCredentials(t));
-    if (isWizardError(e)) {
+    // A read-only or full disk, a refused permission: the machine's failure, with its cause and remedy.
+    const known = isWizardError(e) ? e : environmentalError(e, { asRoot: process.getuid?.() === 0 });
+    if (known) {
       // Bad input changed nothing, so it leaves no log file behind either.
-      if (e.exitCode !== ExitCode.usage)
-        deps?.log.error(`${e.name}: ${e.message}${e.remedy ? ` | remedy: ${e.remedy}` : ''}`);
+      if (known.exitCode !== ExitCode.usage)
+        deps?.log.error(`${known.name}: ${known.message}${known.remedy ? ` | remedy: ${known.remedy}` : ''}`);
       printStatic(
         <ErrorBanner
-          message={redact(e.message)}
-          {...(e.remedy ? { remedy: redact(e.remedy) } : {})}
-          {...(logPath && e.exitCode !== ExitCode.usage ? { logPath } : {})}
+          message={redact(known.message)}
+          {...(known.remedy ? { remedy: redact(known.remedy) } : {})}
+          {...(logPath && known.exitCode !== ExitCode.usage ? { logPath } : {})}
         />,
         process.stderr,
       );
-      return e.exitCode;
+      return known.exitCode;
     }
     const err = e instanceof Error ? e : new Error(String(e));
     deps?.log.error(err.stack ?? err.message);

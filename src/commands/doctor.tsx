@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LETS_ENCRYPT_ISSUER } from '../../steps/proxy/acme.js';
@@ -28,6 +28,7 @@ import { kernelCheck } from '../core/kernel.js';
 import { formatCommand } from '../core/plan.js';
 import type { InstallAnswers, Platform } from '../core/platform.js';
 import { redactDeep, urlSecrets } from '../core/redact.js';
+import { checkOutputFile } from '../system/files.js';
 import {
   diskUsedPercent,
   httpsGet,
@@ -36,6 +37,7 @@ import {
   peerCertificate,
   programName,
 } from '../system/probes.js';
+import { checkHandedOverDir, setFileMode } from '../system/safe-fs.js';
 import type { InstallRecord } from '../system/state.js';
 import type { Deps } from './deps.js';
 import { certificateRequestFacts } from './doctor-cert.js';
@@ -208,7 +210,7 @@ async function gatherFacts(
   if (process.getuid?.() === 0) {
     for (const f of plan?.plan.files.filter((f) => f.kind === 'dir' && f.owner) ?? []) {
       const real = deps.files.real(f.path);
-      const actual = await stat(real).then(
+      const actual = await lstat(real).then(
         (s) => ({ uid: s.uid, gid: s.gid }),
         () => undefined,
       );
@@ -359,7 +361,13 @@ async function hostFindings(deps: Deps, records: InstallRecord[]): Promise<Findi
 }
 
 /** `wizard doctor`: every check, concurrently; findings with evidence and remedy; exit 0 / 1 / 2. */
-export async function doctorCommand(opts: DoctorOptions, deps: Deps): Promise<number> {
+export async function doctorCommand(
+  opts: DoctorOptions,
+  deps: Deps,
+  hooks: { lock?: () => void } = {},
+): Promise<number> {
+  // Where the bundle goes is judged before any work: a missing folder is bad input, named at once.
+  const bundle = opts.bundle === undefined ? undefined : checkOutputFile(opts.bundle, '--bundle');
   const state = deps.state();
   let records = state.installs();
   if (opts.install) {
@@ -371,6 +379,8 @@ export async function doctorCommand(opts: DoctorOptions, deps: Deps): Promise<nu
       );
     records = [r];
   }
+  // Bad input (the install's name, the bundle's folder) is judged before the lock (--fix).
+  hooks.lock?.();
   const platformOf = (r: InstallRecord) => deps.platforms.find((p) => p.id === r.platform);
 
   const examine = async () => {
@@ -424,14 +434,18 @@ export async function doctorCommand(opts: DoctorOptions, deps: Deps): Promise<nu
       if (!p || mine.length === 0) continue;
       for (const f of mine.filter((f) => f.fix?.kind === 'chmod')) {
         if (f.fix?.kind !== 'chmod') continue;
-        await chmod(f.fix.path, f.fix.mode);
+        // Through a descriptor opened without following links, in a folder only root can change.
+        await setFileMode(f.fix.path, f.fix.mode);
         fixed.push(f.fix.description);
       }
       const chowns = mine.flatMap((f) => (f.fix?.kind === 'chown' ? [f.fix] : []));
       for (const c of chowns) {
+        // A container's folder is its uid's to fill: never a link, and chown walks it without following any
+        // (-P: no link traversed; --no-dereference: a link inside changes, not what it points at).
+        await checkHandedOverDir(c.path);
         await deps.runner.run({
           file: 'chown',
-          args: ['-R', `${c.uid}:${c.gid}`, c.path],
+          args: ['-R', '-P', '--no-dereference', `${c.uid}:${c.gid}`, c.path],
           timeoutMs: 60_000,
         });
         fixed.push(c.description);
@@ -484,10 +498,10 @@ export async function doctorCommand(opts: DoctorOptions, deps: Deps): Promise<nu
     if (fixed.length) ({ findings, facts } = await examine());
   }
 
-  if (opts.bundle)
+  if (bundle)
     await writeBundle(
       deps,
-      opts.bundle,
+      bundle,
       findings,
       records,
       facts.filter((f): f is NonNullable<typeof f> => f !== undefined),

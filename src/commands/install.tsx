@@ -15,12 +15,18 @@ export type { InstallFlags };
 
 /**
  * `wizard install`, phase by phase: answers from flags, env and file (bad input fails here, before anything
- * is looked at or changed); the server's checks; the questions; the platform's checks; the plan and its
+ * is looked at or changed, before the lock); the server's checks; the questions; the platform's checks; the plan and its
  * review; the run; the summary.
  */
-export async function installCommand(flags: InstallFlags, deps: Deps): Promise<void> {
+export async function installCommand(
+  flags: InstallFlags,
+  deps: Deps,
+  hooks: { lock?: () => void } = {},
+): Promise<void> {
   const { term, log } = deps;
   const resolved = await gatherAnswers(flags, deps);
+  // Input is judged before the lock: bad input creates nothing, not even the state folder. --dry-run needs no lock.
+  if (!resolved.dryRun) hooks.lock?.();
   const given = resolved.answers;
   const interactive = term.interactive;
   const state = deps.state();

@@ -47,7 +47,11 @@ function pickInstall(deps: Deps, name?: string): InstallRecord {
 }
 
 /** `wizard upgrade`: the platform's own path rules, backup, pull before stop, automatic rollback. */
-export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<number> {
+export async function upgradeCommand(
+  opts: UpgradeOptions,
+  deps: Deps,
+  hooks: { lock?: () => void } = {},
+): Promise<number> {
   let record = pickInstall(deps, opts.install);
   const platform = deps.platforms.find((p) => p.id === record.platform) as Platform;
   const spec = platform.upgrade;
@@ -56,6 +60,8 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
       `Upgrades of ${platform.title} are not supported yet.`,
       'Change the release in its env file and run docker compose up -d, after a backup.',
     );
+  // The install named is judged before the lock: a wrong name creates nothing.
+  hooks.lock?.();
   const journal = record.upgradeJournal;
   let current = record.release;
   // The feed is read here only (lazily): no other command pays for it.

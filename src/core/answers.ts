@@ -1,4 +1,3 @@
-import { isAbsolute, normalize } from 'node:path';
 import {
   capLengths,
   envOf,
@@ -10,6 +9,7 @@ import {
 import { validateDomain, validateEmail } from './domain.js';
 import { envValueProblem } from './envfile.js';
 import { UserError } from './errors.js';
+import { type DataDirContext, validateDataDir } from './paths.js';
 import { type InstallAnswers, type Platform, TLS_MODES, type TlsMode } from './platform.js';
 
 /**
@@ -114,7 +114,12 @@ const NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 export function resolveAnswers(
   sources: RawAnswers[],
   platforms: Platform[],
-  opts: { fileName?: string; fileKeys?: string[]; checkIds?: string[] } = {},
+  opts: {
+    fileName?: string;
+    fileKeys?: string[];
+    checkIds?: string[];
+    dataDir?: Omit<DataDirContext, 'name'>;
+  } = {},
 ): Resolved {
   const raw: RawAnswers = {};
   for (const s of [...sources].reverse())
@@ -190,16 +195,6 @@ export function resolveAnswers(
       );
     } else answers.version = v;
   }
-  const dataDir = str('dataDir');
-  if (dataDir !== undefined) {
-    if (!isAbsolute(dataDir) || normalize(dataDir) !== dataDir.replace(/\/+$/, '') || dataDir === '/') {
-      bad(
-        'dataDir',
-        `"${dataDir}" is not an absolute, normalised folder path.`,
-        'Give a path such as /opt/rocketchat (no "..", not /).',
-      );
-    } else answers.dataDir = dataDir.replace(/\/+$/, '');
-  }
   const port = raw.port;
   if (port !== undefined) {
     const n =
@@ -239,6 +234,15 @@ export function resolveAnswers(
         `"${name}" is not a valid install name.`,
         'Use lower-case letters, digits, - and _ (at most 40).',
       );
+  }
+
+  // The data dir is judged once the install's name is known (a folder of another install is refused).
+  const dataDir = raw.dataDir === undefined || raw.dataDir === null ? undefined : text(raw.dataDir);
+  if (dataDir !== undefined) {
+    const name = answers.name ?? platform?.id;
+    const v = validateDataDir(dataDir, { ...opts.dataDir, ...(name ? { name } : {}) });
+    if (v.ok) answers.dataDir = v.value;
+    else bad('dataDir', v.error, v.remedy);
   }
 
   const extra: Record<string, string> = {};

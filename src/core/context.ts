@@ -42,9 +42,14 @@ export type WriteOutcome = 'created' | 'updated' | 'unchanged';
 export interface FileStore {
   /** Real path of a logical host path (WIZARD_ROOT applied). */
   real(path: string): string;
+  /** Never through a link: a link where the wizard expects its own file stops the run, named. */
   readText(path: string): Promise<string | undefined>;
   exists(path: string): Promise<boolean>;
-  /** Atomic: temp file, fsync, mode and owner set, rename; the previous version is kept as PATH.bak. */
+  /**
+   * Atomic and root-safe: a random temp name opened O_EXCL|O_NOFOLLOW in a folder only root can change, fsync,
+   * mode and owner set through the descriptor, rename; the previous version kept as PATH.bak. A folder with an
+   * owner other than root is a leaf handed to that uid. A link or a foreign owner on the way stops the run, named.
+   */
   write(spec: FileSpec): Promise<WriteOutcome>;
 }
 

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HttpClient } from '../core/context.js';
 import { CancelledError } from '../core/errors.js';
@@ -16,6 +16,7 @@ import {
   type ReleaseList,
   type ReleaseSource,
 } from '../core/release-feed.js';
+import { writeFileSafe } from './safe-fs.js';
 
 /** The whole feed query (every page) is bounded by this. */
 export const FEED_TIMEOUT_MS = 4000;
@@ -182,13 +183,9 @@ export async function readCache(stateDir: string, platform: string): Promise<Fee
   }
 }
 
-/** Atomic: a temp file renamed over the old one. */
+/** Atomic and root-safe: a random temp name, created exclusively, renamed over the old one (safe-fs). */
 export async function writeCache(stateDir: string, cache: FeedCache): Promise<void> {
-  const path = cachePath(stateDir, cache.platform);
-  await mkdir(join(stateDir, 'releases'), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(cache, null, 2)}\n`, { mode: 0o644 });
-  await rename(tmp, path);
+  await writeFileSafe(cachePath(stateDir, cache.platform), `${JSON.stringify(cache, null, 2)}\n`, 0o644);
 }
 
 /**

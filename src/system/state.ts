@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Conf from 'conf';
+import { WizardError } from '../core/errors.js';
+import { environmentalError } from '../core/fs-errors.js';
 import type { InstallAnswers } from '../core/platform.js';
 import type { UpgradeJournal } from '../core/upgrade-journal.js';
 import type { FirewallChange } from './firewall.js';
@@ -70,13 +72,27 @@ export class StateStore {
   private all(): Record<string, InstallRecord> {
     if (this.store) return this.store.get('installs');
     if (!existsSync(this.path)) return {};
+    let text: string;
     try {
-      return (JSON.parse(readFileSync(this.path, 'utf8')) as StateShape).installs ?? {};
+      text = readFileSync(this.path, 'utf8');
     } catch (e) {
-      throw new Error(
-        `The wizard's state file ${this.path} is not valid JSON (${(e as Error).message}); restore it from ${this.path}.bak or move it away.`,
-      );
+      throw environmentalError(e) ?? e;
     }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw this.damaged(`not valid JSON: ${(e as Error).message}`);
+    }
+    return checkShape(doc, (why) => this.damaged(why)).installs;
+  }
+
+  /** A state file that can't be read as the wizard wrote it: a cause and what to do, never "a bug". */
+  private damaged(why: string): WizardError {
+    return new WizardError(
+      `The wizard's state file ${this.path} is damaged (${why}).`,
+      `Move it away (mv ${this.path} ${this.path}.damaged) and run the same command again: the installs' own files are kept, and an upgrade backup (DATA_DIR/backups/*.tar.gz) holds a copy of the state as var__lib__wizard__state.json.`,
+    );
   }
 
   installs(): InstallRecord[] {
@@ -93,14 +109,43 @@ export class StateStore {
   }
 
   async put(record: InstallRecord): Promise<void> {
-    (await this.conf()).set(`installs.${record.name}`, record);
+    // The file is judged first: conf would throw a bare SyntaxError on a damaged one.
+    this.all();
+    try {
+      (await this.conf()).set(`installs.${record.name}`, record);
+    } catch (e) {
+      if (e instanceof SyntaxError) throw this.damaged(`not valid JSON: ${e.message}`);
+      throw environmentalError(e, { path: this.path }) ?? e;
+    }
   }
 
   async update(name: string, patch: Partial<InstallRecord>): Promise<InstallRecord> {
     const current = this.get(name);
-    if (!current) throw new Error(`No install named ${name} in the state`);
+    if (!current)
+      throw new WizardError(
+        `No install named ${name} in the state ${this.path}: it changed while this run was going.`,
+        'Run `wizard status` to see the installs, then run the same command again.',
+      );
     const next = { ...current, ...patch, updatedAt: new Date().toISOString() };
     await this.put(next);
     return next;
   }
+}
+
+/** The state's shape, checked where it is read: a record the wizard can't use is a damaged file, named. */
+function checkShape(doc: unknown, damaged: (why: string) => WizardError): StateShape {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw damaged('not a JSON object');
+  const installs = (doc as Partial<StateShape>).installs ?? {};
+  if (typeof installs !== 'object' || installs === null || Array.isArray(installs))
+    throw damaged('"installs" is not an object');
+  for (const [key, r] of Object.entries(installs)) {
+    if (typeof r !== 'object' || r === null || Array.isArray(r))
+      throw damaged(`the install "${key}" is not an object`);
+    for (const field of ['name', 'platform', 'dataDir', 'release'] as const) {
+      const v = (r as Partial<InstallRecord>)[field];
+      if (v !== undefined && typeof v !== 'string')
+        throw damaged(`the install "${key}" has a ${field} that is not text`);
+    }
+  }
+  return { schema: (doc as Partial<StateShape>).schema ?? 1, installs };
 }

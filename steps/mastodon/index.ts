@@ -26,8 +26,10 @@ import { mastodonUpgrade, versionFile } from './upgrade.js';
 
 /**
  * Mastodon from the official images (ghcr.io/mastodon/mastodon, mastodon-streaming) with our own compose file
- * after upstream's docker-compose.yml: no clone. The install is owned by the system user `mastodon` (uid 991 like
- * the images' user, where free); the data folders belong to the containers' own users.
+ * after upstream's docker-compose.yml: no clone. The install folder and every file root feeds to Docker (compose
+ * file, env files, owner login) are root's; only the data folders the containers write (media, PostgreSQL, Redis)
+ * belong to the containers' own users, as leaves root never writes through. The system user `mastodon` (uid 991
+ * like the images' user, where free) names the media folder's owner.
  */
 const COMPOSE_FILE = 'docker-compose.yml';
 const SYSTEM_USER = 'mastodon';
@@ -65,8 +67,7 @@ function files(input: PlanInput): FileSpec[] {
       kind: 'dir',
       path: dir,
       mode: 0o755,
-      user: SYSTEM_USER,
-      description: `the install (home of the ${SYSTEM_USER} user)`,
+      description: `the install, root's (home of the ${SYSTEM_USER} user, who owns only the media folder)`,
     },
     {
       kind: 'dir',
@@ -82,7 +83,7 @@ function files(input: PlanInput): FileSpec[] {
       owner: { uid: UID.redis, gid: UID.redisGroup },
       description: "Redis's data (the redis container's user, uid 999)",
     },
-    { kind: 'dir', path: `${dir}/public`, mode: 0o755, user: SYSTEM_USER, description: 'public files' },
+    { kind: 'dir', path: `${dir}/public`, mode: 0o755, description: 'public files' },
     {
       kind: 'dir',
       path: `${dir}/public/system`,
@@ -94,7 +95,6 @@ function files(input: PlanInput): FileSpec[] {
       kind: 'file',
       path: dbPath,
       mode: 0o600,
-      user: SYSTEM_USER,
       secret: true,
       content: setEnv(
         input.existing[dbPath] ?? '',
@@ -107,7 +107,6 @@ function files(input: PlanInput): FileSpec[] {
       kind: 'file',
       path: prodPath,
       mode: 0o600,
-      user: SYSTEM_USER,
       secret: true,
       content: production,
       description: `domain, database, Redis, secrets; ${mail}`,
@@ -116,7 +115,6 @@ function files(input: PlanInput): FileSpec[] {
       kind: 'file',
       path: versionFile(dir),
       mode: 0o644,
-      user: SYSTEM_USER,
       content: setEnv(
         input.existing[versionFile(dir)] ?? '',
         { MASTODON_VERSION: a.version },
@@ -128,7 +126,6 @@ function files(input: PlanInput): FileSpec[] {
       kind: 'file',
       path: `${dir}/${COMPOSE_FILE}`,
       mode: 0o644,
-      user: SYSTEM_USER,
       content: renderTemplate(input.templates('mastodon/docker-compose.yml'), {
         name: a.name,
         project: input.project,

@@ -13,7 +13,7 @@ export const logPatterns: LogPattern[] = [
     severity: 'fail',
     // Old lines stay in the log after a fix: they count only while the install does not answer.
     transient: true,
-    remedy: `The volumes must belong to the container's user: chown -R ${OWNER} volumes/app/mattermost in the install folder, then docker compose restart mattermost (wizard doctor mattermost --fix does both)`,
+    remedy: `The volume folders must belong to the container's user: chown -R -P --no-dereference ${OWNER} volumes/app/mattermost/config in the install folder (and any other volume folder doctor names), then docker compose restart mattermost (wizard doctor mattermost --fix does both)`,
   },
 ];
 

@@ -62,25 +62,35 @@ export const VOLUME_PATHS = {
   MATTERMOST_BLEVE_INDEXES_PATH: './volumes/app/mattermost/bleve-indexes',
 } as const;
 
-/** The folders, parents first, owned by the container's user (config.json holds secrets: 0700). */
+/**
+ * The folders, parents first. Only the bind-mounted leaves belong to the container's user (config.json holds
+ * secrets: 0700); their parents stay root's, so that user can't swap a leaf for a link between two runs.
+ */
 export function volumeDirs(dataDir: string): FileSpec[] {
   const owner = { uid: MATTERMOST_UID, gid: MATTERMOST_UID };
-  const dir = (rel: string, mode: number, description: string): FileSpec => ({
+  const path = (rel: string) => `${dataDir}/${rel.replace(/^\.\//, '')}`;
+  const parent = (rel: string, description: string): FileSpec => ({
     kind: 'dir',
-    path: `${dataDir}/${rel.replace(/^\.\//, '')}`,
+    path: path(rel),
+    mode: 0o755,
+    description: `${description} (root's)`,
+  });
+  const leaf = (rel: string, mode: number, description: string): FileSpec => ({
+    kind: 'dir',
+    path: path(rel),
     mode,
     owner,
     description: `${description} (owned ${MATTERMOST_UID}:${MATTERMOST_UID}, the container's user)`,
   });
   return [
-    dir('./volumes/app/mattermost', 0o755, 'Mattermost volumes'),
-    dir(VOLUME_PATHS.MATTERMOST_CONFIG_PATH, 0o700, 'config.json'),
-    dir(VOLUME_PATHS.MATTERMOST_DATA_PATH, 0o750, 'uploaded files'),
-    dir(VOLUME_PATHS.MATTERMOST_LOGS_PATH, 0o750, 'server logs'),
-    dir(VOLUME_PATHS.MATTERMOST_PLUGINS_PATH, 0o750, 'server plugins'),
-    dir('./volumes/app/mattermost/client', 0o755, 'client files'),
-    dir(VOLUME_PATHS.MATTERMOST_CLIENT_PLUGINS_PATH, 0o750, 'client plugins'),
-    dir(VOLUME_PATHS.MATTERMOST_BLEVE_INDEXES_PATH, 0o750, 'search indexes'),
+    parent('./volumes/app/mattermost', 'Mattermost volumes'),
+    leaf(VOLUME_PATHS.MATTERMOST_CONFIG_PATH, 0o700, 'config.json'),
+    leaf(VOLUME_PATHS.MATTERMOST_DATA_PATH, 0o750, 'uploaded files'),
+    leaf(VOLUME_PATHS.MATTERMOST_LOGS_PATH, 0o750, 'server logs'),
+    leaf(VOLUME_PATHS.MATTERMOST_PLUGINS_PATH, 0o750, 'server plugins'),
+    parent('./volumes/app/mattermost/client', 'client files'),
+    leaf(VOLUME_PATHS.MATTERMOST_CLIENT_PLUGINS_PATH, 0o750, 'client plugins'),
+    leaf(VOLUME_PATHS.MATTERMOST_BLEVE_INDEXES_PATH, 0o750, 'search indexes'),
   ];
 }
 

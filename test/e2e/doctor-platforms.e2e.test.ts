@@ -126,7 +126,7 @@ describe('wizard doctor on a real Mattermost install', () => {
       `${configDir()} is owned by 0:0, the container's user is 2000:2000`,
     );
     expect(problems(report).find((f) => f.id === 'mattermost.config-permission')?.remedy).toContain(
-      'chown -R 2000:2000',
+      'chown -R -P --no-dereference 2000:2000 volumes/app/mattermost/config',
     );
 
     const fixed = await doctor('--fix');

@@ -74,7 +74,7 @@ function wizard(
 /** Every file under dir (recursive, relative). */
 const files = (dir: string): string[] =>
   existsSync(dir) ? (readdirSync(dir, { recursive: true }) as string[]) : [];
-const tmpLeft = (dir: string) => files(dir).filter((f) => /\.wizard-\d+\.tmp$/.test(f));
+const tmpLeft = (dir: string) => files(dir).filter((f) => /\.wizard-(?:\d+\.)?tmp$/.test(f));
 const envValues = (path: string) => parseEnv(readFileSync(path, 'utf8')).values;
 const secretsOf = (platformId: string, envPath: string): Record<string, string> => {
   const keys = platforms.find((p) => p.id === platformId)?.secretKeys ?? [];

@@ -10,6 +10,7 @@ import { parseEnv } from '../../src/core/envfile.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { findPlatform } from '../../steps/index.js';
 import { proxyFiles } from '../../steps/proxy/index.js';
+import { asUid, rootTargets } from './helpers/plant.js';
 import { dockerAvailable, ensureStandinImages } from './helpers/standins.js';
 import { freePort, runWizard } from './helpers/wizard.js';
 
@@ -163,9 +164,12 @@ describe('install Mastodon end to end', () => {
   it('lays the files out with their modes and owners, and the user only in the staging root', () => {
     const mode = (p: string) => statSync(join(dataDir(), p)).mode & 0o7777;
     const uid = (p: string) => statSync(join(dataDir(), p)).uid;
-    expect([mode('.'), uid('.')]).toEqual([0o755, 991]);
-    for (const f of ['.env.production', '.env.db']) expect([f, mode(f), uid(f)]).toEqual([f, 0o600, 991]);
-    expect([mode('docker-compose.yml'), uid('docker-compose.yml')]).toEqual([0o644, 991]);
+    // What root feeds to Docker is root's (Compose reads the env files on the host, as root, and the app runs);
+    // only the folders the containers write are their users'.
+    expect([mode('.'), uid('.')]).toEqual([0o755, 0]);
+    for (const f of ['.env.production', '.env.db']) expect([f, mode(f), uid(f)]).toEqual([f, 0o600, 0]);
+    for (const f of ['.env', 'docker-compose.yml', 'public']) expect([f, uid(f)]).toEqual([f, 0]);
+    expect([mode('docker-compose.yml'), uid('docker-compose.yml')]).toEqual([0o644, 0]);
     expect([mode('public/system'), uid('public/system')]).toEqual([0o755, 991]);
     expect([mode('postgres14'), uid('postgres14')]).toEqual([0o700, 70]);
     expect(uid('redis')).toBe(999);
@@ -249,6 +253,34 @@ describe('install Mastodon end to end', () => {
     expect(log).not.toContain('accounts create');
     expect(sql("SELECT count(*) FROM accounts WHERE username = 'owner'")).toBe('1');
     expect(sql('SELECT count(*) FROM schema_migrations')).toBe(migrations);
+    expect(await get(port, '/health')).toEqual({ status: 200, body: 'OK' });
+  });
+
+  it("links the containers' users plant in their folders are never followed by a re-run; they can't swap those folders or touch root's files", async () => {
+    const target = rootTargets(root);
+    const leaves = [
+      ['public/system', 991, 991],
+      ['postgres14', 70, 70],
+      ['redis', 999, 1000],
+    ] as const;
+    for (const [leaf, uid, gid] of leaves) {
+      const path = join(dataDir(), leaf);
+      expect(asUid(uid, gid, 'ln', ['-s', target.file, join(path, 'wizard-planted')]), leaf).toBe(true);
+      expect(asUid(uid, gid, 'mv', [path, `${path}.old`]), leaf).toBe(false);
+      for (const f of ['.env.production', '.env', 'docker-compose.yml'])
+        expect(asUid(uid, gid, 'ln', ['-s', target.file, join(dataDir(), `.${f}.wizard-planted`)])).toBe(
+          false,
+        );
+    }
+    const r = await runWizard(
+      ['install', '--platform', 'mastodon', '--tls', 'none', '--offline', '--yes'],
+      env,
+    );
+    expect(r.stderr).not.toContain('✖');
+    expect(r.code).toBe(0);
+    target.untouched();
+    for (const [leaf, uid] of leaves)
+      expect([leaf, statSync(join(dataDir(), leaf)).uid]).toEqual([leaf, uid]);
     expect(await get(port, '/health')).toEqual({ status: 200, body: 'OK' });
   });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/core/envfile.js';
 import { tmpRoot } from '../helpers/tmp.js';
+import { asUid, rootTargets } from './helpers/plant.js';
 import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
 import { freePort, runWizard } from './helpers/wizard.js';
 
@@ -12,6 +13,9 @@ import { freePort, runWizard } from './helpers/wizard.js';
  * (mattermost/mattermost-team-edition, postgres) and a local clone of the fixture of mattermost/docker. Only a
  * free port on 127.0.0.1 is published, so other stacks can run beside it.
  */
+/** The folders mattermost/docker bind-mounts into the container, owned by its uid 2000. */
+const LEAVES = ['config', 'data', 'logs', 'plugins', 'client/plugins', 'bleve-indexes'];
+
 describe('install Mattermost end to end', () => {
   let root = '';
   let repo = '';
@@ -142,18 +146,14 @@ describe('install Mattermost end to end', () => {
     });
     expect(Number.parseInt(v.POSTGRES_IMAGE_TAG ?? '', 10)).toBeGreaterThanOrEqual(14);
     expect(v.POSTGRES_PASSWORD).toMatch(/^[A-Za-z0-9]{24}$/);
-    for (const sub of [
-      '',
-      'config',
-      'data',
-      'logs',
-      'plugins',
-      'client',
-      'client/plugins',
-      'bleve-indexes',
-    ]) {
+    // The bind-mounted leaves are the container's; their parents stay root's (and the server starts).
+    for (const sub of LEAVES) {
       const st = statSync(join(dataDir(), 'volumes/app/mattermost', sub));
       expect([sub, st.uid, st.gid]).toEqual([sub, 2000, 2000]);
+    }
+    for (const sub of ['', 'client']) {
+      const st = statSync(join(dataDir(), 'volumes/app/mattermost', sub));
+      expect([sub, st.uid, st.mode & 0o777]).toEqual([sub, 0, 0o755]);
     }
     expect(statSync(join(dataDir(), 'volumes/app/mattermost/config/config.json')).uid).toBe(2000);
     expect(execFileSync('git', ['-C', dataDir(), 'status', '--porcelain'], { encoding: 'utf8' })).toBe('');
@@ -206,6 +206,24 @@ describe('install Mattermost end to end', () => {
       compose('exec', '-T', 'mattermost', 'mmctl', '--local', 'user', 'list').trim().split('\n'),
     ).toHaveLength(1);
     expect(compose('logs', '--no-color', 'mattermost').match(/"msg":"User created"/g)).toHaveLength(1);
+  });
+
+  it("uid 2000's links in its folders are never followed by a re-run, and it can't swap those folders", async () => {
+    const target = rootTargets(root);
+    for (const sub of LEAVES) {
+      const path = join(dataDir(), 'volumes/app/mattermost', sub);
+      expect(asUid(2000, 2000, 'ln', ['-s', target.file, join(path, 'wizard-planted')]), sub).toBe(true);
+      // The attack of the security review: config swapped for a link to a root-owned folder.
+      expect(asUid(2000, 2000, 'mv', [path, `${path}.old`]), sub).toBe(false);
+      expect(asUid(2000, 2000, 'ln', ['-s', target.dir, `${path}.link`]), sub).toBe(false);
+    }
+    const r = await runWizard(args(), env);
+    expect(r.stderr).not.toContain('✖');
+    expect(r.code).toBe(0);
+    target.untouched();
+    for (const sub of LEAVES)
+      expect([sub, statSync(join(dataDir(), 'volumes/app/mattermost', sub)).uid]).toEqual([sub, 2000]);
+    expect((await login('admin', values().ADMIN_PASSWORD ?? '')).status).toBe(200);
   });
 
   it("repairs the volume folders' owner, without which the server does not start", async () => {

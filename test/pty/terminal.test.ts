@@ -76,6 +76,11 @@ describe('the wizard in a terminal', () => {
     await waitFor('? Rocket.Chat release:');
     keys('Enter');
     await waitFor('? Data directory:');
+    // The question judges the folder as --data-dir does (one validation): a home folder is refused, named.
+    keys('-l', '/home/x');
+    keys('Enter');
+    await waitFor("/home/x is in a home folder: the wizard will not make it an install's data dir");
+    keys(...Array(7).fill('BSpace'));
     keys('Enter');
     await waitFor('? Admin username:');
     keys('-l', 'boss');

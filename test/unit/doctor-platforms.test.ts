@@ -121,7 +121,7 @@ describe('Mattermost doctor', () => {
     const f = mm({ logs, readiness: { ok: false, detail: 'connection refused', url: 'u' } });
     const hit = problems(f, mattermost).find((p) => p.id === 'mattermost.config-permission');
     expect(hit).toMatchObject({ severity: 'fail', evidence: logs });
-    expect(hit?.remedy).toContain('chown -R 2000:2000 volumes/app/mattermost');
+    expect(hit?.remedy).toContain('chown -R -P --no-dereference 2000:2000 volumes/app/mattermost/config');
     expect(problems(mm({ logs }), mattermost)).toEqual([]);
   });
 

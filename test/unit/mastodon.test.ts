@@ -101,12 +101,12 @@ describe('the Mastodon plan', () => {
       );
     expectGolden('mastodon.files.txt', `${layout.join('\n')}\n`);
     // Both env files hold secrets: 0600, hidden in the review, owned by the mastodon user.
-    for (const p of [PROD, DB])
-      expect(plan.files.find((f) => f.path === p)).toMatchObject({
-        mode: 0o600,
-        secret: true,
-        user: 'mastodon',
-      });
+    // Root feeds these to Docker: root's own (no user, no owner), 0600.
+    for (const p of [PROD, DB]) {
+      const spec = plan.files.find((f) => f.path === p);
+      expect(spec).toMatchObject({ mode: 0o600, secret: true });
+      expect([spec?.user, spec?.owner]).toEqual([undefined, undefined]);
+    }
   });
 
   it('generates every secret in the format Mastodon expects', async () => {
@@ -470,7 +470,9 @@ describe('the Mastodon task tree (fake runner)', () => {
     expect(statSync(join(root, DIR, 'docker-compose.yml')).mode & 0o777).toBe(0o644);
     expect(statSync(join(root, DIR, 'postgres14')).mode & 0o777).toBe(0o700);
     if (process.getuid?.() === 0) {
-      expect(statSync(join(root, DIR, '.env.production')).uid).toBe(991);
+      // What root feeds to Docker is root's; only the containers' data folders are theirs.
+      for (const f of ['', '.env.production', '.env.db', '.env', 'docker-compose.yml', 'public'])
+        expect([f, statSync(join(root, DIR, f)).uid]).toEqual([f, 0]);
       expect(statSync(join(root, DIR, 'public/system')).uid).toBe(991);
       expect(statSync(join(root, DIR, 'postgres14')).uid).toBe(70);
       expect(statSync(owner).uid).toBe(0);

@@ -160,6 +160,25 @@ async function installThenDoctor(s: { postgres: string; admin: string; token: st
       setEnv('', { POSTGRES_PASSWORD: s.postgres, ADMIN_PASSWORD: s.admin }),
       { mode: 0o600 },
     );
+    // The state records that earlier run, so the folder is this wizard's (a folder of someone else's is refused).
+    const now = new Date().toISOString();
+    await new StateStore(env.stateDir).put({
+      name: 'mattermost',
+      platform: 'mattermost',
+      domain: 'chat.example.com',
+      email: 'admin@example.com',
+      dataDir: '/opt/mattermost',
+      release: '11.7.15',
+      tls: 'none',
+      port: 8065,
+      repoUrl: '',
+      project: 'mattermost',
+      composeFiles: [],
+      status: 'failed',
+      journal: {},
+      createdAt: now,
+      updatedAt: now,
+    });
     const envValues = () => parseEnv(readFileSync(join(dataDir, '.env'), 'utf8')).values;
     const logLine = () => {
       const v = envValues();

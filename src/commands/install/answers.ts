@@ -7,8 +7,10 @@ import {
 } from '../../core/answers.js';
 import { validateDomain, validateEmail } from '../../core/domain.js';
 import { UserError } from '../../core/errors.js';
+import { type DataDirContext, validateDataDir } from '../../core/paths.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
 import { urlSecrets } from '../../core/redact.js';
+import { pathFacts } from '../../system/files.js';
 import type { InstallRecord } from '../../system/state.js';
 import type { Deps } from '../deps.js';
 import { capped, checkIds, readCapped } from './limits.js';
@@ -56,6 +58,7 @@ export async function gatherAnswers(flags: InstallFlags, deps: Deps) {
     ...(flags.answers ? { fileName: flags.answers } : {}),
     fileKeys,
     checkIds: checkIds(deps.platforms),
+    dataDir: dataDirContext(deps),
   });
   if (resolved.errors.length > 0) {
     const first = resolved.errors[0];
@@ -66,6 +69,18 @@ export async function gatherAnswers(flags: InstallFlags, deps: Deps) {
 }
 
 export type Resolved = Awaited<ReturnType<typeof gatherAnswers>>;
+
+/** What the data dir's validation looks at: the folder as it is now, and which install the state records there. */
+export function dataDirContext(deps: Deps): Omit<DataDirContext, 'name'> {
+  return {
+    facts: pathFacts(deps.env.root, deps.env.hostPath),
+    recordedBy: (path) =>
+      deps
+        .state()
+        .installs()
+        .find((i) => i.dataDir === path)?.name,
+  };
+}
 
 /**
  * Asks what no flag, env var or answers file gave, then settles the answers: the record of an existing install
@@ -115,6 +130,9 @@ export async function settleAnswers(
     },
     platform,
   );
+  // The data dir as it will be used (a default or the record's too): the same validation as an answer.
+  const dir = validateDataDir(answers.dataDir, { ...dataDirContext(deps), name: answers.name });
+  if (!dir.ok) throw new UserError(dir.error, `${dir.remedy} (--data-dir)`);
   // The platform chosen at the question may refuse what the flags said (resolveAnswers judged them if it knew it).
   const refused = platform.validateAnswers?.(answers) ?? [];
   if (refused[0]) throw new UserError(refused.map((e) => e.error).join('\n'), refused[0].remedy);
@@ -232,13 +250,10 @@ async function askMissing(
           message: 'Data directory:',
           initial: platform.defaultDataDir,
           validate: capped((s) =>
-            s.startsWith('/') && !s.includes('..')
-              ? { ok: true, value: s.replace(/\/+$/, '') }
-              : {
-                  ok: false,
-                  error: `"${s}" is not an absolute path.`,
-                  remedy: `Use e.g. ${platform.defaultDataDir}.`,
-                },
+            validateDataDir(s, {
+              ...dataDirContext(deps),
+              name: given.name ?? platform.id,
+            }),
           ),
         };
       }

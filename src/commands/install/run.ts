@@ -1,5 +1,6 @@
 import type { InstallContext, Journal } from '../../core/context.js';
 import { CancelledError, StepFailedError, WizardError } from '../../core/errors.js';
+import { environmentalError } from '../../core/fs-errors.js';
 import type { Plan } from '../../core/plan.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
 import type { InstallRecord } from '../../system/state.js';
@@ -93,20 +94,26 @@ export async function runInstall(
   } catch (e) {
     const failed = tasks.tasks.find((t) => t.hasFailed());
     const step = failed?.title ?? 'install';
+    // A full or read-only disk may refuse this record too: the step's own error is the one to show.
     if (!resolved.dryRun)
-      await state.update(answers.name, {
-        status: record?.status === 'installed' ? 'installed' : 'failed',
-        lastError: deps.log.redact(`${step}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`),
-        ...(answers.tls === 'letsencrypt'
-          ? { readiness: withAttempt(state.get(answers.name)?.readiness, false) }
-          : {}),
-      });
+      await state
+        .update(answers.name, {
+          status: record?.status === 'installed' ? 'installed' : 'failed',
+          lastError: deps.log.redact(`${step}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`),
+          ...(answers.tls === 'letsencrypt'
+            ? { readiness: withAttempt(state.get(answers.name)?.readiness, false) }
+            : {}),
+        })
+        .catch((recordErr: unknown) =>
+          log.warn(`could not record the failure in the state: ${String(recordErr)}`),
+        );
     if (e instanceof CancelledError) throw e;
+    const cause = environmentalError(e, { asRoot: process.getuid?.() === 0 }) ?? e;
     const remedy =
-      e instanceof WizardError && e.remedy
-        ? e.remedy
+      cause instanceof WizardError && cause.remedy
+        ? cause.remedy
         : 'Fix the cause above, then run the same command again: finished steps are kept.';
-    throw new StepFailedError(step, e, remedy);
+    throw new StepFailedError(step, cause, remedy);
   }
   if (resolved.dryRun) {
     term.stderr.write('Dry run: nothing was changed.\n');
