@@ -1,6 +1,7 @@
 import type { ListrTask } from 'listr2';
 import { composeCommand } from '../../src/core/compose.js';
 import type { HttpClient, InstallContext, RunResult } from '../../src/core/context.js';
+import type { Validation } from '../../src/core/domain.js';
 import { parseEnv } from '../../src/core/envfile.js';
 import { WizardError } from '../../src/core/errors.js';
 import { formatCommand } from '../../src/core/plan.js';
@@ -15,6 +16,30 @@ import { step } from '../../src/core/tasks.js';
  * hands it to mmctl's argv there (visible only inside the container, for the moment mmctl runs).
  */
 export const SERVICE = 'mattermost';
+
+/** Names Mattermost keeps for itself (model/user.go restrictedUsernames, and @here). */
+const RESTRICTED = ['all', 'channel', 'here', 'matterbot', 'system'];
+
+/**
+ * A username Mattermost accepts (stored lower-cased): it begins with a letter and has 3 to 22 letters, digits,
+ * dots, dashes or underscores, as its own error message says (model.user.is_valid.username.app_error).
+ */
+export function validateUsername(v: string): Validation<string> {
+  const name = v.trim().toLowerCase();
+  if (!/^[a-z][a-z0-9._-]{2,21}$/.test(name))
+    return {
+      ok: false,
+      error: `"${v}" is not a valid Mattermost username.`,
+      remedy: 'Begin with a letter; use 3-22 lower-case letters, digits, dots, dashes or underscores.',
+    };
+  if (RESTRICTED.includes(name))
+    return {
+      ok: false,
+      error: `"${name}" is reserved by Mattermost.`,
+      remedy: `Choose another admin username, e.g. admin (reserved: ${RESTRICTED.join(', ')}).`,
+    };
+  return { ok: true, value: name };
+}
 export const CREATE_SCRIPT =
   'IFS= read -r password && exec mmctl --local user create --email "$1" --username "$2" --password "$password" --system-admin --email-verified';
 
@@ -159,7 +184,7 @@ export function adminStep(): ListrTask<InstallContext> {
     },
     {
       dryRun: (ctx) =>
-        `run: ${formatCommand(composeCommand(ctx, createAdminArgs(ctx.answers.email, 'admin')))} (password on stdin)`,
+        `run: ${formatCommand(composeCommand(ctx, createAdminArgs(ctx.answers.email, ctx.answers.extra.adminUsername ?? 'admin')))} (password on stdin)`,
     },
   );
 }

@@ -1,6 +1,7 @@
 import { PROXY_PORTS } from '../../../steps/proxy/index.js';
 import {
   blockingFailures,
+  type CheckInput,
   type CheckOutcome,
   hostChecks,
   installChecks,
@@ -54,17 +55,13 @@ export async function checkServer(
   failOnBlocking(hostOutcomes, deps);
 }
 
-/** The chosen platform's checks (memory, disk, ports, DNS, ...), with the host fixes they offer. */
-export async function checkPlatform(
+/** The chosen platform's checks and what they read: its ports (with the holders allowed), disk, memory, DNS, ... */
+export function platformChecks(
   deps: Deps,
-  resolved: Resolved,
-  ui: Pick<Screens, 'confirm' | 'showChecks'>,
   platform: Platform,
   answers: InstallAnswers,
   record: InstallRecord | undefined,
 ) {
-  const { term } = deps;
-  const { confirm, showChecks } = ui;
   const state = deps.state();
   const allowed = new Map<number, string>();
   if (record)
@@ -91,7 +88,7 @@ export async function checkPlatform(
     .installs()
     .filter((i) => i.name !== answers.name)
     .map((i) => ({ name: i.name, platform: i.platform, tls: i.tls, domain: i.domain }));
-  const checkInput = {
+  const checkInput: CheckInput = {
     databases: [platform.database ?? 'none'],
     answers,
     memoryMiB: platform.requirements.memoryMiB,
@@ -100,21 +97,52 @@ export async function checkPlatform(
     allowedPortHolders: allowed,
     ...(platform.requirements.portNames ? { portNames: platform.requirements.portNames } : {}),
     ...(platform.requirements.portsRemedy ? { portsRemedy: platform.requirements.portsRemedy } : {}),
+    portFlags: portFlags(platform, answers),
     dataDir: answers.dataDir,
     otherInstalls,
     readiness,
   };
-  let platformOutcomes = await showChecks(
-    term,
-    `Checking requirements for ${platform.title}`,
-    checks,
-    (onResult) =>
-      runChecks(checks, deps.probe, checkInput, {
-        ignore: resolved.ignoreChecks,
-        onResult,
-        timeoutMs: 20_000,
-      }),
+  return { checks, checkInput, readiness };
+}
+
+/** The flags that move this install's ports: the app port (unless the platform serves fixed ports), its host ports. */
+function portFlags(platform: Platform, answers: InstallAnswers): Record<number, string> {
+  const out: Record<number, string> = {};
+  if (!platform.ownTls) out[answers.port] = '--port';
+  for (const hp of platform.requirements.hostPorts ?? []) {
+    const flag = platform.questions.find((q) => q.key === hp.key)?.flag;
+    const port = Number(answers.extra[hp.key] ?? hp.default);
+    if (flag && Number.isInteger(port)) out[port] = flag;
+  }
+  return out;
+}
+
+/**
+ * The chosen platform's checks (memory, disk, ports, DNS, ...), with the host fixes they offer. `early` holds the
+ * outcomes the questions already judged (the check right after the answer it reads): shown, not run again.
+ */
+export async function checkPlatform(
+  deps: Deps,
+  resolved: Resolved,
+  ui: Pick<Screens, 'confirm' | 'showChecks'>,
+  platform: Platform,
+  answers: InstallAnswers,
+  record: InstallRecord | undefined,
+  early: CheckOutcome[] = [],
+) {
+  const { term } = deps;
+  const { confirm, showChecks } = ui;
+  const { checks, checkInput, readiness } = platformChecks(deps, platform, answers, record);
+  const toRun = checks.filter((c) => !early.some((o) => o.id === c.id));
+  // Checks judged during the questions are not shown again; they count as they were judged.
+  const ran = await showChecks(term, `Checking requirements for ${platform.title}`, toRun, (onResult) =>
+    runChecks(toRun, deps.probe, checkInput, {
+      ignore: resolved.ignoreChecks,
+      onResult,
+      timeoutMs: 20_000,
+    }),
   );
+  let platformOutcomes = [...early, ...ran];
   // Closed firewall ports and missing swap: offered, never done silently; what changed goes to the state.
   const hostFixes = await offerHostFixes(deps, platformOutcomes, {
     yes: resolved.yes,
