@@ -5,7 +5,7 @@ import { CancelledError, UserError } from '../core/errors.js';
 import { heading } from '../ui/heading.js';
 import type { Deps } from './deps.js';
 import { composeAnswers, gatherAnswers, type InstallFlags } from './install/answers.js';
-import { checkPlatform, checkServer } from './install/checks.js';
+import { checkOfflineImages, checkPlatform, checkServer } from './install/checks.js';
 import { askQuestions } from './install/questions.js';
 import { recordInstall, runInstall } from './install/run.js';
 import { showSummary } from './install/summary.js';
@@ -68,6 +68,7 @@ async function install(flags: InstallFlags, deps: Deps): Promise<void> {
     proxyProject: proxyProj,
   });
   const { plan } = built;
+  await checkOfflineImages(deps, resolved, platform, answers, plan, project);
   for (const f of plan.files) {
     if (!f.secret || !f.content) continue;
     const values = parseEnv(f.content).values;

@@ -280,24 +280,26 @@ function holderText(h: Held): string {
 
 /** How to free ports that containers publish: the compose project's containers stopped, else the container. */
 function containerRemedies(held: Held[]): string[] {
-  const byOwner = new Map<string, { ports: number[]; command: string }>();
+  const byOwner = new Map<string, number[]>();
+  const unnamed: number[] = [];
   for (const h of held) {
     if (h.container) {
       const command = h.container.project
         ? `docker compose --project-name ${h.container.project} stop`
         : `docker stop ${h.container.name}`;
-      const e = byOwner.get(command) ?? { ports: [], command };
-      e.ports.push(h.port);
-      byOwner.set(command, e);
-    } else if (/^docker-proxy/.test(h.process ?? '')) {
-      const command = `docker ps --filter publish=${h.port}`;
-      byOwner.set(command, { ports: [h.port], command: `see which with: ${command}, then docker stop NAME` });
-    }
+      byOwner.set(command, [...(byOwner.get(command) ?? []), h.port]);
+    } else if (/^docker-proxy/.test(h.process ?? '')) unnamed.push(h.port);
   }
-  return [...byOwner.values()].map(
-    (e) =>
-      `A container publishes ${e.ports.join(', ')}: free ${e.ports.length > 1 ? 'them' : 'it'} with ${e.command}.`,
-  );
+  return [
+    ...[...byOwner].map(
+      ([command, ports]) =>
+        `A container publishes ${ports.join(', ')}: free ${ports.length > 1 ? 'them' : 'it'} with ${command}.`,
+    ),
+    ...unnamed.map(
+      (port) =>
+        `A container publishes ${port}: see which with docker ps --filter publish=${port}, then docker stop it.`,
+    ),
+  ];
 }
 
 /** Every port the install needs is free (or held by this wizard), naming what holds one and how to free it. */

@@ -109,7 +109,7 @@ export function validatePort(
   if (!Number.isInteger(n) || n < 1024 || n > 65535)
     return {
       ok: false,
-      error: `"${v}" is not a ${opts.what ?? 'port'} the wizard can use.`,
+      error: `"${v}" can't be the ${opts.what ?? 'port'}.`,
       remedy: `Use a number from 1024 to 65535${opts.none ? ', or none to leave it unpublished' : ''}.`,
     };
   return { ok: true, value: String(n) };
@@ -127,7 +127,12 @@ export function portQuestion(opts: {
     kind: 'text',
     message: `${opts.what} on 127.0.0.1${opts.none ? ' (none: not published)' : ''}:`,
     initial: opts.initial,
-    validate: (s) => validatePort(s, { what: opts.what.toLowerCase(), ...(opts.none ? { none: true } : {}) }),
+    validate: (s) =>
+      validatePort(s, {
+        // "App port" reads "the app port"; a name (MongoDB, NATS) keeps its capitals.
+        what: opts.what.replace(/^[A-Z](?=[a-z]+\b)/, (c) => c.toLowerCase()),
+        ...(opts.none ? { none: true } : {}),
+      }),
   };
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Checklist } from '../../src/ui/Checklist.js';
 import { Review } from '../../src/ui/Review.js';
 import { Summary } from '../../src/ui/Summary.js';
-import { keys, render } from '../helpers/render.js';
+import { render } from '../helpers/render.js';
 
 describe('static screens', () => {
   it('checklist: verdicts, details, remedies and the flag that ignores a failure', () => {

@@ -1,4 +1,4 @@
-import { PROXY_PORTS } from '../../../steps/proxy/index.js';
+import { PROXY_IMAGE, PROXY_PORTS } from '../../../steps/proxy/index.js';
 import {
   blockingFailures,
   type CheckInput,
@@ -8,9 +8,11 @@ import {
   runChecks,
 } from '../../core/checks.js';
 import { PrerequisiteError } from '../../core/errors.js';
+import type { FileSpec } from '../../core/plan.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
 import { platformReadiness, withReadinessChecks } from '../../core/readiness-checks.js';
 import type { InstallRecord } from '../../system/state.js';
+import { symbols } from '../../ui/theme.js';
 import type { Deps } from '../deps.js';
 import { DOCKER_SCRIPT_URL, installDocker } from '../docker-install.js';
 import { offerHostFixes } from '../readiness.js';
@@ -164,6 +166,68 @@ export async function checkPlatform(
   }
   failOnBlocking(platformOutcomes, deps);
   return hostFixes;
+}
+
+/**
+ * With --offline, the images the plan starts that are not on this host, before anything is written: refused
+ * (exit 3) with the list and how to load them, unless --ignore-check images.
+ */
+export async function checkOfflineImages(
+  deps: Deps,
+  resolved: Resolved,
+  platform: Platform,
+  answers: InstallAnswers,
+  plan: { files: FileSpec[] },
+  project: string,
+): Promise<void> {
+  if (!answers.offline) return;
+  const { missingImages } = await import('../../system/images.js');
+  const cloned = await deps.files.exists(`${answers.dataDir}/.git`);
+  const verdict = await missingImages(
+    deps.runner,
+    plan,
+    [
+      {
+        dir: answers.dataDir,
+        composeFiles: platform.composeFiles,
+        ...(platform.repo
+          ? {
+              clone: {
+                // An existing clone answers offline; else the repository (a local mirror works offline too).
+                url: cloned ? deps.files.real(answers.dataDir) : answers.repoUrl,
+                branch: platform.repo.branch,
+              },
+            }
+          : {}),
+      },
+    ],
+    project,
+    answers.tls === 'none' || platform.ownTls ? [] : [PROXY_IMAGE],
+  );
+  if (!verdict.known) {
+    deps.log.warn(`images: can't list them before the install: ${verdict.reason}`);
+    deps.term.stderr.write(
+      `${symbols.warn} Can't list the images before the install (${verdict.reason}); they are looked for when the containers start.\n`,
+    );
+    return;
+  }
+  deps.log.info(`images: ${verdict.images.join(', ')}; missing: ${verdict.missing.join(', ') || 'none'}`);
+  const outcome: CheckOutcome = {
+    id: 'images',
+    title: 'Images (--offline)',
+    ...(verdict.missing.length === 0
+      ? { status: 'pass', detail: `all ${verdict.images.length} on this host` }
+      : {
+          status: 'fail',
+          detail: `not on this host: ${verdict.missing.join(', ')}`,
+          remedy:
+            'Load them first (docker load -i FILE, from a machine that has them: docker save IMAGE -o FILE), or drop --offline.',
+        }),
+    ...(verdict.missing.length > 0 && resolved.ignoreChecks.includes('images') ? { ignored: true } : {}),
+  };
+  failOnBlocking([outcome], deps);
+  if (outcome.ignored)
+    deps.term.stderr.write(`${symbols.warn} ${outcome.detail} (ignored: --ignore-check images)\n`);
 }
 
 function failOnBlocking(outcomes: CheckOutcome[], deps: Deps): void {
