@@ -155,6 +155,8 @@ export async function main(argv: string[], version: string): Promise<number> {
       ),
     )
     .exitOverride()
+    // Descriptions wrap at the terminal's width down to 20 columns of room (commander's default gives up at 40).
+    .configureHelp({ minWidthToWrap: 20 })
     .configureOutput({
       writeOut: (s) => process.stdout.write(s),
       writeErr: (s) => process.stderr.write(s),
