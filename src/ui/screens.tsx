@@ -25,6 +25,11 @@ export function printStatic(element: ReactElement, stream: NodeJS.WriteStream): 
   stream.write(`${renderToString(element, { columns: stream.isTTY ? stream.columns || 80 : 10_000 })}\n`);
 }
 
+/** Check outcomes judged elsewhere, as checklist lines (each wrapping under its own text). */
+export function printOutcomes(stream: NodeJS.WriteStream, outcomes: CheckOutcome[]): void {
+  printStatic(<Checklist items={outcomes.map((o) => ({ id: o.id, title: o.title, outcome: o }))} />, stream);
+}
+
 /** Shows the checklist live while checks run (on a terminal), or once when they are done. */
 export async function showChecks(
   term: Terminal,

@@ -12,7 +12,6 @@ import type { FileSpec } from '../../core/plan.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
 import { platformReadiness, withReadinessChecks } from '../../core/readiness-checks.js';
 import type { InstallRecord } from '../../system/state.js';
-import { symbols } from '../../ui/theme.js';
 import type { Deps } from '../deps.js';
 import { DOCKER_SCRIPT_URL, installDocker } from '../docker-install.js';
 import { offerHostFixes } from '../readiness.js';
@@ -204,30 +203,31 @@ export async function checkOfflineImages(
     project,
     answers.tls === 'none' || platform.ownTls ? [] : [PROXY_IMAGE],
   );
-  if (!verdict.known) {
-    deps.log.warn(`images: can't list them before the install: ${verdict.reason}`);
-    deps.term.stderr.write(
-      `${symbols.warn} Can't list the images before the install (${verdict.reason}); they are looked for when the containers start.\n`,
-    );
-    return;
-  }
-  deps.log.info(`images: ${verdict.images.join(', ')}; missing: ${verdict.missing.join(', ') || 'none'}`);
   const outcome: CheckOutcome = {
     id: 'images',
-    title: 'Images (--offline)',
-    ...(verdict.missing.length === 0
-      ? { status: 'pass', detail: `all ${verdict.images.length} on this host` }
-      : {
-          status: 'fail',
-          detail: `not on this host: ${verdict.missing.join(', ')}`,
-          remedy:
-            'Load them first (docker load -i FILE, from a machine that has them: docker save IMAGE -o FILE), or drop --offline.',
-        }),
-    ...(verdict.missing.length > 0 && resolved.ignoreChecks.includes('images') ? { ignored: true } : {}),
+    title: 'Images',
+    ...(!verdict.known
+      ? {
+          status: 'warn',
+          detail: `can't list them before the install: ${verdict.reason}`,
+          remedy: 'They are looked for when the containers start (--offline: never pulled).',
+        }
+      : verdict.missing.length === 0
+        ? { status: 'pass', detail: `all ${verdict.images.length} on this host (--offline)` }
+        : {
+            status: 'fail',
+            detail: `not on this host (--offline): ${verdict.missing.join(', ')}`,
+            remedy:
+              'Load them first (docker load -i FILE, from a machine that has them: docker save IMAGE -o FILE), or drop --offline.',
+          }),
+    ...(verdict.known && verdict.missing.length > 0 && resolved.ignoreChecks.includes('images')
+      ? { ignored: true }
+      : {}),
   };
+  if (verdict.known) deps.log.info(`images: ${verdict.images.join(', ')}`);
+  const { printOutcomes } = await import('../../ui/screens.js');
+  printOutcomes(deps.term.stderr, [outcome]);
   failOnBlocking([outcome], deps);
-  if (outcome.ignored)
-    deps.term.stderr.write(`${symbols.warn} ${outcome.detail} (ignored: --ignore-check images)\n`);
 }
 
 function failOnBlocking(outcomes: CheckOutcome[], deps: Deps): void {
