@@ -41,6 +41,12 @@ export class KeyFeed {
   private readonly decoder = new StringDecoder('utf8');
   private readonly onData = (chunk: Buffer | string) =>
     this.receive(typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
+  /** The terminal went away (end of input, e.g. a dropped SSH session): no answer will come. */
+  private readonly onEnd = () => {
+    this.queue = [];
+    this.interrupted = true;
+    if (this.active && !this.active.settled) this.active.controller.abort(CANCEL);
+  };
 
   constructor(
     private readonly stdin: NodeJS.ReadStream,
@@ -59,6 +65,7 @@ export class KeyFeed {
     this.started = true;
     if (this.stdin.isTTY) this.stdin.setRawMode(true);
     this.stdin.on('data', this.onData);
+    this.stdin.on('end', this.onEnd);
     this.stdin.resume();
   }
 
@@ -68,6 +75,7 @@ export class KeyFeed {
     this.started = false;
     clearTimeout(this.restTimer);
     this.stdin.off('data', this.onData);
+    this.stdin.off('end', this.onEnd);
     if (this.stdin.isTTY) this.stdin.setRawMode(false);
     this.stdin.pause();
     this.queue = [];

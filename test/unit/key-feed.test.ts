@@ -17,7 +17,7 @@ function terminal() {
     shown += c.toString();
   });
   const feed = new KeyFeed(stdin, screen as unknown as NodeJS.WriteStream, { escapeMs: 20 });
-  return { feed, type: (s: string) => stdin.write(s), shown: () => shown };
+  return { feed, type: (s: string) => stdin.write(s), end: () => stdin.end(), shown: () => shown };
 }
 
 describe('keys', () => {
@@ -108,5 +108,15 @@ describe('the key feed', () => {
     expect(interrupted).toBe(1);
     await expect(feed.run(promptFor(text('domain')))).rejects.toBeInstanceOf(CancelledError);
     feed.stop();
+  });
+
+  it('the end of input (the terminal went away) cancels the question instead of waiting for ever', async () => {
+    const t = terminal();
+    const q = t.feed.run(promptFor(text('domain')));
+    t.type('half');
+    await new Promise((r) => setTimeout(r, 10));
+    t.end();
+    await expect(q).rejects.toBeInstanceOf(CancelledError);
+    t.feed.stop();
   });
 });

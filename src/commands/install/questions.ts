@@ -196,7 +196,8 @@ async function fixFor(
         }
       },
     };
-  if (id === 'ports') {
+  // A repair keeps its ports (its own containers hold them); a new install can move the app port and its own.
+  if (id === 'ports' && !record) {
     // The ports that can move: the app port, and the platform's other host ports (e.g. MongoDB's).
     const movable = [
       { key: 'port', what: 'App port', port: answers.port, none: false },
