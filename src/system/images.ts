@@ -85,7 +85,14 @@ export async function missingImages(
         reject: false,
         timeoutMs: 15_000,
       });
-      if (r.exitCode !== 0) missing.push(image);
+      if (r.exitCode === 0) continue;
+      // Only "no such image" means missing; anything else (the daemon gone) says nothing about the image.
+      if (/no such (image|object)/i.test(`${r.stderr}\n${r.stdout}`)) missing.push(image);
+      else
+        return {
+          known: false,
+          reason: `docker image inspect failed: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`,
+        };
     }
     return { known: true, images: [...images], missing };
   } finally {

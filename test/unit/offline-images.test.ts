@@ -110,4 +110,22 @@ describe('--offline: the missing images, before anything is written', () => {
         "git clone https://github.com/x/y.git failed: fatal: unable to access 'https://github.com/x/y.git/'",
     });
   });
+
+  it('a daemon that does not answer says nothing about the images: unknown, not missing', async () => {
+    const runner = new FakeRunner([
+      { match: / config --images$/, stdout: 'nats:2.11-alpine\n' },
+      {
+        match: /^docker image inspect /,
+        exitCode: 1,
+        stderr:
+          'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+      },
+    ]);
+    const v = await missingImages(runner, plan, [{ dir: '/opt/chat', composeFiles: [] }], 'chat');
+    expect(v).toEqual({
+      known: false,
+      reason:
+        'docker image inspect failed: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+    });
+  });
 });
