@@ -4,6 +4,7 @@ import type { Deps } from './commands/deps.js';
 import { CancelledError, ExitCode, isWizardError } from './core/errors.js';
 import { environmentalError } from './core/fs-errors.js';
 import { redactUrlCredentials } from './core/redact.js';
+import { closest, wrapText } from './core/text.js';
 import { templateLoader } from './system/assets.js';
 import { buildEnvironment } from './system/environment.js';
 import { RealFileStore } from './system/files.js';
@@ -88,13 +89,23 @@ function installOptions(cmd: Command): Command {
     )
     .option('-y, --yes', 'do not ask: take defaults and go ahead after the review')
     .option('--dry-run', 'show every file and command, change nothing');
-  // Platforms may share a flag (e.g. --smtp-host): it is declared once; each platform validates its own answer.
-  const declared = new Set<string>();
+  // Platforms may share a flag (e.g. --admin-username): it is declared once, naming the platforms it applies to;
+  // each platform validates its own answer, and one that does not apply to the platform chosen is refused.
+  const declared = new Map<string, { description: string; titles: string[] }>();
   for (const p of platforms)
-    for (const q of p.questions)
-      if (!declared.has(q.flag) && declared.add(q.flag)) cmd.option(`${q.flag} <value>`, `${q.description}`);
+    for (const q of p.questions) {
+      const d = declared.get(q.flag) ?? { description: q.description, titles: [] };
+      d.titles.push(p.title);
+      declared.set(q.flag, d);
+    }
+  for (const [flag, d] of declared)
+    cmd.option(`${flag} <value>`, `${d.description} [${d.titles.join(', ')}]`);
   return cmd;
 }
+
+/** Help text after commander's own, wrapped at the terminal's width (80 for a pipe), as commander wraps its part. */
+const wrapped = (text: string) => () =>
+  wrapText(text, process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 80);
 
 const SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
 
@@ -141,9 +152,13 @@ export async function main(argv: string[], version: string): Promise<number> {
     .helpOption('-h, --help', 'show help')
     .addHelpText(
       'after',
-      `\n  -V, --version    print the wizard's version\n\nEnvironment: every install flag is also WIZARD_<NAME> (e.g. WIZARD_DOMAIN); WIZARD_ROOT prefixes every host path.\n\n${EXIT_CODES}`,
+      wrapped(
+        `\n  -V, --version    print the wizard's version\n\nEnvironment: every install flag is also WIZARD_<NAME> (e.g. WIZARD_DOMAIN); WIZARD_ROOT prefixes every host path.\n\n${EXIT_CODES}`,
+      ),
     )
     .exitOverride()
+    // Descriptions wrap at the terminal's width down to 20 columns of room (commander's default gives up at 40).
+    .configureHelp({ minWidthToWrap: 20 })
     .configureOutput({
       writeOut: (s) => process.stdout.write(s),
       writeErr: (s) => process.stderr.write(s),
@@ -155,7 +170,9 @@ export async function main(argv: string[], version: string): Promise<number> {
     .description('install a chat platform (the default command); re-run to repair or continue')
     .addHelpText(
       'after',
-      `\nExamples:\n  wizard                                   ask everything in a terminal\n  wizard install --platform rocketchat --domain chat.example.com --email admin@example.com --yes\n  wizard install --answers answers.yml --dry-run\n\n${EXIT_CODES}`,
+      wrapped(
+        `\nQuestions: Enter takes the answer or the default shown, Esc goes back one question, Ctrl-C quits.\n\nExamples:\n  wizard                                   ask everything in a terminal\n  wizard install --platform rocketchat --domain chat.example.com --email admin@example.com --yes\n  wizard install --answers answers.yml --dry-run\n\n${EXIT_CODES}`,
+      ),
     )
     .action(async (opts: Record<string, unknown>) => {
       deps = makeDeps('install', version, interrupt.signal);
@@ -189,7 +206,7 @@ export async function main(argv: string[], version: string): Promise<number> {
       'apply safe remedies (start stopped containers, fix file modes, wait for readiness) and say what was done',
     )
     .option('--bundle <file>', 'write a tar.gz report safe to share (secrets and email addresses redacted)')
-    .addHelpText('after', '\nExit codes: 0 all good, 1 warnings only, 2 failures (or bad input).')
+    .addHelpText('after', wrapped('\nExit codes: 0 all good, 1 warnings only, 2 failures (or bad input).'))
     .action(async (name: string | undefined, opts: { json?: boolean; fix?: boolean; bundle?: string }) => {
       deps = makeDeps('doctor', version, interrupt.signal);
       const { doctorCommand } = await import('./commands/doctor.js');
@@ -221,14 +238,16 @@ export async function main(argv: string[], version: string): Promise<number> {
     .option('--json', 'with --check: print JSON')
     .addHelpText(
       'after',
-      [
-        '',
-        "Releases come from the platform's registry or release feed (cached; the list shipped with the wizard when",
-        'neither answers). An upgrade that was interrupted (killed, power loss) is settled first on the next run:',
-        'resumed, recorded as done if the new release answers, or rolled back.',
-        '',
-        'Exit codes: 0 done or up to date, 10 (--check) an upgrade is available, 1 failed (rolled back when it could), 2 bad input.',
-      ].join('\n'),
+      wrapped(
+        [
+          '',
+          "Releases come from the platform's registry or release feed (cached; the list shipped with the wizard when neither answers). An upgrade that was interrupted (killed, power loss) is settled first on the next run: resumed, recorded as done if the new release answers, or rolled back.",
+          '',
+          'Without an install named, --check reports each install on this host.',
+          '',
+          'Exit codes: 0 done or up to date, 10 (--check) an upgrade is available, 1 failed (rolled back when it could), 2 bad input.',
+        ].join('\n'),
+      ),
     )
     .action(
       async (
@@ -302,6 +321,20 @@ export async function main(argv: string[], version: string): Promise<number> {
       },
     );
 
+  // `install` is the default command, so a mistyped command would reach it as an argument ("too many
+  // arguments for 'install'"): a first word that is no command is named, with the command it is closest to.
+  const first = argv[0];
+  if (first !== undefined && !first.startsWith('-')) {
+    const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+    if (!names.includes(first) && first !== 'help') {
+      const near = closest(first, names);
+      process.stderr.write(
+        `error: unknown command '${first}'${near ? ` (did you mean ${near}?)` : ''}\n  → Commands: ${names.join(', ')}. See \`wizard --help\`.\n`,
+      );
+      stopListening();
+      return ExitCode.usage;
+    }
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     if (interrupt.signal.aborted) throw interrupt.signal.reason;

@@ -5,8 +5,9 @@ import { CancelledError, UserError } from '../core/errors.js';
 import { redactDeep } from '../core/redact.js';
 import { heading } from '../ui/heading.js';
 import type { Deps } from './deps.js';
-import { gatherAnswers, type InstallFlags, settleAnswers } from './install/answers.js';
-import { checkPlatform, checkServer } from './install/checks.js';
+import { composeAnswers, gatherAnswers, type InstallFlags } from './install/answers.js';
+import { checkOfflineImages, checkPlatform, checkServer } from './install/checks.js';
+import { askQuestions } from './install/questions.js';
 import { recordInstall, runInstall } from './install/run.js';
 import { showSummary } from './install/summary.js';
 import { buildPlan, reviewProps } from './plan.js';
@@ -23,6 +24,16 @@ export async function installCommand(
   deps: Deps,
   hooks: { lock?: () => void } = {},
 ): Promise<void> {
+  try {
+    await install(flags, deps, hooks);
+  } finally {
+    // The keyboard goes back to the terminal whatever happened (raw mode off, stdin no longer read).
+    const { closeKeys } = await import('../ui/screens.js');
+    closeKeys(deps.term);
+  }
+}
+
+async function install(flags: InstallFlags, deps: Deps, hooks: { lock?: () => void }): Promise<void> {
   const { term, log } = deps;
   const resolved = await gatherAnswers(flags, deps);
   // Input is judged before the lock: bad input creates nothing, not even the state folder. --dry-run needs no lock.
@@ -40,10 +51,19 @@ export async function installCommand(
   // The first frame: the heading goes out before Ink loads.
   term.stderr.write(heading('Checking this server', term.stderr, deps.env.env));
   const [screens, { Review }] = await Promise.all([import('../ui/screens.js'), import('../ui/Review.js')]);
-  const { ask, confirm, printStatic } = screens;
+  const { confirm, printStatic } = screens;
+  // One keyboard for every question of the run, the review's included: keys typed ahead are kept for the
+  // question they were typed for. Ctrl-C between two questions (while a check runs) stops the run.
+  if (interactive) screens.openKeys(term, () => process.kill(process.pid, 'SIGINT'));
   await checkServer(deps, resolved, screens);
-  const { platform, record, answers, portNotes } = await settleAnswers(deps, ask, resolved, fromRecord);
-  const hostFixes = await checkPlatform(deps, resolved, screens, platform, answers, record);
+  const asked = interactive ? await askQuestions(deps, screens, resolved, fromRecord) : undefined;
+  const { platform, record, answers, portNotes } = await composeAnswers(
+    deps,
+    resolved,
+    fromRecord,
+    asked?.values,
+  );
+  const hostFixes = await checkPlatform(deps, resolved, screens, platform, answers, record, asked?.early);
 
   const project = deps.env.projectName(answers.name);
   const proxyProj = proxyProject(deps.env.projectName);
@@ -55,6 +75,7 @@ export async function installCommand(
     proxyProject: proxyProj,
   });
   const { plan } = built;
+  await checkOfflineImages(deps, resolved, platform, answers, plan, project);
   for (const f of plan.files) {
     if (!f.secret || !f.content) continue;
     const values = parseEnv(f.content).values;
@@ -84,6 +105,7 @@ export async function installCommand(
         );
       if (!(await confirm(term, 'Go ahead and install?'))) throw new CancelledError('Nothing was changed.');
     }
+    screens.closeKeys(term);
     await recordInstall(deps, platform, answers, record, project, hostFixes);
   }
   const firstAdminShown = !record?.journal.admin;

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { composeCommand } from '../core/compose.js';
 import { UserError } from '../core/errors.js';
 import type { Deps } from './deps.js';
@@ -44,6 +45,12 @@ export async function logsCommand(
     }
   }
   const args = ['logs', '--tail', tail, ...(opts.follow ? ['--follow'] : []), ...(service ? [service] : [])];
-  const res = await deps.runner.run({ ...composeCommand(ctx, args), inherit: true, reject: false });
+  // Compose starts each line with an erase-line escape even into a pipe: a pipe or a file gets plain text.
+  const res = await deps.runner.run({
+    ...composeCommand(ctx, args),
+    inherit: true,
+    reject: false,
+    ...(deps.term.stdout.isTTY ? {} : { lineFilter: stripVTControlCharacters }),
+  });
   return res.exitCode === 130 ? 0 : res.exitCode;
 }

@@ -152,7 +152,7 @@ export function reviewProps(
       ? [
           [
             'Other ports',
-            `127.0.0.1: ${platform.requirements.hostPorts.map((h) => `${h.what} ${answers.extra[h.key] ?? h.default}`).join(', ')}`,
+            `127.0.0.1: ${platform.requirements.hostPorts.map((h) => `${h.what} ${answers.extra[h.key] === 'none' ? 'not published' : (answers.extra[h.key] ?? h.default)}`).join(', ')}`,
           ] as [string, string],
         ]
       : []),

@@ -26,8 +26,7 @@ export interface UpgradeOptions {
   json?: boolean;
 }
 
-/** Exit code of `--check` when a newer release can be installed. */
-export const UPGRADE_AVAILABLE = 10;
+export { UPGRADE_AVAILABLE } from './upgrade-check.js';
 
 function pickInstall(deps: Deps, name?: string): InstallRecord {
   const state = deps.state();
@@ -52,6 +51,16 @@ export async function upgradeCommand(
   deps: Deps,
   hooks: { lock?: () => void } = {},
 ): Promise<number> {
+  // --check reports every install when none is named (one report per install; exit 10 if any can upgrade).
+  if (opts.check) {
+    const all = deps.state().installs();
+    const { checkUpgrades } = await import('./upgrade-check.js');
+    return checkUpgrades(
+      deps,
+      opts,
+      opts.install || all.length <= 1 ? [pickInstall(deps, opts.install)] : all,
+    );
+  }
   let record = pickInstall(deps, opts.install);
   const platform = deps.platforms.find((p) => p.id === record.platform) as Platform;
   const spec = platform.upgrade;
@@ -65,10 +74,6 @@ export async function upgradeCommand(
   const journal = record.upgradeJournal;
   let current = record.release;
   // The feed is read here only (lazily): no other command pays for it.
-  // --check asks the wizard's own channel meanwhile (both bounded: the feed 4 s, the channel 2 s).
-  const wizardUpdate = opts.check
-    ? import('./self-update.js').then(({ newerWizard }) => newerWizard(deps))
-    : undefined;
   const { loadReleases } = await import('../system/release-feed.js');
   const { describeSource, unknownNewerText } = await import('../core/release-feed.js');
   const offered = await loadReleases({
@@ -82,61 +87,7 @@ export async function upgradeCommand(
   });
   const releaseList = describeSource(offered.source);
   const unknown = unknownNewerText(offered.unknownNewer, spec.feed?.unknownNote);
-  const { next } = nextAndNewest(spec.rule, current, offered.releases);
   let { newest } = nextAndNewest(spec.rule, current, offered.releases);
-
-  if (opts.check) {
-    const newerWizard = await wizardUpdate;
-    if (newerWizard && !opts.json)
-      deps.term.stderr.write(
-        `A newer wizard is published: ${newerWizard} (this is ${deps.version}). Run: wizard self-update\n`,
-      );
-    const toNewest = newest ? upgradePath(spec.rule, current, newest, offered.releases) : undefined;
-    const path = toNewest?.ok ? toNewest.steps : [];
-    const interrupted = journal
-      ? { ...journal, summary: describeJournal(journal), remedy: `wizard upgrade ${record.name}` }
-      : null;
-    const result = {
-      install: record.name,
-      platform: platform.id,
-      current,
-      next: next ?? null,
-      newest: newest ?? current,
-      path,
-      upgradeAvailable: Boolean(next),
-      interrupted,
-      releaseNotes: spec.releaseNotes,
-      releaseList,
-      releaseSource: {
-        kind: offered.source.kind,
-        feed: offered.source.feed ?? null,
-        fetchedAt: offered.source.fetchedAt ?? null,
-        reason: offered.source.reason ?? null,
-      },
-      newerThanWizardKnows: offered.unknownNewer,
-      wizard: { current: deps.version, newer: newerWizard ?? null },
-    };
-    if (opts.json) deps.term.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else if (interrupted)
-      deps.term.stdout.write(
-        `${platform.title}: ${interrupted.summary}.\nRun: wizard upgrade ${record.name} (it settles the interrupted upgrade first)\n`,
-      );
-    else {
-      deps.term.stdout.write(
-        next
-          ? `${platform.title} ${current} → ${next} can be installed (newest: ${newest}). Release notes: ${spec.releaseNotes}\n`
-          : `${platform.title} ${current} is up to date.\n`,
-      );
-      if (path.length > 1) deps.term.stdout.write(`Path: ${[current, ...path].join(' → ')}\n`);
-      deps.term.stdout.write(`Release list: ${releaseList}\n`);
-      if (unknown) deps.term.stdout.write(`${unknown}\n`);
-      if (next)
-        deps.term.stdout.write(
-          `Run: wizard upgrade ${record.name}${next !== newest ? ` --to ${next}` : ''}${opts.offline ? ' --offline' : ''}\n`,
-        );
-    }
-    return next ? UPGRADE_AVAILABLE : 0;
-  }
 
   const base = recordContext(deps, record, platform);
   let settled: Settled | undefined;

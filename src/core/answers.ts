@@ -42,6 +42,7 @@ export {
   parseBoolean,
 } from './answer-rules.js';
 
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const camel = (key: string) => key.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Reads WIZARD_* variables for the shared keys and the platform questions' own env names. */
@@ -102,6 +103,8 @@ export interface Resolved {
   answers: Partial<InstallAnswers>;
   errors: { key: string; error: string; remedy: string }[];
   missing: string[];
+  /** How each answer was given, for messages: "--port", "WIZARD_PORT", "\"port\" in answers.yml". */
+  origins: Record<string, string>;
   ignoreChecks: string[];
   yes: boolean;
   dryRun: boolean;
@@ -117,6 +120,7 @@ export function resolveAnswers(
   opts: {
     fileName?: string;
     fileKeys?: string[];
+    kinds?: ('flag' | 'env' | 'file')[];
     checkIds?: string[];
     dataDir?: Omit<DataDirContext, 'name'>;
   } = {},
@@ -245,31 +249,30 @@ export function resolveAnswers(
     else bad('dataDir', v.error, v.remedy);
   }
 
+  // Every platform's own answers are kept, whichever platform is chosen: judged now when it is known, else
+  // when it is picked (judgeExtras), so a flag given before the question is never dropped.
   const extra: Record<string, string> = {};
-  for (const q of platform?.questions ?? []) {
-    const v = str(q.key);
-    if (v === undefined) continue;
-    if (q.choices && !q.choices.some((c) => c.value === v))
-      bad(
-        q.key,
-        `"${v}" is not a choice for ${q.flag}.`,
-        `Choose one of: ${q.choices.map((c) => c.value).join(', ')}.`,
-      );
-    else if (q.validate) {
-      const r = q.validate(v);
-      if (r.ok) extra[q.key] = r.value;
-      else bad(q.key, r.error, r.remedy);
-    } else extra[q.key] = v;
-    // Platform answers go into env files: one no env file can carry is refused here, before anything is written.
-    const why = extra[q.key] === undefined ? undefined : envValueProblem(extra[q.key] as string);
-    if (why) {
-      bad(
-        q.key,
-        `The value of ${q.flag} ${why}, which an env file can not carry.`,
-        'Use a value without \' or without ", $, ` and \\ (and on one line).',
-      );
-      delete extra[q.key];
-    }
+  for (const key of new Set(platforms.flatMap((p) => p.questions.map((q) => q.key)))) {
+    const v = str(key);
+    if (v !== undefined) extra[key] = v;
+  }
+  const origins: Record<string, string> = {};
+  for (const key of Object.keys(raw)) {
+    const i = sources.findIndex((s) => s[key] !== undefined);
+    const q = platforms.flatMap((p) => p.questions).find((x) => x.key === key);
+    const kind = opts.kinds?.[i] ?? 'flag';
+    origins[key] =
+      kind === 'env'
+        ? (q?.env ?? envOf(key))
+        : kind === 'file'
+          ? `"${kebab(key)}" in ${opts.fileName ?? 'the answers file'}`
+          : (q?.flag ?? flagOf(key));
+  }
+  if (platform) {
+    const judged = judgeExtras(platform, extra, platforms, origins);
+    for (const e of judged.errors) bad(e.key, e.error, e.remedy);
+    Object.assign(extra, judged.extra);
+    for (const k of Object.keys(extra)) if (!(k in judged.extra)) delete extra[k];
   }
   answers.extra = extra;
   if (bools.offline !== undefined) answers.offline = bools.offline;
@@ -281,10 +284,58 @@ export function resolveAnswers(
     answers,
     errors,
     missing,
+    origins,
     ignoreChecks,
     yes: bools.yes === true,
     dryRun: bools.dryRun === true,
   };
+}
+
+/**
+ * Judges the platform's own answers once the platform is known: each must be one of its questions (a flag of
+ * another platform is refused, naming the platforms it applies to) and pass that question's validation.
+ */
+export function judgeExtras(
+  platform: Platform,
+  extra: Record<string, string>,
+  platforms: Platform[],
+  origins: Record<string, string> = {},
+): { extra: Record<string, string>; errors: Resolved['errors'] } {
+  const out: Record<string, string> = {};
+  const errors: Resolved['errors'] = [];
+  for (const [key, v] of Object.entries(extra)) {
+    const q = platform.questions.find((x) => x.key === key);
+    const name = origins[key] ?? flagOf(key);
+    if (!q) {
+      const owners = platforms.filter((p) => p.questions.some((x) => x.key === key)).map((p) => p.title);
+      errors.push({
+        key,
+        error: `${name} does not apply to ${platform.title}: it is for ${owners.join(' and ')}.`,
+        remedy: `Drop ${name}, or install ${owners.join(' or ')}.`,
+      });
+    } else if (q.choices && !q.choices.some((c) => c.value === v))
+      errors.push({
+        key,
+        error: `"${v}" is not a choice for ${q.flag}.`,
+        remedy: `Choose one of: ${q.choices.map((c) => c.value).join(', ')}.`,
+      });
+    else if (q.validate) {
+      const r = q.validate(v);
+      if (r.ok) out[key] = r.value;
+      else errors.push({ key, error: r.error, remedy: r.remedy });
+    } else out[key] = v;
+    // Platform answers go into env files: one no env file can carry is refused here, before anything is written.
+    const why = out[key] === undefined ? undefined : envValueProblem(out[key] as string);
+    if (why) {
+      errors.push({
+        key,
+        error: `The value of ${q?.flag ?? name} ${why}, which an env file can not carry.`,
+        remedy: 'Use a value without \' or without ", $, ` and \\ (and on one line).',
+      });
+      delete out[key];
+    }
+  }
+  return { extra: out, errors };
 }
 
 /** Fills defaults from the platform; the result is complete. */

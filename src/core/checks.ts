@@ -12,8 +12,8 @@ export interface HostProbe {
   memoryMiB(): number;
   /** Free space of the filesystem holding `path` (or its nearest existing parent), in GiB. */
   diskFreeGiB(path: string): Promise<number>;
-  /** undefined when nothing listens on the TCP port; else what does. */
-  portHolder(port: number): Promise<{ process?: string; pid?: number } | undefined>;
+  /** undefined when nothing listens on the TCP port; else what does (the container, when one publishes it). */
+  portHolder(port: number): Promise<PortHolder | undefined>;
   dockerServerVersion(): Promise<{ version?: string; error?: string }>;
   composeVersion(): Promise<string | undefined>;
   cgroupV2(): Promise<boolean>;
@@ -30,6 +30,13 @@ export interface HostProbe {
   ntpSynchronized?(): Promise<boolean | undefined>;
   /** Network readiness facts (echo service, public resolver, round trip, firewall); absent: those checks fall back or skip. */
   readiness?: ReadinessProbe;
+}
+
+/** What holds a TCP port: a process, and the container (and its compose project) when one publishes the port. */
+export interface PortHolder {
+  process?: string;
+  pid?: number;
+  container?: { name: string; project?: string };
 }
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -51,6 +58,8 @@ export interface CheckInput {
   portNames?: Record<number, string>;
   /** The platform's remedy when a port is taken and no known culprit holds it. */
   portsRemedy?: string;
+  /** The flag that moves a port of this install (3000: '--port', 27017: '--mongodb-port'). */
+  portFlags?: Record<number, string>;
   dataDir?: string;
   /** The other installs on this host (from the state), for checks such as "nobody else uses the proxy". */
   otherInstalls?: { name: string; platform: string; tls: string; domain: string }[];
@@ -254,11 +263,44 @@ const PORT_CULPRITS: {
       `A mail server already runs here (${[...new Set(h.map((x) => x.process))].join(', ')}): stop and disable it, e.g. systemctl disable --now postfix dovecot.`,
   },
   {
-    process: /^(nginx|apache2|httpd|caddy|traefik|haproxy|docker-proxy)/,
+    process: /^(nginx|apache2|httpd|caddy|traefik|haproxy)/,
     remedy: (h) =>
-      `A web server or container publishes ${h.map((x) => x.port).join(', ')} (${[...new Set(h.map((x) => x.process))].join(', ')}): stop it (e.g. systemctl disable --now ${h[0]?.process ?? 'nginx'}), or move it to other ports.`,
+      `A web server holds ${h.map((x) => x.port).join(', ')} (${[...new Set(h.map((x) => x.process))].join(', ')}): stop it (e.g. systemctl disable --now ${h[0]?.process ?? 'nginx'}), or move it to other ports.`,
   },
 ];
+
+type Held = { port: number } & PortHolder;
+
+/** Who holds a port, in words: the container and its compose project when a container publishes it. */
+function holderText(h: Held): string {
+  if (h.container)
+    return `container ${h.container.name}${h.container.project ? ` (compose project ${h.container.project})` : ''}`;
+  return `${h.process ?? 'an unknown process'}${h.pid ? ` (pid ${h.pid})` : ''}`;
+}
+
+/** How to free ports that containers publish: the compose project's containers stopped, else the container. */
+function containerRemedies(held: Held[]): string[] {
+  const byOwner = new Map<string, number[]>();
+  const unnamed: number[] = [];
+  for (const h of held) {
+    if (h.container) {
+      const command = h.container.project
+        ? `docker compose --project-name ${h.container.project} stop`
+        : `docker stop ${h.container.name}`;
+      byOwner.set(command, [...(byOwner.get(command) ?? []), h.port]);
+    } else if (/^docker-proxy/.test(h.process ?? '')) unnamed.push(h.port);
+  }
+  return [
+    ...[...byOwner].map(
+      ([command, ports]) =>
+        `A container publishes ${ports.join(', ')}: free ${ports.length > 1 ? 'them' : 'it'} with ${command}.`,
+    ),
+    ...unnamed.map(
+      (port) =>
+        `A container publishes ${port}: see which with docker ps --filter publish=${port}, then docker stop it.`,
+    ),
+  ];
+}
 
 /** Every port the install needs is free (or held by this wizard), naming what holds one and how to free it. */
 export const portsCheck: Check = {
@@ -266,7 +308,7 @@ export const portsCheck: Check = {
   title: 'Ports',
   async run(probe, input) {
     const ports = [...new Set(input.ports ?? [])].sort((a, b) => a - b);
-    const held: { port: number; process?: string; pid?: number }[] = [];
+    const held: Held[] = [];
     const ours: string[] = [];
     await Promise.all(
       ports.map(async (port) => {
@@ -283,18 +325,23 @@ export const portsCheck: Check = {
       );
     held.sort((a, b) => a.port - b.port);
     const name = (port: number) => (input.portNames?.[port] ? ` (${input.portNames[port]})` : '');
-    const detail = held
-      .map(
-        (h) =>
-          `${h.port}${name(h.port)} by ${h.process ?? 'an unknown process'}${h.pid ? ` (pid ${h.pid})` : ''}`,
-      )
-      .join(', ');
-    const remedies = PORT_CULPRITS.flatMap((c) => {
-      const by = held.filter(
-        (h) => c.process.test(h.process ?? '') && (c.port === undefined || c.port === h.port),
+    const detail = held.map((h) => `${h.port}${name(h.port)} by ${holderText(h)}`).join(', ');
+    const remedies = [
+      ...containerRemedies(held),
+      ...PORT_CULPRITS.flatMap((c) => {
+        const by = held.filter(
+          (h) =>
+            !h.container && c.process.test(h.process ?? '') && (c.port === undefined || c.port === h.port),
+        );
+        return by.length ? [c.remedy(by)] : [];
+      }),
+    ];
+    // The ports this install can move itself, with their flags.
+    const movable = held.filter((h) => input.portFlags?.[h.port]);
+    if (movable.length > 0)
+      remedies.push(
+        `Or use other ports: ${movable.map((h) => `${input.portFlags?.[h.port]} ${h.port + 1}`).join(' ')}${movable.some((h) => input.portFlags?.[h.port] !== '--port') ? ' (none leaves a loopback port unpublished)' : ''}.`,
       );
-      return by.length ? [c.remedy(by)] : [];
-    });
     if (remedies.length === 0)
       remedies.push(
         input.portsRemedy ??

@@ -16,6 +16,8 @@ export interface RunOptions {
   remedy?: string;
   /** Hand the command the terminal (stdin, stdout, stderr), e.g. `docker compose logs --follow`; nothing is captured. */
   inherit?: boolean;
+  /** With inherit: stdout and stderr go through this, line by line (e.g. terminal escapes dropped for a pipe). */
+  lineFilter?: (line: string) => string;
   /** Stream stdout into this file (created 0600) instead of capturing it, e.g. a database dump. */
   stdoutFile?: string;
   /** Feed stdin from this file (streamed), e.g. a database dump to restore. */

@@ -89,6 +89,8 @@ export interface Question {
   flag: string;
   env: string;
   message: string;
+  /** Shown in the question, e.g. "Owner username (e.g. owner):" (the default, when there is one, is shown too). */
+  example?: string;
   description: string;
   choices?: { value: string; name: string; description?: string }[];
   default?: string;
@@ -97,6 +99,11 @@ export interface Question {
   secret?: boolean;
   /** Asked (and shown in the review) only when this holds for the platform answers given so far. */
   when?: (extra: Record<string, string>) => boolean;
+  /**
+   * Not asked in the question flow: a flag, env var or answers-file key only, or asked when a check needs
+   * another value (e.g. a host port that is taken).
+   */
+  hidden?: boolean;
 }
 
 export interface Requirements {
@@ -180,6 +187,8 @@ export interface Platform {
   /** The database it runs, for the kernel's known-bad ranges (assets/kernels.json); "none" still keeps data on disk. */
   database?: KernelDatabase;
   questions: Question[];
+  /** The email answer is also the first admin's (false: only Let's Encrypt's notices go there, e.g. chatmail). */
+  adminEmail?: boolean;
   /** The upstream compose repository the install is cloned from, if any. */
   repo?: { url: string; branch: string };
   /** Files the wizard writes inside the clone, kept out of git status. */

@@ -106,11 +106,19 @@ export function judgePublicAddress(f: PublicAddressFacts): Verdict {
       remedy: `Forward TCP 80 and 443 (and the platform's other ports) from ${echo} to ${priv[0] ?? 'this server'}, and point the domain at ${echo}.`,
     };
   }
-  if (localPublic.length > 0 || echo)
+  if (echo)
     return {
       status: 'pass',
-      detail: `${[...new Set([...(echo ? [echo] : []), ...localPublic])].join(', ')}${echoNote}`,
+      detail: `${[...new Set([echo, ...localPublic])].join(', ')}${echoNote}`,
     };
+  // The echo service was asked and did not answer: what the Internet sees is unknown, not confirmed.
+  if (localPublic.length > 0 && f.echo)
+    return {
+      status: 'warn',
+      detail: `unknown: the interfaces hold ${localPublic.join(', ')}${echoNote}.`,
+      remedy: `Check that this server reaches the Internet (curl ${f.echo.url}); behind NAT, forward TCP 80 and 443 to it.`,
+    };
+  if (localPublic.length > 0) return { status: 'pass', detail: localPublic.join(', ') };
   return {
     status: 'warn',
     detail: `only private addresses (${f.local.join(', ') || 'none'})${echoNote}: this host is private-only or behind NAT.`,

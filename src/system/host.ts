@@ -4,7 +4,7 @@ import { statfs } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { arch, networkInterfaces, release, totalmem, version } from 'node:os';
 import { dirname } from 'node:path';
-import type { HostProbe } from '../core/checks.js';
+import type { HostProbe, PortHolder } from '../core/checks.js';
 import { type ClockSample, DEFAULT_TIME_URL } from '../core/clock.js';
 import type { CommandRunner, HttpClient } from '../core/context.js';
 import type { KernelFacts } from '../core/kernel.js';
@@ -111,7 +111,7 @@ export class RealHostProbe implements HostProbe {
     return (s.bavail * s.bsize) / 1024 ** 3;
   }
 
-  async portHolder(port: number): Promise<{ process?: string; pid?: number } | undefined> {
+  async portHolder(port: number): Promise<PortHolder | undefined> {
     const free = await new Promise<boolean>((resolve) => {
       const srv = createServer();
       srv.once('error', (e: NodeJS.ErrnoException) => resolve(e.code !== 'EADDRINUSE'));
@@ -122,7 +122,27 @@ export class RealHostProbe implements HostProbe {
       .run({ file: 'ss', args: ['-Hltnp', `sport = :${port}`], reject: false, timeoutMs: 5000 })
       .catch(() => undefined);
     const m = ss ? /users:\(\("([^"]+)",pid=(\d+)/.exec(ss.stdout) : null;
-    return m?.[1] ? { process: m[1], pid: Number(m[2]) } : {};
+    const holder: PortHolder = m?.[1] ? { process: m[1], pid: Number(m[2]) } : {};
+    // Docker's userland proxy (or no process ss can see): the container that publishes the port names it.
+    if (!holder.process || holder.process === 'docker-proxy') {
+      const ps = await this.runner
+        .run({
+          file: 'docker',
+          args: [
+            'ps',
+            '--filter',
+            `publish=${port}`,
+            '--format',
+            '{{.Names}}\t{{.Label "com.docker.compose.project"}}',
+          ],
+          reject: false,
+          timeoutMs: 5000,
+        })
+        .catch(() => undefined);
+      const [name, project] = (ps?.exitCode === 0 ? (ps.stdout.trim().split('\n')[0] ?? '') : '').split('\t');
+      if (name) holder.container = { name, ...(project ? { project } : {}) };
+    }
+    return holder;
   }
 
   dockerServerVersion(): Promise<{ version?: string; error?: string }> {

@@ -32,9 +32,22 @@ export class ExecaRunner implements CommandRunner {
     // Loaded on first use: the first screen draws before the first command runs.
     const { execa } = await import('execa');
     if (cmd.inherit) {
+      const filter = cmd.lineFilter;
+      const filtered = filter
+        ? function* (line: string) {
+            yield filter(line);
+          }
+        : undefined;
       const r = await execa(cmd.file, cmd.args, {
         ...(cmd.cwd ? { cwd: cmd.cwd } : {}),
-        stdio: 'inherit',
+        ...(filtered
+          ? {
+              stdin: 'inherit' as const,
+              stdout: [filtered, 'inherit'],
+              stderr: [filtered, 'inherit'],
+              buffer: false,
+            }
+          : { stdio: 'inherit' as const }),
         reject: false,
         ...(opts.signal ? { cancelSignal: opts.signal } : {}),
       });

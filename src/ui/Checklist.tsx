@@ -8,9 +8,14 @@ export interface ChecklistItem {
   outcome?: CheckOutcome;
 }
 
-/** The prerequisite report: one line per check with its verdict and detail, a remedy line under each problem. */
-export function Checklist({ title, items }: { title?: string; items: ChecklistItem[] }) {
+/**
+ * The prerequisite report: one line per check with its verdict and detail, a remedy line under each problem,
+ * each wrapping at the terminal's width under its own text (a hanging indent); a note when warnings are shown,
+ * since only failures stop the install.
+ */
+export function Checklist({ title, items }: { title?: string | undefined; items: ChecklistItem[] }) {
   const width = Math.max(...items.map((i) => i.title.length), 10);
+  const warned = items.some((i) => i.outcome?.status === 'warn' || i.outcome?.ignored);
   return (
     <Box flexDirection="column">
       {title ? <Text bold>{title}</Text> : null}
@@ -18,24 +23,38 @@ export function Checklist({ title, items }: { title?: string; items: ChecklistIt
         const status = outcome ? (outcome.ignored ? 'warn' : outcome.status) : 'pending';
         return (
           <Box key={id} flexDirection="column">
-            <Text>
-              <Text color={statusColor[status]}>{symbols[status]}</Text> {t.padEnd(width)}
-              {'  '}
-              <Text dimColor={!outcome || outcome.status === 'pass'}>
-                {outcome ? outcome.detail : 'checking'}
-                {outcome?.ignored ? ` (ignored: --ignore-check ${id})` : ''}
-              </Text>
-            </Text>
+            <Box>
+              <Box flexShrink={0} width={width + 4}>
+                <Text>
+                  <Text color={statusColor[status]}>{symbols[status]}</Text> {t}
+                </Text>
+              </Box>
+              <Box flexShrink={1}>
+                <Text dimColor={!outcome || outcome.status === 'pass'}>
+                  {outcome ? outcome.detail : 'checking'}
+                  {outcome?.ignored ? ` (ignored: --ignore-check ${id})` : ''}
+                </Text>
+              </Box>
+            </Box>
             {outcome?.remedy && outcome.status !== 'pass' ? (
-              <Text color={statusColor[status]}>
-                {'  '}
-                {symbols.arrow} {outcome.remedy}
-                {outcome.status === 'fail' && !outcome.ignored ? `  (or --ignore-check ${id})` : ''}
-              </Text>
+              <Box>
+                <Box flexShrink={0} width={4}>
+                  <Text color={statusColor[status]}>{`  ${symbols.arrow}`}</Text>
+                </Box>
+                <Box flexShrink={1}>
+                  <Text color={statusColor[status]}>
+                    {outcome.remedy}
+                    {outcome.status === 'fail' && !outcome.ignored ? `  (or --ignore-check ${id})` : ''}
+                  </Text>
+                </Box>
+              </Box>
             ) : null}
           </Box>
         );
       })}
+      {warned ? (
+        <Text dimColor>{`${symbols.warn} Warnings don't stop the install; fix them when you can.`}</Text>
+      ) : null}
     </Box>
   );
 }

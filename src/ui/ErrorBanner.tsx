@@ -1,6 +1,9 @@
 import { Box, Text } from 'ink';
 
-/** The one way errors are shown: what failed, the remedy, and where the log is. */
+/**
+ * The one way errors are shown: what failed, the remedy, and where the log is; each wraps at the terminal's
+ * width under its own text (a hanging indent).
+ */
 export function ErrorBanner({
   message,
   remedy,
@@ -12,9 +15,18 @@ export function ErrorBanner({
 }) {
   return (
     <Box flexDirection="column">
-      <Text color="red" bold>
-        ✖ {message.split('\n')[0]}
-      </Text>
+      <Box>
+        <Box flexShrink={0} width={2}>
+          <Text color="red" bold>
+            ✖
+          </Text>
+        </Box>
+        <Box flexShrink={1}>
+          <Text color="red" bold>
+            {message.split('\n')[0]}
+          </Text>
+        </Box>
+      </Box>
       {message
         .split('\n')
         .slice(1)
@@ -26,9 +38,14 @@ export function ErrorBanner({
           </Text>
         ))}
       {remedy ? (
-        <Text>
-          {'  '}→ {remedy}
-        </Text>
+        <Box>
+          <Box flexShrink={0} width={4}>
+            <Text>{'  →'}</Text>
+          </Box>
+          <Box flexShrink={1}>
+            <Text>{remedy}</Text>
+          </Box>
+        </Box>
       ) : null}
       {logPath ? (
         <Text dimColor>

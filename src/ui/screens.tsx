@@ -1,8 +1,9 @@
 import { render, renderToString } from 'ink';
 import type { ReactElement } from 'react';
 import type { CheckOutcome } from '../core/checks.js';
+import type { QuestionStep } from '../core/questions.js';
 import { Checklist, type ChecklistItem } from './Checklist.js';
-import { Confirm, type QuestionStep, Questions } from './Questions.js';
+import { type Back, KeyFeed } from './key-feed.js';
 
 /**
  * Glue between commands and Ink: each function owns the terminal for one phase and releases it
@@ -15,11 +16,18 @@ export interface Terminal {
   /** Results only. */
   stdout: NodeJS.WriteStream;
   interactive: boolean;
+  /** The keyboard while a run asks its questions (openKeys/closeKeys). */
+  keys?: KeyFeed | undefined;
 }
 
 export function printStatic(element: ReactElement, stream: NodeJS.WriteStream): void {
   // A terminal wraps at its width; a pipe or log file gets whole lines.
   stream.write(`${renderToString(element, { columns: stream.isTTY ? stream.columns || 80 : 10_000 })}\n`);
+}
+
+/** Check outcomes judged elsewhere, as checklist lines (each wrapping under its own text). */
+export function printOutcomes(stream: NodeJS.WriteStream, outcomes: CheckOutcome[]): void {
+  printStatic(<Checklist items={outcomes.map((o) => ({ id: o.id, title: o.title, outcome: o }))} />, stream);
 }
 
 /** Shows the checklist live while checks run (on a terminal), or once when they are done. */
@@ -58,48 +66,45 @@ export async function showChecks(
   return outcomes;
 }
 
-export async function ask(
-  term: Terminal,
-  next: (values: Record<string, string>) => QuestionStep | undefined,
-  labels?: (key: string, value: string) => string,
-): Promise<Record<string, string>> {
-  if (!next({})) return {};
-  let result: Record<string, string> = {};
-  const app = render(
-    <Questions
-      next={next}
-      {...(labels ? { labels } : {})}
-      onDone={(v) => {
-        result = v;
-      }}
-    />,
-    {
-      stdout: term.stderr,
-      stdin: term.stdin,
-      patchConsole: false,
-      exitOnCtrlC: false,
-    },
-  );
-  await app.waitUntilExit();
-  return result;
+/**
+ * The keyboard for a run's questions (key-feed.ts): opened once, so keys typed ahead are kept from one
+ * question to the next, and closed (raw mode off) before anything else reads the terminal.
+ */
+export function openKeys(term: Terminal, onInterrupt?: () => void): KeyFeed {
+  term.keys ??= new KeyFeed(term.stdin, term.stderr, onInterrupt ? { onInterrupt } : {});
+  term.keys.start();
+  return term.keys;
 }
 
-export async function confirm(term: Terminal, message: string): Promise<boolean> {
-  let answer = false;
-  const app = render(
-    <Confirm
-      message={message}
-      onAnswer={(yes) => {
-        answer = yes;
-      }}
-    />,
-    {
-      stdout: term.stderr,
-      stdin: term.stdin,
-      patchConsole: false,
-      exitOnCtrlC: false,
-    },
-  );
-  await app.waitUntilExit();
+export function closeKeys(term: Terminal | undefined): void {
+  if (!term?.keys) return;
+  term.keys.stop();
+  term.keys = undefined;
+}
+
+/** One question on the terminal's keyboard: the answer, or BACK (Esc). */
+export async function askOne(term: Terminal, step: QuestionStep): Promise<string | Back> {
+  const { answeredLine, promptFor } = await import('./prompts.js');
+  const keys = term.keys ?? openKeys(term);
+  const answer = await keys.run(promptFor(step));
+  if (typeof answer === 'string') term.stderr.write(`${answeredLine(step, answer)}\n`);
   return answer;
+}
+
+/** A yes/no question ("no" unless answered yes; Esc is no). Uses the run's keyboard, or its own. */
+export async function confirm(
+  term: Terminal,
+  message: string,
+  cancelled = 'Nothing was changed.',
+): Promise<boolean> {
+  const { answeredLine, confirmPrompt } = await import('./prompts.js');
+  const own = !term.keys;
+  const keys = term.keys ?? openKeys(term);
+  try {
+    const yes = (await keys.run(confirmPrompt(message), cancelled)) === true;
+    term.stderr.write(`${answeredLine({ key: 'confirm', kind: 'text', message }, yes ? 'yes' : 'no')}\n`);
+    return yes;
+  } finally {
+    if (own) closeKeys(term);
+  }
 }

@@ -88,6 +88,7 @@ export default definePlatform({
     publicPorts: () => PUBLIC_PORTS,
     sendsMail: true,
   },
+  adminEmail: false, // the relay has no admin account: the email is Let's Encrypt's only
   database: 'none', // no database server: mail lives in files under the data dir; for the kernel's known-bad ranges
   questions: [],
   repo: { url: 'https://github.com/chatmail/docker.git', branch: 'main' },
@@ -100,6 +101,14 @@ export default definePlatform({
   doctor: { checks: doctorChecks, gather: gatherDoctor },
   ownTls: true,
   validateAnswers(a) {
+    if (a.port !== undefined)
+      return [
+        {
+          key: 'port',
+          error: `--port does not apply to the chatmail relay: it serves its own ports (${CHATMAIL_PORTS.join(', ')}) with host networking.`,
+          remedy: 'Drop --port.',
+        },
+      ];
     if (a.tls === 'none') {
       return [
         {

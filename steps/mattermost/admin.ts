@@ -1,6 +1,7 @@
 import type { ListrTask } from 'listr2';
 import { composeCommand } from '../../src/core/compose.js';
 import type { HttpClient, InstallContext, RunResult } from '../../src/core/context.js';
+import type { Validation } from '../../src/core/domain.js';
 import { parseEnv } from '../../src/core/envfile.js';
 import { WizardError } from '../../src/core/errors.js';
 import { formatCommand } from '../../src/core/plan.js';
@@ -15,6 +16,30 @@ import { step } from '../../src/core/tasks.js';
  * its argv. If someone else signed up first, sign-up is closed and the wizard stops and says so.
  */
 export const SERVICE = 'mattermost';
+
+/** Names Mattermost keeps for itself (model/user.go restrictedUsernames, and @here). */
+const RESTRICTED = ['all', 'channel', 'here', 'matterbot', 'system'];
+
+/**
+ * A username Mattermost accepts (stored lower-cased): it begins with a letter and has 3 to 22 letters, digits,
+ * dots, dashes or underscores, as its own error message says (model.user.is_valid.username.app_error).
+ */
+export function validateUsername(v: string): Validation<string> {
+  const name = v.trim().toLowerCase();
+  if (!/^[a-z][a-z0-9._-]{2,21}$/.test(name))
+    return {
+      ok: false,
+      error: `"${v}" is not a valid Mattermost username.`,
+      remedy: 'Begin with a letter; use 3-22 lower-case letters, digits, dots, dashes or underscores.',
+    };
+  if (RESTRICTED.includes(name))
+    return {
+      ok: false,
+      error: `"${name}" is reserved by Mattermost.`,
+      remedy: `Choose another admin username, e.g. admin (reserved: ${RESTRICTED.join(', ')}).`,
+    };
+  return { ok: true, value: name };
+}
 
 export function searchUserArgs(username: string): string[] {
   return ['exec', '-T', SERVICE, 'mmctl', '--local', 'user', 'search', username];
@@ -143,7 +168,7 @@ export function adminStep(): ListrTask<InstallContext> {
     async (ctx, task) => {
       const envPath = `${ctx.answers.dataDir}/.env`;
       const env = parseEnv((await ctx.files.readText(envPath)) ?? '').values;
-      const username = env.ADMIN_USERNAME ?? 'admin';
+      const username = env.ADMIN_USERNAME ?? ctx.answers.extra.adminUsername ?? 'admin';
       const email = env.ADMIN_EMAIL ?? ctx.answers.email;
       const password = env.ADMIN_PASSWORD ?? '';
       if (!password)
@@ -216,7 +241,7 @@ export function adminStep(): ListrTask<InstallContext> {
     },
     {
       dryRun: (ctx) =>
-        `create the first admin with POST /api/v4/users on 127.0.0.1:${ctx.answers.port} (the password in the request body), then run: ${formatCommand(composeCommand(ctx, systemAdminArgs('admin')))}`,
+        `create the first admin with POST /api/v4/users on 127.0.0.1:${ctx.answers.port} (the password in the request body), then run: ${formatCommand(composeCommand(ctx, systemAdminArgs(ctx.answers.extra.adminUsername ?? 'admin')))}`,
     },
   );
 }

@@ -128,7 +128,7 @@ export function envValues(input: PlanInput, existing: Record<string, string>): R
     MM_SQLSETTINGS_DATASOURCE: `postgres://${encodeURIComponent(postgres.POSTGRES_USER)}:${encodeURIComponent(postgres.POSTGRES_PASSWORD)}@postgres:5432/${postgres.POSTGRES_DB}?sslmode=disable&connect_timeout=10`,
     MM_SERVICESETTINGS_SITEURL: siteUrl(a),
     // Not upstream's: the first admin, created with mmctl once the server answers.
-    ADMIN_USERNAME: existing.ADMIN_USERNAME ?? 'admin',
+    ADMIN_USERNAME: existing.ADMIN_USERNAME ?? a.extra.adminUsername ?? 'admin',
     ADMIN_EMAIL: existing.ADMIN_EMAIL ?? a.email,
     ADMIN_PASSWORD: existing.ADMIN_PASSWORD ?? input.generateSecret(),
   };

@@ -4,7 +4,7 @@ import { definePlatform } from '../../src/core/platform.js';
 import { cloneRepo, composeUp, pullImages, waitReady, writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';
 import { proxyTasks } from '../proxy/index.js';
-import { adminStep, systemAdminArgs } from './admin.js';
+import { adminStep, systemAdminArgs, validateUsername } from './admin.js';
 import { checks as doctorChecks, logPatterns } from './doctor.js';
 import {
   COMPOSE_FILES,
@@ -46,12 +46,21 @@ export default definePlatform({
       flag: '--edition',
       env: 'WIZARD_EDITION',
       message: 'Mattermost edition:',
-      description: `Mattermost's image: ${Object.keys(EDITIONS).join(' or ')} (Mattermost only; default ${DEFAULT_EDITION}, or the one already installed)`,
+      description: `Mattermost's image: ${Object.keys(EDITIONS).join(' or ')} (default ${DEFAULT_EDITION}, or the one already installed)`,
       choices: (Object.keys(EDITIONS) as Edition[]).map((e) => ({
         value: e,
         name: EDITIONS[e].name,
         description: EDITIONS[e].description,
       })),
+    },
+    {
+      key: 'adminUsername',
+      flag: '--admin-username',
+      env: 'WIZARD_ADMIN_USERNAME',
+      message: 'Admin username:',
+      description: "the first admin's username (default admin)",
+      default: 'admin',
+      validate: validateUsername,
     },
   ],
   repo: { url: 'https://github.com/mattermost/docker.git', branch: 'main' },
@@ -106,7 +115,7 @@ export default definePlatform({
           '--project-directory',
           dir,
           ...COMPOSE_FILES.flatMap((f) => ['-f', f]),
-          ...systemAdminArgs(env.ADMIN_USERNAME ?? 'admin'),
+          ...systemAdminArgs(env.ADMIN_USERNAME ?? input.answers.extra.adminUsername ?? 'admin'),
         ],
         cwd: dir,
         phase: 'after-ready',

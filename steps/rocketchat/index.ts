@@ -3,6 +3,7 @@ import { composeCommand } from '../../src/core/compose.js';
 import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import { WizardError } from '../../src/core/errors.js';
 import { definePlatform, type PlanInput } from '../../src/core/platform.js';
+import { validatePort } from '../../src/core/questions.js';
 import { cloneRepo, composeUp, pullImages, step, waitReady, writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';
 import { proxyTasks } from '../proxy/index.js';
@@ -18,12 +19,53 @@ const COMPOSE_FILES = ['compose.database.yml', 'compose.yml', 'compose.wizard.ym
 const CONTAINER_PORT = 3000;
 /** Upstream's other published ports (loopback only), moved along for a second install on the host. */
 const HOST_PORTS = [
-  { key: 'metricsPort', default: 9458, what: 'Prometheus metrics' },
-  { key: 'mongodbPort', default: 27017, what: 'MongoDB' },
-  { key: 'natsPort', default: 4222, what: 'NATS' },
+  {
+    key: 'metricsPort',
+    default: 9458,
+    what: 'Prometheus metrics',
+    flag: '--metrics-port',
+    env: 'WIZARD_METRICS_PORT',
+    service: 'rocketchat',
+  },
+  {
+    key: 'mongodbPort',
+    default: 27017,
+    what: 'MongoDB',
+    flag: '--mongodb-port',
+    env: 'WIZARD_MONGODB_PORT',
+    service: 'mongodb',
+  },
+  {
+    key: 'natsPort',
+    default: 4222,
+    what: 'NATS',
+    flag: '--nats-port',
+    env: 'WIZARD_NATS_PORT',
+    service: 'nats',
+  },
 ];
+const published = (v: string | undefined) => v !== 'none';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Compose's variables, not JavaScript's
+const APP_PORT_LINE = '${BIND_IP:-0.0.0.0}:${HOST_PORT:-3000}:${PORT:-3000}';
 
 export { rootUrl };
+
+const hostPort = (v: string | undefined) => (v === undefined || v === 'none' ? undefined : v);
+
+/**
+ * compose.wizard.yml's lines that leave host ports unpublished (none), after the rocketchat service's own:
+ * Compose's !override keeps only the app port of the rocketchat service, !reset drops another service's ports.
+ */
+export function unpublished(extra: Record<string, string>): string {
+  const lines: string[] = [];
+  for (const h of HOST_PORTS) {
+    if (published(extra[h.key])) continue;
+    // Upstream's own line for the app port (compose.yml), kept as the only one.
+    if (h.service === 'rocketchat') lines.unshift('    ports: !override', `      - "${APP_PORT_LINE}"`);
+    else lines.push(`  ${h.service}:`, '    ports: !reset []');
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
 
 function envValues(input: PlanInput, existing: Record<string, string>): Record<string, string> {
   const a = input.answers;
@@ -41,9 +83,10 @@ function envValues(input: PlanInput, existing: Record<string, string>): Record<s
     MONGODB_BIND_IP: '127.0.0.1',
     NATS_BIND_IP: '127.0.0.1',
     // Host side of upstream's other published ports: the defaults, or the next free ones for a second install.
-    METRICS_PORT: a.extra.metricsPort ?? existing.METRICS_PORT ?? '9458',
-    MONGODB_HOST_PORT: a.extra.mongodbPort ?? existing.MONGODB_HOST_PORT ?? '27017',
-    NATS_PORT_NUMBER: a.extra.natsPort ?? existing.NATS_PORT_NUMBER ?? '4222',
+    // (none: left unpublished by compose.wizard.yml; the variable keeps a port, as upstream's files read it.)
+    METRICS_PORT: hostPort(a.extra.metricsPort) ?? existing.METRICS_PORT ?? '9458',
+    MONGODB_HOST_PORT: hostPort(a.extra.mongodbPort) ?? existing.MONGODB_HOST_PORT ?? '27017',
+    NATS_PORT_NUMBER: hostPort(a.extra.natsPort) ?? existing.NATS_PORT_NUMBER ?? '4222',
     ADMIN_USERNAME: existing.ADMIN_USERNAME ?? a.extra.adminUsername ?? 'admin',
     ADMIN_EMAIL: existing.ADMIN_EMAIL ?? a.email,
     // Generated once; an existing password is never replaced.
@@ -61,7 +104,10 @@ export default definePlatform({
   requirements: {
     memoryMiB: 2048,
     diskGiB: 10,
-    ports: (a) => [a.port, ...HOST_PORTS.map((h) => Number(a.extra[h.key] ?? h.default))],
+    ports: (a) => [
+      a.port,
+      ...HOST_PORTS.filter((h) => published(a.extra[h.key])).map((h) => Number(a.extra[h.key] ?? h.default)),
+    ],
     hostPorts: HOST_PORTS,
   },
   database: 'mongodb', // MongoDB; for the kernel's known-bad ranges
@@ -71,7 +117,7 @@ export default definePlatform({
       flag: '--admin-username',
       env: 'WIZARD_ADMIN_USERNAME',
       message: 'Admin username:',
-      description: "the first admin's username (Rocket.Chat only; default admin)",
+      description: "the first admin's username (default admin)",
       default: 'admin',
       validate: (v) =>
         /^[A-Za-z0-9._-]{2,40}$/.test(v)
@@ -82,6 +128,16 @@ export default definePlatform({
               remedy: 'Use 2-40 letters, digits, dots, dashes or underscores.',
             },
     },
+    // Upstream's other host ports: moved, or left unpublished (none), by flag; asked only when one is taken.
+    ...HOST_PORTS.map((h) => ({
+      key: h.key,
+      flag: h.flag,
+      env: h.env,
+      message: `${h.what} port on 127.0.0.1:`,
+      description: `host port of ${h.what} on 127.0.0.1, or none to leave it unpublished (default ${h.default}, or the next free one)`,
+      hidden: true,
+      validate: (v: string) => validatePort(v, { what: `${h.what} port`, none: true }),
+    })),
   ],
   repo: { url: 'https://github.com/RocketChat/rocketchat-compose.git', branch: 'main' },
   composeFiles: COMPOSE_FILES,
@@ -124,10 +180,11 @@ export default definePlatform({
         kind: 'file',
         path: `${dir}/compose.wizard.yml`,
         mode: 0o644,
-        content: renderTemplate(input.templates('rocketchat/compose.wizard.yml'), {
-          name: input.answers.name,
-          bindIp: '127.0.0.1',
-        }),
+        content:
+          renderTemplate(input.templates('rocketchat/compose.wizard.yml'), {
+            name: input.answers.name,
+            bindIp: '127.0.0.1',
+          }) + unpublished(input.answers.extra),
         description: 'first admin and setup-wizard settings for the rocketchat service',
       },
     ];

@@ -33,6 +33,8 @@ const files = (root: string): string[] =>
         .map((d) => join(d.parentPath, d.name).slice(root.length))
     : [];
 
+const unpublished = ['--mongodb-port', 'none', '--nats-port', 'none', '--metrics-port', 'none'];
+
 const install = [
   'install',
   '--platform',
@@ -234,12 +236,14 @@ describe('the CLI without a terminal', () => {
 
     it('exits 3 on a failed prerequisite, naming it and the flag that ignores it', () => {
       const root = tmpRoot();
-      const r = wizard([...install, '--tls', 'none', '--port', String(port), '--yes'], {
+      // MongoDB, NATS and metrics left unpublished: only the app port is judged, whatever else runs here.
+      const r = wizard([...install, ...unpublished, '--tls', 'none', '--port', String(port), '--yes'], {
         WIZARD_ROOT: root,
         WIZARD_IGNORE_CHECK: 'docker,compose',
       });
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(new RegExp(`✖ Ports\\s+in use: ${port} by`));
+      expect(r.stderr).toContain(`Or use other ports: --port ${port + 1}.`);
       expect(r.stderr).toContain('--ignore-check ports');
       expect(files(root).filter((f) => !f.startsWith('/var/log/wizard/'))).toEqual([]);
       const log = files(root).find((f) => f.startsWith('/var/log/wizard/install-'));
@@ -344,13 +348,13 @@ describe('the CLI without a terminal', () => {
     );
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(
-      'The MongoDB port 27017 belongs to another install on this host: this one uses 27018.',
+      'The MongoDB port 27017 belongs to another install on this host: this one uses 27018 (--mongodb-port sets it).',
     );
     expect(r.stderr).toContain(
-      'The NATS port 4222 belongs to another install on this host: this one uses 4223.',
+      'The NATS port 4222 belongs to another install on this host: this one uses 4223 (--nats-port sets it).',
     );
     expect(r.stderr).toContain(
-      'The Prometheus metrics port 9458 belongs to another install on this host: this one uses 9459.',
+      'The Prometheus metrics port 9458 belongs to another install on this host: this one uses 9459 (--metrics-port sets it).',
     );
     expect(r.stderr).toMatch(/Other ports\s+127\.0\.0\.1: Prometheus metrics 9459, MongoDB 27018, NATS 4223/);
   });

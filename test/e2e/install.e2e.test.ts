@@ -222,7 +222,7 @@ describe('install Rocket.Chat end to end', () => {
     expect(r.stderr).not.toContain('✖');
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(
-      'The MongoDB port 27017 belongs to another install on this host: this one uses 27018.',
+      'The MongoDB port 27017 belongs to another install on this host: this one uses 27018 (--mongodb-port sets it).',
     );
     const dir = join(root, 'opt/team2');
     expect(parseEnv(readFileSync(join(dir, '.env'), 'utf8')).values).toMatchObject({

@@ -2,21 +2,8 @@ import { render as inkRender } from 'ink-testing-library';
 import type { ReactElement } from 'react';
 import stripAnsi from 'strip-ansi';
 
-/** ink-testing-library behind one wrapper: plain-text frames and typed input that waits for the next render. */
+/** ink-testing-library behind one wrapper: plain-text frames of a screen (the questions are @inquirer prompts). */
 export function render(element: ReactElement) {
   const r = inkRender(element);
-  const tick = () => new Promise((res) => setTimeout(res, 20));
-  return {
-    ...r,
-    frame: () => stripAnsi(r.lastFrame() ?? ''),
-    async type(...keys: string[]) {
-      for (const k of keys) {
-        r.stdin.write(k);
-        await tick();
-      }
-    },
-    tick,
-  };
+  return { ...r, frame: () => stripAnsi(r.lastFrame() ?? '') };
 }
-
-export const keys = { enter: '\r', down: '\u001B[B', up: '\u001B[A', backspace: '\u007F', ctrlC: '\u0003' };

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import {
   answersFromEnv,
+  judgeExtras,
   missingAnswersError,
   parseAnswersFile,
   resolveAnswers,
@@ -137,5 +138,45 @@ describe('answers', () => {
   it('validates platform questions the same way', () => {
     const r = resolveAnswers([{ platform: 'rocketchat', adminUsername: 'bad name!' }], platforms);
     expect(r.errors[0]?.key).toBe('adminUsername');
+  });
+
+  it("keeps a platform's own answers given before the platform is known, and judges them once it is", () => {
+    const r = resolveAnswers(
+      [{ streamingPort: '13821' }, answersFromEnv({}, []), { ownerUsername: 'boss' }],
+      platforms,
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.answers.extra).toEqual({ streamingPort: '13821', ownerUsername: 'boss' });
+    const mastodon = platforms.find((p) => p.id === 'mastodon');
+    const mattermost = platforms.find((p) => p.id === 'mattermost');
+    if (!mastodon || !mattermost) throw new Error('platforms');
+    expect(judgeExtras(mastodon, r.answers.extra ?? {}, platforms)).toEqual({
+      extra: { streamingPort: '13821', ownerUsername: 'boss' },
+      errors: [],
+    });
+    // Picked Mattermost: both are refused, each naming the platform it is for; a bad value is refused too.
+    expect(judgeExtras(mattermost, { streamingPort: '1', adminUsername: 'Boss' }, platforms)).toEqual({
+      extra: { adminUsername: 'boss' },
+      errors: [
+        {
+          key: 'streamingPort',
+          error: '--streaming-port does not apply to Mattermost: it is for Mastodon.',
+          remedy: 'Drop --streaming-port, or install Mastodon.',
+        },
+      ],
+    });
+  });
+
+  it('names an answer by where it was given: the flag, the env var or the answers-file key', () => {
+    const r = resolveAnswers(
+      [{ platform: 'rocketchat' }, { edition: 'team' }, { ownerUsername: 'boss' }],
+      platforms,
+      { kinds: ['flag', 'env', 'file'], fileName: 'answers.yml' },
+    );
+    expect(r.errors.map((e) => e.error)).toEqual([
+      'WIZARD_EDITION does not apply to Rocket.Chat: it is for Mattermost.',
+      '"owner-username" in answers.yml does not apply to Rocket.Chat: it is for Mastodon.',
+    ]);
+    expect(r.origins.platform).toBe('--platform');
   });
 });

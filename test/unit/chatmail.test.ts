@@ -222,7 +222,7 @@ describe('the chatmail checks', () => {
     const r = await run(probe({ portHolder: async (port) => holders[port] }));
     expect(r.ports?.detail).toBe('in use: 25 (SMTP) by master (pid 900), 443 (HTTPS) by nginx (pid 77)');
     expect(r.ports?.remedy).toMatch(
-      /A mail server already runs here \(master\).*A web server or container publishes 443 \(nginx\)/,
+      /A mail server already runs here \(master\).*A web server holds 443 \(nginx\)/,
     );
   });
 

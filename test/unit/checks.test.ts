@@ -119,9 +119,7 @@ describe('checks', () => {
     const r = await byId(probe({ portHolder: holder }));
     expect(r.ports?.detail).toBe('in use: 80 by nginx (pid 90), 443 by apache2 (pid 812)');
     // A known culprit gets its own remedy, for any platform.
-    expect(r.ports?.remedy).toMatch(
-      /^A web server or container publishes 80, 443 \(nginx, apache2\): stop it/,
-    );
+    expect(r.ports?.remedy).toMatch(/^A web server holds 80, 443 \(nginx, apache2\): stop it/);
     const other = await byId(
       probe({ portHolder: async (p: number) => (p === 80 ? { process: 'python3', pid: 7 } : undefined) }),
       { portsRemedy: 'Give it a server of its own.' },
@@ -138,6 +136,33 @@ describe('checks', () => {
       ]),
     });
     expect(ok.ports?.status).toBe('pass');
+  });
+
+  it('names a container that publishes a port, its compose project, and the command that frees it', async () => {
+    const holder = async (p: number) =>
+      p === 3000
+        ? { process: 'docker-proxy', pid: 812, container: { name: 'chat-rocketchat-1', project: 'chat' } }
+        : p === 27017
+          ? { process: 'docker-proxy', pid: 813, container: { name: 'mongo' } }
+          : undefined;
+    const r = await byId(probe({ portHolder: holder }), {
+      ports: [3000, 27017],
+      portFlags: { 3000: '--port', 27017: '--mongodb-port' },
+    });
+    expect(r.ports?.detail).toBe(
+      'in use: 3000 by container chat-rocketchat-1 (compose project chat), 27017 by container mongo',
+    );
+    expect(r.ports?.remedy).toBe(
+      'A container publishes 3000: free it with docker compose --project-name chat stop. A container publishes 27017: free it with docker stop mongo. Or use other ports: --port 3001 --mongodb-port 27018 (none leaves a loopback port unpublished).',
+    );
+    // There is no docker-proxy service to disable.
+    expect(r.ports?.remedy).not.toContain('systemctl');
+    const unnamed = await byId(
+      probe({ portHolder: async (p: number) => (p === 80 ? { process: 'docker-proxy' } : undefined) }),
+    );
+    expect(unnamed.ports?.remedy).toBe(
+      'A container publishes 80: see which with docker ps --filter publish=80, then docker stop it.',
+    );
   });
 
   it('warns, never blocks, on DNS that is missing or points elsewhere', async () => {

@@ -50,6 +50,17 @@ describe('public address', () => {
     expect(v.detail).toMatch(/behind NAT: the Internet sees 203\.0\.113\.10.*192\.168\.1\.5 \(private\)/);
     expect(publicAddressesOf({ local: ['192.168.1.5'], echo: { address: ME, url: 'x' } })).toEqual([ME]);
   });
+  it('is unknown, a warning and not a pass, when the echo service does not answer', () => {
+    const v = judgePublicAddress({
+      local: [ME],
+      echo: { error: 'getaddrinfo ENOTFOUND', url: 'http://echo' },
+    });
+    expect(v.status).toBe('warn');
+    expect(v.detail).toBe(
+      `unknown: the interfaces hold ${ME}; echo service http://echo did not answer (getaddrinfo ENOTFOUND).`,
+    );
+    expect(v.remedy).toContain('curl http://echo');
+  });
   it('warns on a private-only host when the echo service does not answer', () => {
     const v = judgePublicAddress({
       local: ['10.0.0.2'],

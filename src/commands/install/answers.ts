@@ -1,11 +1,11 @@
 import {
   answersFromEnv,
+  judgeExtras,
   parseAnswersFile,
   type RawAnswers,
   resolveAnswers,
   withDefaults,
 } from '../../core/answers.js';
-import { validateDomain, validateEmail } from '../../core/domain.js';
 import { UserError } from '../../core/errors.js';
 import { type DataDirContext, validateDataDir } from '../../core/paths.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
@@ -13,7 +13,7 @@ import { urlSecrets } from '../../core/redact.js';
 import { pathFacts } from '../../system/files.js';
 import type { InstallRecord } from '../../system/state.js';
 import type { Deps } from '../deps.js';
-import { capped, checkIds, readCapped } from './limits.js';
+import { checkIds, readCapped } from './limits.js';
 
 export { checkIds };
 
@@ -57,6 +57,7 @@ export async function gatherAnswers(flags: InstallFlags, deps: Deps) {
   const resolved = resolveAnswers(sources, deps.platforms, {
     ...(flags.answers ? { fileName: flags.answers } : {}),
     fileKeys,
+    kinds: ['flag', 'env', 'file'],
     checkIds: checkIds(deps.platforms),
     dataDir: dataDirContext(deps),
   });
@@ -83,28 +84,31 @@ export function dataDirContext(deps: Deps): Omit<DataDirContext, 'name'> {
 }
 
 /**
- * Asks what no flag, env var or answers file gave, then settles the answers: the record of an existing install
- * fills the rest, and a new install gets free host ports. `notes` are shown in the review.
+ * Settles the answers: what was asked (`asked`, from the questions), over flags, env vars and the answers file,
+ * over the record of an existing install; a new install gets free host ports. A platform picked at the question
+ * judges the flags given before it: one that does not apply to it is refused (exit 2), never dropped.
+ * `notes` are shown in the review.
  */
-export async function settleAnswers(
+export async function composeAnswers(
   deps: Deps,
-  ask: typeof import('../../ui/screens.js').ask,
   resolved: Resolved,
   fromRecord: InstallRecord | undefined,
+  asked: Record<string, string> = {},
+  opts: { quiet?: boolean } = {},
 ): Promise<{
   platform: Platform;
   record: InstallRecord | undefined;
   answers: InstallAnswers;
   portNotes: string[];
 }> {
-  const { log, term } = deps;
+  const { log } = deps;
   const given = resolved.answers;
   const state = deps.state();
-  const interactive = term.interactive;
-  const asked = interactive ? await askMissing(deps, ask, given, fromRecord, resolved.yes) : {};
   const platformId = (asked.platform ?? given.platform ?? fromRecord?.platform) as string;
   const platform = deps.platforms.find((p) => p.id === platformId) as Platform;
+  refuseInapplicable(deps, resolved, platform);
   const record = state.get(given.name ?? fromRecord?.name ?? platform.id);
+  const extra = judgeExtras(platform, given.extra ?? {}, deps.platforms, resolved.origins).extra;
   const answers = withDefaults(
     {
       ...recordAnswers(record),
@@ -120,9 +124,10 @@ export async function settleAnswers(
             ? { version: record.release }
             : {}),
       ...(asked.dataDir ? { dataDir: asked.dataDir } : {}),
+      ...(asked.port ? { port: Number(asked.port) } : {}),
       extra: {
         ...(record?.platform === platform.id ? record.extra : {}),
-        ...given.extra,
+        ...extra,
         ...Object.fromEntries(
           platform.questions.filter((q) => asked[q.key]).map((q) => [q.key, asked[q.key] as string]),
         ),
@@ -131,49 +136,19 @@ export async function settleAnswers(
     platform,
   );
   // The data dir as it will be used (a default or the record's too): the same validation as an answer.
-  const dir = validateDataDir(answers.dataDir, { ...dataDirContext(deps), name: answers.name });
-  if (!dir.ok) throw new UserError(dir.error, `${dir.remedy} (--data-dir)`);
-  // The platform chosen at the question may refuse what the flags said (resolveAnswers judged them if it knew it).
-  const refused = platform.validateAnswers?.(answers) ?? [];
-  if (refused[0]) throw new UserError(refused.map((e) => e.error).join('\n'), refused[0].remedy);
+  // (Not while the questions run: the data dir question judges it the same way when it comes.)
+  const dir = opts.quiet
+    ? undefined
+    : validateDataDir(answers.dataDir, { ...dataDirContext(deps), name: answers.name });
+  if (dir && !dir.ok) throw new UserError(dir.error, `${dir.remedy} (--data-dir)`);
   for (const q of platform.questions)
     if (q.secret && answers.extra[q.key]) log.addSecret(answers.extra[q.key] as string);
   for (const v of urlSecrets(answers.repoUrl)) log.addSecret(v);
-  // A second install on this host gets the next free app port when none was asked for (Rocket.Chat and
-  // Mastodon both default to 3000), and says so in the review.
-  const portNotes: string[] = [];
-  if (given.port === undefined && !record) {
-    const taken = new Set(state.installs().flatMap((i) => [i.port]));
-    const wanted = answers.port;
-    while (
-      taken.has(answers.port) ||
-      (answers.port !== wanted && (await deps.probe.portHolder(answers.port)))
-    )
-      answers.port++;
-    if (answers.port !== wanted)
-      portNotes.push(
-        `Port ${wanted} belongs to another install on this host: this one uses ${answers.port} (--port sets it).`,
-      );
-  }
-  // The platform's other published ports (e.g. Rocket.Chat's MongoDB on loopback) move along the same way.
-  if (!record) {
-    for (const hp of platform.requirements.hostPorts ?? []) {
-      if (answers.extra[hp.key]) continue;
-      const taken = new Set(
-        state
-          .installs()
-          .filter((i) => i.platform === platform.id)
-          .map((i) => Number(i.extra?.[hp.key] ?? hp.default)),
-      );
-      let p = hp.default;
-      while (taken.has(p) || (p !== hp.default && (await deps.probe.portHolder(p)))) p++;
-      answers.extra[hp.key] = String(p);
-      if (p !== hp.default)
-        portNotes.push(
-          `The ${hp.what} port ${hp.default} belongs to another install on this host: this one uses ${p}.`,
-        );
-    }
-  }
+  const portNotes = await allocatePorts(deps, platform, answers, {
+    portGiven: given.port !== undefined || asked.port !== undefined,
+    fixed: [...Object.keys(extra), ...Object.keys(asked)],
+    record,
+  });
   // Secret answers are not logged at all (the redactor would mask them; this keeps even their length out).
   const secretKeys = new Set(platform.questions.filter((q) => q.secret).map((q) => q.key));
   const loggable = {
@@ -182,97 +157,78 @@ export async function settleAnswers(
       Object.entries(answers.extra).map(([k, v]) => [k, secretKeys.has(k) && v ? '(secret)' : v]),
     ),
   };
-  log.info(`answers: ${JSON.stringify(loggable)}`);
+  if (!opts.quiet) log.info(`answers: ${JSON.stringify(loggable)}`);
   return { platform, record, answers, portNotes };
+}
+
+/**
+ * Refuses (exit 2) an answer given for another platform, or one this platform can't take (e.g. --tls none for
+ * the chatmail relay), once the platform is known: picked at the question, given, or recorded.
+ */
+export function refuseInapplicable(deps: Deps, resolved: Resolved, platform: Platform): void {
+  const given = resolved.answers;
+  const refused = [
+    ...judgeExtras(platform, given.extra ?? {}, deps.platforms, resolved.origins).errors,
+    ...(platform.validateAnswers?.({ ...given, platform: platform.id }) ?? []),
+  ];
+  if (refused[0])
+    throw new UserError(
+      refused.map((e) => e.error).join('\n'),
+      refused
+        .map((e) => e.remedy)
+        .filter((r, i, all) => all.indexOf(r) === i)
+        .join(' '),
+    );
+}
+
+/**
+ * A second install on this host gets the next free app port when none was asked for (Rocket.Chat and Mastodon
+ * both default to 3000), and the platform's other published ports (e.g. Rocket.Chat's MongoDB on loopback)
+ * move along the same way. Returns the notes the review shows.
+ */
+export async function allocatePorts(
+  deps: Deps,
+  platform: Platform,
+  answers: InstallAnswers,
+  opts: { portGiven: boolean; fixed: string[]; record: InstallRecord | undefined },
+): Promise<string[]> {
+  const state = deps.state();
+  const notes: string[] = [];
+  if (opts.record) return notes;
+  if (!opts.portGiven) {
+    const taken = new Set(state.installs().flatMap((i) => [i.port]));
+    const wanted = answers.port;
+    while (
+      taken.has(answers.port) ||
+      (answers.port !== wanted && (await deps.probe.portHolder(answers.port)))
+    )
+      answers.port++;
+    if (answers.port !== wanted)
+      notes.push(
+        `Port ${wanted} belongs to another install on this host: this one uses ${answers.port} (--port sets it).`,
+      );
+  }
+  for (const hp of platform.requirements.hostPorts ?? []) {
+    if (opts.fixed.includes(hp.key)) continue;
+    const taken = new Set(
+      state
+        .installs()
+        .filter((i) => i.platform === platform.id)
+        .map((i) => Number(i.extra?.[hp.key] ?? hp.default)),
+    );
+    const flag = platform.questions.find((q) => q.key === hp.key)?.flag;
+    let p = hp.default;
+    while (taken.has(p) || (p !== hp.default && (await deps.probe.portHolder(p)))) p++;
+    answers.extra[hp.key] = String(p);
+    if (p !== hp.default)
+      notes.push(
+        `The ${hp.what} port ${hp.default} belongs to another install on this host: this one uses ${p}${flag ? ` (${flag} sets it)` : ''}.`,
+      );
+  }
+  return notes;
 }
 
 function recordAnswers(r: InstallRecord | undefined): Partial<InstallAnswers> {
   if (!r) return {};
   return { name: r.name, dataDir: r.dataDir, tls: r.tls, port: r.port, repoUrl: r.repoUrl };
-}
-
-async function askMissing(
-  deps: Deps,
-  ask: typeof import('../../ui/screens.js').ask,
-  given: Partial<InstallAnswers>,
-  record: InstallRecord | undefined,
-  yes: boolean,
-): Promise<Record<string, string>> {
-  const platforms = deps.platforms;
-  const tlsNone = given.tls === 'none';
-  return ask(
-    deps.term,
-    (v) => {
-      const platform = platforms.find((p) => p.id === (v.platform ?? given.platform ?? record?.platform));
-      if (!platform) {
-        return {
-          key: 'platform',
-          kind: 'select',
-          message: 'Which chat platform?',
-          choices: platforms.map((p) => ({ value: p.id, name: p.title, description: p.description })),
-        };
-      }
-      if (!given.domain && !record?.domain && v.domain === undefined) {
-        return {
-          key: 'domain',
-          kind: 'text',
-          message: 'Domain:',
-          validate: capped((s) => validateDomain(s, { allowLocal: tlsNone })),
-        };
-      }
-      if (!given.email && !record?.email && v.email === undefined) {
-        return {
-          key: 'email',
-          kind: 'text',
-          message: "Email (for Let's Encrypt and the admin account):",
-          validate: capped(validateEmail),
-        };
-      }
-      if (yes || record) return undefined;
-      if (!given.version && v.version === undefined) {
-        const tested = platform.releases.find((r) => r.tested) ?? platform.releases[0];
-        return {
-          key: 'version',
-          kind: 'select',
-          message: `${platform.title} release:`,
-          initial: tested?.version,
-          choices: platform.releases.map((r) => ({
-            value: r.version,
-            name: r.version,
-            description: r.version === tested?.version ? 'tested, recommended' : r.tested ? 'tested' : '',
-          })),
-        };
-      }
-      if (!given.dataDir && v.dataDir === undefined) {
-        return {
-          key: 'dataDir',
-          kind: 'text',
-          message: 'Data directory:',
-          initial: platform.defaultDataDir,
-          validate: capped((s) =>
-            validateDataDir(s, {
-              ...dataDirContext(deps),
-              name: given.name ?? platform.id,
-            }),
-          ),
-        };
-      }
-      for (const q of platform.questions) {
-        if (q.when && !q.when({ ...given.extra, ...v })) continue;
-        if (given.extra?.[q.key] === undefined && v[q.key] === undefined) {
-          return {
-            key: q.key,
-            kind: q.choices ? 'select' : 'text',
-            message: q.message,
-            ...(q.choices ? { choices: q.choices } : {}),
-            ...(q.default ? { initial: q.default } : {}),
-            validate: capped(q.validate, true),
-            ...(q.secret ? { secret: true } : {}),
-          };
-        }
-      }
-      return undefined;
-    },
-    (key, value) => (key === 'platform' ? (platforms.find((p) => p.id === value)?.title ?? value) : value),
-  );
 }

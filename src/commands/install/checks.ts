@@ -1,12 +1,14 @@
-import { PROXY_PORTS } from '../../../steps/proxy/index.js';
+import { PROXY_IMAGE, PROXY_PORTS } from '../../../steps/proxy/index.js';
 import {
   blockingFailures,
+  type CheckInput,
   type CheckOutcome,
   hostChecks,
   installChecks,
   runChecks,
 } from '../../core/checks.js';
 import { PrerequisiteError } from '../../core/errors.js';
+import type { FileSpec } from '../../core/plan.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
 import { platformReadiness, withReadinessChecks } from '../../core/readiness-checks.js';
 import type { InstallRecord } from '../../system/state.js';
@@ -54,17 +56,13 @@ export async function checkServer(
   failOnBlocking(hostOutcomes, deps);
 }
 
-/** The chosen platform's checks (memory, disk, ports, DNS, ...), with the host fixes they offer. */
-export async function checkPlatform(
+/** The chosen platform's checks and what they read: its ports (with the holders allowed), disk, memory, DNS, ... */
+export function platformChecks(
   deps: Deps,
-  resolved: Resolved,
-  ui: Pick<Screens, 'confirm' | 'showChecks'>,
   platform: Platform,
   answers: InstallAnswers,
   record: InstallRecord | undefined,
 ) {
-  const { term } = deps;
-  const { confirm, showChecks } = ui;
   const state = deps.state();
   const allowed = new Map<number, string>();
   if (record)
@@ -91,7 +89,7 @@ export async function checkPlatform(
     .installs()
     .filter((i) => i.name !== answers.name)
     .map((i) => ({ name: i.name, platform: i.platform, tls: i.tls, domain: i.domain }));
-  const checkInput = {
+  const checkInput: CheckInput = {
     databases: [platform.database ?? 'none'],
     answers,
     memoryMiB: platform.requirements.memoryMiB,
@@ -100,21 +98,52 @@ export async function checkPlatform(
     allowedPortHolders: allowed,
     ...(platform.requirements.portNames ? { portNames: platform.requirements.portNames } : {}),
     ...(platform.requirements.portsRemedy ? { portsRemedy: platform.requirements.portsRemedy } : {}),
+    portFlags: portFlags(platform, answers),
     dataDir: answers.dataDir,
     otherInstalls,
     readiness,
   };
-  let platformOutcomes = await showChecks(
-    term,
-    `Checking requirements for ${platform.title}`,
-    checks,
-    (onResult) =>
-      runChecks(checks, deps.probe, checkInput, {
-        ignore: resolved.ignoreChecks,
-        onResult,
-        timeoutMs: 20_000,
-      }),
+  return { checks, checkInput, readiness };
+}
+
+/** The flags that move this install's ports: the app port (unless the platform serves fixed ports), its host ports. */
+function portFlags(platform: Platform, answers: InstallAnswers): Record<number, string> {
+  const out: Record<number, string> = {};
+  if (!platform.ownTls) out[answers.port] = '--port';
+  for (const hp of platform.requirements.hostPorts ?? []) {
+    const flag = platform.questions.find((q) => q.key === hp.key)?.flag;
+    const port = Number(answers.extra[hp.key] ?? hp.default);
+    if (flag && Number.isInteger(port)) out[port] = flag;
+  }
+  return out;
+}
+
+/**
+ * The chosen platform's checks (memory, disk, ports, DNS, ...), with the host fixes they offer. `early` holds the
+ * outcomes the questions already judged (the check right after the answer it reads): shown, not run again.
+ */
+export async function checkPlatform(
+  deps: Deps,
+  resolved: Resolved,
+  ui: Pick<Screens, 'confirm' | 'showChecks'>,
+  platform: Platform,
+  answers: InstallAnswers,
+  record: InstallRecord | undefined,
+  early: CheckOutcome[] = [],
+) {
+  const { term } = deps;
+  const { confirm, showChecks } = ui;
+  const { checks, checkInput, readiness } = platformChecks(deps, platform, answers, record);
+  const toRun = checks.filter((c) => !early.some((o) => o.id === c.id));
+  // Checks judged during the questions are not shown again; they count as they were judged.
+  const ran = await showChecks(term, `Checking requirements for ${platform.title}`, toRun, (onResult) =>
+    runChecks(toRun, deps.probe, checkInput, {
+      ignore: resolved.ignoreChecks,
+      onResult,
+      timeoutMs: 20_000,
+    }),
   );
+  let platformOutcomes = [...early, ...ran];
   // Closed firewall ports and missing swap: offered, never done silently; what changed goes to the state.
   const hostFixes = await offerHostFixes(deps, platformOutcomes, {
     yes: resolved.yes,
@@ -136,6 +165,69 @@ export async function checkPlatform(
   }
   failOnBlocking(platformOutcomes, deps);
   return hostFixes;
+}
+
+/**
+ * With --offline, the images the plan starts that are not on this host, before anything is written: refused
+ * (exit 3) with the list and how to load them, unless --ignore-check images.
+ */
+export async function checkOfflineImages(
+  deps: Deps,
+  resolved: Resolved,
+  platform: Platform,
+  answers: InstallAnswers,
+  plan: { files: FileSpec[] },
+  project: string,
+): Promise<void> {
+  if (!answers.offline) return;
+  const { missingImages } = await import('../../system/images.js');
+  const cloned = await deps.files.exists(`${answers.dataDir}/.git`);
+  const verdict = await missingImages(
+    deps.runner,
+    plan,
+    [
+      {
+        dir: answers.dataDir,
+        composeFiles: platform.composeFiles,
+        ...(platform.repo
+          ? {
+              clone: {
+                // An existing clone answers offline; else the repository (a local mirror works offline too).
+                url: cloned ? deps.files.real(answers.dataDir) : answers.repoUrl,
+                branch: platform.repo.branch,
+              },
+            }
+          : {}),
+      },
+    ],
+    project,
+    answers.tls === 'none' || platform.ownTls ? [] : [PROXY_IMAGE],
+  );
+  const outcome: CheckOutcome = {
+    id: 'images',
+    title: 'Images',
+    ...(!verdict.known
+      ? {
+          status: 'warn',
+          detail: `can't list them before the install: ${verdict.reason}`,
+          remedy: 'They are looked for when the containers start (--offline: never pulled).',
+        }
+      : verdict.missing.length === 0
+        ? { status: 'pass', detail: `all ${verdict.images.length} on this host (--offline)` }
+        : {
+            status: 'fail',
+            detail: `not on this host (--offline): ${verdict.missing.join(', ')}`,
+            remedy:
+              'Load them first (docker load -i FILE, from a machine that has them: docker save IMAGE -o FILE), or drop --offline.',
+          }),
+    ...(verdict.known && verdict.missing.length > 0 && resolved.ignoreChecks.includes('images')
+      ? { ignored: true }
+      : {}),
+  };
+  if (verdict.known) deps.log.info(`images: ${verdict.images.join(', ')}`);
+  const { printOutcomes } = await import('../../ui/screens.js');
+  printOutcomes(deps.term.stderr, [outcome]);
+  failOnBlocking([outcome], deps);
 }
 
 function failOnBlocking(outcomes: CheckOutcome[], deps: Deps): void {

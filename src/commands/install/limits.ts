@@ -81,5 +81,7 @@ export function checkIds(platforms: Platform[]): string[] {
         ...platforms.flatMap((p) => p.checks ?? []),
       ].map((c) => c.id),
     ),
+    // With --offline: the images the plan starts (checkOfflineImages, judged once the plan is known).
+    'images',
   ];
 }

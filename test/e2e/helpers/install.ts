@@ -34,6 +34,8 @@ export async function e2eInstall(opts: {
   env?: Record<string, string>;
   /** Env for the install only (e.g. a longer readiness wait). */
   installEnv?: Record<string, string>;
+  /** More install flags (e.g. --admin-username). */
+  args?: string[];
 }): Promise<E2eInstall> {
   if (!(await dockerAvailable()))
     throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
@@ -53,7 +55,18 @@ export async function e2eInstall(opts: {
     'admin@example.com',
   ];
   const r = await runWizard(
-    [...args, '--tls', 'none', '--offline', '--yes', '--repo-url', repo, '--port', String(port)],
+    [
+      ...args,
+      '--tls',
+      'none',
+      '--offline',
+      '--yes',
+      '--repo-url',
+      repo,
+      '--port',
+      String(port),
+      ...(opts.args ?? []),
+    ],
     { ...env, ...opts.installEnv },
   );
   if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);
