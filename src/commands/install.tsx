@@ -46,6 +46,7 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
     hostPath: deps.env.hostPath,
     project,
     proxyProject: proxyProj,
+    completed: new Set(Object.keys(record?.journal ?? {})),
   });
   const { plan } = built;
   for (const f of plan.files) {
@@ -81,6 +82,7 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
   const firstAdminShown = !record?.journal.admin;
   const ctx = await runInstall(deps, platform, answers, record, {
     plan,
+    steps: built.steps,
     project,
     proxyProject: proxyProj,
     dryRun: resolved.dryRun,

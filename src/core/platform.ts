@@ -1,11 +1,11 @@
-import type { ListrTask } from 'listr2';
 import type { Check } from './checks.js';
 import type { InstallContext } from './context.js';
 import type { DoctorCheck, GatherContext, LogPattern } from './doctor.js';
 import type { Validation } from './domain.js';
 import type { KernelDatabase } from './kernel.js';
-import type { FileSpec, Plan } from './plan.js';
+import type { FileSpec } from './plan.js';
 import type { ReleaseFeed } from './release-feed.js';
+import type { Step, StepInput } from './step.js';
 import type { UpgradeRule } from './upgrade.js';
 
 /** How an upgrade's own steps report progress and learn of Ctrl-C. */
@@ -187,10 +187,11 @@ export interface Platform {
   templates: string[];
   /** Pure: the files the install writes (the env file merged with what is there). */
   files: (input: PlanInput) => FileSpec[];
-  /** The task tree, built from the shared task factories. */
-  install: (ctx: InstallContext) => ListrTask<InstallContext>[];
-  /** Commands the review lists (argv, cwd) beyond those the spine adds. */
-  commands: (input: PlanInput) => Plan['commands'];
+  /**
+   * The install's steps, in order, built from the shared step declarations (src/core/tasks.ts): each declares
+   * the files it writes and the commands it runs once, and the review, `--dry-run` and the run read them.
+   */
+  install: (input: StepInput) => Step[];
   readiness: Readiness;
   /** The env file holding the install's settings and secrets (default: DATA_DIR/.env); the summary reads it. */
   envFile?: (answers: InstallAnswers) => string;

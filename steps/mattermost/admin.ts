@@ -1,10 +1,9 @@
-import type { ListrTask } from 'listr2';
 import { composeCommand } from '../../src/core/compose.js';
 import type { HttpClient, InstallContext, RunResult } from '../../src/core/context.js';
 import { parseEnv } from '../../src/core/envfile.js';
 import { WizardError } from '../../src/core/errors.js';
-import { formatCommand } from '../../src/core/plan.js';
-import { step } from '../../src/core/tasks.js';
+import type { CommandSpec } from '../../src/core/plan.js';
+import type { Step, StepInput, StepIO } from '../../src/core/step.js';
 
 /**
  * The first admin, created with mmctl in local mode inside the mattermost container (local mode is switched
@@ -30,21 +29,19 @@ export function searchUserArgs(username: string): string[] {
 const NOT_YET =
   /socket file .* doesn'?t exists?|no such file or directory|connection refused|is not running/i;
 
+/** Runs an mmctl command, again while local mode is not up yet (the same declared command each time). */
 async function mmctl(
   ctx: InstallContext,
-  args: string[],
-  opts: { input?: string; signal?: AbortSignal; attempts?: number } = {},
+  io: StepIO,
+  cmd: CommandSpec,
+  opts: { input?: string; attempts?: number } = {},
 ): Promise<RunResult> {
   const attempts = opts.attempts ?? 20;
   for (let attempt = 1; ; attempt++) {
-    const r = await ctx.runner.run(
-      {
-        ...composeCommand(ctx, args),
-        reject: false,
-        ...(opts.input !== undefined ? { input: opts.input } : {}),
-      },
-      opts.signal ? { signal: opts.signal } : {},
-    );
+    const r = await io.run(cmd, {
+      reject: false,
+      ...(opts.input !== undefined ? { input: opts.input } : {}),
+    });
     if (r.exitCode === 0 || attempt >= attempts || !NOT_YET.test(`${r.stdout}\n${r.stderr}`)) return r;
     await new Promise((res) => setTimeout(res, Math.min(1000, ctx.pollIntervalMs * 4)));
   }
@@ -94,42 +91,56 @@ export async function adminLogin(
  * Creates the first admin unless an earlier run did (the journal) or the user already exists, then proves
  * the stored password logs in. A re-run never creates a second admin and never changes the password.
  */
-export function adminStep(): ListrTask<InstallContext> {
-  return step(
-    'admin',
-    'Create the first admin',
-    async (ctx, task) => {
-      const envPath = `${ctx.answers.dataDir}/.env`;
-      const env = parseEnv((await ctx.files.readText(envPath)) ?? '').values;
-      const username = env.ADMIN_USERNAME ?? 'admin';
-      const email = env.ADMIN_EMAIL ?? ctx.answers.email;
+export function adminStep(s: StepInput): Step {
+  const envPath = `${s.answers.dataDir}/.env`;
+  // The .env the plan writes before this step: the admin's name, email and password.
+  const env = parseEnv(s.planFiles.find((f) => f.path === envPath)?.content ?? '').values;
+  const username = env.ADMIN_USERNAME ?? 'admin';
+  const email = env.ADMIN_EMAIL ?? s.answers.email;
+  const journaled = s.completed.has('admin');
+  const search: CommandSpec = {
+    ...composeCommand(s, searchUserArgs(username)),
+    description: `look for the user "${username}" (again while local mode starts)`,
+    poll: true,
+  };
+  const create: CommandSpec = {
+    ...composeCommand(s, createAdminArgs(email, username)),
+    description: 'create the first admin with mmctl in local mode (password on stdin)',
+    when: `only when there is no user "${username}" yet`,
+  };
+  const login: CommandSpec = {
+    file: 'POST',
+    args: [`http://127.0.0.1:${s.answers.port}/api/v4/users/login`],
+    description: `the first admin "${username}" logs in with the password in .env`,
+  };
+  return {
+    id: 'admin',
+    title: 'Create the first admin',
+    // An earlier run created it: only the login is checked.
+    commands: journaled ? [login] : [search, create, login],
+    async run(ctx, io) {
       const password = env.ADMIN_PASSWORD ?? '';
       if (!password)
         throw new WizardError(
           `${ctx.files.real(envPath)} has no ADMIN_PASSWORD.`,
           'Run the same install again: it writes the .env file first.',
         );
-      const journaled = ctx.journal.completed.has('admin');
       let created = false;
       let existed = false;
       if (!journaled) {
-        task.output = `Looking for the user "${username}" (mmctl --local user search)`;
-        const search = await mmctl(ctx, searchUserArgs(username), task.signal ? { signal: task.signal } : {});
-        const found = parseSearch(search, username);
+        io.output(`Looking for the user "${username}" (mmctl --local user search)`);
+        const searched = await mmctl(ctx, io, search);
+        const found = parseSearch(searched, username);
         if (found === undefined) {
           throw new WizardError(
-            `Can't tell whether the user "${username}" exists: mmctl in the ${SERVICE} container answered:\n${tail(search)}`,
+            `Can't tell whether the user "${username}" exists: mmctl in the ${SERVICE} container answered:\n${tail(searched)}`,
             'Check that the container runs and that local mode is on (MM_SERVICESETTINGS_ENABLELOCALMODE in compose.wizard.yml), then run the same install again.',
           );
         }
         existed = found;
         if (!found) {
-          task.output = `Creating "${username}" (mmctl --local user create)`;
-          const r = await mmctl(ctx, createAdminArgs(email, username), {
-            input: `${password}\n`,
-            attempts: 1,
-            ...(task.signal ? { signal: task.signal } : {}),
-          });
+          io.output(`Creating "${username}" (mmctl --local user create)`);
+          const r = await mmctl(ctx, io, create, { input: `${password}\n`, attempts: 1 });
           if (r.exitCode !== 0) {
             throw new WizardError(
               `mmctl could not create the first admin "${username}":\n${tail(r)}`,
@@ -139,8 +150,8 @@ export function adminStep(): ListrTask<InstallContext> {
           created = true;
         }
       }
-      const login = await adminLogin(ctx.http, ctx.answers.port, username, password, task.signal);
-      if (login.ok)
+      const result = await adminLogin(ctx.http, ctx.answers.port, username, password, io.signal);
+      if (result.ok)
         return created ? `Created the first admin "${username}"` : `First admin "${username}" logs in`;
       if (journaled) {
         ctx.notes.push(
@@ -150,16 +161,12 @@ export function adminStep(): ListrTask<InstallContext> {
       }
       throw new WizardError(
         existed
-          ? `A user "${username}" already exists in this database, and the password in ${ctx.files.real(envPath)} does not log in (${login.detail}).`
-          : `The first admin "${username}" was created but can't log in: ${login.detail}.`,
+          ? `A user "${username}" already exists in this database, and the password in ${ctx.files.real(envPath)} does not log in (${result.detail}).`
+          : `The first admin "${username}" was created but can't log in: ${result.detail}.`,
         existed
           ? `Log in with that account, or set its password: cd ${ctx.files.real(ctx.projectDir)} && docker compose exec ${SERVICE} mmctl --local user change-password ${username}`
           : 'Read the server log (docker compose logs mattermost), then run the same install again.',
       );
     },
-    {
-      dryRun: (ctx) =>
-        `run: ${formatCommand(composeCommand(ctx, createAdminArgs(ctx.answers.email, 'admin')))} (password on stdin)`,
-    },
-  );
+  };
 }

@@ -3,8 +3,8 @@ import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import { definePlatform } from '../../src/core/platform.js';
 import { cloneRepo, composeUp, pullImages, waitReady, writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';
-import { proxyTasks } from '../proxy/index.js';
-import { adminStep, createAdminArgs } from './admin.js';
+import { proxySteps } from '../proxy/index.js';
+import { adminStep } from './admin.js';
 import { checks as doctorChecks, logPatterns } from './doctor.js';
 import {
   COMPOSE_FILES,
@@ -93,36 +93,14 @@ export default definePlatform({
       ...volumeDirs(dir),
     ];
   },
-  commands(input) {
-    const dir = input.hostPath(input.answers.dataDir);
-    const env = parseEnv(input.existing[`${input.answers.dataDir}/.env`] ?? '').values;
-    return [
-      {
-        file: 'docker',
-        args: [
-          'compose',
-          '--project-name',
-          input.project,
-          '--project-directory',
-          dir,
-          ...COMPOSE_FILES.flatMap((f) => ['-f', f]),
-          ...createAdminArgs(env.ADMIN_EMAIL ?? input.answers.email, env.ADMIN_USERNAME ?? 'admin'),
-        ],
-        cwd: dir,
-        phase: 'after-ready',
-        description:
-          'create the first admin with mmctl in local mode (password on stdin; skipped when it exists)',
-      },
-    ];
-  },
-  install: () => [
-    cloneRepo(),
-    writeFiles('Write .env, compose.wizard.yml and the volume folders', (ctx) => ctx.answers.dataDir),
-    ...proxyTasks(),
-    pullImages(),
-    composeUp(),
-    waitReady(),
-    adminStep(),
+  install: (s) => [
+    cloneRepo(s),
+    writeFiles(s, 'Write .env, compose.wizard.yml and the volume folders', s.answers.dataDir),
+    ...proxySteps(s),
+    ...pullImages(s),
+    composeUp(s),
+    waitReady(s),
+    adminStep(s),
   ],
   readiness: {
     path: '/api/v4/system/ping',

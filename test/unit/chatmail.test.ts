@@ -11,6 +11,7 @@ import type { FileStore, InstallContext } from '../../src/core/context.js';
 import { parseEnv } from '../../src/core/envfile.js';
 import { ExitCode, UserError } from '../../src/core/errors.js';
 import { formatCommand } from '../../src/core/plan.js';
+import { stepTask } from '../../src/core/step.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
@@ -370,12 +371,13 @@ describe('the chatmail task tree (fake runner)', () => {
         }
       : inner;
     const answers = answersFor({ offline: true });
-    const { plan } = await buildPlan(chatmail, answers, {
+    const { plan, steps } = await buildPlan(chatmail, answers, {
       files,
       templates,
       hostPath: files.real.bind(files),
       project: 'cm-test',
       proxyProject: 'proxy-test',
+      completed: new Set(opts.completed ?? []),
     });
     const runner = new FakeRunner([
       {
@@ -409,7 +411,7 @@ describe('the chatmail task tree (fake runner)', () => {
       readyTimeoutSeconds: opts.timeout ?? 5,
       pollIntervalMs: 5,
     };
-    const list = new Listr<InstallContext, 'silent'>(chatmail.install(ctx), {
+    const list = new Listr<InstallContext, 'silent'>(steps.map(stepTask), {
       ctx,
       renderer: 'silent',
       exitOnError: true,

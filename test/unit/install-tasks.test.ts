@@ -7,6 +7,7 @@ import { withDefaults } from '../../src/core/answers.js';
 import type { HttpClient, InstallContext } from '../../src/core/context.js';
 import { parseEnv } from '../../src/core/envfile.js';
 import type { Platform, TlsMode } from '../../src/core/platform.js';
+import { stepTask } from '../../src/core/step.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
@@ -53,12 +54,13 @@ async function setup(rows: FakeRow[], http: HttpClient, tls: TlsMode = 'none', c
     },
     platform,
   );
-  const { plan } = await buildPlan(platform, answers, {
+  const { plan, steps } = await buildPlan(platform, answers, {
     files,
     templates: templateLoader(),
     hostPath: (p) => join(root, p),
     project: 'rc-test',
     proxyProject: 'proxy-test',
+    completed: new Set(completed),
   });
   const runner = new FakeRunner([
     // The clone: git creates the folder and its .git.
@@ -87,7 +89,7 @@ async function setup(rows: FakeRow[], http: HttpClient, tls: TlsMode = 'none', c
     readyTimeoutSeconds: 1,
     pollIntervalMs: 5,
   };
-  const list = new Listr<InstallContext, 'silent'>(platform.install(ctx), {
+  const list = new Listr<InstallContext, 'silent'>(steps.map(stepTask), {
     ctx,
     renderer: 'silent',
     exitOnError: true,

@@ -12,6 +12,7 @@ import { parseEnv } from '../../src/core/envfile.js';
 import { ExitCode, UserError } from '../../src/core/errors.js';
 import { formatCommand } from '../../src/core/plan.js';
 import type { InstallAnswers, TlsMode } from '../../src/core/platform.js';
+import { stepTask } from '../../src/core/step.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
@@ -294,12 +295,13 @@ async function tree(rows: FakeRow[], http: HttpClient, completed: string[] = [])
   const root = tmpRoot();
   const files = new RealFileStore((p) => join(root, p));
   const answers = answersFor({ offline: true }, 'none');
-  const { plan } = await buildPlan(mattermost, answers, {
+  const { plan, steps } = await buildPlan(mattermost, answers, {
     files,
     templates: templateLoader(),
     hostPath: (p) => join(root, p),
     project: PROJECT,
     proxyProject: 'proxy-test',
+    completed: new Set(completed),
   });
   const inputs: (string | undefined)[] = [];
   const runner = new FakeRunner([
@@ -333,7 +335,7 @@ async function tree(rows: FakeRow[], http: HttpClient, completed: string[] = [])
     readyTimeoutSeconds: 1,
     pollIntervalMs: 5,
   };
-  const list = new Listr<InstallContext, 'silent'>(mattermost.install(ctx), {
+  const list = new Listr<InstallContext, 'silent'>(steps.map(stepTask), {
     ctx,
     renderer: 'silent',
     exitOnError: true,
