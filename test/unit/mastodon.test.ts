@@ -92,7 +92,7 @@ describe('the Mastodon plan', () => {
     );
     expectGolden(
       'mastodon.commands.txt',
-      `${plan.commands.map((c) => `${formatCommand(c).replaceAll(root, '/ROOT')}  # ${c.description}`).join('\n')}\n`,
+      `${plan.commands.map((c) => `${formatCommand(c)}  # ${c.description}${c.when ? ` [${c.when}]` : ''}`.replaceAll(root, '/ROOT')).join('\n')}\n`,
     );
     const layout = plan.files
       .filter((f) => f.path.startsWith(DIR))
@@ -421,7 +421,6 @@ describe('the Mastodon task tree (fake runner)', () => {
     expect(journaled).toEqual([
       'user:mastodon',
       'files:Write docker-compose.yml, .env.production and .env.db',
-      'pull',
       'up:db,redis',
       'db:ready',
       'db:setup',
@@ -438,7 +437,6 @@ describe('the Mastodon task tree (fake runner)', () => {
     expect(list.tasks.map((t) => t.title ?? '').filter((t) => !/proxy/.test(t))).toEqual([
       'Created the system user mastodon (uid 991)',
       'Wrote docker-compose.yml, .env.production and .env.db (9 changed, 0 unchanged)',
-      'Pull images',
       'Started PostgreSQL and Redis',
       expect.stringMatching(/^PostgreSQL accepts connections \(after \d+ s\)$/),
       'Set up the empty database (rails db:setup)',
