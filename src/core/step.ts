@@ -3,6 +3,7 @@ import type { FileStore, InstallContext, RunResult, WriteOutcome } from './conte
 import { WizardError } from './errors.js';
 import { type CommandSpec, type FileSpec, formatCommand, formatMode, isHttp } from './plan.js';
 import type { InstallAnswers, Platform } from './platform.js';
+import { lookupSystemUser } from './user-step.js';
 
 /**
  * A step declares what it writes and runs once, as data; the review lists it, `--dry-run` names it
@@ -155,32 +156,6 @@ function defaultRun(step: Step): NonNullable<Step['run']> {
     for (const c of step.commands ?? []) await io.run(c);
     return step.done;
   };
-}
-
-/** A line of /etc/passwd or /etc/group: name and numeric id (uid or gid), and for passwd the primary gid. */
-export interface Account {
-  name: string;
-  id: number;
-  gid?: number;
-}
-
-export function parseAccounts(text: string | undefined): Account[] {
-  return (text ?? '').split('\n').flatMap((line) => {
-    const [name, , id, gid] = line.split(':');
-    if (!name || id === undefined || !/^\d+$/.test(id)) return [];
-    return [
-      { name, id: Number(id), ...(gid !== undefined && /^\d+$/.test(gid) ? { gid: Number(gid) } : {}) },
-    ];
-  });
-}
-
-/** uid and gid of a system user, from /etc/passwd under the install's root; undefined when there is none. */
-export async function lookupSystemUser(
-  ctx: Pick<InstallContext, 'files'>,
-  name: string,
-): Promise<{ uid: number; gid: number } | undefined> {
-  const u = parseAccounts(await ctx.files.readText('/etc/passwd')).find((a) => a.name === name);
-  return u ? { uid: u.id, gid: u.gid ?? u.id } : undefined;
 }
 
 async function systemUserOwner(ctx: InstallContext, name: string): Promise<{ uid: number; gid: number }> {

@@ -2,106 +2,16 @@ import { composeCommand } from './compose.js';
 import type { InstallContext } from './context.js';
 import { CancelledError, WizardError } from './errors.js';
 import type { CommandSpec, FileSpec } from './plan.js';
-import { lookupSystemUser, parseAccounts, type Step, type StepInput } from './step.js';
+import type { Step, StepInput } from './step.js';
+
+export { cloneRepo } from './clone-step.js';
+export { ensureSystemUser } from './user-step.js';
 
 /**
  * Shared step declarations every platform builds its install from (see step.ts): each says once what it
  * writes and runs, for the review, the dry run and the run. They reach the world only through the
  * context's runner, file store and HTTP client, so the fake runner drives them in tests.
  */
-
-/**
- * Clones the platform's compose repository into the data dir, or fast-forwards a clean existing clone (the plan
- * knows which: it looked for DATA_DIR/.git).
- */
-export function cloneRepo(s: StepInput): Step {
-  const dir = s.files.real(s.projectDir);
-  const branch = s.platform.repo?.branch ?? 'main';
-  const title = 'Clone the compose repository';
-  const git = (args: string[], more: Omit<CommandSpec, 'file' | 'args'>): CommandSpec => ({
-    file: 'git',
-    args: ['-C', dir, ...args],
-    ...more,
-  });
-  if (s.existingPaths.has(`${s.projectDir}/.git`)) {
-    // --no-optional-locks: a read-only look never writes the index (it would fail on a full disk).
-    const status = git(['--no-optional-locks', 'status', '--porcelain'], {
-      description: 'look for local changes in the existing clone (a clone with changes is left as it is)',
-    });
-    const fetch = git(['fetch', '--quiet', 'origin', branch], {
-      description: `fetch ${branch} from ${s.answers.repoUrl}`,
-      when: 'only when the clone has no local changes',
-    });
-    const merge = git(['merge', '--ff-only', `origin/${branch}`], {
-      description: 'fast-forward the clone',
-      when: 'only when the clone has no local changes and the fetch worked',
-    });
-    return {
-      id: 'clone',
-      title,
-      commands: [status, fetch, merge],
-      async run(ctx, io) {
-        await excludeOwnFiles(ctx);
-        if ((await io.run(status)).stdout.trim() !== '') {
-          ctx.notes.push(`${dir} has local changes; it was left as it is.`);
-          return `Kept the existing clone (it has local changes)`;
-        }
-        if ((await io.run(fetch, { reject: false })).exitCode !== 0) {
-          ctx.notes.push(`Could not update ${dir} from ${ctx.answers.repoUrl}; the existing clone was used.`);
-          return 'Kept the existing clone (the repository did not answer)';
-        }
-        await io.run(merge);
-        return 'Updated the compose repository';
-      },
-    };
-  }
-  // A folder that is there already must be empty to be cloned into.
-  const empty = s.existingPaths.has(s.projectDir)
-    ? {
-        file: 'find',
-        args: [dir, '-mindepth', '1', '-maxdepth', '1', '-print', '-quit'],
-        description: `check that ${dir} is empty`,
-      }
-    : undefined;
-  const clone: CommandSpec = {
-    file: 'git',
-    args: ['clone', '--quiet', '--branch', branch, '--', s.answers.repoUrl, dir],
-    description: "clone the compose repository (the wizard's own files go to its .git/info/exclude)",
-    remedy: 'Check that the server reaches the repository, or pass --repo-url with a mirror.',
-  };
-  return {
-    id: 'clone',
-    title,
-    commands: [...(empty ? [empty] : []), clone],
-    async run(ctx, io) {
-      if (empty && (await io.run(empty)).stdout.trim() !== '') {
-        throw new WizardError(
-          `${dir} exists, is not empty and is not a clone of ${ctx.answers.repoUrl}.`,
-          'Choose another --data-dir, or move that folder away.',
-        );
-      }
-      await io.run(clone);
-      await excludeOwnFiles(ctx);
-      return 'Cloned the compose repository';
-    },
-  };
-}
-
-/** Keeps the files the wizard writes into the clone out of `git status`, so the clone stays "clean". */
-async function excludeOwnFiles(ctx: InstallContext): Promise<void> {
-  const path = `${ctx.projectDir}/.git/info/exclude`;
-  const current = (await ctx.files.readText(path)) ?? '';
-  const own = [
-    '.env',
-    '*.bak',
-    'backups/',
-    ...ctx.platform.composeFiles.filter((f) => ctx.plan.files.some((p) => p.path.endsWith(`/${f}`))),
-  ];
-  const missing = own.filter((p) => !current.split('\n').includes(p));
-  if (missing.length === 0) return;
-  const text = `${current}${current === '' || current.endsWith('\n') ? '' : '\n'}# written by wizard\n${missing.join('\n')}\n`;
-  await ctx.files.write({ kind: 'file', path, mode: 0o644, content: text, description: 'git excludes' });
-}
 
 /** Writes the plan's files under a path prefix (atomically; env files merged; secrets 0600). */
 export function writeFiles(s: StepInput, title: string, prefix: string): Step {
@@ -115,96 +25,6 @@ export function writeFiles(s: StepInput, title: string, prefix: string): Step {
       for (const spec of files) outcomes.push(await io.write(spec));
       const changed = outcomes.filter((o) => o !== 'unchanged').length;
       return `${title.replace(/^Write/, 'Wrote')} (${changed} changed, ${outcomes.length - changed} unchanged)`;
-    },
-  };
-}
-
-/**
- * Creates a system user and its group through the runner (groupadd, useradd), unless the user exists: with
- * the wanted uid (and the same gid) where free, else ids the system picks. No home is created and the login
- * shell is nologin. Under WIZARD_ROOT it edits ROOT/etc/passwd and ROOT/etc/group (`--prefix`; seeded with
- * root when missing), never the host's. The plan read both files, so it knows which commands run.
- */
-export function ensureSystemUser(
-  s: StepInput,
-  user: { name: string; uid?: number; home: string; comment?: string },
-): Step {
-  const prefix = s.files.real('/').replace(/\/+$/, '');
-  const seeds = { passwd: 'root:x:0:0:root:/root:/bin/sh\n', group: 'root:x:0:\n' };
-  const passwd = parseAccounts(s.existing['/etc/passwd'] ?? (prefix === '' ? '' : seeds.passwd));
-  const groups = parseAccounts(s.existing['/etc/group'] ?? (prefix === '' ? '' : seeds.group));
-  const title = `Create the system user ${user.name}`;
-  const id = `user:${user.name}`;
-  const existing = passwd.find((a) => a.name === user.name);
-  if (existing)
-    return { id, title, done: `System user ${user.name} exists (uid ${existing.id})`, commands: [] };
-  const remedy =
-    'useradd and groupadd (package passwd or shadow-utils) must work as root; create the user by hand and run the install again.';
-  const at = prefix === '' ? [] : ['--prefix', prefix];
-  const uidFree = user.uid !== undefined && !passwd.some((a) => a.id === user.uid);
-  const gidFree = user.uid !== undefined && !groups.some((a) => a.id === user.uid);
-  const groupadd: CommandSpec | undefined = groups.some((g) => g.name === user.name)
-    ? undefined
-    : {
-        file: 'groupadd',
-        args: [...at, '--system', ...(gidFree ? ['--gid', String(user.uid)] : []), user.name],
-        description: `the ${user.name} group${gidFree ? ` (gid ${user.uid})` : ''}`,
-        remedy,
-      };
-  const useradd: CommandSpec = {
-    file: 'useradd',
-    args: [
-      ...at,
-      '--system',
-      ...(uidFree ? ['--uid', String(user.uid)] : []),
-      '--gid',
-      user.name,
-      '--home-dir',
-      user.home,
-      '--no-create-home',
-      '--shell',
-      '/usr/sbin/nologin',
-      ...(user.comment ? ['--comment', user.comment] : []),
-      user.name,
-    ],
-    description: `the ${user.name} system user${uidFree ? ` (uid ${user.uid})` : `${user.uid === undefined ? '' : ` (uid ${user.uid} is taken: the system picks one)`}`}`,
-    remedy,
-  };
-  return {
-    id,
-    title,
-    commands: [...(groupadd ? [groupadd] : []), useradd],
-    async run(ctx, io) {
-      if (prefix !== '') {
-        // A staging root: useradd --prefix edits ROOT/etc, which needs at least root's lines.
-        if (!(await ctx.files.exists('/etc/passwd')))
-          await ctx.files.write({
-            kind: 'file',
-            path: '/etc/passwd',
-            mode: 0o644,
-            content: seeds.passwd,
-            description: 'users (staging root)',
-          });
-        if (!(await ctx.files.exists('/etc/group')))
-          await ctx.files.write({
-            kind: 'file',
-            path: '/etc/group',
-            mode: 0o644,
-            content: seeds.group,
-            description: 'groups (staging root)',
-          });
-      }
-      const found = await lookupSystemUser(ctx, user.name);
-      if (found) return `System user ${user.name} exists (uid ${found.uid})`;
-      if (groupadd) await io.run(groupadd);
-      await io.run(useradd);
-      const made = await lookupSystemUser(ctx, user.name);
-      if (!made)
-        throw new WizardError(
-          `useradd did not add ${user.name} to ${ctx.files.real('/etc/passwd')}.`,
-          remedy,
-        );
-      return `Created the system user ${user.name} (uid ${made.uid}${user.uid === undefined || made.uid === user.uid ? '' : `: ${user.uid} was taken`})`;
     },
   };
 }

@@ -130,7 +130,7 @@ describe('the CLI without a terminal', () => {
     expect(r.stderr).toContain(`create 0600 ${root}/opt/rocketchat/.env`);
     expect(r.stderr).toContain(`${root}/data/nginx/user_conf.d/chat.example.com.conf`);
     expect(r.stderr).toMatch(
-      /\[dry run\] would run: git clone --branch main https:\/\/github.com\/RocketChat\/rocketchat-compose.git/,
+      /\[dry run\] would run: git clone --quiet --branch main -- https:\/\/github.com\/RocketChat\/rocketchat-compose.git/,
     );
     expect(r.stderr).toContain('Dry run: nothing was changed.');
     expect(files(root).filter((f) => !f.startsWith('/var/log/wizard/'))).toEqual([]);
