@@ -33,7 +33,7 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
   // The first frame: the heading goes out before Ink loads.
   term.stderr.write(heading('Checking this server', term.stderr, deps.env.env));
   const [screens, { Review }] = await Promise.all([import('../ui/screens.js'), import('../ui/Review.js')]);
-  const { ask, confirm, printStatic } = screens;
+  const { ask, printStatic, screenWidth } = screens;
   await checkServer(deps, resolved, screens);
   const { platform, record, answers, portNotes } = await settleAnswers(deps, ask, resolved, fromRecord);
   const hostFixes = await checkPlatform(deps, resolved, screens, platform, answers, record);
@@ -63,10 +63,16 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
       `The last run stopped after ${Object.keys(record.journal).length} steps; this one continues from there.`,
     );
   }
-  printStatic(
-    <Review {...reviewProps(platform, answers, built, deps, notes, resolved.dryRun)} />,
-    term.stderr,
-  );
+  // With a question to come, the key answers and a count of the plan fit one screen (f and c list the rest);
+  // otherwise (--dry-run, --yes, no terminal) the whole plan is shown.
+  const asking = !resolved.dryRun && !resolved.yes && interactive;
+  const width = screenWidth(term.stderr);
+  const review = {
+    ...reviewProps(platform, answers, built, deps, notes, resolved.dryRun),
+    full: !asking,
+    width,
+  };
+  printStatic(<Review {...review} />, term.stderr, width);
 
   if (!resolved.dryRun) {
     if (!resolved.yes) {
@@ -75,7 +81,8 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
           'Nothing was changed: the plan needs a "yes" and there is no terminal to ask.',
           'Pass --yes (or WIZARD_YES=1) to go ahead without a question.',
         );
-      if (!(await confirm(term, 'Go ahead and install?'))) throw new CancelledError('Nothing was changed.');
+      const { askReview } = await import('../ui/review-prompt.js');
+      if (!(await askReview(term, review))) throw new CancelledError('Nothing was changed.');
     }
     await recordInstall(deps, platform, answers, record, project, hostFixes);
   }

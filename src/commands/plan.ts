@@ -129,7 +129,8 @@ export function reviewProps(
       )
       .flatMap(([k, v]) => {
         const q = platform.questions.find((x) => x.key === k);
-        if (q?.when && !q.when(answers.extra)) return [];
+        // An optional answer left empty says nothing.
+        if ((q?.when && !q.when(answers.extra)) || v === '') return [];
         return [
           [q?.message.replace(/:$/, '') ?? k, q?.secret && v ? 'set (not shown)' : v] as [string, string],
         ];
@@ -155,8 +156,13 @@ export function reviewProps(
               ? 'keep'
               : 'update',
     })),
-    commands: plan.commands.map((c) => ({ command: formatCommand(c), description: c.description })),
+    commands: plan.commands.map((c) => ({
+      command: formatCommand(c),
+      description: c.description,
+      ...(c.when ? { when: c.when } : {}),
+    })),
     notes,
     dryRun,
+    full: dryRun,
   };
 }

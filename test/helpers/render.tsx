@@ -1,3 +1,4 @@
+import { renderToString } from 'ink';
 import { render as inkRender } from 'ink-testing-library';
 import type { ReactElement } from 'react';
 import stripAnsi from 'strip-ansi';
@@ -20,3 +21,8 @@ export function render(element: ReactElement) {
 }
 
 export const keys = { enter: '\r', down: '\u001B[B', up: '\u001B[A', backspace: '\u007F', ctrlC: '\u0003' };
+
+/** A static screen as printStatic writes it to a terminal of this width: plain lines. */
+export function renderLines(element: ReactElement, columns: number): string[] {
+  return stripAnsi(renderToString(element, { columns })).split('\n');
+}
