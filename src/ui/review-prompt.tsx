@@ -32,9 +32,12 @@ export async function askReview(
   lists: Pick<ReviewProps, 'files' | 'commands'>,
 ): Promise<boolean> {
   const { input } = await import('@inquirer/prompts');
+  // Ink leaves stdin unreferenced when it unmounts; a prompt waiting on it must keep the process alive.
+  const stdin = term.stdin as Partial<Pick<NodeJS.ReadStream, 'ref' | 'unref'>>;
   for (;;) {
     let text: string;
     try {
+      stdin.ref?.();
       text = await input(
         {
           message: `${MESSAGE} ${HINT}`,
@@ -46,6 +49,8 @@ export async function askReview(
       if (e instanceof Error && e.name === 'ExitPromptError')
         throw new CancelledError('Cancelled at the review; nothing was changed.');
       throw e;
+    } finally {
+      stdin.unref?.();
     }
     const answer = parseReviewAnswer(text);
     if (answer === 'yes') return true;

@@ -65,9 +65,9 @@ describe('the review at 80x24 and 60x24', () => {
       const commands = renderLines(<ReviewCommands commands={props.commands} width={columns} />, columns);
       for (const l of [...files, ...commands]) expect(l.length, l).toBeLessThanOrEqual(columns);
       // A file's path on its line, what it is under it (never run together).
-      const env = files.findIndex((l) => l.endsWith('/opt/mastodon/.env.production'));
+      const env = files.findIndex((l) => l.endsWith('/opt/mastodon/.env.db'));
       expect(files[env]).toMatch(/^ {2}create 0600 /);
-      expect(files[env + 1]).toMatch(/^ {14}domain, database, Redis, secrets/);
+      expect(files[env + 1]).toMatch(/^ {14}PostgreSQL user, database and password/);
       // A command's purpose and condition, then the command; every continuation line keeps the indent.
       const setup = commands.findIndex((l) => /^ {2}\d+\. +load the schema/.test(l));
       const next = commands.findIndex((l, i) => i > setup && /^ {2}\d+\. /.test(l));
