@@ -160,6 +160,19 @@ export interface ProxyLocation {
   buffering?: boolean;
 }
 
+/**
+ * What any proxy in front of the app must do, beyond routing `proxyLocations`: the shared proxy does it, and under
+ * --tls none the summary tells the user what theirs must do.
+ */
+export interface ProxyNeeds {
+  /** Paths where the app speaks websockets (the proxy passes Upgrade and Connection). */
+  websockets: string[];
+  /** Request headers the app reads, e.g. 'X-Forwarded-Proto: https'. */
+  headers: string[];
+  /** Why, where it is not obvious (e.g. "Mastodon redirects plain http"). */
+  note?: string;
+}
+
 export interface Summary {
   url: string;
   login?: { username: string; password?: string; where: string };
@@ -198,6 +211,8 @@ export interface Platform {
   summary: (answers: InstallAnswers, env: Record<string, string>, hostPath: (p: string) => string) => Summary;
   /** What the proxy routes for this platform (default: / to the app port). */
   proxyLocations?: (answers: InstallAnswers) => ProxyLocation[];
+  /** What a proxy in front of it must pass (the user's own under --tls none); absent when it serves TLS itself. */
+  proxyNeeds?: ProxyNeeds;
   /** Host checks the platform adds to the shared ones (one with a shared check's id replaces it). */
   checks?: Check[];
   /** The platform serves 80/443 and its TLS itself: the wizard never writes or starts the shared proxy for it. */

@@ -217,6 +217,11 @@ export default definePlatform({
   ],
   readiness: { path: '/health', service: 'web', timeoutSeconds: 600, judge: okBody },
   envFile: (a) => ownerFile(a.dataDir),
+  proxyNeeds: {
+    websockets: ['/api/v1/streaming'],
+    headers: ['Host', 'X-Forwarded-For', 'X-Forwarded-Proto: https'],
+    note: 'Mastodon answers over https only and redirects plain http',
+  },
   proxyLocations: (a) => [
     { path: '/api/v1/streaming', port: streamingPort(a), buffering: false },
     { path: '/', port: a.port },
@@ -232,11 +237,6 @@ export default definePlatform({
       },
       notes: [
         `Mastodon logs in with the email address; your account is @${username}@${answers.domain} (role Owner). Change the password under Preferences > Account.`,
-        ...(answers.tls === 'none'
-          ? [
-              `Mastodon answers over https only: your proxy terminates TLS for ${answers.domain} and forwards /api/v1/streaming to 127.0.0.1:${streamingPort(answers)} (websocket, no buffering) and / to 127.0.0.1:${answers.port}.`,
-            ]
-          : []),
         `Containers: cd ${hostPath(answers.dataDir)} && docker compose ps`,
       ],
     };

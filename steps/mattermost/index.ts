@@ -102,6 +102,11 @@ export default definePlatform({
     waitReady(s),
     adminStep(s),
   ],
+  // Mattermost's live updates run over /api/v4/websocket; its SiteURL is https behind a proxy.
+  proxyNeeds: {
+    websockets: ['/api/v4/websocket'],
+    headers: ['Host', 'X-Real-IP', 'X-Forwarded-For', 'X-Forwarded-Proto: https'],
+  },
   readiness: {
     path: '/api/v4/system/ping',
     service: 'mattermost',

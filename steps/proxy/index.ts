@@ -1,3 +1,4 @@
+import { PROXY_MAX_BODY } from '../../src/core/own-proxy.js';
 import type { CommandSpec, FileSpec } from '../../src/core/plan.js';
 import type { InstallAnswers, PlanInput, ProxyLocation } from '../../src/core/platform.js';
 import type { Step, StepInput } from '../../src/core/step.js';
@@ -42,7 +43,7 @@ export function renderSite(
     title: args.title,
     name: args.name,
     domain: args.domain,
-    maxBodySize: args.maxBodySize ?? '200M',
+    maxBodySize: args.maxBodySize ?? PROXY_MAX_BODY,
     locations: locations.replace(/\n$/, ''),
   });
 }

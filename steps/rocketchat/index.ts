@@ -177,6 +177,11 @@ export default definePlatform({
     waitReady(s),
     adminCheck(s),
   ],
+  // Rocket.Chat's DDP runs over /websocket (and SockJS); ROOT_URL is https behind a proxy.
+  proxyNeeds: {
+    websockets: ['/websocket', '/sockjs'],
+    headers: ['Host', 'X-Forwarded-For', 'X-Forwarded-Proto: https'],
+  },
   readiness: {
     path: '/api/info',
     service: 'rocketchat',

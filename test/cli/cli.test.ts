@@ -136,6 +136,15 @@ describe('the CLI without a terminal', () => {
     expect(files(root).filter((f) => !f.startsWith('/var/log/wizard/'))).toEqual([]);
   });
 
+  it('--dry-run --offline never claims a pull: no pull step, no pull command, Compose told not to pull', () => {
+    const root = tmpRoot();
+    const r = wizard([...install, '--offline', '--dry-run'], { WIZARD_ROOT: root });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Images          already on this host (--offline)');
+    expect(r.stderr).toMatch(/\[dry run\] would run: docker compose .* up -d --remove-orphans --pull never/);
+    expect(r.stderr).not.toMatch(/pull(?! never)/i);
+  });
+
   it('refuses to go ahead without --yes when there is no terminal to ask', () => {
     const root = tmpRoot();
     const r = wizard(install, { WIZARD_ROOT: root });
@@ -275,6 +284,58 @@ describe('the CLI without a terminal', () => {
       'The Prometheus metrics port 9458 belongs to another install on this host: this one uses 9459.',
     );
     expect(r.stderr).toMatch(/Other ports\s+127\.0\.0\.1: Prometheus metrics 9459, MongoDB 27018, NATS 4223/);
+  });
+
+  it('status: each install once by name, with its platform, release and the URL users open', () => {
+    const root = tmpRoot();
+    const record = {
+      email: 'a@example.com',
+      release: '8.0.1',
+      repoUrl: 'x',
+      composeFiles: [],
+      status: 'installed',
+      journal: {},
+      createdAt: '2026-11-22T00:00:00Z',
+      updatedAt: '2026-11-22T00:00:00Z',
+    };
+    const installs = {
+      rocketchat: {
+        ...record,
+        name: 'rocketchat',
+        platform: 'rocketchat',
+        domain: 'localhost',
+        dataDir: '/opt/rocketchat',
+        tls: 'none',
+        port: 3100,
+        project: 'rocketchat',
+      },
+      team: {
+        ...record,
+        name: 'team',
+        platform: 'mattermost',
+        release: '11.7.15',
+        domain: 'team.example.com',
+        dataDir: '/opt/team',
+        tls: 'letsencrypt',
+        port: 8065,
+        project: 'team',
+      },
+    };
+    mkdirSync(join(root, 'var/lib/wizard'), { recursive: true });
+    writeFileSync(join(root, 'var/lib/wizard/state.json'), JSON.stringify({ schema: 1, installs }));
+    const r = wizard(['status'], { WIZARD_ROOT: root });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines).toContain('rocketchat  Rocket.Chat 8.0.1 (installed)');
+    expect(lines).toContain('  http://localhost:3100');
+    expect(lines).toContain('team  Mattermost 11.7.15 (installed)');
+    expect(lines).toContain('  https://team.example.com');
+    expect(r.stdout).not.toMatch(/rocketchat rocketchat/);
+    const json = JSON.parse(wizard(['status', '--json'], { WIZARD_ROOT: root }).stdout);
+    expect(json.installs.map((i: { url: string }) => i.url)).toEqual([
+      'http://localhost:3100',
+      'https://team.example.com',
+    ]);
   });
 
   it('status: no installs, as text and JSON', () => {
