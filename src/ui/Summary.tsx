@@ -23,6 +23,7 @@ export interface SummaryProps {
 }
 
 const LABEL = 10;
+const OPEN = 'Open ';
 
 /**
  * The end of a successful install: next steps first, then (on a screen) the QR code, and last the URL, the
@@ -31,9 +32,10 @@ const LABEL = 10;
 export function Summary(p: SummaryProps) {
   const width = p.width ?? 80;
   const { login } = p;
+  // "Open" and the URL, what to do there wrapping under the URL.
   const open = wrapLines(
-    `Open ${p.link}${login || !p.action ? ' and log in as the first admin:' : ` ${p.action}`}`,
-    width,
+    `${p.link}${login || !p.action ? ' and log in as the first admin:' : ` ${p.action}`}`,
+    width - OPEN.length,
   );
   const password = p.showPassword && login?.password ? login.password : undefined;
   const where = login ? wrapLines(login.where, width - 2 - LABEL) : '';
@@ -67,12 +69,16 @@ export function Summary(p: SummaryProps) {
             </Box>
           );
         })}
-        <Text dimColor>{wrapLines(`  Log of this run: ${p.logPath}`, width)}</Text>
+        <Box marginLeft={2}>
+          <Text dimColor>{wrapLines(`Log of this run: ${p.logPath}`, width - 2)}</Text>
+        </Box>
       </Box>
       {p.ownProxy ? (
         <Box flexDirection="column" marginTop={1}>
           <Text bold>Your proxy</Text>
-          <Text>{wrapLines(p.ownProxy.intro, width)}</Text>
+          <Box marginLeft={2}>
+            <Text>{wrapLines(p.ownProxy.intro, width - 2)}</Text>
+          </Box>
           {p.ownProxy.items.map((i) => (
             <Box key={i}>{bullet(i)}</Box>
           ))}
@@ -86,7 +92,10 @@ export function Summary(p: SummaryProps) {
         <Text dimColor>{wrapLines(`(The URL's QR code needs ${qrRows + finale + 2} rows.)`, width)}</Text>
       ) : null}
       <Box flexDirection="column" marginTop={1}>
-        <Text>{open}</Text>
+        <Box>
+          <Text>{OPEN}</Text>
+          <Text>{open}</Text>
+        </Box>
         {login ? (
           <Box flexDirection="column" marginLeft={2}>
             <Box>

@@ -62,7 +62,7 @@ describe('the summary at 80x24', () => {
     const screen = lastScreen(lines, 24);
     expect(lines.join('\n')).not.toContain('▄▄▄▄▄▄▄');
     expect(lines.join('\n')).toMatch(/\(The URL's QR code needs \d+ rows\.\)/);
-    expect(screen.join(' ')).toContain(`Open ${url} and log in as the first`);
+    expect(screen.join(' ').replace(/\s+/g, ' ')).toContain(`Open ${url} and log in as the first admin:`);
     expect(screen).toContain('  password  pejBvURbnnhSttGjYKbi5pNr');
   });
 
