@@ -40,9 +40,15 @@ export function Summary(p: SummaryProps) {
   const password = p.showPassword && login?.password ? login.password : undefined;
   const where = login ? wrapLines(login.where, width - 2 - LABEL) : '';
   const finale = open.split('\n').length + (login ? 2 + where.split('\n').length : 0);
-  const qrRows = p.qr ? p.qr.replace(/\n+$/, '').split('\n').length : 0;
+  // qrcode ends its drawing with a line of colour codes only: not a row worth a line.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal colour codes are what is looked past
+  const qrLines = (p.qr ?? '').split('\n').filter((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim() !== '');
+  const qrRows = qrLines.length;
   // The QR code, the blank line above the URL and the shell's prompt after it must fit with the login.
-  const qr = p.qr && (p.rows === undefined || qrRows + 1 + finale + 1 <= p.rows) ? p.qr : undefined;
+  const qr =
+    qrRows > 0 && (p.rows === undefined || qrRows + 1 + finale + 1 <= p.rows)
+      ? qrLines.join('\n')
+      : undefined;
   const bullet = (text: string) => (
     <Hanging label={<Text>{'  • '}</Text>} labelWidth={4} width={width}>
       {text}
@@ -86,9 +92,9 @@ export function Summary(p: SummaryProps) {
       ) : null}
       {qr ? (
         <Box marginTop={1}>
-          <Text>{qr.replace(/\n+$/, '')}</Text>
+          <Text>{qr}</Text>
         </Box>
-      ) : p.qr ? (
+      ) : qrRows > 0 ? (
         <Text dimColor>{wrapLines(`(The URL's QR code needs ${qrRows + finale + 2} rows.)`, width)}</Text>
       ) : null}
       <Box flexDirection="column" marginTop={1}>

@@ -9,13 +9,10 @@ import { printStatic, screenWidth, type Terminal } from './screens.js';
  */
 export type ReviewAnswer = 'yes' | 'no' | 'files' | 'commands';
 
-const MESSAGE = 'Go ahead and install?';
-const HINT = '[y/n, f: files, c: commands]';
+const MESSAGE = 'Go ahead and install? [y/n, f: files, c: commands]';
 
-/** The question as the terminal shows it before an answer (for the screen's line count). */
-export function reviewQuestion(_props?: Pick<ReviewProps, 'title'>): string {
-  return `? ${MESSAGE} ${HINT}`;
-}
+/** The question as the terminal shows it before an answer (one line, for the screen's line count). */
+export const REVIEW_QUESTION = `? ${MESSAGE}`;
 
 export function parseReviewAnswer(text: string): ReviewAnswer | undefined {
   const t = text.trim().toLowerCase();
@@ -40,7 +37,7 @@ export async function askReview(
       stdin.ref?.();
       text = await input(
         {
-          message: `${MESSAGE} ${HINT}`,
+          message: MESSAGE,
           validate: (v) => (parseReviewAnswer(v) ? true : 'Answer y (install), n (stop), f or c.'),
         },
         { input: term.stdin, output: term.stderr },
