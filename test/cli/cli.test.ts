@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
 import { tmpRoot } from '../helpers/tmp.js';
 
+/** The review wraps at 80 columns off a terminal, with a hanging indent: its text as one line. */
+const unwrapped = (text: string) => text.replace(/\n +/g, ' ');
+
 const CLI = join(import.meta.dirname, '../../dist/cli.js');
 
 /** Runs the built CLI as automation does: no TTY, stdin closed. */
@@ -226,7 +229,7 @@ describe('the CLI without a terminal', () => {
       { WIZARD_ROOT: root },
     );
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(
+    expect(unwrapped(r.stderr)).toContain(
       'Port 3000 belongs to another install on this host: this one uses 3001 (--port sets it).',
     );
     expect(r.stderr).toMatch(/App port\s+127\.0\.0\.1:3001/);
@@ -274,13 +277,13 @@ describe('the CLI without a terminal', () => {
       { WIZARD_ROOT: root },
     );
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(
+    expect(unwrapped(r.stderr)).toContain(
       'The MongoDB port 27017 belongs to another install on this host: this one uses 27018.',
     );
-    expect(r.stderr).toContain(
+    expect(unwrapped(r.stderr)).toContain(
       'The NATS port 4222 belongs to another install on this host: this one uses 4223.',
     );
-    expect(r.stderr).toContain(
+    expect(unwrapped(r.stderr)).toContain(
       'The Prometheus metrics port 9458 belongs to another install on this host: this one uses 9459.',
     );
     expect(r.stderr).toMatch(/Other ports\s+127\.0\.0\.1: Prometheus metrics 9459, MongoDB 27018, NATS 4223/);
