@@ -51,7 +51,7 @@ async function install(flags: InstallFlags, deps: Deps, hooks: { lock?: () => vo
   // The first frame: the heading goes out before Ink loads.
   term.stderr.write(heading('Checking this server', term.stderr, deps.env.env));
   const [screens, { Review }] = await Promise.all([import('../ui/screens.js'), import('../ui/Review.js')]);
-  const { confirm, printStatic } = screens;
+  const { printStatic, screenWidth } = screens;
   // One keyboard for every question of the run, the review's included: keys typed ahead are kept for the
   // question they were typed for. Ctrl-C between two questions (while a check runs) stops the run.
   if (interactive) screens.openKeys(term, () => process.kill(process.pid, 'SIGINT'));
@@ -73,6 +73,7 @@ async function install(flags: InstallFlags, deps: Deps, hooks: { lock?: () => vo
     hostPath: deps.env.hostPath,
     project,
     proxyProject: proxyProj,
+    completed: new Set(Object.keys(record?.journal ?? {})),
   });
   const { plan } = built;
   await checkOfflineImages(deps, resolved, platform, answers, plan, project);
@@ -90,11 +91,17 @@ async function install(flags: InstallFlags, deps: Deps, hooks: { lock?: () => vo
       `The last run stopped after ${Object.keys(record.journal).length} steps; this one continues from there.`,
     );
   }
-  // The review shows answers (a --repo-url with a token) and commands: through the run's redactor.
-  const review = redactDeep(reviewProps(platform, answers, built, deps, notes, resolved.dryRun), (t) =>
-    log.redact(t),
-  );
-  printStatic(<Review {...review} />, term.stderr);
+  // With a question to come, the key answers and a count of the plan fit one screen (f and c list the rest);
+  // otherwise (--dry-run, --yes, no terminal) the whole plan is shown.
+  const asking = !resolved.dryRun && !resolved.yes && interactive;
+  const width = screenWidth(term.stderr);
+  const review = {
+    // The review shows answers (a --repo-url with a token) and commands: through the run's redactor.
+    ...redactDeep(reviewProps(platform, answers, built, deps, notes, resolved.dryRun), (t) => log.redact(t)),
+    full: !asking,
+    width,
+  };
+  printStatic(<Review {...review} />, term.stderr, width);
 
   if (!resolved.dryRun) {
     if (!resolved.yes) {
@@ -103,7 +110,8 @@ async function install(flags: InstallFlags, deps: Deps, hooks: { lock?: () => vo
           'Nothing was changed: the plan needs a "yes" and there is no terminal to ask.',
           'Pass --yes (or WIZARD_YES=1) to go ahead without a question.',
         );
-      if (!(await confirm(term, 'Go ahead and install?'))) throw new CancelledError('Nothing was changed.');
+      const { askReview } = await import('../ui/review-prompt.js');
+      if (!(await askReview(term, review))) throw new CancelledError('Nothing was changed.');
     }
     screens.closeKeys(term);
     await recordInstall(deps, platform, answers, record, project, hostFixes);
@@ -111,6 +119,7 @@ async function install(flags: InstallFlags, deps: Deps, hooks: { lock?: () => vo
   const firstAdminShown = !record?.journal.admin;
   const ctx = await runInstall(deps, platform, answers, record, {
     plan,
+    steps: built.steps,
     project,
     proxyProject: proxyProj,
     dryRun: resolved.dryRun,

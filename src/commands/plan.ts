@@ -1,10 +1,9 @@
-import { PROXY_DIR, proxyFiles } from '../../steps/proxy/index.js';
-import { composeCommand } from '../core/compose.js';
+import { proxyFiles } from '../../steps/proxy/index.js';
 import type { FileStore } from '../core/context.js';
-import { gitCredentials } from '../core/git.js';
-import { type CommandSpec, formatCommand, formatMode, type Plan } from '../core/plan.js';
+import { formatCommand, formatMode, type Plan } from '../core/plan.js';
 import type { InstallAnswers, PlanInput, Platform } from '../core/platform.js';
 import { generatePassword } from '../core/secrets.js';
+import { type Step, stepCommands } from '../core/step.js';
 import type { ReviewProps } from '../ui/Review.js';
 
 export interface PlanDeps {
@@ -13,14 +12,27 @@ export interface PlanDeps {
   hostPath: (p: string) => string;
   project: string;
   proxyProject: string;
+  /** Steps an earlier run of this install finished (its journal). */
+  completed?: ReadonlySet<string>;
 }
 
-/** Reads what exists at the plan's paths, then builds the plan (pure platform functions) from it. */
+export interface BuiltPlan {
+  plan: Plan;
+  /** The install's steps: what the review lists, the dry run names and the run executes. */
+  steps: Step[];
+  existing: Record<string, string | undefined>;
+  existingDirs: Set<string>;
+}
+
+/**
+ * Reads what exists at the plan's paths, then builds the plan (pure platform functions) from it: the files, and
+ * the steps that write them and run the commands.
+ */
 export async function buildPlan(
   platform: Platform,
   answers: InstallAnswers,
   deps: PlanDeps,
-): Promise<{ plan: Plan; existing: Record<string, string | undefined>; existingDirs: Set<string> }> {
+): Promise<BuiltPlan> {
   const input = (existing: Record<string, string | undefined>): PlanInput => ({
     answers,
     existing,
@@ -44,82 +56,35 @@ export async function buildPlan(
     if (f.kind === 'file') existing[f.path] = await deps.files.readText(f.path);
     else if (await deps.files.exists(f.path)) existingDirs.add(f.path);
   }
-  const i = input(existing);
-  const files = filesOf(i);
-  const ctxLike = {
+  const files = filesOf(input(existing));
+  // What the steps decide on before the run: the env file the summary reads (e.g. a stored owner), the system
+  // users, whether the data dir and a clone in it exist.
+  const facts: Record<string, string | undefined> = { ...existing };
+  for (const path of [platform.envFile?.(answers), '/etc/passwd', '/etc/group'])
+    if (path && !(path in facts)) facts[path] = await deps.files.readText(path);
+  const existingPaths = new Set(existingDirs);
+  for (const path of [answers.dataDir, `${answers.dataDir}/.git`])
+    if (await deps.files.exists(path)) existingPaths.add(path);
+  const steps = platform.install({
+    answers,
+    platform,
     project: deps.project,
+    proxyProject: deps.proxyProject,
     projectDir: answers.dataDir,
     composeFiles: platform.composeFiles,
     files: deps.files,
-  };
-  const dir = deps.files.real(answers.dataDir);
-  const cloned = await deps.files.exists(`${answers.dataDir}/.git`);
-  const commands: CommandSpec[] = [];
-  if (platform.repo) {
-    commands.push(
-      cloned
-        ? {
-            file: 'git',
-            args: ['-C', dir, 'merge', '--ff-only', `origin/${platform.repo.branch}`],
-            description: 'update the existing clone when it is clean',
-          }
-        : {
-            file: 'git',
-            args: ['clone', '--branch', platform.repo.branch, gitCredentials(answers.repoUrl).url, dir],
-            description: gitCredentials(answers.repoUrl).env
-              ? "clone the compose repository (the URL's credentials go to git as a header, not in its command line)"
-              : 'clone the compose repository',
-          },
-    );
-  }
-  if (answers.tls !== 'none' && !platform.ownTls) {
-    const pdir = deps.files.real(PROXY_DIR);
-    commands.push({
-      file: 'docker',
-      args: ['compose', '--project-name', deps.proxyProject, '-f', `${pdir}/compose.yml`, 'up', '-d'],
-      cwd: pdir,
-      description: 'start the shared proxy',
-    });
-  }
-  const own = platform.commands(i);
-  const ownAt = (phase: CommandSpec['phase']) =>
-    own.filter((c) => c.phase === phase).map(({ phase: _, ...c }) => c);
-  commands.push(...ownAt('before-up'));
-  if (!answers.offline) commands.push({ ...composeCommand(ctxLike, ['pull']), description: 'pull images' });
-  // A platform that starts in stages (e.g. database first, then migrations) lists its own start commands.
-  const start = ownAt('start');
-  if (start.length > 0) commands.push(...start);
-  else
-    commands.push({
-      ...composeCommand(ctxLike, [
-        'up',
-        '-d',
-        '--remove-orphans',
-        ...(answers.offline ? ['--pull', 'never'] : []),
-      ]),
-      description: 'start the containers',
-    });
-  commands.push(...ownAt(undefined));
-  commands.push(
-    platform.readiness.health
-      ? {
-          ...composeCommand(ctxLike, ['ps', platform.readiness.service]),
-          description: `until the ${platform.readiness.service} container is healthy (its log shows the progress)`,
-        }
-      : {
-          file: 'GET',
-          args: [`http://127.0.0.1:${answers.port}${platform.readiness.path}`],
-          description: `until ${platform.title} ${answers.version} answers`,
-        },
-  );
-  commands.push(...ownAt('after-ready'));
-  return { plan: { files, commands }, existing, existingDirs };
+    planFiles: files,
+    existing: facts,
+    existingPaths,
+    completed: deps.completed ?? new Set(),
+  });
+  return { plan: { files, commands: stepCommands(steps) }, steps, existing, existingDirs };
 }
 
 export function reviewProps(
   platform: Platform,
   answers: InstallAnswers,
-  built: { plan: Plan; existing: Record<string, string | undefined>; existingDirs: Set<string> },
+  built: Pick<BuiltPlan, 'plan' | 'existing' | 'existingDirs'>,
   deps: Pick<PlanDeps, 'files'>,
   notes: string[],
   dryRun: boolean,
@@ -164,7 +129,8 @@ export function reviewProps(
       )
       .flatMap(([k, v]) => {
         const q = platform.questions.find((x) => x.key === k);
-        if (q?.when && !q.when(answers.extra)) return [];
+        // An optional answer left empty says nothing.
+        if ((q?.when && !q.when(answers.extra)) || v === '') return [];
         return [
           [q?.message.replace(/:$/, '') ?? k, q?.secret && v ? 'set (not shown)' : v] as [string, string],
         ];
@@ -190,8 +156,13 @@ export function reviewProps(
               ? 'keep'
               : 'update',
     })),
-    commands: plan.commands.map((c) => ({ command: formatCommand(c), description: c.description })),
+    commands: plan.commands.map((c) => ({
+      command: formatCommand(c),
+      description: c.description,
+      ...(c.when ? { when: c.when } : {}),
+    })),
     notes,
     dryRun,
+    full: dryRun,
   };
 }

@@ -1,15 +1,31 @@
 import { Box, Text } from 'ink';
+import { findPlatform } from '../../steps/index.js';
 import { type ComposeContainer, parseComposePs } from '../core/compose.js';
+import { parseEnv } from '../core/envfile.js';
 import { UserError } from '../core/errors.js';
 import { redactDeep } from '../core/redact.js';
 import { describeJournal } from '../core/upgrade-journal.js';
 import type { InstallRecord } from '../system/state.js';
 import { printStatic } from '../ui/screens.js';
 import type { Deps } from './deps.js';
+import { answersOfRecord } from './doctor.js';
 
 export interface StatusEntry extends InstallRecord {
+  /** Where users open it (the summary's URL). */
+  url?: string;
   containers: ComposeContainer[];
   containersError?: string;
+}
+
+/** The URL the install's summary showed, from its record and its env file (absent for an unknown platform). */
+async function urlOf(deps: Deps, r: InstallRecord): Promise<string | undefined> {
+  const platform = findPlatform(r.platform);
+  if (!platform) return undefined;
+  const answers = answersOfRecord(r, platform);
+  const text = await deps.files
+    .readText(platform.envFile?.(answers) ?? `${r.dataDir}/.env`)
+    .catch(() => undefined);
+  return platform.summary(answers, parseEnv(text ?? '').values, deps.env.hostPath).url;
 }
 
 async function containersOf(
@@ -59,7 +75,10 @@ export async function statusCommand(opts: { json?: boolean; install?: string }, 
     records = [r];
   }
   const entries: StatusEntry[] = await Promise.all(
-    records.map(async (r) => ({ ...r, ...(await containersOf(deps, r)) })),
+    records.map(async (r) => {
+      const url = await urlOf(deps, r);
+      return { ...r, ...(url ? { url } : {}), ...(await containersOf(deps, r)) };
+    }),
   );
   if (opts.json) {
     // A --repo-url with a token, an error quoting a command's output: through the redactor like every path out.
@@ -90,9 +109,10 @@ function StatusView({ entries }: { entries: StatusEntry[] }) {
             <Text>
               <Text bold color={color}>
                 {e.name}
-              </Text>{' '}
-              {e.platform} {e.release} at {e.domain} ({e.status})
+              </Text>
+              {`  ${findPlatform(e.platform)?.title ?? e.platform} ${e.release} (${e.status})`}
             </Text>
+            {e.url ? <Text>{`  ${e.url}`}</Text> : null}
             <Text dimColor>
               {'  '}data {e.dataDir}, app 127.0.0.1:{e.port}, tls {e.tls}
             </Text>

@@ -34,18 +34,29 @@ export async function taskList<Ctx>(
   } as ConstructorParameters<typeof Listr<Ctx>>[1]);
 }
 
-/** The stream with every string written to it redacted first (the rest of it as it is). */
-function redacting(stream: NodeJS.WriteStream, redact: (text: string) => string): NodeJS.WriteStream {
+/**
+ * The stream with every string written to it redacted first (the rest of it as it is). listr2 hijacks `write`
+ * while it draws (it assigns its own and later puts back the one it found): that assignment stays on this
+ * wrapper, so the real stream is never patched and the redacting write never ends up calling itself.
+ */
+export function redacting(stream: NodeJS.WriteStream, redact: (text: string) => string): NodeJS.WriteStream {
+  const write = (chunk: unknown, ...rest: unknown[]) =>
+    (stream.write as (...a: unknown[]) => boolean).call(
+      stream,
+      typeof chunk === 'string' ? redact(chunk) : chunk,
+      ...rest,
+    );
+  let assigned: unknown;
   return new Proxy(stream, {
     get(target, prop) {
-      if (prop === 'write')
-        return (chunk: unknown, ...rest: unknown[]) =>
-          (target.write as (...a: unknown[]) => boolean)(
-            typeof chunk === 'string' ? redact(chunk) : chunk,
-            ...rest,
-          );
+      if (prop === 'write') return assigned ?? write;
       const v = Reflect.get(target, prop, target);
       return typeof v === 'function' ? v.bind(target) : v;
+    },
+    set(target, prop, value) {
+      if (prop !== 'write') return Reflect.set(target, prop, value, target);
+      assigned = value === write ? undefined : value;
+      return true;
     },
   });
 }

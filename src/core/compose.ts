@@ -1,8 +1,8 @@
-import type { InstallContext, RunOptions } from './context.js';
+import type { FileStore, RunOptions } from './context.js';
 
 /** argv for `docker compose` on an install's project, with explicit project name, directory and files. */
 export function composeCommand(
-  ctx: Pick<InstallContext, 'project' | 'projectDir' | 'composeFiles' | 'files'>,
+  ctx: { project: string; projectDir: string; composeFiles: string[]; files: Pick<FileStore, 'real'> },
   args: string[],
 ): RunOptions {
   const dir = ctx.files.real(ctx.projectDir);

@@ -1,9 +1,8 @@
-import type { ListrTask } from 'listr2';
 import { composeCommand } from './compose.js';
 import type { InstallContext } from './context.js';
 import { WizardError } from './errors.js';
-import { formatCommand } from './plan.js';
-import { step } from './tasks.js';
+import type { CommandSpec } from './plan.js';
+import type { Step, StepInput } from './step.js';
 
 /** What `docker inspect --format '{{json .State}}'` says about a container (the fields used here). */
 export interface ContainerState {
@@ -133,24 +132,25 @@ export async function untilHealthy(
 
 /**
  * The install's wait for platforms whose first start takes minutes (Readiness.health): `untilHealthy` as a
- * journalled step.
+ * journalled step. The review lists its first command; the rest (docker inspect, the log) are its polls.
  */
-export function waitHealthy(title = 'Wait until the containers are healthy'): ListrTask<InstallContext> {
-  return step(
-    'ready',
+export function waitHealthy(s: StepInput, title = 'Wait until the containers are healthy'): Step {
+  const service = s.platform.readiness.service;
+  const ps: CommandSpec = {
+    ...composeCommand(s, ['ps', '--all', '--quiet', service]),
+    description: `until the ${service} container is healthy (docker inspect; its log shows the progress)`,
+    poll: true,
+  };
+  return {
+    id: 'ready',
     title,
-    async (ctx, task) => {
+    commands: [ps],
+    async run(ctx, io) {
       const r = await untilHealthy(ctx, {
-        ...(task.signal ? { signal: task.signal } : {}),
-        output: (l) => {
-          task.output = l;
-        },
+        ...(io.signal ? { signal: io.signal } : {}),
+        output: io.output,
       });
       return `${ctx.platform.title} ${ctx.answers.version} is healthy (after ${r.seconds} s)`;
     },
-    {
-      dryRun: (ctx) =>
-        `wait until \`${formatCommand(composeCommand(ctx, ['ps', ctx.platform.readiness.service]))}\` shows it healthy`,
-    },
-  );
+  };
 }

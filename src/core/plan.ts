@@ -13,21 +13,34 @@ export interface FileSpec {
   description: string;
 }
 
+/**
+ * A command a step declares: the review lists it, `--dry-run` names it ("[dry run] would run: ..."), and the
+ * run hands this same object to the runner. `GET`/`POST` entries are the wizard's own HTTP requests.
+ */
 export interface CommandSpec {
   file: string;
   args: string[];
   cwd?: string;
   description: string;
-  /**
-   * Where a platform's command runs, for the review's order (default: after the containers start); 'start'
-   * commands start the stack in stages, in place of the spine's single `up -d`.
-   */
-  phase?: 'before-up' | 'start' | 'after-ready';
+  /** Runs only when this holds at run time, in words ("only on an empty database"); otherwise always. */
+  when?: string;
+  /** Repeated until it answers (a readiness poll or a retry while a service starts). */
+  poll?: boolean;
+  /** Shown with the error when the command fails. */
+  remedy?: string;
+  /** The process's extra environment (e.g. git's credentials as a header): never shown, never in argv. */
+  env?: Record<string, string>;
 }
 
 export interface Plan {
   files: FileSpec[];
+  /** Every command of the install's steps, in the order they run (derived from the steps). */
   commands: CommandSpec[];
+}
+
+/** The wizard's own HTTP requests are listed with the commands but never reach the runner. */
+export function isHttp(c: Pick<CommandSpec, 'file'>): boolean {
+  return c.file === 'GET' || c.file === 'POST';
 }
 
 export function formatMode(mode: number): string {

@@ -1,11 +1,11 @@
-import type { ListrTask } from 'listr2';
 import type { Check } from './checks.js';
 import type { InstallContext } from './context.js';
 import type { DoctorCheck, GatherContext, LogPattern } from './doctor.js';
 import type { Validation } from './domain.js';
 import type { KernelDatabase } from './kernel.js';
-import type { FileSpec, Plan } from './plan.js';
+import type { FileSpec } from './plan.js';
 import type { ReleaseFeed } from './release-feed.js';
+import type { Step, StepInput } from './step.js';
 import type { UpgradeRule } from './upgrade.js';
 
 /** How an upgrade's own steps report progress and learn of Ctrl-C. */
@@ -167,6 +167,19 @@ export interface ProxyLocation {
   buffering?: boolean;
 }
 
+/**
+ * What any proxy in front of the app must do, beyond routing `proxyLocations`: the shared proxy does it, and under
+ * --tls none the summary tells the user what theirs must do.
+ */
+export interface ProxyNeeds {
+  /** Paths where the app speaks websockets (the proxy passes Upgrade and Connection). */
+  websockets: string[];
+  /** Request headers the app reads, e.g. 'X-Forwarded-Proto: https'. */
+  headers: string[];
+  /** Why, where it is not obvious (e.g. "Mastodon redirects plain http"). */
+  note?: string;
+}
+
 export interface Summary {
   url: string;
   login?: { username: string; password?: string; where: string };
@@ -196,16 +209,19 @@ export interface Platform {
   templates: string[];
   /** Pure: the files the install writes (the env file merged with what is there). */
   files: (input: PlanInput) => FileSpec[];
-  /** The task tree, built from the shared task factories. */
-  install: (ctx: InstallContext) => ListrTask<InstallContext>[];
-  /** Commands the review lists (argv, cwd) beyond those the spine adds. */
-  commands: (input: PlanInput) => Plan['commands'];
+  /**
+   * The install's steps, in order, built from the shared step declarations (src/core/tasks.ts): each declares
+   * the files it writes and the commands it runs once, and the review, `--dry-run` and the run read them.
+   */
+  install: (input: StepInput) => Step[];
   readiness: Readiness;
   /** The env file holding the install's settings and secrets (default: DATA_DIR/.env); the summary reads it. */
   envFile?: (answers: InstallAnswers) => string;
   summary: (answers: InstallAnswers, env: Record<string, string>, hostPath: (p: string) => string) => Summary;
   /** What the proxy routes for this platform (default: / to the app port). */
   proxyLocations?: (answers: InstallAnswers) => ProxyLocation[];
+  /** What a proxy in front of it must pass (the user's own under --tls none); absent when it serves TLS itself. */
+  proxyNeeds?: ProxyNeeds;
   /** Host checks the platform adds to the shared ones (one with a shared check's id replaces it). */
   checks?: Check[];
   /** The platform serves 80/443 and its TLS itself: the wizard never writes or starts the shared proxy for it. */

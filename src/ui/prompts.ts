@@ -98,6 +98,9 @@ export function answeredLine(step: QuestionStep, answer: string): string {
   return `${theme.prefix.done} ${paint('bold', withExample(step.message, step.example))} ${paint('cyan', shown)}`;
 }
 
+/** The questions' look, for a prompt built elsewhere (the review's). */
+export const promptTheme = theme;
+
 /** A yes/no question; "no" unless the answer says yes (y, yes, Yes). */
 export function confirmPrompt(message: string, initial = false): Prompt<boolean> {
   return (ctx) => confirm({ message, default: initial, theme }, ctx);

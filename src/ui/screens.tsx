@@ -20,9 +20,19 @@ export interface Terminal {
   keys?: KeyFeed | undefined;
 }
 
-export function printStatic(element: ReactElement, stream: NodeJS.WriteStream): void {
-  // A terminal wraps at its width; a pipe or log file gets whole lines.
-  stream.write(`${renderToString(element, { columns: stream.isTTY ? stream.columns || 80 : 10_000 })}\n`);
+/** The width a screen wraps at: the terminal's, or 80 columns when the output is not a terminal. */
+export function screenWidth(stream: NodeJS.WriteStream): number {
+  return stream.isTTY ? stream.columns || 80 : 80;
+}
+
+/**
+ * Writes a static screen. A terminal wraps at its width; by default a pipe or log file gets whole lines, and
+ * screens laid out for a width (the review, the summary) pass `screenWidth(stream)`.
+ */
+export function printStatic(element: ReactElement, stream: NodeJS.WriteStream, columns?: number): void {
+  stream.write(
+    `${renderToString(element, { columns: columns ?? (stream.isTTY ? stream.columns || 80 : 10_000) })}\n`,
+  );
 }
 
 /** Check outcomes judged elsewhere, as checklist lines (each wrapping under its own text). */

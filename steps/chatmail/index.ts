@@ -7,7 +7,6 @@ import { cloneRepo, composeUp, pullImages, writeFiles } from '../../src/core/tas
 import { CHATMAIL_PORTS, chatmailChecks, PORT_USE, PORTS_REMEDY, PUBLIC_PORTS } from './checks.js';
 import { checks as doctorChecks, gather as gatherDoctor } from './doctor.js';
 import {
-  DNS_CHECK,
   inotifyLimits,
   neededDnsRecords,
   relayDnsCheck,
@@ -132,37 +131,16 @@ export default definePlatform({
     return [];
   },
   files: (input) => [sysctlFile(input), envFile(input)],
-  commands(input) {
-    const dir = input.hostPath(input.answers.dataDir);
-    const sysctl = input.hostPath(SYSCTL_FILE);
-    return [
-      {
-        file: 'sysctl',
-        args: ['-p', sysctl],
-        description: staging(input.hostPath)
-          ? 'skipped: under WIZARD_ROOT the host kernel is left alone'
-          : 'apply the inotify limits',
-        phase: 'before-up',
-      },
-      {
-        file: 'docker',
-        args: ['compose', '--project-name', input.project, '--project-directory', dir, ...DNS_CHECK],
-        cwd: dir,
-        description: "the relay's own DNS check; what it reports goes to the summary",
-        phase: 'after-ready',
-      },
-    ];
-  },
-  install: (ctx) => [
-    cloneRepo(),
-    inotifyLimits(),
-    neededDnsRecords(),
-    writeFiles('Write .env', (ctx) => ctx.answers.dataDir),
-    pullImages(),
-    composeUp(),
-    restartFailedSetup(ctx.journal.completed.has('up')),
-    waitHealthy('Wait until the relay is set up (the first start takes minutes)'),
-    relayDnsCheck(),
+  install: (s) => [
+    cloneRepo(s),
+    inotifyLimits(s),
+    neededDnsRecords(s),
+    writeFiles(s, 'Write .env', s.answers.dataDir),
+    ...pullImages(s),
+    composeUp(s),
+    ...restartFailedSetup(s),
+    waitHealthy(s, 'Wait until the relay is set up (the first start takes minutes)'),
+    relayDnsCheck(s),
   ],
   readiness: {
     // For HTTP probes (doctor): port 80 answers with a redirect to https once nginx runs.

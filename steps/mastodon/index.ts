@@ -1,12 +1,11 @@
 import releaseData from '../../assets/mastodon/releases.json' with { type: 'json' };
-import { composeCommand, composeLiteral } from '../../src/core/compose.js';
-import type { FileStore } from '../../src/core/context.js';
+import { composeLiteral } from '../../src/core/compose.js';
 import { parseEnv, setEnv } from '../../src/core/envfile.js';
-import type { CommandSpec, FileSpec } from '../../src/core/plan.js';
+import type { FileSpec } from '../../src/core/plan.js';
 import { definePlatform, type InstallAnswers, type PlanInput } from '../../src/core/platform.js';
 import { composeUp, ensureSystemUser, pullImages, waitHttp, writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';
-import { proxyTasks } from '../proxy/index.js';
+import { proxySteps } from '../proxy/index.js';
 import { checks as doctorChecks, gather as gatherDoctor, logPatterns } from './doctor.js';
 import { dbSettings, envValues } from './env.js';
 import { questions } from './questions.js';
@@ -15,7 +14,6 @@ import {
   checkMail,
   checkVersion,
   createOwner,
-  mastodonArgs,
   migrate,
   ownerFile,
   restart,
@@ -142,79 +140,6 @@ function files(input: PlanInput): FileSpec[] {
   ];
 }
 
-function commands(
-  input: PlanInput,
-  compose: (args: string[]) => { file: string; args: string[]; cwd?: string },
-): CommandSpec[] {
-  const a = input.answers;
-  const db = dbSettings(parseEnv(input.existing[`${a.dataDir}/.env.production`] ?? '').values);
-  // The owner file is written at run time (it is not in the plan): a later run keeps the owner it names.
-  const username = a.extra.ownerUsername ?? 'owner';
-  const up = (services: string[]) => [
-    'up',
-    '-d',
-    '--remove-orphans',
-    ...(a.offline ? ['--pull', 'never'] : []),
-    ...services,
-  ];
-  const at = (phase: CommandSpec['phase'], args: string[], description: string): CommandSpec => ({
-    ...compose(args),
-    description,
-    ...(phase ? { phase } : {}),
-  });
-  return [
-    {
-      file: 'useradd',
-      args: [
-        '--system',
-        '--uid',
-        String(UID.mastodon),
-        '--gid',
-        SYSTEM_USER,
-        '--home-dir',
-        a.dataDir,
-        '--no-create-home',
-        '--shell',
-        '/usr/sbin/nologin',
-        '--comment',
-        'Mastodon',
-        SYSTEM_USER,
-      ],
-      description: `unless it exists: the ${SYSTEM_USER} system user (uid ${UID.mastodon} where free) and its group`,
-      phase: 'before-up',
-    },
-    at('start', up(['db', 'redis']), 'start PostgreSQL and Redis'),
-    at('start', mastodonArgs.pgReady(db), 'until PostgreSQL accepts connections'),
-    at(
-      'start',
-      mastodonArgs.setup,
-      'only on an empty database (no tables): load the schema and seed it; never on an existing one',
-    ),
-    at('start', mastodonArgs.migratePre, 'pre-deployment migrations'),
-    at('start', up([]), 'start the containers'),
-    at('start', mastodonArgs.migratePost, 'post-deployment migrations'),
-    at(
-      undefined,
-      mastodonArgs.createOwner(username, a.email),
-      `once: the owner; tootctl prints its password, kept in ${input.hostPath(ownerFile(a.dataDir))} (0600)`,
-    ),
-    at(undefined, mastodonArgs.approve(username), 'approve the owner'),
-    at(undefined, mastodonArgs.restart, 'restart the app containers'),
-    {
-      file: 'GET',
-      args: [`http://127.0.0.1:${streamingPort(a)}${STREAMING_HEALTH}`],
-      description: 'until the streaming API answers',
-      phase: 'after-ready',
-    },
-    {
-      file: 'GET',
-      args: [`http://127.0.0.1:${a.port}/api/v1/instance`],
-      description: `Host: ${a.domain}; the version Mastodon reports`,
-      phase: 'after-ready',
-    },
-  ];
-}
-
 const okBody = (status: number, body: string) =>
   status === 200 && body.trim() === 'OK'
     ? { ready: true, detail: 'ready' }
@@ -251,52 +176,50 @@ export default definePlatform({
     ];
   },
   files,
-  commands: (input) => {
-    const like = {
-      project: input.project,
-      projectDir: input.answers.dataDir,
-      composeFiles: [COMPOSE_FILE],
-      files: { real: input.hostPath } as FileStore,
-    };
-    return commands(input, (args) => composeCommand(like, args));
-  },
-  install: (ctx) => [
-    ...proxyTasks(),
-    ensureSystemUser({
+  install: (s) => [
+    ...proxySteps(s),
+    ensureSystemUser(s, {
       name: SYSTEM_USER,
       uid: UID.mastodon,
-      home: ctx.answers.dataDir,
+      home: s.answers.dataDir,
       comment: 'Mastodon',
     }),
-    writeFiles('Write docker-compose.yml, .env.production and .env.db', (ctx) => ctx.answers.dataDir),
-    pullImages(),
-    composeUp(['db', 'redis'], 'Start PostgreSQL and Redis'),
-    waitForDatabase(),
-    setupDatabase(),
-    migrate('pre'),
-    composeUp(),
-    migrate('post'),
-    createOwner(),
-    restart(),
+    writeFiles(s, 'Write docker-compose.yml, .env.production and .env.db', s.answers.dataDir),
+    ...pullImages(s),
+    composeUp(s, ['db', 'redis'], 'Start PostgreSQL and Redis', 'start PostgreSQL and Redis'),
+    waitForDatabase(s),
+    setupDatabase(s),
+    migrate(s, 'pre'),
+    composeUp(s),
+    migrate(s, 'post'),
+    createOwner(s),
+    restart(s),
     waitHttp({
       id: 'ready',
       title: 'Wait until Mastodon answers',
-      url: (ctx) => `http://127.0.0.1:${ctx.answers.port}/health`,
-      judge: () => okBody,
-      service: () => 'web',
+      url: `http://127.0.0.1:${s.answers.port}/health`,
+      judge: okBody,
+      service: 'web',
+      until: `until Mastodon ${s.answers.version} answers`,
     }),
     waitHttp({
       id: 'ready:streaming',
       title: 'Wait until Mastodon streaming answers',
-      url: (ctx) => `http://127.0.0.1:${streamingPort(ctx.answers)}${STREAMING_HEALTH}`,
-      judge: () => okBody,
-      service: () => 'streaming',
+      url: `http://127.0.0.1:${streamingPort(s.answers)}${STREAMING_HEALTH}`,
+      judge: okBody,
+      service: 'streaming',
+      until: 'until the streaming API answers',
     }),
-    checkVersion(),
-    checkMail(),
+    checkVersion(s),
+    checkMail(s),
   ],
   readiness: { path: '/health', service: 'web', timeoutSeconds: 600, judge: okBody },
   envFile: (a) => ownerFile(a.dataDir),
+  proxyNeeds: {
+    websockets: ['/api/v1/streaming'],
+    headers: ['Host', 'X-Forwarded-For', 'X-Forwarded-Proto: https'],
+    note: 'Mastodon answers over https only and redirects plain http',
+  },
   proxyLocations: (a) => [
     { path: '/api/v1/streaming', port: streamingPort(a), buffering: false },
     { path: '/', port: a.port },
@@ -312,11 +235,6 @@ export default definePlatform({
       },
       notes: [
         `Mastodon logs in with the email address; your account is @${username}@${answers.domain} (role Owner). Change the password under Preferences > Account.`,
-        ...(answers.tls === 'none'
-          ? [
-              `Mastodon answers over https only: your proxy terminates TLS for ${answers.domain} and forwards /api/v1/streaming to 127.0.0.1:${streamingPort(answers)} (websocket, no buffering) and / to 127.0.0.1:${answers.port}.`,
-            ]
-          : []),
         `Containers: cd ${hostPath(answers.dataDir)} && docker compose ps`,
       ],
     };

@@ -1,16 +1,15 @@
-import type { ListrTask } from 'listr2';
 import { composeCommand } from '../../src/core/compose.js';
-import type { InstallContext, RunOptions } from '../../src/core/context.js';
+import type { InstallContext } from '../../src/core/context.js';
 import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import { WizardError } from '../../src/core/errors.js';
-import { formatCommand } from '../../src/core/plan.js';
-import { step } from '../../src/core/tasks.js';
+import type { CommandSpec } from '../../src/core/plan.js';
+import type { Step, StepInput } from '../../src/core/step.js';
 import { type DbSettings, dbSettings } from './env.js';
 
 /**
  * Mastodon's own steps: wait for PostgreSQL, set the database up only when it is empty, the two halves of the
- * migrations, the owner account. The argv builders are shared with the review (index.ts), so the plan lists
- * exactly what runs.
+ * migrations, the owner account. Each declares its commands once (see src/core/step.ts); the argv builders are
+ * shared with the upgrade.
  */
 
 const rails = (task: string, env: string[] = []) => [
@@ -53,13 +52,16 @@ export const mastodonArgs = {
 
 export const ownerFile = (dataDir: string) => `${dataDir}/owner.env`;
 
-async function productionEnv(ctx: InstallContext): Promise<Record<string, string>> {
-  return { ...parseEnv((await ctx.files.readText(`${ctx.answers.dataDir}/.env.production`)) ?? '').values };
+/** The .env.production the plan writes (the database user and name the commands name). */
+function plannedProduction(s: StepInput): Record<string, string> {
+  const path = `${s.answers.dataDir}/.env.production`;
+  return { ...parseEnv(s.planFiles.find((f) => f.path === path)?.content ?? '').values };
 }
 
-function compose(ctx: InstallContext, args: string[], extra: Partial<RunOptions> = {}): RunOptions {
-  return { ...composeCommand(ctx, args), ...extra };
-}
+const compose = (s: StepInput, args: string[], more: Omit<CommandSpec, 'file' | 'args'>): CommandSpec => ({
+  ...composeCommand(s, args),
+  ...more,
+});
 
 async function logTail(ctx: InstallContext, service: string): Promise<string> {
   const logs = await ctx.runner.run({
@@ -70,24 +72,26 @@ async function logTail(ctx: InstallContext, service: string): Promise<string> {
 }
 
 /** Polls pg_isready in the db container until PostgreSQL accepts connections. */
-export function waitForDatabase(): ListrTask<InstallContext> {
-  return step(
-    'db:ready',
-    'Wait until PostgreSQL accepts connections',
-    async (ctx, task) => {
-      const args = mastodonArgs.pgReady(dbSettings(await productionEnv(ctx)));
+export function waitForDatabase(s: StepInput): Step {
+  const ready = compose(s, mastodonArgs.pgReady(dbSettings(plannedProduction(s))), {
+    description: 'until PostgreSQL accepts connections',
+    poll: true,
+  });
+  return {
+    id: 'db:ready',
+    title: 'Wait until PostgreSQL accepts connections',
+    commands: [ready],
+    async run(ctx, io) {
       const started = Date.now();
       const deadline = started + ctx.readyTimeoutSeconds * 1000;
       let last = 'no answer yet';
       while (Date.now() < deadline) {
-        if (task.signal?.aborted) throw task.signal.reason;
-        const r = await ctx.runner.run(compose(ctx, args, { reject: false, timeoutMs: 30_000 }), {
-          signal: task.signal,
-        });
+        if (io.signal?.aborted) throw io.signal.reason;
+        const r = await io.run(ready, { reject: false, timeoutMs: 30_000 });
         if (r.exitCode === 0)
           return `PostgreSQL accepts connections (after ${Math.round((Date.now() - started) / 1000)} s)`;
         last = `${r.stdout}${r.stderr}`.trim().split('\n').pop() || `exit code ${r.exitCode}`;
-        task.output = `${Math.round((Date.now() - started) / 1000)} s: ${last}`;
+        io.output(`${Math.round((Date.now() - started) / 1000)} s: ${last}`);
         await new Promise((res) => setTimeout(res, Math.min(500, ctx.pollIntervalMs)));
       }
       throw new WizardError(
@@ -95,21 +99,27 @@ export function waitForDatabase(): ListrTask<InstallContext> {
         `Fix what the log shows, then run the same install again. The full log: ${ctx.log.path}`,
       );
     },
-    {
-      dryRun: (ctx) =>
-        `poll: ${formatCommand(composeCommand(ctx, mastodonArgs.pgReady(dbSettings(parseEnv(ctx.plan.files.find((f) => f.path === `${ctx.answers.dataDir}/.env.production`)?.content ?? '').values))))}`,
-    },
-  );
+  };
 }
 
 /** `rails db:setup` on an empty database only: on one with tables it would be refused (or, forced, erase it). */
-export function setupDatabase(): ListrTask<InstallContext> {
-  return step(
-    'db:setup',
-    'Set up the database',
-    async (ctx, task) => {
-      const db = dbSettings(await productionEnv(ctx));
-      const r = await ctx.runner.run(compose(ctx, mastodonArgs.countTables(db)), { signal: task.signal });
+export function setupDatabase(s: StepInput): Step {
+  const db = dbSettings(plannedProduction(s));
+  const count = compose(s, mastodonArgs.countTables(db), {
+    description: 'count the tables of the database',
+    remedy: 'Check the db container: docker compose logs db',
+  });
+  const setup = compose(s, mastodonArgs.setup, {
+    description: 'load the schema and seed it; never on an existing database',
+    when: 'only on an empty database (no tables)',
+    remedy: 'Read the error above; `docker compose logs db` shows the database side.',
+  });
+  return {
+    id: 'db:setup',
+    title: 'Set up the database',
+    commands: [count, setup],
+    async run(_ctx, io) {
+      const r = await io.run(count);
       const tables = Number(r.stdout.trim().split('\n').pop());
       if (!Number.isInteger(tables))
         throw new WizardError(
@@ -117,73 +127,62 @@ export function setupDatabase(): ListrTask<InstallContext> {
           'Check the db container: docker compose logs db',
         );
       if (tables > 0) return `Kept the existing database (${tables} tables): no setup, only migrations`;
-      await ctx.runner.run(
-        compose(ctx, mastodonArgs.setup, {
-          remedy: 'Read the error above; `docker compose logs db` shows the database side.',
-        }),
-        {
-          signal: task.signal,
-          onLine: (l) => {
-            task.output = l;
-          },
-        },
-      );
+      await io.run(setup);
       return 'Set up the empty database (rails db:setup)';
     },
-    {
-      dryRun: (ctx) =>
-        `run (on an empty database only): ${formatCommand(composeCommand(ctx, mastodonArgs.setup))}`,
-    },
-  );
+  };
 }
 
-export function migrate(phase: 'pre' | 'post'): ListrTask<InstallContext> {
-  const args = phase === 'pre' ? mastodonArgs.migratePre : mastodonArgs.migratePost;
+export function migrate(s: StepInput, phase: 'pre' | 'post'): Step {
   const title = phase === 'pre' ? 'Run the pre-deployment migrations' : 'Run the post-deployment migrations';
-  return step(
-    `migrate:${phase}`,
+  return {
+    id: `migrate:${phase}`,
     title,
-    async (ctx, task) => {
-      await ctx.runner.run(
-        compose(ctx, args, { remedy: 'Read the migration error above; a re-run continues from here.' }),
-        {
-          signal: task.signal,
-          onLine: (l) => {
-            task.output = l;
-          },
-        },
-      );
-      return title.replace(/^Run/, 'Ran');
-    },
-    { dryRun: (ctx) => `run: ${formatCommand(composeCommand(ctx, args))}` },
-  );
+    done: title.replace(/^Run/, 'Ran'),
+    commands: [
+      compose(s, phase === 'pre' ? mastodonArgs.migratePre : mastodonArgs.migratePost, {
+        description: `${phase}-deployment migrations`,
+        remedy: 'Read the migration error above; a re-run continues from here.',
+      }),
+    ],
+  };
 }
 
 /**
  * Creates the owner once with tootctl (confirmed, role Owner) and approves it. tootctl prints the generated
- * password; it is kept in DATA_DIR/owner.env (0600, root) and never logged. A later run finds that file and
- * creates nothing; an account of that name without the file (an older database) is left as it is.
+ * password; it is kept in DATA_DIR/owner.env (0600, root) and never logged. A run that finds that file (the plan
+ * read it) creates nothing; an account of that name without the file (an older database) is left as it is.
  */
-export function createOwner(): ListrTask<InstallContext> {
-  return step(
-    'admin',
-    'Create the owner account',
-    async (ctx, task) => {
-      const path = ownerFile(ctx.answers.dataDir);
-      const stored = parseEnv((await ctx.files.readText(path)) ?? '').values;
-      const username = stored.OWNER_USERNAME ?? ctx.answers.extra.ownerUsername ?? 'owner';
-      const email = stored.OWNER_EMAIL ?? ctx.answers.email;
-      const approve = () =>
-        ctx.runner.run(compose(ctx, mastodonArgs.approve(username)), { signal: task.signal });
-      if (stored.OWNER_PASSWORD) {
-        ctx.log.addSecret(stored.OWNER_PASSWORD);
-        await approve();
+export function createOwner(s: StepInput): Step {
+  const path = ownerFile(s.answers.dataDir);
+  const stored = parseEnv(s.existing[path] ?? '').values;
+  const username = stored.OWNER_USERNAME ?? s.answers.extra.ownerUsername ?? 'owner';
+  const email = stored.OWNER_EMAIL ?? s.answers.email;
+  const create = compose(s, mastodonArgs.createOwner(username, email), {
+    description: `the owner; tootctl prints its password, kept in ${s.files.real(path)} (0600)`,
+    when: 'once: unless the account exists',
+  });
+  const approve = compose(s, mastodonArgs.approve(username), { description: 'approve the owner' });
+  const title = 'Create the owner account';
+  if (stored.OWNER_PASSWORD) {
+    const password = stored.OWNER_PASSWORD;
+    return {
+      id: 'admin',
+      title,
+      commands: [approve],
+      async run(ctx, io) {
+        ctx.log.addSecret(password);
+        await io.run(approve);
         return `Owner "${username}" exists (created by an earlier run)`;
-      }
-      const r = await ctx.runner.run(
-        compose(ctx, mastodonArgs.createOwner(username, email), { reject: false, secretOutput: true }),
-        { signal: task.signal },
-      );
+      },
+    };
+  }
+  return {
+    id: 'admin',
+    title,
+    commands: [create, approve],
+    async run(ctx, io) {
+      const r = await io.run(create, { reject: false, secretOutput: true });
       const password = /^New password: (\S+)$/m.exec(r.stdout)?.[1];
       if (r.exitCode === 0 && password) {
         ctx.log.addSecret(password);
@@ -200,12 +199,12 @@ export function createOwner(): ListrTask<InstallContext> {
           ),
           description: 'the owner login',
         });
-        await approve();
+        await io.run(approve);
         return `Created the owner "${username}" (confirmed, role Owner, approved)`;
       }
       const output = `${r.stdout}\n${r.stderr}`.trim();
       if (/\btaken\b/.test(output)) {
-        await approve();
+        await io.run(approve);
         ctx.notes.push(
           `The account "${username}" (or ${email}) already existed in this database; its password was not changed. To set a new one: cd ${ctx.files.real(ctx.answers.dataDir)} && docker compose run --rm web bin/tootctl accounts modify ${username} --reset-password`,
         );
@@ -216,44 +215,38 @@ export function createOwner(): ListrTask<InstallContext> {
         'Check the username and email (--owner-username, --email), then run the same install again.',
       );
     },
-    {
-      dryRun: (ctx) =>
-        `run (once): ${formatCommand(composeCommand(ctx, mastodonArgs.createOwner(ctx.answers.extra.ownerUsername ?? 'owner', ctx.answers.email)))}`,
-    },
-  );
+  };
 }
 
-export function restart(): ListrTask<InstallContext> {
-  return step(
-    'restart',
-    'Restart web, streaming and sidekiq',
-    async (ctx, task) => {
-      await ctx.runner.run(compose(ctx, mastodonArgs.restart), {
-        signal: task.signal,
-        onLine: (l) => {
-          task.output = l;
-        },
-      });
-      return 'Restarted web, streaming and sidekiq';
-    },
-    { dryRun: (ctx) => `run: ${formatCommand(composeCommand(ctx, mastodonArgs.restart))}` },
-  );
+export function restart(s: StepInput): Step {
+  return {
+    id: 'restart',
+    title: 'Restart web, streaming and sidekiq',
+    done: 'Restarted web, streaming and sidekiq',
+    commands: [compose(s, mastodonArgs.restart, { description: 'restart the app containers' })],
+  };
 }
 
 /** Mastodon answers only for its own host name and over https (behind the proxy): ask /api/v1/instance so. */
-export function checkVersion(): ListrTask<InstallContext> {
-  return step(
-    'version',
-    'Check the version Mastodon reports',
-    async (ctx, task) => {
-      const url = `http://127.0.0.1:${ctx.answers.port}/api/v1/instance`;
+export function checkVersion(s: StepInput): Step {
+  const get: CommandSpec = {
+    file: 'GET',
+    args: [`http://127.0.0.1:${s.answers.port}/api/v1/instance`],
+    description: `the version Mastodon reports (Host: ${s.answers.domain}, X-Forwarded-Proto: https)`,
+  };
+  return {
+    id: 'version',
+    title: 'Check the version Mastodon reports',
+    commands: [get],
+    async run(ctx, io) {
+      const url = get.args[0] ?? '';
       let last = '';
       for (let attempt = 0; attempt < 20; attempt++) {
         try {
           const res = await ctx.http.request(url, {
             headers: { host: ctx.answers.domain, 'x-forwarded-proto': 'https' },
             timeoutMs: 10_000,
-            ...(task.signal ? { signal: task.signal } : {}),
+            ...(io.signal ? { signal: io.signal } : {}),
           });
           const version =
             res.status === 200 ? (JSON.parse(res.body) as { version?: string }).version : undefined;
@@ -280,21 +273,23 @@ export function checkVersion(): ListrTask<InstallContext> {
         'Fix what the log shows, then run the same install again.',
       );
     },
-    {
-      dryRun: (ctx) =>
-        `GET http://127.0.0.1:${ctx.answers.port}/api/v1/instance (Host: ${ctx.answers.domain})`,
-    },
-  );
+  };
 }
 
 /** Says whether Mastodon can send mail (SMTP_SERVER in .env.production), and what to do if not. */
-export function checkMail(): ListrTask<InstallContext> {
-  return step('mail', 'Check the outgoing mail settings', async (ctx) => {
-    const env = await productionEnv(ctx);
-    if (env.SMTP_SERVER) return `Outgoing mail goes through ${env.SMTP_SERVER}:${env.SMTP_PORT ?? '587'}`;
-    ctx.notes.push(
-      `No SMTP server is set: Mastodon sends no mail (no confirmations, password resets or notifications). Set SMTP_SERVER, SMTP_PORT, SMTP_LOGIN, SMTP_PASSWORD and SMTP_FROM_ADDRESS in ${ctx.files.real(`${ctx.answers.dataDir}/.env.production`)}, then run docker compose up -d there (or re-run the wizard with --smtp-host).`,
-    );
-    return 'No outgoing mail: no SMTP server is set';
-  });
+export function checkMail(_s: StepInput): Step {
+  return {
+    id: 'mail',
+    title: 'Check the outgoing mail settings',
+    async run(ctx) {
+      const env = {
+        ...parseEnv((await ctx.files.readText(`${ctx.answers.dataDir}/.env.production`)) ?? '').values,
+      };
+      if (env.SMTP_SERVER) return `Outgoing mail goes through ${env.SMTP_SERVER}:${env.SMTP_PORT ?? '587'}`;
+      ctx.notes.push(
+        `No SMTP server is set: Mastodon sends no mail (no confirmations, password resets or notifications). Set SMTP_SERVER, SMTP_PORT, SMTP_LOGIN, SMTP_PASSWORD and SMTP_FROM_ADDRESS in ${ctx.files.real(`${ctx.answers.dataDir}/.env.production`)}, then run docker compose up -d there (or re-run the wizard with --smtp-host).`,
+      );
+      return 'No outgoing mail: no SMTP server is set';
+    },
+  };
 }

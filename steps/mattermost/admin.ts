@@ -1,11 +1,10 @@
-import type { ListrTask } from 'listr2';
 import { composeCommand } from '../../src/core/compose.js';
 import type { HttpClient, InstallContext, RunResult } from '../../src/core/context.js';
 import type { Validation } from '../../src/core/domain.js';
 import { parseEnv } from '../../src/core/envfile.js';
 import { WizardError } from '../../src/core/errors.js';
-import { formatCommand } from '../../src/core/plan.js';
-import { step } from '../../src/core/tasks.js';
+import type { CommandSpec } from '../../src/core/plan.js';
+import type { Step, StepInput, StepIO } from '../../src/core/step.js';
 
 /**
  * The first admin. No password ever reaches a command line, on the host or inside the container (where the
@@ -57,17 +56,16 @@ export function verifyEmailArgs(username: string): string[] {
 const NOT_YET =
   /socket file .* doesn'?t exists?|no such file or directory|connection refused|is not running/i;
 
+/** Runs an mmctl command, again while local mode is not up yet (the same declared command each time). */
 async function mmctl(
   ctx: InstallContext,
-  args: string[],
-  opts: { signal?: AbortSignal; attempts?: number } = {},
+  io: StepIO,
+  cmd: CommandSpec,
+  opts: { attempts?: number } = {},
 ): Promise<RunResult> {
   const attempts = opts.attempts ?? 20;
   for (let attempt = 1; ; attempt++) {
-    const r = await ctx.runner.run(
-      { ...composeCommand(ctx, args), reject: false },
-      opts.signal ? { signal: opts.signal } : {},
-    );
+    const r = await io.run(cmd, { reject: false });
     if (r.exitCode === 0 || attempt >= attempts || !NOT_YET.test(`${r.stdout}\n${r.stderr}`)) return r;
     await new Promise((res) => setTimeout(res, Math.min(1000, ctx.pollIntervalMs * 4)));
   }
@@ -75,8 +73,8 @@ async function mmctl(
 
 const tail = (r: RunResult) => `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-6).join('\n');
 
-async function mmctlOrFail(ctx: InstallContext, args: string[], what: string, signal?: AbortSignal) {
-  const r = await mmctl(ctx, args, signal ? { signal, attempts: 3 } : { attempts: 3 });
+async function mmctlOrFail(ctx: InstallContext, io: StepIO, cmd: CommandSpec, what: string) {
+  const r = await mmctl(ctx, io, cmd, { attempts: 3 });
   if (r.exitCode !== 0)
     throw new WizardError(
       `mmctl could not ${what}:\n${tail(r)}`,
@@ -161,43 +159,67 @@ export async function adminLogin(
  * Creates the first admin unless an earlier run did (the journal) or the user already exists, then proves
  * the stored password logs in. A re-run never creates a second admin and never changes the password.
  */
-export function adminStep(): ListrTask<InstallContext> {
-  return step(
-    'admin',
-    'Create the first admin',
-    async (ctx, task) => {
-      const envPath = `${ctx.answers.dataDir}/.env`;
-      const env = parseEnv((await ctx.files.readText(envPath)) ?? '').values;
-      const username = env.ADMIN_USERNAME ?? ctx.answers.extra.adminUsername ?? 'admin';
-      const email = env.ADMIN_EMAIL ?? ctx.answers.email;
+export function adminStep(s: StepInput): Step {
+  const envPath = `${s.answers.dataDir}/.env`;
+  // The .env the plan writes before this step: the admin's name, email and password.
+  const env = parseEnv(s.planFiles.find((f) => f.path === envPath)?.content ?? '').values;
+  const username = env.ADMIN_USERNAME ?? s.answers.extra.adminUsername ?? 'admin';
+  const email = env.ADMIN_EMAIL ?? s.answers.email;
+  const journaled = s.completed.has('admin');
+  const search: CommandSpec = {
+    ...composeCommand(s, searchUserArgs(username)),
+    description: `look for the user "${username}" (again while local mode starts)`,
+    poll: true,
+  };
+  const create: CommandSpec = {
+    file: 'POST',
+    args: [`http://127.0.0.1:${s.answers.port}/api/v4/users`],
+    description: `create the first admin "${username}" through the REST API (the password in the request body, never in a command line)`,
+    when: `only when there is no user "${username}" yet`,
+  };
+  const role: CommandSpec = {
+    ...composeCommand(s, systemAdminArgs(username)),
+    description: 'make sure of its system admin role (mmctl in local mode, only the username in its argv)',
+    when: 'only when the new account is not a system admin yet',
+  };
+  const verify: CommandSpec = {
+    ...composeCommand(s, verifyEmailArgs(username)),
+    description: "mark the first admin's email verified",
+    when: 'only when it is not verified yet',
+  };
+  const login: CommandSpec = {
+    file: 'POST',
+    args: [`http://127.0.0.1:${s.answers.port}/api/v4/users/login`],
+    description: `the first admin "${username}" logs in with the password in .env`,
+  };
+  return {
+    id: 'admin',
+    title: 'Create the first admin',
+    // An earlier run created it: only the login is checked.
+    commands: journaled ? [login] : [search, create, role, verify, login],
+    async run(ctx, io) {
       const password = env.ADMIN_PASSWORD ?? '';
       if (!password)
         throw new WizardError(
           `${ctx.files.real(envPath)} has no ADMIN_PASSWORD.`,
           'Run the same install again: it writes the .env file first.',
         );
-      const journaled = ctx.journal.completed.has('admin');
       let created = false;
       let existed = false;
       if (!journaled) {
-        task.output = `Looking for the user "${username}" (mmctl --local user search)`;
-        const search = await mmctl(ctx, searchUserArgs(username), task.signal ? { signal: task.signal } : {});
-        const found = parseSearch(search, username);
+        io.output(`Looking for the user "${username}" (mmctl --local user search)`);
+        const searched = await mmctl(ctx, io, search);
+        const found = parseSearch(searched, username);
         if (found === undefined) {
           throw new WizardError(
-            `Can't tell whether the user "${username}" exists: mmctl in the ${SERVICE} container answered:\n${tail(search)}`,
+            `Can't tell whether the user "${username}" exists: mmctl in the ${SERVICE} container answered:\n${tail(searched)}`,
             'Check that the container runs and that local mode is on (MM_SERVICESETTINGS_ENABLELOCALMODE in compose.wizard.yml), then run the same install again.',
           );
         }
         existed = found;
         if (!found) {
-          task.output = `Creating "${username}" (POST /api/v4/users on 127.0.0.1:${ctx.answers.port})`;
-          const made = await createUser(
-            ctx.http,
-            ctx.answers.port,
-            { email, username, password },
-            task.signal,
-          );
+          io.output(`Creating "${username}" (POST /api/v4/users on 127.0.0.1:${ctx.answers.port})`);
+          const made = await createUser(ctx.http, ctx.answers.port, { email, username, password }, io.signal);
           if (!made.ok) {
             const closed = made.status === 403 || made.status === 501;
             throw new WizardError(
@@ -211,18 +233,18 @@ export function adminStep(): ListrTask<InstallContext> {
           }
           // The first account of a server is its system admin already; any other one is made one here.
           if (!made.roles.split(/\s+/).includes('system_admin')) {
-            task.output = `Making "${username}" a system admin (mmctl --local roles system-admin)`;
-            await mmctlOrFail(ctx, systemAdminArgs(username), 'give the first admin its role', task.signal);
+            io.output(`Making "${username}" a system admin (mmctl --local roles system-admin)`);
+            await mmctlOrFail(ctx, io, role, 'give the first admin its role');
           }
           if (!made.emailVerified) {
-            task.output = `Marking the email of "${username}" verified (mmctl --local user verify)`;
-            await mmctlOrFail(ctx, verifyEmailArgs(username), "verify the first admin's email", task.signal);
+            io.output(`Marking the email of "${username}" verified (mmctl --local user verify)`);
+            await mmctlOrFail(ctx, io, verify, "verify the first admin's email");
           }
           created = true;
         }
       }
-      const login = await adminLogin(ctx.http, ctx.answers.port, username, password, task.signal);
-      if (login.ok)
+      const result = await adminLogin(ctx.http, ctx.answers.port, username, password, io.signal);
+      if (result.ok)
         return created ? `Created the first admin "${username}"` : `First admin "${username}" logs in`;
       if (journaled) {
         ctx.notes.push(
@@ -232,16 +254,12 @@ export function adminStep(): ListrTask<InstallContext> {
       }
       throw new WizardError(
         existed
-          ? `A user "${username}" already exists in this database, and the password in ${ctx.files.real(envPath)} does not log in (${login.detail}).`
-          : `The first admin "${username}" was created but can't log in: ${login.detail}.`,
+          ? `A user "${username}" already exists in this database, and the password in ${ctx.files.real(envPath)} does not log in (${result.detail}).`
+          : `The first admin "${username}" was created but can't log in: ${result.detail}.`,
         existed
           ? `Log in with that account, or set its password: cd ${ctx.files.real(ctx.projectDir)} && docker compose exec ${SERVICE} mmctl --local user change-password ${username}`
           : 'Read the server log (docker compose logs mattermost), then run the same install again.',
       );
     },
-    {
-      dryRun: (ctx) =>
-        `create the first admin with POST /api/v4/users on 127.0.0.1:${ctx.answers.port} (the password in the request body), then run: ${formatCommand(composeCommand(ctx, systemAdminArgs(ctx.answers.extra.adminUsername ?? 'admin')))}`,
-    },
-  );
+  };
 }

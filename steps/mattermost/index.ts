@@ -3,8 +3,8 @@ import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import { definePlatform } from '../../src/core/platform.js';
 import { cloneRepo, composeUp, pullImages, waitReady, writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';
-import { proxyTasks } from '../proxy/index.js';
-import { adminStep, systemAdminArgs, validateUsername } from './admin.js';
+import { proxySteps } from '../proxy/index.js';
+import { adminStep, validateUsername } from './admin.js';
 import { checks as doctorChecks, logPatterns } from './doctor.js';
 import {
   COMPOSE_FILES,
@@ -102,36 +102,20 @@ export default definePlatform({
       ...volumeDirs(dir),
     ];
   },
-  commands(input) {
-    const dir = input.hostPath(input.answers.dataDir);
-    const env = parseEnv(input.existing[`${input.answers.dataDir}/.env`] ?? '').values;
-    return [
-      {
-        file: 'docker',
-        args: [
-          'compose',
-          '--project-name',
-          input.project,
-          '--project-directory',
-          dir,
-          ...COMPOSE_FILES.flatMap((f) => ['-f', f]),
-          ...systemAdminArgs(env.ADMIN_USERNAME ?? input.answers.extra.adminUsername ?? 'admin'),
-        ],
-        cwd: dir,
-        phase: 'after-ready',
-        description: `create the first admin through the REST API (POST /api/v4/users on 127.0.0.1:${input.answers.port}, the password in the request body; skipped when it exists), then make sure of its role`,
-      },
-    ];
-  },
-  install: () => [
-    cloneRepo(),
-    writeFiles('Write .env, compose.wizard.yml and the volume folders', (ctx) => ctx.answers.dataDir),
-    ...proxyTasks(),
-    pullImages(),
-    composeUp(),
-    waitReady(),
-    adminStep(),
+  install: (s) => [
+    cloneRepo(s),
+    writeFiles(s, 'Write .env, compose.wizard.yml and the volume folders', s.answers.dataDir),
+    ...proxySteps(s),
+    ...pullImages(s),
+    composeUp(s),
+    waitReady(s),
+    adminStep(s),
   ],
+  // Mattermost's live updates run over /api/v4/websocket; its SiteURL is https behind a proxy.
+  proxyNeeds: {
+    websockets: ['/api/v4/websocket'],
+    headers: ['Host', 'X-Real-IP', 'X-Forwarded-For', 'X-Forwarded-Proto: https'],
+  },
   readiness: {
     path: '/api/v4/system/ping',
     service: 'mattermost',

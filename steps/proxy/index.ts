@@ -1,11 +1,10 @@
-import type { ListrTask } from 'listr2';
 import { composeLiteral } from '../../src/core/compose.js';
-import type { InstallContext } from '../../src/core/context.js';
 import { quoteEnvValue } from '../../src/core/envfile.js';
-import type { FileSpec } from '../../src/core/plan.js';
-import { formatCommand } from '../../src/core/plan.js';
+import { PROXY_MAX_BODY } from '../../src/core/own-proxy.js';
+import type { CommandSpec, FileSpec } from '../../src/core/plan.js';
 import type { InstallAnswers, PlanInput, ProxyLocation } from '../../src/core/platform.js';
-import { step, writeFiles } from '../../src/core/tasks.js';
+import type { Step, StepInput } from '../../src/core/step.js';
+import { writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';
 
 /**
@@ -46,7 +45,7 @@ export function renderSite(
     title: args.title,
     name: args.name,
     domain: args.domain,
-    maxBodySize: args.maxBodySize ?? '200M',
+    maxBodySize: args.maxBodySize ?? PROXY_MAX_BODY,
     locations: locations.replace(/\n$/, ''),
   });
 }
@@ -120,10 +119,6 @@ export function proxyComposeCommand(dir: string, project: string, args: string[]
   };
 }
 
-function proxyCompose(ctx: InstallContext, args: string[]) {
-  return proxyComposeCommand(ctx.files.real(PROXY_DIR), ctx.proxyProject, args);
-}
-
 /** The proxy's recent log, bounded in time and lines, as certbot wrote it (timestamps, no prefix). */
 export const PROXY_LOG_ARGS = [
   'logs',
@@ -139,33 +134,33 @@ export const PROXY_LOG_ARGS = [
 /** nginx-certbot reloads nginx and requests missing certificates on SIGHUP. */
 export const PROXY_RETRY_ARGS = ['kill', '-s', 'SIGHUP', 'nginx'];
 
-/** Writes the proxy's files, starts (or keeps) the proxy and makes it load the new site and request its certificate. */
-export function proxyTasks(): ListrTask<InstallContext>[] {
-  const enabled = (ctx: InstallContext) => ctx.answers.tls !== 'none';
+/**
+ * Writes the proxy's files, starts (or keeps) the proxy and makes it load the new site and request its
+ * certificate; none of it under --tls none (the user's own proxy).
+ */
+export function proxySteps(s: StepInput): Step[] {
+  if (s.answers.tls === 'none') return [];
+  const compose = (args: string[]) => proxyComposeCommand(s.files.real(PROXY_DIR), s.proxyProject, args);
+  const up: CommandSpec = {
+    ...compose(['up', '-d', ...(s.answers.offline ? ['--pull', 'never'] : [])]),
+    description: 'start the shared proxy (kept when it runs)',
+    remedy: 'Ports 80 and 443 must be free for the proxy.',
+  };
+  const reload: CommandSpec = {
+    ...compose(PROXY_RETRY_ARGS),
+    description: 'make nginx load the new site and certbot request its certificate',
+  };
   return [
-    { ...writeFiles('Write the proxy configuration', () => PROXY_DIR), enabled },
-    { ...writeFiles('Write the proxy site', () => PROXY_DATA_DIR), enabled },
-    step(
-      'proxy:up',
-      'Start the proxy',
-      async (ctx, task) => {
-        const up = ['up', '-d', ...(ctx.answers.offline ? ['--pull', 'never'] : [])];
-        await ctx.runner.run(
-          { ...proxyCompose(ctx, up), remedy: 'Ports 80 and 443 must be free for the proxy.' },
-          {
-            signal: task.signal,
-            onLine: (l) => {
-              task.output = l;
-            },
-          },
-        );
-        // nginx-certbot reloads nginx and requests missing certificates on SIGHUP.
-        await ctx.runner.run(proxyCompose(ctx, PROXY_RETRY_ARGS), { signal: task.signal });
-        return ctx.answers.tls === 'selfsigned'
+    writeFiles(s, 'Write the proxy configuration', PROXY_DIR),
+    writeFiles(s, 'Write the proxy site', PROXY_DATA_DIR),
+    {
+      id: 'proxy:up',
+      title: 'Start the proxy',
+      commands: [up, reload],
+      done:
+        s.answers.tls === 'selfsigned'
           ? 'Started the proxy (certificate from a local CA)'
-          : "Started the proxy (Let's Encrypt certificate requested)";
-      },
-      { enabled, dryRun: (ctx) => `run: ${formatCommand(proxyCompose(ctx, ['up', '-d']))}` },
-    ),
+          : "Started the proxy (Let's Encrypt certificate requested)",
+    },
   ];
 }

@@ -4,9 +4,10 @@ import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import { WizardError } from '../../src/core/errors.js';
 import { definePlatform, type PlanInput } from '../../src/core/platform.js';
 import { validatePort } from '../../src/core/questions.js';
-import { cloneRepo, composeUp, pullImages, step, waitReady, writeFiles } from '../../src/core/tasks.js';
+import type { Step, StepInput } from '../../src/core/step.js';
+import { cloneRepo, composeUp, pullImages, waitReady, writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';
-import { proxyTasks } from '../proxy/index.js';
+import { proxySteps } from '../proxy/index.js';
 import { adminLogin } from './admin.js';
 import { checks as doctorChecks, logPatterns } from './doctor.js';
 import { rootUrl } from './url.js';
@@ -91,6 +92,41 @@ function envValues(input: PlanInput, existing: Record<string, string>): Record<s
     ADMIN_EMAIL: existing.ADMIN_EMAIL ?? a.email,
     // Generated once; an existing password is never replaced.
     ADMIN_PASS: existing.ADMIN_PASS ?? input.generateSecret(),
+  };
+}
+
+/** Proves the first admin logs in with the stored password (Rocket.Chat creates it from ADMIN_* on first start). */
+function adminCheck(s: StepInput): Step {
+  const envPath = `${s.answers.dataDir}/.env`;
+  const env = parseEnv(s.planFiles.find((f) => f.path === envPath)?.content ?? '').values;
+  const username = env.ADMIN_USERNAME ?? '';
+  const login = {
+    file: 'POST',
+    args: [`http://127.0.0.1:${s.answers.port}/api/v1/login`],
+    description: `the first admin "${username}" logs in with the password in .env`,
+  };
+  return {
+    id: 'admin',
+    title: 'Check the first admin',
+    commands: [login],
+    async run(ctx, io) {
+      const result = await adminLogin(ctx.http, ctx.answers.port, username, env.ADMIN_PASS ?? '', io.signal);
+      if (result.ok) return `First admin "${username}" logs in`;
+      if (ctx.journal.completed.has('admin')) {
+        ctx.notes.push(
+          `The admin's stored password no longer logs in (changed in Rocket.Chat?). The stored one is in ${ctx.files.real(envPath)}.`,
+        );
+        return 'First admin exists (its password was changed since the install)';
+      }
+      const logs = await ctx.runner.run({
+        ...composeCommand(ctx, ['logs', '--no-color', '--tail', '20', 'rocketchat']),
+        reject: false,
+      });
+      throw new WizardError(
+        `The first admin "${username}" can't log in: ${result.detail}.\n${logs.stdout.trim()}`,
+        'If users existed in this database before, Rocket.Chat does not create the admin; log in with an existing account.',
+      );
+    },
   };
 }
 
@@ -189,40 +225,20 @@ export default definePlatform({
       },
     ];
   },
-  commands: () => [],
-  install: () => [
-    cloneRepo(),
-    writeFiles('Write .env and compose.wizard.yml', (ctx) => ctx.answers.dataDir),
-    ...proxyTasks(),
-    pullImages(),
-    composeUp(),
-    waitReady(),
-    step('admin', 'Check the first admin', async (ctx, task) => {
-      const env = parseEnv((await ctx.files.readText(`${ctx.answers.dataDir}/.env`)) ?? '').values;
-      const result = await adminLogin(
-        ctx.http,
-        ctx.answers.port,
-        env.ADMIN_USERNAME ?? '',
-        env.ADMIN_PASS ?? '',
-        task.signal,
-      );
-      if (result.ok) return `First admin "${env.ADMIN_USERNAME}" logs in`;
-      if (ctx.journal.completed.has('admin')) {
-        ctx.notes.push(
-          `The admin's stored password no longer logs in (changed in Rocket.Chat?). The stored one is in ${ctx.files.real(`${ctx.answers.dataDir}/.env`)}.`,
-        );
-        return 'First admin exists (its password was changed since the install)';
-      }
-      const logs = await ctx.runner.run({
-        ...composeCommand(ctx, ['logs', '--no-color', '--tail', '20', 'rocketchat']),
-        reject: false,
-      });
-      throw new WizardError(
-        `The first admin "${env.ADMIN_USERNAME}" can't log in: ${result.detail}.\n${logs.stdout.trim()}`,
-        'If users existed in this database before, Rocket.Chat does not create the admin; log in with an existing account.',
-      );
-    }),
+  install: (s) => [
+    cloneRepo(s),
+    writeFiles(s, 'Write .env and compose.wizard.yml', s.answers.dataDir),
+    ...proxySteps(s),
+    ...pullImages(s),
+    composeUp(s),
+    waitReady(s),
+    adminCheck(s),
   ],
+  // Rocket.Chat's DDP runs over /websocket (and SockJS); ROOT_URL is https behind a proxy.
+  proxyNeeds: {
+    websockets: ['/websocket', '/sockjs'],
+    headers: ['Host', 'X-Forwarded-For', 'X-Forwarded-Proto: https'],
+  },
   readiness: {
     path: '/api/info',
     service: 'rocketchat',

@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
 import { tmpRoot } from '../helpers/tmp.js';
 
+/** The review wraps at 80 columns off a terminal, with a hanging indent: its text as one line. */
+const unwrapped = (text: string) => text.replace(/\n +/g, ' ');
+
 const CLI = join(import.meta.dirname, '../../dist/cli.js');
 
 /** Runs the built CLI as automation does: no TTY, stdin closed. */
@@ -210,10 +213,19 @@ describe('the CLI without a terminal', () => {
     expect(r.stderr).toContain(`create 0600 ${root}/opt/rocketchat/.env`);
     expect(r.stderr).toContain(`${root}/data/nginx/user_conf.d/chat.example.com.conf`);
     expect(r.stderr).toMatch(
-      /\[dry run\] would run: git clone --branch main https:\/\/github.com\/RocketChat\/rocketchat-compose.git/,
+      /\[dry run\] would run: git clone --quiet --branch main -- https:\/\/github.com\/RocketChat\/rocketchat-compose.git/,
     );
     expect(r.stderr).toContain('Dry run: nothing was changed.');
     expect(files(root).filter((f) => !f.startsWith('/var/log/wizard/'))).toEqual([]);
+  });
+
+  it('--dry-run --offline never claims a pull: no pull step, no pull command, Compose told not to pull', () => {
+    const root = tmpRoot();
+    const r = wizard([...install, '--offline', '--dry-run'], { WIZARD_ROOT: root });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Images          already on this host (--offline)');
+    expect(r.stderr).toMatch(/\[dry run\] would run: docker compose .* up -d --remove-orphans --pull never/);
+    expect(r.stderr).not.toMatch(/pull(?! never)/i);
   });
 
   it('refuses to go ahead without --yes when there is no terminal to ask', () => {
@@ -299,7 +311,7 @@ describe('the CLI without a terminal', () => {
       { WIZARD_ROOT: root },
     );
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(
+    expect(unwrapped(r.stderr)).toContain(
       'Port 3000 belongs to another install on this host: this one uses 3001 (--port sets it).',
     );
     expect(r.stderr).toMatch(/App port\s+127\.0\.0\.1:3001/);
@@ -347,16 +359,68 @@ describe('the CLI without a terminal', () => {
       { WIZARD_ROOT: root },
     );
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(
+    expect(unwrapped(r.stderr)).toContain(
       'The MongoDB port 27017 belongs to another install on this host: this one uses 27018 (--mongodb-port sets it).',
     );
-    expect(r.stderr).toContain(
+    expect(unwrapped(r.stderr)).toContain(
       'The NATS port 4222 belongs to another install on this host: this one uses 4223 (--nats-port sets it).',
     );
-    expect(r.stderr).toContain(
+    expect(unwrapped(r.stderr)).toContain(
       'The Prometheus metrics port 9458 belongs to another install on this host: this one uses 9459 (--metrics-port sets it).',
     );
     expect(r.stderr).toMatch(/Other ports\s+127\.0\.0\.1: Prometheus metrics 9459, MongoDB 27018, NATS 4223/);
+  });
+
+  it('status: each install once by name, with its platform, release and the URL users open', () => {
+    const root = tmpRoot();
+    const record = {
+      email: 'a@example.com',
+      release: '8.0.1',
+      repoUrl: 'x',
+      composeFiles: [],
+      status: 'installed',
+      journal: {},
+      createdAt: '2026-11-22T00:00:00Z',
+      updatedAt: '2026-11-22T00:00:00Z',
+    };
+    const installs = {
+      rocketchat: {
+        ...record,
+        name: 'rocketchat',
+        platform: 'rocketchat',
+        domain: 'localhost',
+        dataDir: '/opt/rocketchat',
+        tls: 'none',
+        port: 3100,
+        project: 'rocketchat',
+      },
+      team: {
+        ...record,
+        name: 'team',
+        platform: 'mattermost',
+        release: '11.7.15',
+        domain: 'team.example.com',
+        dataDir: '/opt/team',
+        tls: 'letsencrypt',
+        port: 8065,
+        project: 'team',
+      },
+    };
+    mkdirSync(join(root, 'var/lib/wizard'), { recursive: true });
+    writeFileSync(join(root, 'var/lib/wizard/state.json'), JSON.stringify({ schema: 1, installs }));
+    const r = wizard(['status'], { WIZARD_ROOT: root });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines).toContain('rocketchat  Rocket.Chat 8.0.1 (installed)');
+    expect(lines).toContain('  http://localhost:3100');
+    expect(lines).toContain('team  Mattermost 11.7.15 (installed)');
+    expect(lines).toContain('  https://team.example.com');
+    expect(r.stdout).not.toMatch(/rocketchat rocketchat/);
+    const json = JSON.parse(wizard(['status', '--json'], { WIZARD_ROOT: root }).stdout);
+    expect(json.installs.map((i: { url: string }) => i.url)).toEqual([
+      'http://localhost:3100',
+      'https://team.example.com',
+    ]);
   });
 
   it('status: no installs, as text and JSON', () => {

@@ -1,3 +1,4 @@
+import { renderToString } from 'ink';
 import { render as inkRender } from 'ink-testing-library';
 import type { ReactElement } from 'react';
 import stripAnsi from 'strip-ansi';
@@ -6,4 +7,11 @@ import stripAnsi from 'strip-ansi';
 export function render(element: ReactElement) {
   const r = inkRender(element);
   return { ...r, frame: () => stripAnsi(r.lastFrame() ?? '') };
+}
+
+export const keys = { enter: '\r', down: '\u001B[B', up: '\u001B[A', backspace: '\u007F', ctrlC: '\u0003' };
+
+/** A static screen as printStatic writes it to a terminal of this width: plain lines. */
+export function renderLines(element: ReactElement, columns: number): string[] {
+  return stripAnsi(renderToString(element, { columns })).split('\n');
 }

@@ -59,6 +59,9 @@ describe('the wizard in a terminal', () => {
     expect(review).toContain('Domain          chat.example.com');
     expect(review).toContain(`Data directory  ${root}/srv/chat`);
     expect(review).toContain('Admin username  boss');
+    // The files are one key away.
+    t.type('f\r');
+    await t.waitFor(`${root}/srv/chat/.env`);
     t.type('n\r');
     const end = await t.waitFor(/EXIT=\d+/);
     expect(end).toContain('Nothing was changed.');

@@ -61,10 +61,35 @@ describe('static screens', () => {
     );
     const f = r.frame();
     expect(f).toContain('Review: installing Rocket.Chat');
-    expect(f).toContain('create 0600 /opt/rocketchat/.env release and admin (secret: not shown)');
-    expect(f).toContain('keep   0755 /root/nginx/');
-    expect(f).toContain(' 1. docker compose up -d # start the containers');
+    // With a question to come: a count of the plan, the lists one key away.
+    expect(f).toContain('Files     2 (1 to create, 1 to keep); f lists them');
+    expect(f).toContain('Commands  1; c lists them');
     expect(f).toContain('⚠ "rocketchat" is already installed');
+    const all = render(
+      <Review
+        title="Rocket.Chat"
+        answers={[['Domain', 'chat.example.com']]}
+        files={[
+          {
+            path: '/opt/rocketchat/.env',
+            mode: '0600',
+            kind: 'file',
+            description: 'release and admin',
+            secret: true,
+            change: 'create',
+          },
+          { path: '/root/nginx', mode: '0755', kind: 'dir', description: 'proxy stack', change: 'keep' },
+        ]}
+        commands={[{ command: 'docker compose up -d', description: 'start the containers' }]}
+        notes={[]}
+        full
+      />,
+    ).frame();
+    expect(all).toContain(
+      'create 0600 /opt/rocketchat/.env\n              release and admin (secret: not shown)',
+    );
+    expect(all).toContain('keep   0755 /root/nginx/');
+    expect(all).toContain('  1. start the containers\n     docker compose up -d');
   });
 
   it('summary: URL, login shown once, where it is stored, next steps', () => {

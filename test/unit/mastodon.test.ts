@@ -12,6 +12,7 @@ import { parseEnv } from '../../src/core/envfile.js';
 import { ExitCode, UserError } from '../../src/core/errors.js';
 import { formatCommand, formatMode } from '../../src/core/plan.js';
 import type { InstallAnswers, TlsMode } from '../../src/core/platform.js';
+import { stepTask } from '../../src/core/step.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
@@ -91,7 +92,7 @@ describe('the Mastodon plan', () => {
     );
     expectGolden(
       'mastodon.commands.txt',
-      `${plan.commands.map((c) => `${formatCommand(c).replaceAll(root, '/ROOT')}  # ${c.description}`).join('\n')}\n`,
+      `${plan.commands.map((c) => `${formatCommand(c)}  # ${c.description}${c.when ? ` [${c.when}]` : ''}`.replaceAll(root, '/ROOT')).join('\n')}\n`,
     );
     const layout = plan.files
       .filter((f) => f.path.startsWith(DIR))
@@ -319,12 +320,13 @@ async function tree(
   const root = opts.root ?? tmpRoot();
   const files = new RealFileStore((p) => join(root, p));
   const answers = answersFor({ offline: true }, 'none');
-  const { plan } = await buildPlan(mastodon, answers, {
+  const { plan, steps } = await buildPlan(mastodon, answers, {
     files,
     templates: templateLoader(),
     hostPath: (p) => join(root, p),
     project: 'm-test',
     proxyProject: 'proxy-test',
+    completed: new Set(opts.completed ?? []),
   });
   const c = '^docker compose --project-name m-test --project-directory \\S+ -f docker-compose.yml';
   const runner = new FakeRunner([
@@ -381,7 +383,7 @@ async function tree(
     readyTimeoutSeconds: 1,
     pollIntervalMs: 5,
   };
-  const list = new Listr<InstallContext, 'silent'>(mastodon.install(ctx), {
+  const list = new Listr<InstallContext, 'silent'>(steps.map(stepTask), {
     ctx,
     renderer: 'silent',
     exitOnError: true,
@@ -419,7 +421,6 @@ describe('the Mastodon task tree (fake runner)', () => {
     expect(journaled).toEqual([
       'user:mastodon',
       'files:Write docker-compose.yml, .env.production and .env.db',
-      'pull',
       'up:db,redis',
       'db:ready',
       'db:setup',
@@ -436,7 +437,6 @@ describe('the Mastodon task tree (fake runner)', () => {
     expect(list.tasks.map((t) => t.title ?? '').filter((t) => !/proxy/.test(t))).toEqual([
       'Created the system user mastodon (uid 991)',
       'Wrote docker-compose.yml, .env.production and .env.db (9 changed, 0 unchanged)',
-      'Pull images',
       'Started PostgreSQL and Redis',
       expect.stringMatching(/^PostgreSQL accepts connections \(after \d+ s\)$/),
       'Set up the empty database (rails db:setup)',

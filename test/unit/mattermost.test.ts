@@ -12,6 +12,7 @@ import { parseEnv } from '../../src/core/envfile.js';
 import { ExitCode, UserError } from '../../src/core/errors.js';
 import { formatCommand } from '../../src/core/plan.js';
 import type { InstallAnswers, TlsMode } from '../../src/core/platform.js';
+import { stepTask } from '../../src/core/step.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
@@ -169,11 +170,15 @@ describe('the Mattermost plan', () => {
     expect(JSON.stringify(props)).not.toContain(v.ADMIN_PASSWORD);
     expect(props.answers).toContainEqual(['Mattermost edition', 'team']);
     // The admin is created once the server answers: its command comes after the readiness wait.
-    expect(props.commands.at(-2)?.command).toBe('GET http://127.0.0.1:8065/api/v4/system/ping');
-    expect(props.commands.at(-1)?.command).toMatch(
-      / exec -T mattermost mmctl --local roles system-admin admin$/,
-    );
-    expect(props.commands.at(-1)?.description).toContain('POST /api/v4/users on 127.0.0.1:8065');
+    expect(props.commands.slice(-6).map((c) => c.command)).toEqual([
+      'GET http://127.0.0.1:8065/api/v4/system/ping',
+      expect.stringMatching(/ exec -T mattermost mmctl --local user search admin$/),
+      'POST http://127.0.0.1:8065/api/v4/users',
+      expect.stringMatching(/ exec -T mattermost mmctl --local roles system-admin admin$/),
+      expect.stringMatching(/ exec -T mattermost mmctl --local user verify admin$/),
+      'POST http://127.0.0.1:8065/api/v4/users/login',
+    ]);
+    expect(props.commands.at(-4)?.description).toContain('the password in the request body');
   });
 });
 
@@ -322,14 +327,17 @@ const promote: FakeRow = {
 
 async function tree(rows: FakeRow[], http: HttpClient, completed: string[] = []) {
   const root = tmpRoot();
+  // A re-run: the plan finds the clone of the first run.
+  if (completed.length > 0) mkdirSync(join(root, 'opt/mattermost/.git/info'), { recursive: true });
   const files = new RealFileStore((p) => join(root, p));
   const answers = answersFor({ offline: true }, 'none');
-  const { plan } = await buildPlan(mattermost, answers, {
+  const { plan, steps } = await buildPlan(mattermost, answers, {
     files,
     templates: templateLoader(),
     hostPath: (p) => join(root, p),
     project: PROJECT,
     proxyProject: 'proxy-test',
+    completed: new Set(completed),
   });
   const inputs: (string | undefined)[] = [];
   const runner = new FakeRunner([
@@ -363,7 +371,7 @@ async function tree(rows: FakeRow[], http: HttpClient, completed: string[] = [])
     readyTimeoutSeconds: 1,
     pollIntervalMs: 5,
   };
-  const list = new Listr<InstallContext, 'silent'>(mattermost.install(ctx), {
+  const list = new Listr<InstallContext, 'silent'>(steps.map(stepTask), {
     ctx,
     renderer: 'silent',
     exitOnError: true,
@@ -393,7 +401,6 @@ describe('the Mattermost task tree (fake runner)', () => {
     expect(journaled).toEqual([
       'clone',
       'files:Write .env, compose.wizard.yml and the volume folders',
-      'pull',
       'up',
       'ready',
       'admin',
@@ -401,10 +408,6 @@ describe('the Mattermost task tree (fake runner)', () => {
     expect(list.tasks.map((t) => t.title)).toEqual([
       'Cloned the compose repository',
       'Wrote .env, compose.wizard.yml and the volume folders (10 changed, 0 unchanged)',
-      'Write the proxy configuration',
-      'Write the proxy site',
-      'Start the proxy',
-      'Pull images',
       'Started the containers',
       expect.stringMatching(/^Mattermost 11.7.15 answers \(after \d+ s\)$/),
       'Created the first admin "admin"',
@@ -447,12 +450,11 @@ describe('the Mattermost task tree (fake runner)', () => {
   });
 
   it('skips creating the admin when the journal says an earlier run did', async () => {
-    const { runner, list, root } = await tree(
+    const { runner, list } = await tree(
       [{ match: /status --porcelain/ }, { match: /fetch --quiet/ }, { match: /merge --ff-only/ }, up],
       fakeMattermost(),
       ['admin'],
     );
-    mkdirSync(join(root, 'opt/mattermost/.git/info'), { recursive: true });
     await list.run();
     expect(runner.calls.some((c) => c.includes(' exec '))).toBe(false);
     expect(list.tasks.at(-1)?.title).toBe('First admin "admin" logs in');
@@ -479,12 +481,11 @@ describe('the Mattermost task tree (fake runner)', () => {
   });
 
   it('on a re-run, an admin whose password was changed is a note, not a failure', async () => {
-    const { list, ctx, root } = await tree(
+    const { list, ctx } = await tree(
       [{ match: /status --porcelain/ }, { match: /fetch --quiet/ }, { match: /merge --ff-only/ }, up],
       fakeMattermost({ login: false }),
       ['admin'],
     );
-    mkdirSync(join(root, 'opt/mattermost/.git/info'), { recursive: true });
     await list.run();
     expect(ctx.notes[0]).toContain('stored password no longer logs in');
   });

@@ -210,7 +210,7 @@ export async function checkOfflineImages(
       ? {
           status: 'warn',
           detail: `can't list them before the install: ${verdict.reason}`,
-          remedy: 'They are looked for when the containers start (--offline: never pulled).',
+          remedy: 'They are looked for when the containers start (--offline: nothing is downloaded).',
         }
       : verdict.missing.length === 0
         ? { status: 'pass', detail: `all ${verdict.images.length} on this host (--offline)` }

@@ -3,6 +3,7 @@ import { CancelledError, StepFailedError, WizardError } from '../../core/errors.
 import { environmentalError } from '../../core/fs-errors.js';
 import type { Plan } from '../../core/plan.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
+import { type Step, stepTask } from '../../core/step.js';
 import type { InstallRecord } from '../../system/state.js';
 import type { Deps } from '../deps.js';
 import { type ReadinessRecord, withAttempt } from '../readiness.js';
@@ -55,13 +56,13 @@ export async function recordInstall(
   });
 }
 
-/** Runs the platform's task tree; a failure is recorded and names the step. Returns the version that answered. */
+/** Runs the plan's steps as a task tree; a failure is recorded and names the step. Returns the version that answered. */
 export async function runInstall(
   deps: Deps,
   platform: Platform,
   answers: InstallAnswers,
   record: InstallRecord | undefined,
-  setup: { plan: Plan; project: string; proxyProject: string; dryRun: boolean },
+  setup: { plan: Plan; steps: Step[]; project: string; proxyProject: string; dryRun: boolean },
 ): Promise<InstallContext> {
   const { term, log } = deps;
   const state = deps.state();
@@ -88,7 +89,7 @@ export async function runInstall(
     pollIntervalMs: deps.env.pollIntervalMs,
   };
   // Progress goes to stderr, whichever renderer draws it: stdout is for the summary.
-  const tasks = await taskList(platform.install(ctx), ctx, term, (t) => deps.log.redact(t));
+  const tasks = await taskList(setup.steps.map(stepTask), ctx, term, (t) => deps.log.redact(t));
   try {
     await tasks.run();
   } catch (e) {

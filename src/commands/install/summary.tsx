@@ -1,8 +1,12 @@
 import { parseEnv } from '../../core/envfile.js';
+import { ownProxyNeeds } from '../../core/own-proxy.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
 import type { Deps } from '../deps.js';
 
-/** The end of a successful install: the URL, the first admin's login (once), the QR code on a screen. */
+/**
+ * The end of a successful install: next steps, what the user's own proxy must do (--tls none), the QR code on a
+ * screen, and last the URL with the first admin's login (the password once).
+ */
 export async function showSummary(
   deps: Deps,
   platform: Platform,
@@ -11,7 +15,7 @@ export async function showSummary(
 ): Promise<void> {
   const { term, log } = deps;
   const interactive = term.interactive;
-  const [{ printStatic }, { Summary }] = await Promise.all([
+  const [{ printStatic, screenWidth }, { Summary }] = await Promise.all([
     import('../../ui/screens.js'),
     import('../../ui/Summary.js'),
   ]);
@@ -26,6 +30,8 @@ export async function showSummary(
         .then((m) => m.default.toString(summary.url, { type: 'terminal', small: true }))
         .catch(() => undefined)
     : undefined;
+  const width = screenWidth(term.stdout);
+  const ownProxy = ownProxyNeeds(platform, answers, summary.url);
   printStatic(
     <Summary
       title={platform.title}
@@ -38,8 +44,12 @@ export async function showSummary(
       showPassword={firstAdminShown}
       logPath={log.path}
       notes={[...ctx.notes, ...summary.notes]}
+      {...(ownProxy ? { ownProxy } : {})}
+      width={width}
+      {...(term.stdout.isTTY && term.stdout.rows ? { rows: term.stdout.rows } : {})}
     />,
     term.stdout,
+    width,
   );
   // A browser only where a desktop session runs this terminal (never over SSH).
   if (deps.env.desktop && interactive)

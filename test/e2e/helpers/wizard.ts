@@ -43,3 +43,6 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** The review and the summary wrap at 80 columns off a terminal, with a hanging indent: their text as one line. */
+export const unwrapped = (text: string): string => text.replace(/\n +/g, ' ');
