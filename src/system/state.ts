@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Conf from 'conf';
+import type { BackupRecord, BackupSchedule } from '../core/backup.js';
 import type { InstallAnswers } from '../core/platform.js';
 import type { UpgradeJournal } from '../core/upgrade-journal.js';
 import type { FirewallChange } from './firewall.js';
@@ -36,11 +37,19 @@ export interface InstallRecord {
     swap?: { path: string; mib: number; at: string };
     leAttempts?: { at: string; ok: boolean }[];
   };
+  /** `wizard backup --schedule`: the timer that backs it up, and where to. */
+  backupSchedule?: BackupSchedule | undefined;
+  /** The restic repository its backups are also stored in (the last `--repo`). */
+  backupRepo?: string | undefined;
 }
 
 interface StateShape {
   schema: number;
   installs: Record<string, InstallRecord>;
+  /** Every backup the wizard wrote, with its SHA-256 (a restore checks it); kept after an uninstall. */
+  backups?: BackupRecord[];
+  /** Installs `wizard uninstall` removed: a second uninstall says so instead of failing. */
+  removed?: Record<string, { at: string; purged: boolean; platform: string }>;
 }
 
 /** The wizard's state, in STATE_DIR/state.json (conf: atomic writes), under /var/lib/wizard. */
@@ -68,10 +77,14 @@ export class StateStore {
   }
 
   private all(): Record<string, InstallRecord> {
-    if (this.store) return this.store.get('installs');
+    return this.shape().installs ?? {};
+  }
+
+  private shape(): Partial<StateShape> {
+    if (this.store) return this.store.store;
     if (!existsSync(this.path)) return {};
     try {
-      return (JSON.parse(readFileSync(this.path, 'utf8')) as StateShape).installs ?? {};
+      return JSON.parse(readFileSync(this.path, 'utf8')) as StateShape;
     } catch (e) {
       throw new Error(
         `The wizard's state file ${this.path} is not valid JSON (${(e as Error).message}); restore it from ${this.path}.bak or move it away.`,
@@ -93,7 +106,47 @@ export class StateStore {
   }
 
   async put(record: InstallRecord): Promise<void> {
-    (await this.conf()).set(`installs.${record.name}`, record);
+    const conf = await this.conf();
+    conf.set(`installs.${record.name}`, record);
+    const removed = conf.get('removed');
+    if (removed?.[record.name]) {
+      const { [record.name]: _gone, ...rest } = removed;
+      conf.set('removed', rest);
+    }
+  }
+
+  /** Removes an install's record (uninstall), remembering that it was removed. */
+  async remove(name: string, purged: boolean): Promise<void> {
+    const conf = await this.conf();
+    const r = this.get(name);
+    conf.delete(`installs.${name}` as keyof StateShape);
+    if (r)
+      conf.set('removed', {
+        ...(conf.get('removed') ?? {}),
+        [name]: { at: new Date().toISOString(), purged, platform: r.platform },
+      });
+  }
+
+  /** When (and how) `wizard uninstall` removed an install of this name. */
+  removed(name: string): { at: string; purged: boolean; platform: string } | undefined {
+    return this.shape().removed?.[name];
+  }
+
+  backups(): BackupRecord[] {
+    return this.shape().backups ?? [];
+  }
+
+  async addBackup(record: BackupRecord): Promise<void> {
+    const conf = await this.conf();
+    conf.set('backups', [...(conf.get('backups') ?? []).filter((b) => b.file !== record.file), record]);
+  }
+
+  async dropBackups(files: string[]): Promise<void> {
+    const conf = await this.conf();
+    conf.set(
+      'backups',
+      (conf.get('backups') ?? []).filter((b) => !files.includes(b.file)),
+    );
   }
 
   async update(name: string, patch: Partial<InstallRecord>): Promise<InstallRecord> {

@@ -97,24 +97,29 @@ describe('each platform states its own upgrade rules', () => {
     });
   });
 
-  it('backups: pg_dump inside the database container for Mastodon and Mattermost; chatmail says it has no dump', () => {
-    expect(spec('mastodon').backup).toMatchObject({
+  it('backups: pg_dump inside the database container for Mastodon and Mattermost with their data folders; chatmail its volumes, stopped', () => {
+    expect(spec('mastodon').backup?.dump).toMatchObject({
       service: 'db',
       file: 'postgres.dump',
       stop: ['web', 'streaming', 'sidekiq'],
     });
-    expect(spec('mattermost').backup).toMatchObject({
+    expect(spec('mastodon').backup?.folders?.map((f) => f.path)).toEqual(['public/system', 'redis']);
+    expect(spec('mattermost').backup?.dump).toMatchObject({
       service: 'postgres',
       file: 'postgres.dump',
       stop: ['mattermost'],
     });
-    expect(spec('mattermost').backup?.command.join(' ')).toMatch(
+    expect(spec('mattermost').backup?.folders?.map((f) => f.path)).toContain('volumes/app/mattermost/data');
+    expect(spec('mattermost').backup?.dump?.command.join(' ')).toMatch(
       /pg_dump --format=custom .*-U "\$POSTGRES_USER"/,
     );
-    expect(spec('mattermost').backup?.restore.join(' ')).toMatch(
+    expect(spec('mattermost').backup?.dump?.restore.join(' ')).toMatch(
       /pg_restore --clean --if-exists .*-U "\$POSTGRES_USER"/,
     );
-    expect(spec('chatmail').backup).toBeUndefined();
+    expect(spec('rocketchat').backup?.downtime.stop).toEqual([]);
+    expect(spec('chatmail').backup?.dump).toBeUndefined();
+    expect(spec('chatmail').backup?.volumes?.map((v) => v.name)).toEqual(['mail', 'dkim']);
+    expect(spec('chatmail').backup?.downtime.stop).toEqual(['chatmail']);
     expect(spec('chatmail').backupNote).toMatch(/no database dump/);
   });
 });
