@@ -64,7 +64,7 @@ export async function installFromBackup(
     dataDir: h.dataDir,
     tls: h.tls,
     port: String(h.port),
-    repoUrl,
+    ...(repoUrl ? { repoUrl } : {}),
     yes: true,
     ...(opts.offline ? { offline: true } : {}),
     ...(opts.ignoreCheck?.length ? { ignoreCheck: opts.ignoreCheck } : {}),
