@@ -63,7 +63,8 @@ export async function installFromBackup(
     version: h.release,
     dataDir: h.dataDir,
     tls: h.tls,
-    port: String(h.port),
+    // The platform's own port is its default (the relay's 443 is no answer a flag takes).
+    ...(h.port !== platform.defaultPort ? { port: String(h.port) } : {}),
     ...(repoUrl ? { repoUrl } : {}),
     yes: true,
     ...(opts.offline ? { offline: true } : {}),

@@ -166,7 +166,7 @@ export async function restoreCommand(
           ? `  • ${(platform.upgrade?.backup?.restoreStop ?? platform.upgrade?.backup?.dump?.stop ?? []).join(', ') || 'the app'} stops; its env and compose files come back (the current ones kept as .bak)\n`
           : `  • no install named ${h.install.name} here: ${platform.title} ${release} is installed first (${h.install.dataDir}, ${h.install.domain}), with the backup's answers and secrets\n`) +
         `  • ${what.length ? `${what.join(', ')} ${what.length > 1 ? 'are' : 'is'} REPLACED by the backup's` : 'the files only'}\n` +
-        '  • it starts, must answer, and its first admin must log in\n',
+        `  • it starts and must answer${platform.upgrade?.backup?.adminLogin ? ', and its first admin must log in' : ''}\n`,
     );
     const confirmOr = async (question: string) => {
       if (opts.yes) return;
