@@ -80,10 +80,10 @@ export async function trialRestore(
         ok: false,
         detail: `the restored database can't be read: ${check.stderr.trim().split('\n').pop() ?? ''}`,
       };
-    if (count === 0) return { ok: false, detail: `the dump restores, but holds no ${dump.scratch.counted}` };
+    if (count === 0) return { ok: false, detail: `the dump restores, but holds no ${dump.scratch.counted}s` };
     return {
       ok: true,
-      detail: `the dump restores into a scratch ${image}: ${count} ${dump.scratch.counted}`,
+      detail: `the dump restores into a scratch ${image}: ${count} ${dump.scratch.counted}${count === 1 ? '' : 's'}`,
     };
   } finally {
     await runner.run({

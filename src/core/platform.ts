@@ -66,7 +66,7 @@ export interface DumpSpec {
   /**
    * `wizard backup verify`'s trial restore: a scratch container of the service's image (no network, removed
    * after) started with `env`, `ready` polled until it exits 0, the dump fed to `restore`, then `check`
-   * printing a count (of tables, databases) that `counted` names.
+   * printing a count of what `counted` names (table, database).
    */
   scratch: { env: Record<string, string>; ready: string[]; check: string[]; counted: string };
 }

@@ -29,7 +29,7 @@ export function postgresBackup(service: string, stop: string[]): DumpSpec {
         '-tAc',
         "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
       ],
-      counted: 'tables',
+      counted: 'table',
     },
   };
 }

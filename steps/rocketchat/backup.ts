@@ -18,7 +18,7 @@ export const backup: BackupSpec = {
       env: {},
       ready: ['mongosh', '--quiet', '--eval', 'db.adminCommand({ ping: 1 }).ok'],
       check: ['mongosh', '--quiet', '--eval', 'db.adminCommand({ listDatabases: 1 }).databases.length'],
-      counted: 'databases',
+      counted: 'database',
     },
   },
   envFiles: (a) => [`${a.dataDir}/.env`],

@@ -82,7 +82,7 @@ describe('Rocket.Chat: back up, uninstall --purge, restore on a new server', () 
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/✔ sha256 +SHA-256 [0-9a-f]{64} as recorded/);
     expect(r.stdout).toMatch(
-      /✔ trial-restore +the dump restores into a scratch mongodb\/mongodb-community-server:8\.2-ubi8: [1-9]\d* databases/,
+      /✔ trial-restore +the dump restores into a scratch (docker\.io\/)?mongodb\/mongodb-community-server:8\.2-ubi8: [1-9]\d* databases?/,
     );
   });
 

@@ -119,7 +119,7 @@ async function crafted(
 ) {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on('data', (c: Buffer) => chunks.push(c));
+  p.on('data', (c) => void chunks.push(c as Buffer));
   const done = new Promise((r) => p.on('end', r));
   for (const e of entries)
     p.entry(
