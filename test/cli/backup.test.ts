@@ -183,7 +183,7 @@ describe('backup, restore and uninstall: bad input is one line and a remedy, exi
     const p = pack();
     const chunks: Buffer[] = [];
     p.on('data', (c) => void chunks.push(c as Buffer));
-    const end = new Promise((r) => p.on('end', r));
+    const end = new Promise<void>((r) => p.on('end', () => r()));
     p.entry({ name: 'wizard-backup.json' }, JSON.stringify(headerOf({ name: 'elsewhere' })));
     p.entry({ name: 'folders/data', type: 'symlink', linkname: '/etc' });
     p.finalize();

@@ -120,7 +120,7 @@ async function crafted(
   const p = pack();
   const chunks: Buffer[] = [];
   p.on('data', (c) => void chunks.push(c as Buffer));
-  const done = new Promise((r) => p.on('end', r));
+  const done = new Promise<void>((r) => p.on('end', () => r()));
   for (const e of entries)
     p.entry(
       { name: e.name, type: e.type ?? 'file', ...(e.linkname ? { linkname: e.linkname } : {}) },
