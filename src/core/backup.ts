@@ -185,7 +185,7 @@ export function headerProblem(
     const into = opts.platforms.find((p) => p.id === opts.into?.platform)?.title ?? opts.into.platform;
     return {
       error: `This backup is of ${platform.title} (${h.install.name}); the install ${opts.into.name} is ${into}.`,
-      remedy: `Restore it into a ${platform.title} install, or on a server without one: wizard restore FILE --name NEW.`,
+      remedy: `Restore it on a server without an install named ${h.install.name} (it is installed there first), or uninstall ${opts.into.name} first.`,
     };
   }
   return undefined;
@@ -320,4 +320,69 @@ export interface Archiver {
   remove(path: string): Promise<void>;
   /** The filesystem (device id) a path is on, for "the backups share the data's disk". */
   device(path: string): Promise<number | undefined>;
+}
+
+/** What doctor knows of one install's backups. */
+export interface BackupFacts {
+  install: string;
+  schedule?: Pick<BackupSchedule, 'period' | 'unit' | 'enabled'>;
+  newest?: string;
+  count: number;
+  /** The folder the backups go to, and whether it is on the data's filesystem. */
+  dir: string;
+  sameDisk: boolean;
+  /** A restic repository (off the host) is recorded for it. */
+  repo?: string;
+}
+
+/**
+ * Doctor's two backup warnings: a scheduled install whose newest backup is older than twice its period (or
+ * missing), and backups on the data's own filesystem with no copy off the host. Installs that never took a
+ * backup and have no schedule get neither (doctor says nothing about what was never asked for).
+ */
+export function backupFindings(
+  f: BackupFacts,
+  now: Date,
+): {
+  id: string;
+  severity: 'ok' | 'warn';
+  title: string;
+  evidence: string;
+  remedy?: string;
+  install: string;
+}[] {
+  const out: ReturnType<typeof backupFindings> = [];
+  const title = 'Backups';
+  if (f.schedule) {
+    const s = staleBackup(f.schedule, f.newest, now);
+    if (s.stale)
+      out.push({
+        id: 'backup-age',
+        severity: 'warn',
+        title,
+        install: f.install,
+        evidence: f.newest
+          ? `backed up ${f.schedule.period}, but the newest backup is ${s.ageHours} h old (${f.newest})`
+          : `backed up ${f.schedule.period}, but there is no backup yet`,
+        remedy: `Run wizard backup ${f.install}, then look at the timer: ${f.schedule.enabled ? `systemctl status ${f.schedule.unit}.timer; journalctl -u ${f.schedule.unit}.service` : `it is written but not enabled (systemctl enable --now ${f.schedule.unit}.timer)`}`,
+      });
+    else
+      out.push({
+        id: 'backup-age',
+        severity: 'ok',
+        title,
+        install: f.install,
+        evidence: `backed up ${f.schedule.period}; the newest is ${s.ageHours} h old`,
+      });
+  }
+  if ((f.count > 0 || f.schedule) && f.sameDisk && !f.repo)
+    out.push({
+      id: 'backup-offhost',
+      severity: 'warn',
+      title: 'Backups off the host',
+      install: f.install,
+      evidence: `the backups in ${f.dir} are on the same filesystem as the data, and no copy leaves this host: a dead disk takes both`,
+      remedy: `Send them off the host: wizard backup ${f.install} --repo sftp:user@host:/path (or s3:https://host/bucket), or --to a folder on another disk.`,
+    });
+  return out;
 }

@@ -276,9 +276,7 @@ describe('the upgrade journal', () => {
     expect(await upgradeCommand({ yes: true, offline: true }, h.deps)).toBe(0);
     expect(h.err()).toContain('(the backup is taken again)');
     expect(h.runner.calls.filter((c) => c.includes('pg_dump'))).toHaveLength(1);
-    expect(h.record().history?.[0]?.backup).toMatch(
-      /backups\/mattermost-.*-10\.11\.23-to-11\.7\.15\.tar$/,
-    );
+    expect(h.record().history?.[0]?.backup).toMatch(/backups\/mattermost-.*-10\.11\.23-to-11\.7\.15\.tar$/);
   });
 
   it('switching, and the new release answers: recorded as "upgraded (resumed)", nothing restarted', async () => {

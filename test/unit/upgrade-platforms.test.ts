@@ -168,7 +168,8 @@ function setup(
   runner.run = async (cmd, opts) => {
     const r = await run(cmd, opts);
     const volume = /volume=(\w+)$/.exec(cmd.args.join(' '))?.[1];
-    if (cmd.args[0] === 'volume' && cmd.args[1] === 'ls' && volume) return { ...r, stdout: `${id}_${volume}\n` };
+    if (cmd.args[0] === 'volume' && cmd.args[1] === 'ls' && volume)
+      return { ...r, stdout: `${id}_${volume}\n` };
     return r;
   };
   const answers = withDefaults(

@@ -36,7 +36,10 @@ function setup(rows: FakeRow[], http: HttpClient) {
     { mode: 0o600 },
   );
   const runner = new FakeRunner([
-    { match: / ps --format json mongodb$/, stdout: '{"Service":"mongodb","Image":"mongodb/mongodb-community-server:8.0-ubi8"}' },
+    {
+      match: / ps --format json mongodb$/,
+      stdout: '{"Service":"mongodb","Image":"mongodb/mongodb-community-server:8.0-ubi8"}',
+    },
     ...rows,
   ]);
   const answers = withDefaults(
@@ -139,7 +142,9 @@ describe('upgrade tasks (fake runner)', () => {
     ]);
     expect(env()).toMatchObject({ RELEASE: '8.0.1', MONGODB_VERSION: '8.2', ADMIN_PASS: 'keep' });
     expect(readFileSync(join(root, 'opt/rocketchat/.env.bak'), 'utf8')).toContain('RELEASE=7.13.0');
-    expect(ctx.backupFile).toBe(join(root, 'opt/rocketchat/backups/rocketchat-20261122-030000-7.13.0-to-8.0.1.tar'));
+    expect(ctx.backupFile).toBe(
+      join(root, 'opt/rocketchat/backups/rocketchat-20261122-030000-7.13.0-to-8.0.1.tar'),
+    );
     // The archive the shared backup code writes: the dump, the env file, a manifest; its SHA-256 recorded.
     const archive = await new RealArchiver(runner).read(ctx.backupFile as string);
     expect(archive.header).toMatchObject({ kind: 'upgrade', upgrade: { from: '7.13.0', to: '8.0.1' } });
