@@ -67,7 +67,7 @@ describe('backup names, layout and checks', () => {
     expect(headerProblem(header(), { ...opts, into: { name: 'chat', platform: 'rocketchat' } })).toEqual({
       error: 'This backup is of Mattermost (chat); the install chat is Rocket.Chat.',
       remedy:
-        'Restore it into a Mattermost install, or on a server without one: wizard restore FILE --name NEW.',
+        'Restore it on a server without an install named chat (it is installed there first), or uninstall chat first.',
     });
     expect(headerProblem(header({ wizard: '0.2.0' }), opts)?.error).toBe(
       'This backup was written by wizard 0.2.0, newer than this one (0.1.0).',
