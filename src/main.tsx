@@ -147,7 +147,9 @@ export async function main(argv: string[], version: string): Promise<number> {
       writeErr: (s) => process.stderr.write(s),
       outputError: (s, write) => write(s),
     })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // A subcommand's options are its own (`backup list --json` is list's --json, not backup's).
+    .enablePositionalOptions();
 
   const install = installOptions(program.command('install', { isDefault: true }))
     .description('install a chat platform (the default command); re-run to repair or continue')
