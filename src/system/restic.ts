@@ -165,7 +165,17 @@ export class Restic {
   /** Keeps the newest `keep` snapshots of the install and prunes the rest. */
   async forget(install: string, keep: number, signal?: AbortSignal): Promise<void> {
     await this.run(
-      ['forget', '--tag', `wizard-install=${install}`, '--keep-last', String(keep), '--prune'],
+      // Grouped by tags: every archive has its own file name (restic's default groups by host and paths).
+      [
+        'forget',
+        '--tag',
+        `wizard-install=${install}`,
+        '--group-by',
+        'host,tags',
+        '--keep-last',
+        String(keep),
+        '--prune',
+      ],
       signal ? { signal } : {},
     );
   }
