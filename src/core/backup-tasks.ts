@@ -137,6 +137,7 @@ export async function takeBackup(ctx: BackupContext, io: UpgradeIO): Promise<Bac
   const folders = (spec?.folders ?? []).map((f) => f.path);
   const volumes = (spec?.volumes ?? []).map((v) => v.name);
   const stop = spec?.downtime.stop ?? [];
+  let shownMiB = 0;
   let stoppedAt: number | undefined;
   let startedAt: number | undefined;
   const startAgain = async () => {
@@ -150,6 +151,8 @@ export async function takeBackup(ctx: BackupContext, io: UpgradeIO): Promise<Bac
     for (const f of files) sources.push({ kind: 'file', name: fileMember(f), path: ctx.files.real(f) });
     let image: string | undefined;
     if (dump) {
+      // Which image the database runs (for `backup verify`), asked while the dump runs.
+      const asked = serviceImage(ctx, dump.service);
       io.output(`Dumping the database (${shown(dump.command)})...`);
       await ctx.runner.run(
         {
@@ -166,7 +169,7 @@ export async function takeBackup(ctx: BackupContext, io: UpgradeIO): Promise<Bac
           'Check that the database container runs (wizard doctor). Nothing was changed.',
         );
       sources.push({ kind: 'file', name: dumpMember(dump.file), path: dumpPath });
-      image = await serviceImage(ctx, dump.service);
+      image = await asked;
     }
     for (const f of folders)
       sources.push({
@@ -200,7 +203,11 @@ export async function takeBackup(ctx: BackupContext, io: UpgradeIO): Promise<Bac
       [{ kind: 'bytes', name: HEADER_MEMBER, content: `${JSON.stringify(header, null, 2)}\n` }, ...sources],
       {
         ...signal,
-        onProgress: (bytes) => io.output(`Writing ${name}: ${Math.round(bytes / 1024 ** 2)} MiB`),
+        onProgress: (bytes) => {
+          // A line per 256 MiB: enough to see it move, few enough for a log.
+          const mib = Math.floor(bytes / 1024 ** 2 / 256) * 256;
+          if (mib > shownMiB) io.output(`Writing ${name}: ${(shownMiB = mib)} MiB`);
+        },
         finish: async (members, skipped) => {
           await startAgain();
           const manifest: BackupManifest = {

@@ -28,18 +28,21 @@ export async function writeArchive(
 ): Promise<WrittenArchive> {
   const partial = join(dirname(file), `.${basename(file)}.partial-${randomBytes(6).toString('hex')}`);
   let out: FileHandle | undefined;
+  let w: Writer | undefined;
   const hashes = new HashPair();
   try {
     out = await open(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
-    const w = new Writer(out, hashes, opts);
+    w = new Writer(out, hashes, opts);
     for (const s of sources) {
       if (s.kind === 'bytes') await w.bytes(s.name, Buffer.from(s.content), true);
       else if (s.kind === 'file') await w.path(s.name, s.path, false);
       else await w.path(s.name, s.path, true);
     }
+    await w.flush();
     const manifest = Buffer.from(await opts.finish(w.members, w.skipped));
     await w.bytes('manifest.json', manifest, false);
     await w.raw(END);
+    await w.flush();
     await out.sync();
     await out.close();
     out = undefined;
@@ -49,6 +52,8 @@ export async function writeArchive(
     await dir.sync().finally(() => dir.close());
     return { file, sha256, size: w.written, members: w.members, skipped: w.skipped };
   } catch (e) {
+    // Writes still queued finish (or fail) before the file is closed and removed.
+    await w?.settle();
     await out?.close().catch(() => undefined);
     await rm(partial, { force: true });
     const code = (e as NodeJS.ErrnoException).code;
@@ -74,18 +79,49 @@ class Writer {
     private readonly opts: { signal?: AbortSignal; onProgress?: (bytes: number) => void },
   ) {}
 
+  /** Writes run one after another, behind the reads: `pending` is the last one queued. */
+  private pending: Promise<void> = Promise.resolve();
+  private failed: unknown;
+  private readonly digests: Promise<string>[] = [];
+
   async raw(b: Buffer) {
     this.hashes.archive.bytes(b);
-    await this.write(b);
+    this.queue(b);
   }
 
-  private async write(b: Buffer | Uint8Array) {
-    let off = 0;
-    while (off < b.length) {
-      const { bytesWritten } = await this.out.write(b, off, b.length - off);
-      off += bytesWritten;
-    }
-    this.written += b.length;
+  /** Queues a write; a failed write (a full disk) fails the next call and the end. */
+  private queue(b: Buffer | Uint8Array, done?: () => void) {
+    if (this.failed) throw this.failed;
+    this.pending = this.pending.then(async () => {
+      if (this.failed) return;
+      try {
+        let off = 0;
+        while (off < b.length) {
+          const { bytesWritten } = await this.out.write(b, off, b.length - off);
+          off += bytesWritten;
+        }
+        this.written += b.length;
+        this.opts.onProgress?.(this.written);
+      } catch (e) {
+        this.failed = e;
+      } finally {
+        done?.();
+      }
+    });
+  }
+
+  /** Waits for the queued writes, whatever their outcome. */
+  settle(): Promise<void> {
+    return this.pending;
+  }
+
+  /** Every queued write done, and every member's SHA-256 known. */
+  async flush(): Promise<void> {
+    await this.pending;
+    if (this.failed) throw this.failed;
+    const hexes = await Promise.all(this.digests);
+    let i = 0;
+    for (const m of this.members) if (m.type === 'file' && m.sha256 === undefined) m.sha256 = hexes[i++];
   }
 
   /** A member held in memory (the header, the manifest). */
@@ -173,6 +209,7 @@ class Writer {
     let short = false;
     while (pos < size) {
       if (this.opts.signal?.aborted) throw this.opts.signal.reason ?? new CancelledError('Interrupted');
+      if (this.failed) throw this.failed;
       const { slot, buf } = await this.hashes.take();
       const want = Math.min(buf.length, size - pos);
       let { bytesRead } = await fh.read(buf, 0, want, pos);
@@ -183,13 +220,13 @@ class Writer {
         short = true;
       }
       this.hashes.both(slot, bytesRead);
-      await this.write(buf.subarray(0, bytesRead));
+      this.queue(buf.subarray(0, bytesRead), () => this.hashes.release(slot));
       pos += bytesRead;
-      this.opts.onProgress?.(this.written);
     }
     await this.raw(contentPadding(size));
-    const sha256 = await this.hashes.member.digest();
-    this.members.push({ path: name, type: 'file', size, sha256 });
+    // Its SHA-256 arrives later (the thread hashes behind the reads); flush() fills it in, in order.
+    this.digests.push(this.hashes.member.digest());
+    this.members.push({ path: name, type: 'file', size });
     if (short) this.skipped.push({ path: name, why: 'it shrank while it was read (filled with zeros)' });
   }
 }

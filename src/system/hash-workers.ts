@@ -2,8 +2,9 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * SHA-256 on two other threads while the main thread reads and writes: one hashes the whole archive, the other
- * each member. Content sits in shared slots (no copy per chunk); a slot is reused once every worker that got it
- * said it is done. Small buffers (headers, padding) are sent as copies.
+ * each member. Content sits in shared slots (no copy per chunk); a slot is reused once both threads and the write
+ * of its bytes are done with it, so reading the next chunk, writing this one and hashing overlap. Small buffers
+ * (headers, padding) are sent as copies.
  */
 const SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -63,14 +64,17 @@ export class HashPair {
   readonly member: HashThread;
 
   constructor() {
-    const free = (s: number) => {
-      this.busy[s] = (this.busy[s] ?? 1) - 1;
-      const w = this.waiting;
-      this.waiting = [];
-      for (const f of w) f();
-    };
+    const free = (s: number) => this.release(s);
     this.archive = new HashThread(this.buffers, free);
     this.member = new HashThread(this.buffers, free);
+  }
+
+  /** One user of a slot is done with it (a thread, or the write of its bytes). */
+  release(slot: number) {
+    this.busy[slot] = (this.busy[slot] ?? 1) - 1;
+    const w = this.waiting;
+    this.waiting = [];
+    for (const f of w) f();
   }
 
   /** A free slot, as a Buffer over its shared memory. */
@@ -82,9 +86,9 @@ export class HashPair {
     }
   }
 
-  /** Hands `n` bytes of a slot to both threads. */
+  /** Hands `n` bytes of a slot to both threads; the caller's write is the slot's third user (release it after). */
   both(slot: number, n: number) {
-    this.busy[slot] = 2;
+    this.busy[slot] = 3;
     this.archive.slot(slot, n);
     this.member.slot(slot, n);
   }

@@ -282,8 +282,8 @@ describe('Mastodon upgrade tasks (fake runner)', () => {
     );
     await list.run();
     expect(calls()).toEqual([
-      `compose exec -T db ${DUMP}`,
       'compose ps --format json db',
+      `compose exec -T db ${DUMP}`,
       'compose pull',
       'compose run --rm -T -e SKIP_POST_DEPLOYMENT_MIGRATIONS=true web bundle exec rails db:migrate',
       'compose up -d --remove-orphans',
@@ -390,8 +390,8 @@ describe('Mattermost and chatmail upgrade tasks (fake runner)', () => {
     );
     await list.run();
     expect(calls().filter((c) => c.startsWith('compose'))).toEqual([
-      `compose exec -T postgres ${DUMP}`,
       'compose ps --format json postgres',
+      `compose exec -T postgres ${DUMP}`,
       'compose pull',
       'compose up -d --remove-orphans',
     ]);

@@ -135,8 +135,8 @@ describe('upgrade tasks (fake runner)', () => {
         c.replaceAll(root, '').replace(/docker compose .* -f compose.wizard.yml /, 'compose '),
       ),
     ).toEqual([
-      'compose exec -T mongodb mongodump --archive --quiet',
       'compose ps --format json mongodb',
+      'compose exec -T mongodb mongodump --archive --quiet',
       'compose pull',
       'compose up -d --remove-orphans',
     ]);
