@@ -80,9 +80,14 @@ describe('Mastodon: back up, uninstall --purge, restore on a new server', () => 
     );
   });
 
-  it('uninstall --purge, then restore on a new server: the account, the media, the secrets and the owner login', async () => {
-    expect((await runWizard(['uninstall', '--yes', '--purge', '--no-backup'], install.env)).code).toBe(0);
+  it('uninstall --yes --purge backs up first (outside the data folder it deletes), then a new server restores that backup', async () => {
+    const u = await runWizard(['uninstall', '--yes', '--purge'], install.env);
+    expect(u.code, u.stderr).toBe(0);
     expect(existsSync(install.dataDir)).toBe(false);
+    file = /backup {3}(\S+\.tar) /.exec(u.stdout)?.[1] ?? '';
+    expect(file.startsWith(join(install.root, 'var/backups/wizard/mastodon-'))).toBe(true);
+    sha = stateOf(install.root).backups?.find((b) => b.file === file)?.sha256 ?? '';
+    expect(sha).toMatch(/^[0-9a-f]{64}$/);
     const r = await runWizard(['restore', file, '--sha256', sha, '--yes', '--offline'], {
       WIZARD_ROOT: fresh,
       WIZARD_READY_TIMEOUT: '120',

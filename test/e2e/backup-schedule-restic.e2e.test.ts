@@ -154,13 +154,29 @@ describe('schedules, doctor, a full disk and restic on one Mattermost install', 
     const secret = readFileSync(password, 'utf8').trim();
     for (const f of readdirSync(join(install.root, 'var/log/wizard')))
       expect(readFileSync(join(install.root, 'var/log/wizard', f), 'utf8')).not.toContain(secret);
-    // The newest snapshot holds the second backup; a user made since is not in it.
+    // The newest snapshot holds the second backup; a user made since is not in it, nor these local changes.
     user('later');
     expect(exists('later')).toBe(true);
+    writeFileSync(
+      join(install.dataDir, 'compose.wizard.yml'),
+      `${readFileSync(join(install.dataDir, 'compose.wizard.yml'), 'utf8')}# a local change\n`,
+    );
+    writeFileSync(
+      join(install.dataDir, '.env'),
+      `${readFileSync(join(install.dataDir, '.env'), 'utf8')}E2E_LOCAL=secret-value\n`,
+    );
     const r = await runWizard(['restore', '--from-repo', '/restic', '--yes'], install.env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/Fetching snapshot [0-9a-f]{8} .* from \/restic/);
     expect(r.stderr).toContain('✔ Stopped mattermost');
+    // Changed files are shown before they are used: a diff for the compose file, key names only for the env file.
+    expect(r.stderr).toMatch(/\+\+\+ \S+compose\.wizard\.yml \(backup\)/);
+    expect(r.stderr).toContain('-# a local change');
+    expect(r.stderr).toMatch(/\.env: changed E2E_LOCAL \(values not shown\)/);
+    expect(r.stderr).not.toContain('secret-value');
+    expect(readFileSync(join(install.dataDir, 'compose.wizard.yml'), 'utf8')).not.toContain(
+      '# a local change',
+    );
     expect(r.stderr).toMatch(/✔ The first admin logs in/);
     expect(r.stdout).toMatch(
       /✔ mattermost restored to Mattermost 11\.7\.15 from \/restic \(mattermost-.*\.tar\)\./,
