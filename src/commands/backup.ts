@@ -138,7 +138,7 @@ export async function backupCommand(
         ? [`  left out  ${result.skipped.map((s) => `${s.path} (${s.why})`).join(', ')}`]
         : []),
       ...(pruned.length ? [`  removed   ${pruned.join(', ')}`] : []),
-      `Restore it (here or on a new server): wizard restore ${result.file}${deps.env.root === '/' ? '' : ''} --sha256 ${result.sha256}`,
+      `Restore it (here or on a new server): wizard restore ${result.file} --sha256 ${result.sha256}`,
       '',
     ].join('\n'),
   );

@@ -185,6 +185,7 @@ export async function restoreCommand(
       header: h,
       staging: staging as string,
       release,
+      ...(existing ? {} : { seeded: true }),
     });
     if (record) {
       const changed = await showChanges(deps, ctxOf(record));

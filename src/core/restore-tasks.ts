@@ -21,6 +21,11 @@ export interface RestoreContext extends InstallContext {
   staging: string;
   /** The release the backup was taken from (it comes back with it). */
   release: string;
+  /**
+   * A new server: the env files were put in place before the install, which merged them (their secrets kept, the
+   * values it chose for this host, such as free ports and the Compose project, written in): not put back again.
+   */
+  seeded?: boolean;
 }
 
 const io = (task: { signal?: AbortSignal; output?: unknown }) => ({
@@ -33,10 +38,11 @@ const io = (task: { signal?: AbortSignal; output?: unknown }) => ({
 /** The files a restore writes back: those the platform's backup keeps, that this backup holds. */
 export function restoredFiles(ctx: RestoreContext): { path: string; secret: boolean }[] {
   const spec = ctx.platform.upgrade?.backup;
-  const secret = new Set([...(spec?.envFiles(ctx.answers) ?? []), ...(spec?.files?.(ctx.answers) ?? [])]);
+  const envFiles = new Set(spec?.envFiles(ctx.answers) ?? []);
+  const secret = new Set([...envFiles, ...(spec?.files?.(ctx.answers) ?? [])]);
   const held = new Set(ctx.header.contents.files);
   return backupFiles({ ...ctx, keep: [] })
-    .filter((f) => held.has(f))
+    .filter((f) => held.has(f) && !(ctx.seeded && envFiles.has(f)))
     .map((path) => ({ path, secret: secret.has(path) }));
 }
 
@@ -71,7 +77,7 @@ export function restoreTasks(): ListrTask<RestoreContext>[] {
           });
           n++;
         }
-        task.title = `Put back ${n} env and compose files (the current ones are kept as .bak)`;
+        task.title = `Put back ${n} files (the current ones are kept as .bak)`;
       },
     },
     {
