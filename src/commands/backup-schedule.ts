@@ -1,5 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { type Period, scheduleUnits } from '../core/backup.js';
+import type { Period } from '../core/backup.js';
+import { scheduleUnits } from '../core/backup-schedule.js';
 import { UserError } from '../core/errors.js';
 import { archiverOf, pickInstall } from './backup-common.js';
 import { DEFAULT_PASSWORD_FILE, repoTarget } from './backup-repo.js';

@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { type BackupFacts, backupFindings } from '../core/backup.js';
+import { type BackupFacts, backupFindings } from '../core/backup-schedule.js';
 import type { Finding } from '../core/doctor.js';
 import type { InstallRecord } from '../system/state.js';
 import { archiverOf } from './backup-common.js';

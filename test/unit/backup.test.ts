@@ -4,13 +4,11 @@ import {
   type BackupHeader,
   type BackupRecord,
   backupFileName,
-  backupFindings,
   headerProblem,
   memberNameProblem,
-  scheduleUnits,
-  staleBackup,
   toPrune,
 } from '../../src/core/backup.js';
+import { backupFindings, scheduleUnits, staleBackup } from '../../src/core/backup-schedule.js';
 import { platforms } from '../../steps/index.js';
 
 const header = (
