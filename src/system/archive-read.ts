@@ -115,7 +115,8 @@ export async function readArchive(
       }
       const uid = Number((h.pax as Record<string, string> | null)?.uid ?? h.uid);
       const gid = Number((h.pax as Record<string, string> | null)?.gid ?? h.gid);
-      const meta = { mode: h.mode & 0o7777, uid, gid, mtime: h.mtime };
+      // Never a set-user-id or set-group-id bit: nothing a chat server keeps needs one, and root extracts.
+      const meta = { mode: h.mode & 0o1777, uid, gid, mtime: h.mtime };
       const into = opts.into && (!opts.only || opts.only(name)) ? opts.into : undefined;
       if (h.type === 'directory') {
         if (into) await mkdir(join(into, name), { recursive: true, mode: 0o700 });

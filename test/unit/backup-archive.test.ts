@@ -50,6 +50,7 @@ function dataFolder(root: string) {
   const data = join(root, 'src/data');
   mkdirSync(join(data, 'nested/deeper'), { recursive: true });
   writeFileSync(join(data, 'a.txt'), 'alpha\n');
+  chmodSync(join(data, 'a.txt'), 0o4755);
   writeFileSync(join(data, 'nested/deeper/b.bin'), Buffer.alloc(3 * 1024 * 1024 + 17, 7));
   writeFileSync(join(data, `${'long-name-'.repeat(12)}é.txt`), 'a long, non-ASCII name\n');
   chmodSync(join(data, 'nested'), 0o750);
@@ -101,6 +102,8 @@ describe('backup archive: written, then read back and verified', () => {
     expect(readFileSync(join(into, 'folders/data/nested/deeper/b.bin')).length).toBe(3 * 1024 * 1024 + 17);
     expect(statSync(join(into, 'folders/data/nested/deeper/b.bin')).uid).toBe(2000);
     expect(statSync(join(into, 'folders/data/nested')).mode & 0o777).toBe(0o750);
+    // A set-user-id bit in an archive never comes back: root extracts.
+    expect(statSync(join(into, 'folders/data/a.txt')).mode & 0o7777).toBe(0o755);
     expect(readFileSync(join(into, 'files/opt/rocketchat/.env'), 'utf8')).toBe('ADMIN_PASS=secret\n');
     expect(existsSync(join(into, 'folders/data/link'))).toBe(false);
     expect((await readHeader(file)).install.release).toBe('8.0.1');
