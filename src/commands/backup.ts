@@ -1,6 +1,6 @@
 import { type BackupRecord, human, toPrune } from '../core/backup.js';
 import { type BackupResult, takeBackup } from '../core/backup-tasks.js';
-import { UserError } from '../core/errors.js';
+import { UserError, WizardError } from '../core/errors.js';
 import {
   archiverOf,
   backupInstallOf,
@@ -118,6 +118,11 @@ export async function backupCommand(
   );
   await list.run();
   if (!result) throw new UserError('No backup was written.');
+  if (result.notBack)
+    throw new WizardError(
+      `${record.name} was backed up to ${result.file} (recorded), but ${result.stopped.join(', ')} did not answer again after the copy: ${result.notBack}`,
+      `wizard doctor ${record.name} says why; docker compose start ${result.stopped.join(' ')} in ${deps.env.hostPath(record.dataDir)} starts it again.`,
+    );
   const downtime = result.stopped.length
     ? `${result.downtimeSeconds} s (${result.stopped.join(', ')} stopped while the data was copied)`
     : 'none';

@@ -43,6 +43,8 @@ export interface BackupResult {
   /** Seconds the stopped services were down, up to when the app answered again (0: nothing stopped). */
   downtimeSeconds: number;
   stopped: string[];
+  /** The services stopped for the copy did not answer again (the archive is whole; the app needs a look). */
+  notBack?: string;
 }
 
 /** The files a backup keeps: settings and secrets, the platform's other files, the compose files, `keep`. */
@@ -227,11 +229,16 @@ export async function takeBackup(ctx: BackupContext, io: UpgradeIO): Promise<Bac
     if (dump && !written.members.some((m) => m.path === dumpMember(dump.file) && m.size > 0))
       throw new WizardError(`The backup ${file} holds no database dump.`);
     let downtimeSeconds = 0;
+    let notBack: string | undefined;
     if (stoppedAt !== undefined) {
-      await untilReady(ctx, io);
+      try {
+        await untilReady(ctx, io);
+      } catch (e) {
+        notBack = e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
+      }
       downtimeSeconds = seconds(Date.now() - stoppedAt);
     }
-    return { ...written, downtimeSeconds, stopped: stop };
+    return { ...written, downtimeSeconds, stopped: stop, ...(notBack ? { notBack } : {}) };
   } finally {
     await startAgain();
     await ctx.archiver.remove(dumpPath);

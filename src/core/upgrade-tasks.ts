@@ -119,6 +119,11 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
         );
         ctx.backupFile = r.file;
         await w.record(r);
+        if (r.notBack)
+          throw new WizardError(
+            `${ctx.platform.title} ${ctx.from} did not answer again after its backup (${r.notBack}); the upgrade did not start.`,
+            `The backup is whole: ${r.file}. wizard doctor says why it does not answer.`,
+          );
         task.title = `Backed up to ${ctx.backupFile}`;
         await ctx.onPhase?.('backed-up', { backup: ctx.backupFile });
       },
