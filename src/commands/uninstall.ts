@@ -24,6 +24,19 @@ export interface UninstallOptions {
   to?: string;
 }
 
+/** The backup before an uninstall; when it fails, nothing is removed and the way on without one is named. */
+async function takeBackupOrSay(...args: Parameters<typeof takeBackup>) {
+  try {
+    return await takeBackup(...args);
+  } catch (e) {
+    if (e instanceof CancelledError) throw e;
+    throw new WizardError(
+      `The backup before the uninstall failed: ${e instanceof Error ? e.message : String(e)}`,
+      'Nothing was removed. Fix the cause (wizard doctor), or pass --no-backup to uninstall without a backup.',
+    );
+  }
+}
+
 /** Where the backup before a --purge goes by default: outside the data dir that the purge deletes. */
 const PURGE_BACKUP_DIR = '/var/backups/wizard';
 /** Paths a purge never deletes, whatever the state says. */
@@ -147,7 +160,7 @@ export async function uninstallCommand(
         enabled: () => Boolean(backup),
         task: async (_c: unknown, task: { signal?: AbortSignal; output?: unknown; title: string }) => {
           const install = backupInstallOf(record);
-          const r = await takeBackup(
+          const r = await takeBackupOrSay(
             {
               ...base,
               archiver,
