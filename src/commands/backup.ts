@@ -71,6 +71,7 @@ export async function backupCommand(
               archiver,
               wizard: deps.version,
               install,
+              state: { ...record },
               kind: 'backup',
               dir,
               stamp: stampNow(),

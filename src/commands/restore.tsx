@@ -208,6 +208,8 @@ export async function restoreCommand(
       release,
       status: 'installed',
       history: [
+        // On a new server, the history the backup carried comes first.
+        ...(existing ? [] : (h.state?.history ?? [])),
         ...(r?.history ?? []),
         { from: record.release, to: release, result: `restored from ${file}`, at: new Date().toISOString() },
       ],

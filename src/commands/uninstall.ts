@@ -166,6 +166,7 @@ export async function uninstallCommand(
               archiver,
               wizard: deps.version,
               install,
+              state: { ...record },
               kind: 'backup',
               dir: backupDir,
               stamp: stampNow(),

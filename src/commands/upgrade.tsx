@@ -243,6 +243,7 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
       archiver: archiverOf(deps),
       wizard: deps.version,
       install,
+      state: { ...record },
       record: async (r) => void (await recordBackup(deps, r, install, 'upgrade', install.release)),
     };
     await ctx.onPhase('started', ctx.backupFile ? { backup: ctx.backupFile } : {});

@@ -32,6 +32,8 @@ export interface BackupContext extends InstallContext {
   upgrade?: { from: string; to: string };
   /** Extra files (logical paths) the backup keeps, e.g. the wizard's state before an upgrade. */
   keep: string[];
+  /** The install's state record, kept in the header. */
+  state?: BackupHeader['state'];
 }
 
 export interface BackupResult {
@@ -187,6 +189,7 @@ export async function takeBackup(ctx: BackupContext, io: UpgradeIO): Promise<Bac
       wizard: ctx.wizard,
       createdAt: new Date().toISOString(),
       install: ctx.install,
+      ...(ctx.state ? { state: ctx.state } : {}),
       contents: {
         files,
         ...(dump ? { dump: { file: dump.file, service: dump.service, ...(image ? { image } : {}) } } : {}),

@@ -51,6 +51,11 @@ export interface BackupHeader {
   };
   /** For an upgrade's backup: the step it was taken before. */
   upgrade?: { from: string; to: string };
+  /** The install's whole state record as it was (no secrets: those are in the env files), e.g. its history. */
+  state?: { history?: { from: string; to: string; result: string; at: string; backup?: string }[] } & Record<
+    string,
+    unknown
+  >;
 }
 
 export interface ManifestMember {

@@ -1,5 +1,5 @@
 import type { ListrTask } from 'listr2';
-import type { Archiver, BackupInstall } from './backup.js';
+import type { Archiver, BackupHeader, BackupInstall } from './backup.js';
 import { type BackupResult, takeBackup } from './backup-tasks.js';
 import { composeCommand } from './compose.js';
 import type { InstallContext } from './context.js';
@@ -30,6 +30,7 @@ export interface UpgradeContext extends InstallContext {
     archiver: Archiver;
     wizard: string;
     install: BackupInstall;
+    state?: BackupHeader['state'];
     record: (r: BackupResult) => Promise<void>;
   };
   /** Writes the upgrade journal (the state) as each phase is reached; `switching` before the env file changes. */
@@ -106,6 +107,7 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
             archiver: w.archiver,
             wizard: w.wizard,
             install: w.install,
+            ...(w.state ? { state: w.state } : {}),
             kind: 'upgrade',
             dir: ctx.backupDir,
             upgrade: { from: ctx.from, to: ctx.to.version },
