@@ -211,7 +211,9 @@ export async function takeBackup(ctx: BackupContext, io: UpgradeIO): Promise<Bac
         onProgress: (bytes) => {
           // A line per 256 MiB: enough to see it move, few enough for a log.
           const mib = Math.floor(bytes / 1024 ** 2 / 256) * 256;
-          if (mib > shownMiB) io.output(`Writing ${name}: ${(shownMiB = mib)} MiB`);
+          if (mib <= shownMiB) return;
+          shownMiB = mib;
+          io.output(`Writing ${name}: ${mib} MiB`);
         },
         finish: async (members, skipped) => {
           await startAgain();
