@@ -187,20 +187,18 @@ export async function uninstallCommand(
       {
         title: 'Stop and remove the containers and networks',
         task: async (_c: unknown, task: { title: string }) => {
-          if (existsSync(dataDir))
+          const files = existsSync(dataDir);
+          if (files)
+            await deps.runner.run({ ...composeCommand(base, ['stop', '--timeout', '30']), reject: false });
+          // By the project's label (also when its files are gone), with their anonymous volumes (an image's
+          // VOLUME, which nothing could attach again); named volumes stay unless --purge.
+          const containers = await ids(['ps', '--all', '--quiet', '--filter', label]);
+          if (containers.length) await docker(['rm', '--force', '--volumes', ...containers]);
+          if (files)
             await deps.runner.run({
-              ...composeCommand(base, [
-                'down',
-                '--remove-orphans',
-                '--timeout',
-                '30',
-                ...(opts.purge ? ['--volumes'] : []),
-              ]),
+              ...composeCommand(base, ['down', '--remove-orphans', ...(opts.purge ? ['--volumes'] : [])]),
               reject: false,
             });
-          // Whatever Compose could not reach (its files gone): by the project's label.
-          const containers = await ids(['ps', '--all', '--quiet', '--filter', label]);
-          if (containers.length) await docker(['rm', '--force', ...containers]);
           const networks = await ids(['network', 'ls', '--quiet', '--filter', label]);
           if (networks.length) await docker(['network', 'rm', ...networks]);
           if (opts.purge) {

@@ -66,8 +66,10 @@ async function host(others: InstallRecord[], rows: FakeRow[] = []) {
   for (const o of others) await store.put(o);
   const runner = new FakeRunner([
     ...rows,
-    { match: /^docker compose .* down / },
-    { match: /^docker (ps|network ls|volume ls) / },
+    { match: /^docker compose .* (down|stop) / },
+    { match: /^docker ps /, stdout: 'c1\nc2\n' },
+    { match: /^docker rm --force --volumes c1 c2$/ },
+    { match: /^docker (network ls|volume ls) / },
     { match: /^docker compose --project-name wizard-proxy .* (kill -s SIGHUP nginx|down)/ },
     { match: /^ufw delete allow / },
     { match: /^systemctl disable --now wizard-backup-chat\.timer$/ },
@@ -110,8 +112,10 @@ describe('wizard uninstall (fake runner)', () => {
     expect(await uninstallCommand({ install: 'chat', yes: true, backup: false }, h.deps)).toBe(0);
     const calls = h.runner.calls.map((c) => c.replaceAll(h.root, ''));
     expect(calls).toEqual([
-      'docker compose --project-name chat --project-directory /opt/chat -f docker-compose.yml down --remove-orphans --timeout 30',
+      'docker compose --project-name chat --project-directory /opt/chat -f docker-compose.yml stop --timeout 30',
       'docker ps --all --quiet --filter label=com.docker.compose.project=chat',
+      'docker rm --force --volumes c1 c2',
+      'docker compose --project-name chat --project-directory /opt/chat -f docker-compose.yml down --remove-orphans',
       'docker network ls --quiet --filter label=com.docker.compose.project=chat',
       'docker compose --project-name wizard-proxy -f /root/nginx/compose.yml down --remove-orphans',
       // 8443 stays open: the other install needs it.
