@@ -1,5 +1,5 @@
 // Benchmarks for the goals of the install spine. Prints ratios against each goal; never fails a build.
-//   node bench/run.mjs [startup|frame|install|upgrade|doctor]...   (default: all; `install`, `upgrade` and `doctor` need Docker and the stand-ins)
+//   node bench/run.mjs [startup|frame|install|upgrade|doctor|backup]...   (default: all; `install`, `upgrade`, `doctor` and `backup` need Docker and the stand-ins)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -312,3 +312,4 @@ if (all || which.includes('frame')) await frame();
 if (all || which.includes('install')) await install();
 if (all || which.includes('upgrade')) await upgrade();
 if (all || which.includes('doctor')) await doctor();
+if (all || which.includes('backup')) await (await import('./backup.mjs')).backup({ CLI, node, report });

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { platforms } from '../steps/index.js';
+import { registerDayTwo } from './commands/day-two-cli.js';
 import type { Deps } from './commands/deps.js';
 import { CancelledError, ExitCode, isWizardError } from './core/errors.js';
 import { environmentalError } from './core/fs-errors.js';
@@ -164,7 +165,9 @@ export async function main(argv: string[], version: string): Promise<number> {
       writeErr: (s) => process.stderr.write(s),
       outputError: (s, write) => write(s),
     })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // A subcommand's options are its own (`backup list --json` is list's --json, not backup's).
+    .enablePositionalOptions();
 
   const install = installOptions(program.command('install', { isDefault: true }))
     .description('install a chat platform (the default command); re-run to repair or continue')
@@ -272,22 +275,16 @@ export async function main(argv: string[], version: string): Promise<number> {
         );
       },
     );
-  program
-    .command('restore')
-    .description(
-      'put an install back as a backup made by `wizard upgrade` holds it: env and compose files, and the database',
-    )
-    .argument(
-      '<backup>',
-      'the backup file, e.g. /opt/rocketchat/backups/rocketchat-...-7.13.0-to-8.0.1.tar.gz',
-    )
-    .option('-y, --yes', 'do not ask (the database is replaced)')
-    .action(async (backup: string, opts: { yes?: boolean }) => {
-      deps = makeDeps('restore', version, interrupt.signal);
-      const { restoreCommand } = await import('./commands/restore.js');
-      acquireLock(deps.env.stateDir, 'restore');
-      exitCode = await restoreCommand({ backup, ...opts }, deps);
-    });
+  // backup (list, verify), restore, uninstall: src/commands/day-two-cli.ts
+  registerDayTwo(program, {
+    deps: (command) => {
+      deps = makeDeps(command, version, interrupt.signal);
+      return deps;
+    },
+    exit: (code) => {
+      exitCode = code;
+    },
+  });
   program
     .command('self-update')
     .description('replace the wizard with the newest published release (through its verified install.sh)')

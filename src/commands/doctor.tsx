@@ -385,7 +385,11 @@ export async function doctorCommand(
 
   const examine = async () => {
     const [host, installs] = await Promise.all([
-      Promise.all([hostFindings(deps, records), readinessFindings(deps, records)]).then((f) => f.flat()),
+      Promise.all([
+        hostFindings(deps, records),
+        readinessFindings(deps, records),
+        import('./doctor-backups.js').then((m) => m.backupDoctorFindings(deps, records)),
+      ]).then((f) => f.flat()),
       Promise.all(
         records.map(async (r) => {
           const p = platformOf(r);

@@ -24,7 +24,7 @@ async function previousBackup(dir: string, name: string): Promise<number | undef
   const files = await readdir(dir).catch(() => [] as string[]);
   const sized = await Promise.all(
     files
-      .filter((f) => f.startsWith(`${name}-`) && f.endsWith('.tar.gz'))
+      .filter((f) => f.startsWith(`${name}-`) && (f.endsWith('.tar') || f.endsWith('.tar.gz')))
       .map((f) => stat(join(dir, f)).then((s) => ({ size: s.size, at: s.mtimeMs }))),
   );
   return sized.sort((a, b) => b.at - a.at)[0]?.size;

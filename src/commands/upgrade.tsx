@@ -4,6 +4,7 @@ import { nextAndNewest, upgradePath } from '../core/upgrade.js';
 import { describeJournal } from '../core/upgrade-journal.js';
 import { upgradeTasks } from '../core/upgrade-tasks.js';
 import type { InstallRecord } from '../system/state.js';
+import { archiverOf, backupInstallOf, recordBackup } from './backup-common.js';
 import type { Deps } from './deps.js';
 import { recordContext, taskList } from './task-list.js';
 import {
@@ -193,6 +194,15 @@ export async function upgradeCommand(
       to: version,
       envPath: ctx.envPath,
     });
+    // The backup is the one `wizard backup` takes (src/core/backup-tasks.ts), recorded with its SHA-256.
+    const install = { ...backupInstallOf(record), release: from };
+    ctx.backupWith = {
+      archiver: archiverOf(deps),
+      wizard: deps.version,
+      install,
+      state: { ...record },
+      record: async (r) => void (await recordBackup(deps, r, install, 'upgrade', install.release)),
+    };
     await ctx.onPhase('started', ctx.backupFile ? { backup: ctx.backupFile } : {});
     deps.term.stderr.write(`Upgrading ${platform.title} ${from} → ${version}\n`);
     const list = await taskList(upgradeTasks(), ctx, deps.term, (t) => deps.log.redact(t));

@@ -24,16 +24,8 @@ export interface UpgradeSpec {
   envFor: (release: Release) => Record<string, string>;
   /** The file envFor writes to (default: the platform's envFile, else DATA_DIR/.env), e.g. Mastodon's image tags. */
   envFile?: (answers: InstallAnswers) => string;
-  /** A database dump taken inside a container, written to stdout (e.g. mongodump --archive). */
-  backup?: {
-    service: string;
-    command: string[];
-    file: string;
-    /** Reads the dump on stdin and replaces the database with it (e.g. mongorestore --archive --drop). */
-    restore: string[];
-    /** Services stopped while the database is restored (the app, so nothing writes meanwhile). */
-    stop: string[];
-  };
+  /** What a backup holds and how it comes back (`wizard backup`, `wizard restore`, and the upgrade's backup). */
+  backup?: BackupSpec;
   /** Shown in the plan when there is no database dump: what the backup holds and what it does not. */
   backupNote?: string;
   /**
@@ -60,6 +52,49 @@ export interface UpgradeSpec {
 
 export type TlsMode = 'letsencrypt' | 'selfsigned' | 'none';
 export const TLS_MODES: readonly TlsMode[] = ['letsencrypt', 'selfsigned', 'none'];
+
+/** A database dump taken inside a container, written to stdout (e.g. mongodump --archive). */
+export interface DumpSpec {
+  service: string;
+  command: string[];
+  /** The dump's name inside the backup (e.g. mongodb.archive). */
+  file: string;
+  /** Reads the dump on stdin and replaces the database with it (e.g. mongorestore --archive --drop). */
+  restore: string[];
+  /** Services stopped while the database is restored (the app, so nothing writes meanwhile). */
+  stop: string[];
+  /**
+   * `wizard backup verify`'s trial restore: a scratch container of the service's image (no network, removed
+   * after) started with `env`, `ready` polled until it exits 0, the dump fed to `restore`, then `check`
+   * printing a count of what `counted` names (table, database).
+   */
+  scratch: { env: Record<string, string>; ready: string[]; check: string[]; counted: string };
+}
+
+/**
+ * Everything an install needs to come back, as data: the database dump, the folders and volumes holding user
+ * data, the files holding settings and secrets, and what stops (and why) while the backup reads.
+ */
+export interface BackupSpec {
+  dump?: DumpSpec;
+  /** Folders under the data dir that hold user data (relative paths), copied as they are. */
+  folders?: { path: string; what: string }[];
+  /** Named volumes of the Compose project that hold user data. */
+  volumes?: { name: string; what: string }[];
+  /**
+   * Files holding the settings and secrets (logical paths). On a new server they are put in place before the
+   * install runs, so it keeps their secrets (the database's password among them) instead of generating new ones.
+   */
+  envFiles: (answers: InstallAnswers) => string[];
+  /** Other files restored with the data (e.g. Mastodon's owner login), after the install on a new server. */
+  files?: (answers: InstallAnswers) => string[];
+  /** The app's downtime while the backup reads: services stopped for consistency (none: it keeps serving). */
+  downtime: { stop: string[]; why: string };
+  /** Services stopped while a restore puts the data back (default: the dump's `stop`). */
+  restoreStop?: string[];
+  /** Proves after a restore that the first admin still logs in (absent: the platform has no admin account). */
+  adminLogin?: (ctx: InstallContext, signal?: AbortSignal) => Promise<{ ok: boolean; detail: string }>;
+}
 
 /** Answers every platform shares; `extra` holds the platform's own questions, keyed by question key. */
 export interface InstallAnswers {

@@ -1,89 +1,176 @@
 import type { ListrTask } from 'listr2';
+import {
+  type Archiver,
+  type BackupHeader,
+  dumpMember,
+  fileMember,
+  folderMember,
+  volumeMember,
+} from './backup.js';
+import { backupFiles, volumePaths } from './backup-tasks.js';
 import { composeCommand } from './compose.js';
+import type { InstallContext } from './context.js';
 import { WizardError } from './errors.js';
-import { archived, shown, type UpgradeContext, untilReady } from './upgrade-tasks.js';
+import { shown, untilReady } from './upgrade-tasks.js';
 
-/** What a restore carries: the install context, the backup and the release it holds. */
-export interface RestoreContext
-  extends Omit<UpgradeContext, 'to' | 'from' | 'noBackup' | 'backupFile' | 'rolledBack'> {
-  backup: string;
+/** What a restore carries: the install context, the verified extraction of the backup, and its release. */
+export interface RestoreContext extends InstallContext {
+  archiver: Archiver;
+  header: BackupHeader;
+  /** Real path of the verified extraction (files/, dump/, folders/, volumes/ as in the archive). */
+  staging: string;
   /** The release the backup was taken from (it comes back with it). */
   release: string;
+  /**
+   * A new server: the env files were put in place before the install, which merged them (their secrets kept, the
+   * values it chose for this host, such as free ports and the Compose project, written in): not put back again.
+   */
+  seeded?: boolean;
+}
+
+const io = (task: { signal?: AbortSignal; output?: unknown }) => ({
+  ...(task.signal ? { signal: task.signal } : {}),
+  output: (l: string) => {
+    task.output = l;
+  },
+});
+
+/** The files a restore writes back: those the platform's backup keeps, that this backup holds. */
+export function restoredFiles(ctx: RestoreContext): { path: string; secret: boolean }[] {
+  const spec = ctx.platform.upgrade?.backup;
+  const envFiles = new Set(spec?.envFiles(ctx.answers) ?? []);
+  const secret = new Set([...envFiles, ...(spec?.files?.(ctx.answers) ?? [])]);
+  const held = new Set(ctx.header.contents.files);
+  return backupFiles({ ...ctx, keep: [] })
+    .filter((f) => held.has(f) && !(ctx.seeded && envFiles.has(f)))
+    .map((path) => ({ path, secret: secret.has(path) }));
 }
 
 export function restoreTasks(): ListrTask<RestoreContext>[] {
+  const spec = (ctx: RestoreContext) => ctx.platform.upgrade?.backup;
+  const stopped = (ctx: RestoreContext) => spec(ctx)?.restoreStop ?? spec(ctx)?.dump?.stop ?? [];
   return [
     {
-      title: 'Restore from the backup',
+      title: 'Stop what the restore replaces',
+      enabled: (ctx) => stopped(ctx).length > 0,
       task: async (ctx, task) => {
-        const spec = ctx.platform.upgrade?.backup;
-        const staging = `${ctx.backupDir}/.restore-${ctx.stamp}`;
-        const real = ctx.files.real(staging);
+        await ctx.runner.run(composeCommand(ctx, ['stop', ...stopped(ctx)]), io(task));
+        task.title = `Stopped ${stopped(ctx).join(', ')}`;
+      },
+    },
+    {
+      title: 'Put back the env and compose files',
+      task: async (ctx, task) => {
+        const files = restoredFiles(ctx);
+        let n = 0;
+        for (const f of files) {
+          const content = await ctx.archiver.readText(`${ctx.staging}/${fileMember(f.path)}`);
+          if (content === undefined) continue;
+          await ctx.files.write({
+            kind: 'file',
+            path: f.path,
+            mode: f.secret ? 0o600 : 0o644,
+            owner: { uid: 0, gid: 0 },
+            ...(f.secret ? { secret: true } : {}),
+            content,
+            description: 'restored',
+          });
+          n++;
+        }
+        task.title = `Put back ${n} files (the current ones are kept as .bak)`;
+      },
+    },
+    {
+      title: 'Restore the database',
+      enabled: (ctx) => Boolean(spec(ctx)?.dump && ctx.header.contents.dump),
+      task: async (ctx, task) => {
+        const dump = spec(ctx)?.dump;
+        if (!dump) return;
         const signal = task.signal ? { signal: task.signal } : {};
-        await ctx.files.write({ kind: 'dir', path: staging, mode: 0o700, description: 'restore staging' });
-        try {
-          task.output = 'Unpacking the backup...';
-          await ctx.runner.run({ file: 'tar', args: ['-xzf', ctx.backup, '-C', real] }, signal);
-          for (const f of [ctx.envPath, ...ctx.composeFiles.map((c) => `${ctx.projectDir}/${c}`)]) {
-            const text = await ctx.files.readText(`${staging}/${archived(f)}`);
-            if (text === undefined) continue;
-            const secret = f === ctx.envPath;
-            await ctx.files.write({
-              kind: 'file',
-              path: f,
-              mode: secret ? 0o600 : 0o644,
-              ...(secret ? { secret: true } : {}),
-              content: text,
-              description: 'restored',
-            });
-          }
-          if (spec) {
-            task.output = `Stopping ${spec.stop.join(', ')} so nothing writes during the restore...`;
-            await ctx.runner.run(composeCommand(ctx, ['stop', ...spec.stop]), signal);
-            await ctx.runner.run(composeCommand(ctx, ['up', '-d', '--pull', 'never', spec.service]), signal);
-            task.output = `Restoring the database (${shown(spec.restore)})...`;
-            const dump = `${real}/${spec.file}`;
-            if (!(await ctx.files.exists(`${staging}/${spec.file}`)))
-              throw new WizardError(
-                `The backup ${ctx.backup} holds no ${spec.file}.`,
-                'Choose another backup; this one has only the files.',
-              );
-            let restored = false;
-            for (let attempt = 0; !restored; attempt++) {
-              // The database may still be starting: try a few times.
-              const r = await ctx.runner.run(
-                {
-                  ...composeCommand(ctx, ['exec', '-T', spec.service, ...spec.restore]),
-                  stdinFile: dump,
-                  reject: attempt >= 10,
-                },
-                signal,
-              );
-              restored = r.exitCode === 0;
-              if (!restored) await new Promise((res) => setTimeout(res, 1000));
-            }
-          }
-          await ctx.runner.run(
-            composeCommand(ctx, ['up', '-d', '--remove-orphans', '--pull', 'never']),
+        await ctx.runner.run(composeCommand(ctx, ['up', '-d', '--pull', 'never', dump.service]), signal);
+        task.output = `Restoring the database (${shown(dump.restore)})...`;
+        const file = `${ctx.staging}/${dumpMember(dump.file)}`;
+        for (let attempt = 0; ; attempt++) {
+          // The database may still be starting: try for a while.
+          const r = await ctx.runner.run(
+            {
+              ...composeCommand(ctx, ['exec', '-T', dump.service, ...dump.restore]),
+              stdinFile: file,
+              reject: attempt >= 20,
+            },
             signal,
           );
-        } finally {
-          await ctx.runner.run({ file: 'rm', args: ['-rf', '--', real], reject: false, ignoreAbort: true });
+          if (r.exitCode === 0) break;
+          await new Promise((res) => setTimeout(res, 1000));
         }
-        task.title = `Restored the files${spec ? ' and the database' : ''} from ${ctx.backup}`;
+        task.title = `Restored the database (${shown(dump.restore)})`;
+      },
+    },
+    {
+      title: 'Put back the data folders',
+      enabled: (ctx) => ctx.header.contents.folders.length > 0,
+      task: async (ctx, task) => {
+        const known = new Set((spec(ctx)?.folders ?? []).map((f) => f.path));
+        const base = ctx.files.real(ctx.answers.dataDir);
+        const done: string[] = [];
+        for (const rel of ctx.header.contents.folders.filter((f) => known.has(f))) {
+          task.output = `${rel}...`;
+          await ctx.archiver.replaceFolder(`${ctx.staging}/${folderMember(rel)}`, `${base}/${rel}`, base);
+          done.push(rel);
+        }
+        task.title = `Put back ${done.join(', ')}`;
+      },
+    },
+    {
+      title: 'Put back the volumes',
+      enabled: (ctx) => ctx.header.contents.volumes.length > 0,
+      task: async (ctx, task) => {
+        const known = new Set((spec(ctx)?.volumes ?? []).map((v) => v.name));
+        const names = ctx.header.contents.volumes.filter((v) => known.has(v));
+        for (const v of await volumePaths(ctx, names, task.signal)) {
+          task.output = `${v.name}...`;
+          await ctx.archiver.replaceContents(`${ctx.staging}/${volumeMember(v.name)}`, v.path);
+        }
+        task.title = `Put back the volumes ${names.join(', ')}`;
+      },
+    },
+    {
+      title: 'Start the containers',
+      task: async (ctx, task) => {
+        await ctx.runner.run(composeCommand(ctx, ['up', '-d', '--remove-orphans', '--pull', 'never']), {
+          ...(task.signal ? { signal: task.signal } : {}),
+          onLine: (l) => {
+            task.output = l;
+          },
+        });
+        task.title = 'Started the containers';
       },
     },
     {
       title: 'Wait until it answers',
       task: async (ctx, task) => {
         const c = { ...ctx, answers: { ...ctx.answers, version: ctx.release } };
-        const r = await untilReady(c, {
-          ...(task.signal ? { signal: task.signal } : {}),
-          output: (l) => {
-            task.output = l;
-          },
-        });
+        const r = await untilReady(c, io(task));
         task.title = `${ctx.platform.title} ${r.version ?? ctx.release} answers (after ${r.seconds} s)`;
+      },
+    },
+    {
+      title: 'Check that the first admin logs in',
+      enabled: (ctx) => Boolean(spec(ctx)?.adminLogin),
+      task: async (ctx, task) => {
+        const login = spec(ctx)?.adminLogin;
+        if (!login) return;
+        let last = { ok: false, detail: '' };
+        for (let attempt = 0; attempt < 10 && !last.ok; attempt++) {
+          if (attempt) await new Promise((res) => setTimeout(res, Math.min(2000, ctx.pollIntervalMs * 2)));
+          last = await login(ctx, task.signal);
+        }
+        if (!last.ok)
+          throw new WizardError(
+            `The first admin does not log in after the restore: ${last.detail}.`,
+            "The data is back; the admin password in the restored env file does not match the restored database. Read the log, and reset the password with the platform's own tool.",
+          );
+        task.title = `The first admin logs in (${last.detail})`;
       },
     },
   ];

@@ -1,4 +1,6 @@
 import type { ListrTask } from 'listr2';
+import type { Archiver, BackupHeader, BackupInstall } from './backup.js';
+import { type BackupResult, takeBackup } from './backup-tasks.js';
 import { composeCommand } from './compose.js';
 import type { InstallContext } from './context.js';
 import { parseEnv, setEnv } from './envfile.js';
@@ -7,9 +9,6 @@ import { untilHealthy } from './health.js';
 import type { Release, UpgradeIO } from './platform.js';
 import { pollUntilReady } from './tasks.js';
 import { previousEnvPath, type UpgradePhase } from './upgrade-journal.js';
-
-/** The name a backed-up file has inside the archive: its path with / turned into __. */
-export const archived = (path: string) => path.replace(/^\//, '').replace(/\//g, '__');
 
 /** What one upgrade step (one release to the next) carries besides the install context. */
 export interface UpgradeContext extends InstallContext {
@@ -26,6 +25,14 @@ export interface UpgradeContext extends InstallContext {
   stamp: string;
   /** Extra files (logical paths) the backup keeps besides the env file and compose files, e.g. the state. */
   keep: string[];
+  /** How the backup is written and recorded (set by the command; src/core/backup-tasks.ts takes it). */
+  backupWith?: {
+    archiver: Archiver;
+    wizard: string;
+    install: BackupInstall;
+    state?: BackupHeader['state'];
+    record: (r: BackupResult) => Promise<void>;
+  };
   /** Writes the upgrade journal (the state) as each phase is reached; `switching` before the env file changes. */
   onPhase?: (phase: UpgradePhase, facts?: { backup?: string; previousEnv?: string }) => Promise<void>;
 }
@@ -83,7 +90,7 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
       },
     },
     {
-      title: 'Back up the database, env and compose files',
+      title: 'Back up the database, data, env and compose files',
       skip: (ctx) =>
         ctx.noBackup
           ? 'No backup (--no-backup)'
@@ -91,55 +98,36 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
             ? `Reusing the backup taken before: ${ctx.backupFile}`
             : false,
       task: async (ctx, task) => {
-        const spec = ctx.platform.upgrade?.backup;
-        const staging = `${ctx.backupDir}/.staging-${ctx.stamp}`;
-        await ctx.files.write({ kind: 'dir', path: ctx.backupDir, mode: 0o700, description: 'backups' });
-        await ctx.files.write({ kind: 'dir', path: staging, mode: 0o700, description: 'backup staging' });
-        const real = (p: string) => ctx.files.real(p);
-        try {
-          for (const f of [
-            ctx.envPath,
-            ...ctx.composeFiles.map((c) => `${ctx.projectDir}/${c}`),
-            ...ctx.keep,
-          ]) {
-            const text = await ctx.files.readText(f);
-            if (text !== undefined)
-              await ctx.files.write({
-                kind: 'file',
-                path: `${staging}/${archived(f)}`,
-                mode: 0o600,
-                content: text,
-                description: 'backup copy',
-              });
-          }
-          if (spec) {
-            task.output = `Dumping the database (${shown(spec.command)})...`;
-            await ctx.runner.run(
-              {
-                ...composeCommand(ctx, ['exec', '-T', spec.service, ...spec.command]),
-                stdoutFile: real(`${staging}/${spec.file}`),
-                remedy: 'The database must be running for the backup. Nothing was changed.',
-              },
-              { ...(task.signal ? { signal: task.signal } : {}) },
-            );
-          }
-          const file = `${ctx.backupDir}/${ctx.answers.name}-${ctx.stamp}-${ctx.from}-to-${ctx.to.version}.tar.gz`;
-          await ctx.runner.run({ file: 'tar', args: ['-czf', real(file), '-C', real(staging), '.'] });
-          await ctx.runner.run({ file: 'chmod', args: ['600', real(file)] });
-          const listing = await ctx.runner.run({ file: 'tar', args: ['-tzvf', real(file)] });
-          const dump = spec ? listing.stdout.split('\n').find((l) => l.endsWith(spec.file)) : 'no dump';
-          if (!dump || (spec && /\s0\s+\d{4}-\d\d-\d\d/.test(dump))) {
-            throw new WizardError(
-              `The backup ${real(file)} holds no database dump.`,
-              'Check that the database container runs (wizard doctor). Nothing was changed.',
-            );
-          }
-          ctx.backupFile = real(file);
-          task.title = `Backed up to ${ctx.backupFile}`;
-          await ctx.onPhase?.('backed-up', { backup: ctx.backupFile });
-        } finally {
-          await ctx.runner.run({ file: 'rm', args: ['-rf', '--', real(staging)], reject: false });
-        }
+        const w = ctx.backupWith;
+        if (!w) throw new WizardError('The upgrade has no way to write its backup (a bug in the wizard).');
+        const r = await takeBackup(
+          {
+            ...ctx,
+            answers: { ...ctx.answers, version: ctx.from },
+            archiver: w.archiver,
+            wizard: w.wizard,
+            install: w.install,
+            ...(w.state ? { state: w.state } : {}),
+            kind: 'upgrade',
+            dir: ctx.backupDir,
+            upgrade: { from: ctx.from, to: ctx.to.version },
+          },
+          {
+            ...(task.signal ? { signal: task.signal } : {}),
+            output: (l) => {
+              task.output = l;
+            },
+          },
+        );
+        ctx.backupFile = r.file;
+        await w.record(r);
+        if (r.notBack)
+          throw new WizardError(
+            `${ctx.platform.title} ${ctx.from} did not answer again after its backup (${r.notBack}); the upgrade did not start.`,
+            `The backup is whole: ${r.file}. wizard doctor says why it does not answer.`,
+          );
+        task.title = `Backed up to ${ctx.backupFile}`;
+        await ctx.onPhase?.('backed-up', { backup: ctx.backupFile });
       },
     },
     {
@@ -280,7 +268,7 @@ export async function rollBack(
   } catch {
     back = 'but it does not answer yet';
   }
-  const backupSpec = ctx.platform.upgrade?.backup;
+  const dump = ctx.platform.upgrade?.backup?.dump;
   const what = resumed
     ? `did not answer after the interrupted switch (${why})`
     : cause instanceof CancelledError
@@ -291,7 +279,7 @@ export async function rollBack(
     ctx.rolledBack,
     [
       ctx.backupFile
-        ? `The backup taken before: ${ctx.backupFile}. ${backupSpec ? `If the new release had migrated the database, restore it from there (its ${backupSpec.file} with ${shown(backupSpec.restore)}).` : ''}`
+        ? `The backup taken before: ${ctx.backupFile}. ${dump ? `If the new release had migrated the database, restore it from there (its ${dump.file} with ${shown(dump.restore)}).` : ''}`
         : 'No backup was taken (--no-backup).',
       ctx.backupFile ? `wizard restore ${ctx.backupFile} puts the database and files back as they were.` : '',
       `The log: ${ctx.log.path}`,

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Conf from 'conf';
+import type { BackupRecord, BackupSchedule } from '../core/backup.js';
 import { WizardError } from '../core/errors.js';
 import { environmentalError } from '../core/fs-errors.js';
 import type { InstallAnswers } from '../core/platform.js';
@@ -38,11 +39,19 @@ export interface InstallRecord {
     swap?: { path: string; mib: number; at: string };
     leAttempts?: { at: string; ok: boolean }[];
   };
+  /** `wizard backup --schedule`: the timer that backs it up, and where to. */
+  backupSchedule?: BackupSchedule | undefined;
+  /** The restic repository its backups are also stored in (the last `--repo`). */
+  backupRepo?: string | undefined;
 }
 
 interface StateShape {
   schema: number;
   installs: Record<string, InstallRecord>;
+  /** Every backup the wizard wrote, with its SHA-256 (a restore checks it); kept after an uninstall. */
+  backups?: BackupRecord[];
+  /** Installs `wizard uninstall` removed: a second uninstall says so instead of failing. */
+  removed?: Record<string, { at: string; purged: boolean; platform: string }>;
 }
 
 /** The wizard's state, in STATE_DIR/state.json (conf: atomic writes), under /var/lib/wizard. */
@@ -70,7 +79,11 @@ export class StateStore {
   }
 
   private all(): Record<string, InstallRecord> {
-    if (this.store) return this.store.get('installs');
+    return this.shape().installs ?? {};
+  }
+
+  private shape(): Partial<StateShape> {
+    if (this.store) return this.store.store;
     if (!existsSync(this.path)) return {};
     let text: string;
     try {
@@ -84,7 +97,7 @@ export class StateStore {
     } catch (e) {
       throw this.damaged(`not valid JSON: ${(e as Error).message}`);
     }
-    return checkShape(doc, (why) => this.damaged(why)).installs;
+    return checkShape(doc, (why) => this.damaged(why));
   }
 
   /** A state file that can't be read as the wizard wrote it: a cause and what to do, never "a bug". */
@@ -112,11 +125,51 @@ export class StateStore {
     // The file is judged first: conf would throw a bare SyntaxError on a damaged one.
     this.all();
     try {
-      (await this.conf()).set(`installs.${record.name}`, record);
+      const conf = await this.conf();
+      conf.set(`installs.${record.name}`, record);
+      const removed = conf.get('removed');
+      if (removed?.[record.name]) {
+        const { [record.name]: _gone, ...rest } = removed;
+        conf.set('removed', rest);
+      }
     } catch (e) {
       if (e instanceof SyntaxError) throw this.damaged(`not valid JSON: ${e.message}`);
       throw environmentalError(e, { path: this.path }) ?? e;
     }
+  }
+
+  /** Removes an install's record (uninstall), remembering that it was removed. */
+  async remove(name: string, purged: boolean): Promise<void> {
+    const conf = await this.conf();
+    const r = this.get(name);
+    conf.delete(`installs.${name}` as keyof StateShape);
+    if (r)
+      conf.set('removed', {
+        ...(conf.get('removed') ?? {}),
+        [name]: { at: new Date().toISOString(), purged, platform: r.platform },
+      });
+  }
+
+  /** When (and how) `wizard uninstall` removed an install of this name. */
+  removed(name: string): { at: string; purged: boolean; platform: string } | undefined {
+    return this.shape().removed?.[name];
+  }
+
+  backups(): BackupRecord[] {
+    return this.shape().backups ?? [];
+  }
+
+  async addBackup(record: BackupRecord): Promise<void> {
+    const conf = await this.conf();
+    conf.set('backups', [...(conf.get('backups') ?? []).filter((b) => b.file !== record.file), record]);
+  }
+
+  async dropBackups(files: string[]): Promise<void> {
+    const conf = await this.conf();
+    conf.set(
+      'backups',
+      (conf.get('backups') ?? []).filter((b) => !files.includes(b.file)),
+    );
   }
 
   async update(name: string, patch: Partial<InstallRecord>): Promise<InstallRecord> {
@@ -147,5 +200,17 @@ function checkShape(doc: unknown, damaged: (why: string) => WizardError): StateS
         throw damaged(`the install "${key}" has a ${field} that is not text`);
     }
   }
-  return { schema: (doc as Partial<StateShape>).schema ?? 1, installs };
+  const d = doc as Partial<StateShape>;
+  if (d.backups !== undefined && !Array.isArray(d.backups)) throw damaged('"backups" is not a list');
+  if (
+    d.removed !== undefined &&
+    (typeof d.removed !== 'object' || d.removed === null || Array.isArray(d.removed))
+  )
+    throw damaged('"removed" is not an object');
+  return {
+    schema: d.schema ?? 1,
+    installs,
+    ...(d.backups ? { backups: d.backups } : {}),
+    ...(d.removed ? { removed: d.removed } : {}),
+  };
 }

@@ -1,11 +1,12 @@
 import releaseData from '../../assets/chatmail/releases.json' with { type: 'json' };
 import type { UpgradeSpec } from '../../src/core/platform.js';
+import { backup } from './backup.js';
 
 /**
  * The chatmail relay's upgrade (https://github.com/chatmail/docker: change CHATMAIL_IMAGE, `docker compose up
  * -d`): any newer image tag in one step; the relay sets itself up again on start and is waited for through its
  * container's health check. Its state (mailboxes, DKIM keys, certificates) lives in Docker volumes the new
- * container takes over: there is no database to dump, and the backup holds the .env only.
+ * container takes over: there is no database to dump; the backup holds the .env and those volumes.
  */
 export const upgrade: UpgradeSpec = {
   rule: { kind: 'any-newer' },
@@ -19,6 +20,7 @@ export const upgrade: UpgradeSpec = {
   envFor: (r) => ({
     CHATMAIL_IMAGE: typeof r.image === 'string' ? r.image : `ghcr.io/chatmail/docker:${r.version}`,
   }),
+  backup,
   backupNote:
-    "the .env only, no database dump: the relay's mailboxes, DKIM keys and certificates stay in its Docker volumes, which the upgrade keeps as they are.",
+    "no database dump: the .env and the relay's mailboxes and DKIM keys (its volumes, copied while it is stopped); the certificates are fetched again.",
 };

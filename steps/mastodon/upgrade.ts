@@ -3,8 +3,8 @@ import { composeCommand } from '../../src/core/compose.js';
 import type { InstallContext } from '../../src/core/context.js';
 import { WizardError } from '../../src/core/errors.js';
 import type { InstallAnswers, Readiness, UpgradeIO, UpgradeSpec } from '../../src/core/platform.js';
-import { postgresBackup } from '../../src/core/postgres.js';
 import { pollUntilReady } from '../../src/core/tasks.js';
+import { backup } from './backup.js';
 import { mastodonArgs } from './tasks.js';
 
 /** The file of image tags Compose reads (MASTODON_VERSION), which an upgrade rewrites. */
@@ -63,7 +63,7 @@ export function mastodonUpgrade(e: Endpoints): UpgradeSpec {
     envFor: (r) => ({ MASTODON_VERSION: r.version }),
     // Installs from before the .env layout had the release in docker-compose.yml itself.
     versionKey: 'MASTODON_VERSION',
-    backup: postgresBackup('db', ['web', 'streaming', 'sidekiq']),
+    backup,
     async apply(ctx, io) {
       const run = async (what: string, args: string[]) => {
         io.output(what);

@@ -1,6 +1,6 @@
 import releaseData from '../../assets/mattermost/releases.json' with { type: 'json' };
 import type { UpgradeSpec } from '../../src/core/platform.js';
-import { postgresBackup } from '../../src/core/postgres.js';
+import { backup } from './backup.js';
 
 /**
  * Mattermost's upgrade rules (https://docs.mattermost.com/upgrade/upgrading-mattermost-server.html): from one
@@ -22,5 +22,5 @@ export const upgrade: UpgradeSpec = {
   },
   envFor: (r) => ({ MATTERMOST_IMAGE_TAG: r.version }),
   versionKey: 'MATTERMOST_IMAGE_TAG',
-  backup: postgresBackup('postgres', ['mattermost']),
+  backup,
 };

@@ -9,6 +9,7 @@ import { cloneRepo, composeUp, pullImages, waitReady, writeFiles } from '../../s
 import { renderTemplate } from '../../src/core/template.js';
 import { proxySteps } from '../proxy/index.js';
 import { adminLogin } from './admin.js';
+import { backup } from './backup.js';
 import { checks as doctorChecks, logPatterns } from './doctor.js';
 import { rootUrl } from './url.js';
 
@@ -190,13 +191,7 @@ export default definePlatform({
       RELEASE: r.version,
       ...(typeof r.mongodb === 'string' ? { MONGODB_VERSION: r.mongodb } : {}),
     }),
-    backup: {
-      service: 'mongodb',
-      command: ['mongodump', '--archive', '--quiet'],
-      file: 'mongodb.archive',
-      restore: ['mongorestore', '--archive', '--drop', '--quiet'],
-      stop: ['rocketchat'],
-    },
+    backup,
   },
   files(input) {
     const dir = input.answers.dataDir;

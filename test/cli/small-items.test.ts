@@ -38,7 +38,9 @@ describe('small things a newcomer trips on', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain("error: unknown command 'stauts' (did you mean status?)");
     expect(r.stderr).not.toContain('too many arguments');
-    expect(r.stderr).toContain('→ Commands: install, status, doctor, upgrade, restore, self-update, logs.');
+    expect(r.stderr).toContain(
+      '→ Commands: install, status, doctor, upgrade, backup, restore, uninstall, self-update, logs.',
+    );
     expect(wizard(['upgarde', '--check']).stderr).toContain('(did you mean upgrade?)');
     const far = wizard(['xyzzy']);
     expect(far.code).toBe(2);

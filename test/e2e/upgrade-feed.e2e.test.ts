@@ -143,7 +143,7 @@ describe('wizard upgrade with a release feed, end to end', () => {
       expect(r.stderr).toMatch(/Release list: hub\.docker\.com as fetched at \S+ \(--offline\)/);
       expect(r.stdout).toMatch(
         new RegExp(
-          `✔ Mattermost upgraded: 10\\.11\\.23 → ${FEED_ONLY.replaceAll('.', '\\.')} \\(backup: .*\\.tar\\.gz\\)`,
+          `✔ Mattermost upgraded: 10\\.11\\.23 → ${FEED_ONLY.replaceAll('.', '\\.')} \\(backup: .*\\.tar\\)`,
         ),
       );
       expect(hub.requests).toEqual([]);

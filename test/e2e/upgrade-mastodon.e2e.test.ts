@@ -143,7 +143,7 @@ describe('wizard upgrade Mastodon end to end', () => {
     const r = await runWizard(['upgrade', '--yes', '--offline'], env);
     expect(r.stderr).not.toContain('✖');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/✔ Mastodon upgraded: 4\.4\.8 → 4\.5\.11 \(backup: .*\.tar\.gz\)/);
+    expect(r.stdout).toMatch(/✔ Mastodon upgraded: 4\.4\.8 → 4\.5\.11 \(backup: .*\.tar\)/);
     expect(await instanceVersion()).toBe('4.5.11');
     expect(envOf('.env').MASTODON_VERSION).toBe('4.5.11');
     expect(compose('images', '--format', 'json')).toContain('v4.5.11');
@@ -164,9 +164,9 @@ describe('wizard upgrade Mastodon end to end', () => {
     );
     const backup = state().history.at(-1).backup as string;
     expect(statSync(backup).mode & 0o777).toBe(0o600);
-    const listing = execFileSync('tar', ['-tzf', backup], { encoding: 'utf8' });
+    const listing = execFileSync('tar', ['-tf', backup], { encoding: 'utf8' });
     expect(listing).toContain('postgres.dump');
-    expect(listing).toContain('opt__mastodon__.env');
+    expect(listing).toContain('files/opt/mastodon/.env');
     expect(state()).toMatchObject({ release: '4.5.11' });
   });
 

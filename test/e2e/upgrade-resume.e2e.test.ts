@@ -138,7 +138,7 @@ describe('wizard upgrade resumes or rolls back after it was killed', () => {
     expect(r.stderr).toContain(`Found an interrupted upgrade ${OLD} → ${NEW} interrupted while switching`);
     expect(r.stderr).toContain(`Mattermost ${NEW} did not answer after the interrupted switch`);
     expect(r.stderr).toContain(`${OLD} was put back and it answers again`);
-    expect(r.stderr).toMatch(/wizard restore .*mattermost-.*-10\.11\.23-to-11\.7\.15\.tar\.gz/);
+    expect(r.stderr).toMatch(/wizard restore .*mattermost-.*-10\.11\.23-to-11\.7\.15\.tar/);
     expect(await ping()).toBe(OLD);
     expect(await login()).toBe(200);
     expect(values().MATTERMOST_IMAGE_TAG).toBe(OLD);
@@ -185,7 +185,7 @@ describe('wizard upgrade resumes or rolls back after it was killed', () => {
     expect(await login()).toBe(200);
     expect(state()).toMatchObject({ release: NEW });
     expect(state().history.at(-1)).toMatchObject({ from: OLD, to: NEW, result: 'upgraded (resumed)' });
-    expect(state().history.at(-1).backup).toMatch(/mattermost-.*-10\.11\.23-to-11\.7\.15\.tar\.gz$/);
+    expect(state().history.at(-1).backup).toMatch(/mattermost-.*-10\.11\.23-to-11\.7\.15\.tar$/);
     expect(state().upgradeJournal).toBeUndefined();
     expect(existsSync(join(dataDir(), '.env.before-upgrade'))).toBe(false);
   }, 150_000);

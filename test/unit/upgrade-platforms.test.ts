@@ -8,6 +8,7 @@ import { parseEnv } from '../../src/core/envfile.js';
 import type { Platform, Release } from '../../src/core/platform.js';
 import { nextAndNewest, upgradePath } from '../../src/core/upgrade.js';
 import { type UpgradeContext, upgradeTasks } from '../../src/core/upgrade-tasks.js';
+import { RealArchiver } from '../../src/system/archive.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
 import { findPlatform } from '../../steps/index.js';
@@ -97,24 +98,29 @@ describe('each platform states its own upgrade rules', () => {
     });
   });
 
-  it('backups: pg_dump inside the database container for Mastodon and Mattermost; chatmail says it has no dump', () => {
-    expect(spec('mastodon').backup).toMatchObject({
+  it('backups: pg_dump inside the database container for Mastodon and Mattermost with their data folders; chatmail its volumes, stopped', () => {
+    expect(spec('mastodon').backup?.dump).toMatchObject({
       service: 'db',
       file: 'postgres.dump',
       stop: ['web', 'streaming', 'sidekiq'],
     });
-    expect(spec('mattermost').backup).toMatchObject({
+    expect(spec('mastodon').backup?.folders?.map((f) => f.path)).toEqual(['public/system', 'redis']);
+    expect(spec('mattermost').backup?.dump).toMatchObject({
       service: 'postgres',
       file: 'postgres.dump',
       stop: ['mattermost'],
     });
-    expect(spec('mattermost').backup?.command.join(' ')).toMatch(
+    expect(spec('mattermost').backup?.folders?.map((f) => f.path)).toContain('volumes/app/mattermost/data');
+    expect(spec('mattermost').backup?.dump?.command.join(' ')).toMatch(
       /pg_dump --format=custom .*-U "\$POSTGRES_USER"/,
     );
-    expect(spec('mattermost').backup?.restore.join(' ')).toMatch(
+    expect(spec('mattermost').backup?.dump?.restore.join(' ')).toMatch(
       /pg_restore --clean --if-exists .*-U "\$POSTGRES_USER"/,
     );
-    expect(spec('chatmail').backup).toBeUndefined();
+    expect(spec('rocketchat').backup?.downtime.stop).toEqual([]);
+    expect(spec('chatmail').backup?.dump).toBeUndefined();
+    expect(spec('chatmail').backup?.volumes?.map((v) => v.name)).toEqual(['mail', 'dkim']);
+    expect(spec('chatmail').backup?.downtime.stop).toEqual(['chatmail']);
     expect(spec('chatmail').backupNote).toMatch(/no database dump/);
   });
 });
@@ -150,17 +156,22 @@ function setup(
   mkdirSync(join(root, dir), { recursive: true });
   for (const [name, text] of Object.entries(files))
     writeFileSync(join(root, dir, name), text, { mode: 0o600 });
+  // The relay's volumes, as Docker would give their folders.
+  for (const v of ['mail', 'dkim']) mkdirSync(join(root, 'volumes', v), { recursive: true });
+  writeFileSync(join(root, 'volumes/mail/message'), 'kept');
   const runner = new FakeRunner([
-    { match: /^tar -czf /, effect: (c) => void writeFileSync(c.args[1] as string, 'tgz') },
-    { match: /^chmod 600 / },
-    {
-      match: /^tar -tzvf /,
-      stdout:
-        '-rw------- root/root  4096 2026-11-22 03:00 ./postgres.dump\n-rw------- root/root 200 2026-11-22 03:00 ./opt__x__.env',
-    },
-    { match: /^rm -rf -- / },
+    { match: / ps --format json (db|postgres)$/, stdout: '{"Image":"postgres:16-alpine"}' },
+    { match: /^docker volume ls .*volume=(\w+)$/, effect: () => undefined, stdout: '' },
     ...rows,
   ]);
+  const run = runner.run.bind(runner);
+  runner.run = async (cmd, opts) => {
+    const r = await run(cmd, opts);
+    const volume = /volume=(\w+)$/.exec(cmd.args.join(' '))?.[1];
+    if (cmd.args[0] === 'volume' && cmd.args[1] === 'ls' && volume)
+      return { ...r, stdout: `${id}_${volume}\n` };
+    return r;
+  };
   const answers = withDefaults(
     {
       platform: id,
@@ -196,6 +207,25 @@ function setup(
     noBackup: false,
     stamp: '20261122-030000',
     keep: [],
+    backupWith: {
+      archiver: new RealArchiver(runner),
+      wizard: '0.1.0',
+      install: {
+        name: id,
+        platform: id,
+        domain: 'localhost',
+        email: 'a@example.com',
+        dataDir: dir,
+        release: from,
+        tls: answers.tls,
+        port: answers.port,
+        repoUrl: '',
+        project: id,
+        composeFiles: p.composeFiles,
+        extra: {},
+      },
+      record: async () => undefined,
+    },
   };
   const env = (name = '.env') => parseEnv(readFileSync(join(root, dir, name), 'utf8')).values;
   const calls = () =>
@@ -217,7 +247,10 @@ function setup(
 
 const pull: FakeRow = { match: / pull$/ };
 const DUMP = `sh -c 'exec pg_dump --format=custom --no-owner -U "$POSTGRES_USER" -d "\${POSTGRES_DB:-$POSTGRES_USER}"'`;
-const pgDump: FakeRow = { match: / exec -T (db|postgres) sh -c 'exec pg_dump --format=custom / };
+const pgDump: FakeRow = {
+  match: / exec -T (db|postgres) sh -c 'exec pg_dump --format=custom /,
+  effect: (c) => void writeFileSync(c.stdoutFile as string, 'PGDMP'),
+};
 const mastodonFiles = {
   '.env': 'MASTODON_VERSION=4.4.8\n',
   'docker-compose.yml': 'services: {}\n',
@@ -248,7 +281,8 @@ describe('Mastodon upgrade tasks (fake runner)', () => {
       { version: '4.5.11' },
     );
     await list.run();
-    expect(calls().filter((c) => !/^(tar|chmod|rm) /.test(c))).toEqual([
+    expect(calls()).toEqual([
+      'compose ps --format json db',
       `compose exec -T db ${DUMP}`,
       'compose pull',
       'compose run --rm -T -e SKIP_POST_DEPLOYMENT_MIGRATIONS=true web bundle exec rails db:migrate',
@@ -356,6 +390,7 @@ describe('Mattermost and chatmail upgrade tasks (fake runner)', () => {
     );
     await list.run();
     expect(calls().filter((c) => c.startsWith('compose'))).toEqual([
+      'compose ps --format json postgres',
       `compose exec -T postgres ${DUMP}`,
       'compose pull',
       'compose up -d --remove-orphans',
@@ -382,6 +417,8 @@ describe('Mattermost and chatmail upgrade tasks (fake runner)', () => {
           : { Status: 'running', StartedAt: '2026-11-22T03:00:00Z', Health: { Status: health } },
       );
     const rows: FakeRow[] = [
+      { match: /^docker volume inspect --format '\{\{\.Mountpoint\}\}' chatmail_(mail|dkim)$/ },
+      { match: / (stop|start) chatmail$/ },
       { match: / ps --all --quiet chatmail$/, stdout: 'c0ffee\n' },
       { match: /^docker inspect --format '\{\{json \.State\}\}' c0ffee$/ },
       {
@@ -414,6 +451,8 @@ describe('Mattermost and chatmail upgrade tasks (fake runner)', () => {
     const run = s.runner.run.bind(s.runner);
     s.runner.run = async (cmd, opts) => {
       const r = await run(cmd, opts);
+      if (cmd.args[0] === 'volume' && cmd.args[1] === 'inspect')
+        return { ...r, stdout: join(s.root, 'volumes', (cmd.args.at(-1) ?? '').replace('chatmail_', '')) };
       return cmd.args.includes('inspect') ? { ...r, stdout: inspect() } : r;
     };
     const err = await s.list.run().then(
@@ -425,7 +464,15 @@ describe('Mattermost and chatmail upgrade tasks (fake runner)', () => {
     );
     expect(s.env()).toMatchObject({ CHATMAIL_IMAGE: 'ghcr.io/chatmail/docker:1.11.0' });
     expect(s.calls().some((c) => c.includes('pg_dump') || c.includes('exec -T'))).toBe(false);
-    expect(s.ctx.backupFile).toMatch(/chatmail-20261122-030000-1.11.0-to-1.12.0.tar.gz$/);
+    expect(s.ctx.backupFile).toMatch(/chatmail-20261122-030000-1.11.0-to-1.12.0.tar$/);
+    // Its volumes were copied with the relay stopped, then it started again before the switch.
+    expect(s.calls().filter((c) => / (stop|start) chatmail$/.test(c))).toEqual([
+      'compose stop chatmail',
+      'compose start chatmail',
+    ]);
+    const archive = await new RealArchiver(s.runner).read(s.ctx.backupFile as string);
+    expect(archive.manifest.members.map((m) => m.path)).toContain('volumes/mail/message');
+    expect(archive.manifest.downtime).toMatchObject({ stopped: ['chatmail'] });
     expect(ups).toBe(2);
   });
 });

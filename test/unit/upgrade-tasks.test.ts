@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Listr } from 'listr2';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import type { HttpClient } from '../../src/core/context.js';
 import { parseEnv } from '../../src/core/envfile.js';
 import type { Platform } from '../../src/core/platform.js';
 import { type UpgradeContext, upgradeTasks } from '../../src/core/upgrade-tasks.js';
+import { RealArchiver } from '../../src/system/archive.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
 import { findPlatform } from '../../steps/index.js';
@@ -35,14 +36,10 @@ function setup(rows: FakeRow[], http: HttpClient) {
     { mode: 0o600 },
   );
   const runner = new FakeRunner([
-    { match: /^tar -czf /, effect: (c) => void writeFileSync(c.args[1] as string, 'tgz') },
-    { match: /^chmod 600 / },
     {
-      match: /^tar -tzvf /,
-      stdout:
-        '-rw------- root/root  4096 2026-11-22 03:00 ./mongodb.archive\n-rw------- root/root 200 2026-11-22 03:00 ./opt__rocketchat__.env',
+      match: / ps --format json mongodb$/,
+      stdout: '{"Service":"mongodb","Image":"mongodb/mongodb-community-server:8.0-ubi8"}',
     },
-    { match: /^rm -rf -- / },
     ...rows,
   ]);
   const answers = withDefaults(
@@ -81,17 +78,42 @@ function setup(rows: FakeRow[], http: HttpClient) {
     stamp: '20261122-030000',
     keep: [],
   };
+  const recorded: string[] = [];
+  ctx.backupWith = {
+    archiver: new RealArchiver(runner),
+    wizard: '0.1.0',
+    install: {
+      name: 'rocketchat',
+      platform: 'rocketchat',
+      domain: 'localhost',
+      email: 'a@example.com',
+      dataDir: '/opt/rocketchat',
+      release: '7.13.0',
+      tls: 'none',
+      port: 3000,
+      repoUrl: '',
+      project: 'rc',
+      composeFiles: platform.composeFiles,
+      extra: {},
+    },
+    record: async (r) => void recorded.push(r.sha256),
+  };
   const env = () => parseEnv(readFileSync(join(root, 'opt/rocketchat/.env'), 'utf8')).values;
   return {
     root,
     runner,
     ctx,
     env,
+    recorded,
     list: new Listr<UpgradeContext, 'silent'>(upgradeTasks(), { ctx, renderer: 'silent', exitOnError: true }),
   };
 }
 
-const dump: FakeRow = { match: / exec -T mongodb mongodump --archive --quiet$/ };
+/** mongodump's archive on stdout (the runner streams it into the file it is given). */
+const dump: FakeRow = {
+  match: / exec -T mongodb mongodump --archive --quiet$/,
+  effect: (c) => void writeFileSync(c.stdoutFile as string, 'mongodump archive'),
+};
 const pull: FakeRow = { match: / pull$/ };
 
 describe('upgrade tasks (fake runner)', () => {
@@ -103,7 +125,7 @@ describe('upgrade tasks (fake runner)', () => {
         version = '8.0.1';
       },
     };
-    const { runner, list, env, root, ctx } = setup(
+    const { runner, list, env, root, ctx, recorded } = setup(
       [dump, pull, up],
       server(() => version),
     );
@@ -113,19 +135,31 @@ describe('upgrade tasks (fake runner)', () => {
         c.replaceAll(root, '').replace(/docker compose .* -f compose.wizard.yml /, 'compose '),
       ),
     ).toEqual([
+      'compose ps --format json mongodb',
       'compose exec -T mongodb mongodump --archive --quiet',
-      'tar -czf /opt/rocketchat/backups/rocketchat-20261122-030000-7.13.0-to-8.0.1.tar.gz -C /opt/rocketchat/backups/.staging-20261122-030000 .',
-      'chmod 600 /opt/rocketchat/backups/rocketchat-20261122-030000-7.13.0-to-8.0.1.tar.gz',
-      'tar -tzvf /opt/rocketchat/backups/rocketchat-20261122-030000-7.13.0-to-8.0.1.tar.gz',
-      'rm -rf -- /opt/rocketchat/backups/.staging-20261122-030000',
       'compose pull',
       'compose up -d --remove-orphans',
     ]);
     expect(env()).toMatchObject({ RELEASE: '8.0.1', MONGODB_VERSION: '8.2', ADMIN_PASS: 'keep' });
     expect(readFileSync(join(root, 'opt/rocketchat/.env.bak'), 'utf8')).toContain('RELEASE=7.13.0');
     expect(ctx.backupFile).toBe(
-      join(root, 'opt/rocketchat/backups/rocketchat-20261122-030000-7.13.0-to-8.0.1.tar.gz'),
+      join(root, 'opt/rocketchat/backups/rocketchat-20261122-030000-7.13.0-to-8.0.1.tar'),
     );
+    // The archive the shared backup code writes: the dump, the env file, a manifest; its SHA-256 recorded.
+    const archive = await new RealArchiver(runner).read(ctx.backupFile as string);
+    expect(archive.header).toMatchObject({ kind: 'upgrade', upgrade: { from: '7.13.0', to: '8.0.1' } });
+    expect(archive.header.contents.dump).toEqual({
+      file: 'mongodb.archive',
+      service: 'mongodb',
+      image: 'mongodb/mongodb-community-server:8.0-ubi8',
+    });
+    expect(archive.manifest.members.map((m) => m.path)).toEqual(
+      expect.arrayContaining(['dump/mongodb.archive', 'files/opt/rocketchat/.env']),
+    );
+    expect(recorded).toEqual([archive.sha256]);
+    expect(readdirSync(join(root, 'opt/rocketchat/backups'))).toEqual([
+      'rocketchat-20261122-030000-7.13.0-to-8.0.1.tar',
+    ]);
     expect(list.tasks.at(-1)?.title).toMatch(/^Rocket.Chat 8.0.1 answers \(after \d+ s\)$/);
   });
 

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpRoot } from '../../helpers/tmp.js';
+import { clearChatmailLeftover, heldRelayPorts, standinPorts, standinPortsEnv } from './chatmail.js';
 import { dockerAvailable, ensureStandinImages, type FixtureName, makeFixtureRepo } from './standins.js';
 import { freePort, runWizard } from './wizard.js';
 
@@ -13,9 +14,14 @@ export interface E2eInstall {
   env: Record<string, string>;
   /** The install's data dir on this host. */
   dataDir: string;
+  platform: E2ePlatform;
+  /** Mastodon's streaming port. */
+  streamingPort?: number;
 }
 
-const FIXTURES: Record<string, FixtureName> = {
+export type E2ePlatform = 'mattermost' | 'rocketchat' | 'mastodon' | 'chatmail';
+
+const FIXTURES: Partial<Record<E2ePlatform, FixtureName>> = {
   rocketchat: 'rocketchat-compose',
   mattermost: 'mattermost-docker',
   chatmail: 'chatmail-docker',
@@ -28,7 +34,7 @@ const FIXTURES: Record<string, FixtureName> = {
  */
 export async function e2eInstall(opts: {
   prefix: string;
-  platform: 'mattermost' | 'rocketchat';
+  platform: E2ePlatform;
   version?: string;
   /** Env for every later wizard run (WIZARD_ROOT is added). */
   env?: Record<string, string>;
@@ -40,37 +46,60 @@ export async function e2eInstall(opts: {
   if (!(await dockerAvailable()))
     throw new Error('No Docker engine answers: the e2e suite needs one (run .ci/setup-docker.sh).');
   await ensureStandinImages();
+  if (opts.platform === 'chatmail') clearChatmailLeftover();
   const root = tmpRoot(opts.prefix);
-  const repo = await makeFixtureRepo(root, FIXTURES[opts.platform] as FixtureName);
+  const fixture = FIXTURES[opts.platform];
+  const repo = fixture ? await makeFixtureRepo(root, fixture) : '';
   const port = await freePort();
-  const env = { WIZARD_ROOT: root, ...opts.env };
+  let streamingPort: number | undefined;
+  if (opts.platform === 'mastodon') {
+    do streamingPort = await freePort();
+    while (streamingPort === port);
+  }
+  // The relay serves its ports on the host: the stand-in moves them to free high ones (see chatmail.e2e.test.ts).
+  const relay: Record<string, string> =
+    opts.platform === 'chatmail'
+      ? { STANDIN_PORTS: standinPortsEnv(await standinPorts()), WIZARD_READY_TIMEOUT: '90' }
+      : {};
+  const held = opts.platform === 'chatmail' ? await heldRelayPorts() : [];
+  const env: Record<string, string> = { WIZARD_ROOT: root, ...relay, ...opts.env };
+  const domain = opts.platform === 'chatmail' ? 'relay.wizard.test' : 'localhost';
   const args = [
     'install',
     '--platform',
     opts.platform,
     ...(opts.version ? ['--version', opts.version] : []),
     '--domain',
-    'localhost',
+    domain,
     '--email',
     'admin@example.com',
+    '--offline',
+    '--yes',
+    ...(opts.platform === 'chatmail'
+      ? ['--ignore-check', 'cgroups-v2', ...(held.length ? ['--ignore-check', 'ports'] : [])]
+      : ['--tls', 'none', '--port', String(port)]),
+    ...(repo ? ['--repo-url', repo] : []),
+    ...(streamingPort ? ['--streaming-port', String(streamingPort)] : []),
+    ...(opts.args ?? []),
   ];
-  const r = await runWizard(
-    [
-      ...args,
-      '--tls',
-      'none',
-      '--offline',
-      '--yes',
-      '--repo-url',
-      repo,
-      '--port',
-      String(port),
-      ...(opts.args ?? []),
-    ],
-    { ...env, ...opts.installEnv },
-  );
+  const r = await runWizard(args, { ...env, ...opts.installEnv });
   if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);
-  return { root, repo, port, env, dataDir: join(root, `opt/${opts.platform}`) };
+  return {
+    root,
+    repo,
+    port,
+    env,
+    dataDir: join(root, `opt/${opts.platform}`),
+    platform: opts.platform,
+    ...(streamingPort ? { streamingPort } : {}),
+  };
+}
+
+/** The checks `wizard install` on this host needs besides its answers (the relay's cgroups v1 and held ports). */
+export async function ignoredChecks(platform: E2ePlatform): Promise<string[]> {
+  if (platform !== 'chatmail') return [];
+  const held = await heldRelayPorts();
+  return ['--ignore-check', 'cgroups-v2', ...(held.length ? ['--ignore-check', 'ports'] : [])];
 }
 
 /** Removes the install's containers and volumes (its .env names the project and files) and its WIZARD_ROOT. */

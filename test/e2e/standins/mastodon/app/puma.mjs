@@ -5,6 +5,10 @@
 //   GET /health                      "OK"
 //   GET /api/v1/instance, /api/v2/instance   the instance, with `version` (needs the database set up: 500 before)
 //   GET /api/v1/accounts/lookup?acct=NAME     a local account, or 404 {"error":"Record not found"}
+//   POST /api/v1/apps, POST /oauth/token (grant_type password: a user's email and password, as Doorkeeper's
+//   resource_owner_from_credentials), GET /api/v1/accounts/verify_credentials, POST /oauth/revoke: the login a
+//   restore proves; apps and tokens live in this process (the real ones in the database).
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { exitOnSignals } from '../../lib/proc.mjs';
 import { boot, database, VERSION } from './boot.mjs';
@@ -70,6 +74,83 @@ async function instance(v2) {
       };
 }
 
+const apps = new Map();
+const tokens = new Map();
+const readBody = (req) =>
+  new Promise((resolve) => {
+    let text = '';
+    req.on('data', (c) => {
+      text += c.toString();
+    });
+    req.on('end', () => {
+      try {
+        resolve(
+          (req.headers['content-type'] ?? '').includes('json')
+            ? JSON.parse(text || '{}')
+            : Object.fromEntries(new URLSearchParams(text)),
+        );
+      } catch {
+        resolve({});
+      }
+    });
+  });
+
+async function oauth(req, res, url) {
+  if (req.method === 'POST' && url.pathname === '/api/v1/apps') {
+    const body = await readBody(req);
+    const app = {
+      client_id: randomBytes(16).toString('hex'),
+      client_secret: randomBytes(16).toString('hex'),
+      name: body.client_name,
+    };
+    apps.set(app.client_id, app);
+    return send(res, 200, {
+      id: String(apps.size),
+      name: app.name,
+      ...app,
+      redirect_uri: body.redirect_uris,
+    });
+  }
+  if (req.method === 'POST' && url.pathname === '/oauth/token') {
+    const body = await readBody(req);
+    const app = apps.get(body.client_id);
+    if (!app || app.client_secret !== body.client_secret)
+      return send(res, 401, { error: 'invalid_client', error_description: 'Client authentication failed' });
+    if (body.grant_type !== 'password') return send(res, 400, { error: 'unsupported_grant_type' });
+    const user = (await query('select', { table: 'users' })).rows.find(
+      (u) => u.email.toLowerCase() === String(body.username ?? '').toLowerCase(),
+    );
+    const hash = `sha256:${createHash('sha256')
+      .update(String(body.password ?? ''))
+      .digest('hex')}`;
+    if (!user || user.encrypted_password !== hash || !user.confirmed_at)
+      return send(res, 400, {
+        error: 'invalid_grant',
+        error_description: 'The provided authorization grant is invalid',
+      });
+    const token = randomBytes(24).toString('hex');
+    tokens.set(token, user.account_id);
+    return send(res, 200, {
+      access_token: token,
+      token_type: 'Bearer',
+      scope: body.scope ?? 'read',
+      created_at: 0,
+    });
+  }
+  if (req.method === 'POST' && url.pathname === '/oauth/revoke') {
+    tokens.delete((await readBody(req)).token);
+    return send(res, 200, {});
+  }
+  if (url.pathname === '/api/v1/accounts/verify_credentials') {
+    const id = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+    const account = id && (await query('select', { table: 'accounts' })).rows.find((a) => a.id === id);
+    return account
+      ? send(res, 200, { id: String(account.id), username: account.username, acct: account.username })
+      : send(res, 401, { error: 'The access token is invalid' });
+  }
+  return undefined;
+}
+
 const server = http.createServer(async (req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
   const started = Date.now();
@@ -90,6 +171,10 @@ const server = http.createServer(async (req, res) => {
   if (req.headers['x-forwarded-proto'] !== 'https')
     return send(res, 301, '', 'text/html', { Location: `https://${req.headers.host}${req.url}` });
   try {
+    if (/^\/(oauth\/|api\/v1\/apps$|api\/v1\/accounts\/verify_credentials$)/.test(url.pathname)) {
+      const done = await oauth(req, res, url);
+      if (done !== undefined || res.writableEnded) return;
+    }
     if (url.pathname === '/api/v1/instance' || url.pathname === '/api/v2/instance')
       return send(res, 200, await instance(url.pathname.includes('v2')));
     if (url.pathname === '/api/v1/accounts/lookup') {

@@ -1,0 +1,40 @@
+import { parseEnv } from '../../src/core/envfile.js';
+import type { BackupSpec } from '../../src/core/platform.js';
+import { adminLogin } from './admin.js';
+
+/**
+ * What a Rocket.Chat backup holds: MongoDB dumped with mongodump inside its container (uploads included: the
+ * default storage is GridFS, in the database) and the .env with the first admin; the compose files and the
+ * state record come with every backup. Nothing stops: mongodump reads the running replica set.
+ */
+export const backup: BackupSpec = {
+  dump: {
+    service: 'mongodb',
+    command: ['mongodump', '--archive', '--quiet'],
+    file: 'mongodb.archive',
+    restore: ['mongorestore', '--archive', '--drop', '--quiet'],
+    stop: ['rocketchat'],
+    scratch: {
+      env: {},
+      ready: ['mongosh', '--quiet', '--eval', 'db.adminCommand({ ping: 1 }).ok'],
+      check: ['mongosh', '--quiet', '--eval', 'db.adminCommand({ listDatabases: 1 }).databases.length'],
+      counted: 'database',
+    },
+  },
+  envFiles: (a) => [`${a.dataDir}/.env`],
+  downtime: {
+    stop: [],
+    why: 'none: mongodump reads the running database (each collection as it is when it is read); uploads are in MongoDB (GridFS), so in the dump',
+  },
+  async adminLogin(ctx, signal) {
+    const env = parseEnv((await ctx.files.readText(`${ctx.answers.dataDir}/.env`)) ?? '').values;
+    const r = await adminLogin(
+      ctx.http,
+      ctx.answers.port,
+      env.ADMIN_USERNAME ?? '',
+      env.ADMIN_PASS ?? '',
+      signal,
+    );
+    return { ok: r.ok, detail: r.ok ? `"${env.ADMIN_USERNAME}" logs in` : r.detail };
+  },
+};
