@@ -38,18 +38,24 @@ export function withExample(message: string, example?: string): string {
 }
 
 /** The prompt that asks one question; resolves with the kept (normalised) answer. */
-export function promptFor(step: QuestionStep): Prompt<string> {
+export function promptFor(step: QuestionStep, columns = 80): Prompt<string> {
   const message = withExample(step.message, step.example);
   if (step.kind === 'select') {
     const choices = step.choices ?? [];
     const width = Math.max(0, ...choices.map((c) => c.name.length));
+    // One line per choice: a description longer than the terminal leaves is cut, never wrapped mid-word.
+    const room = columns - 1 - 2 - width - 2;
+    const cut = (d: string) => (d.length <= room ? d : room > 10 ? `${d.slice(0, room - 1).trimEnd()}…` : '');
     return (ctx) =>
       select(
         {
           message,
           choices: choices.map((c) => ({
             value: c.value,
-            name: c.description ? `${c.name.padEnd(width)}  ${paint('dim', c.description)}` : c.name,
+            name:
+              c.description && cut(c.description)
+                ? `${c.name.padEnd(width)}  ${paint('dim', cut(c.description))}`
+                : c.name,
             short: c.name,
           })),
           ...(step.initial !== undefined ? { default: step.initial } : {}),

@@ -96,7 +96,7 @@ export function closeKeys(term: Terminal | undefined): void {
 export async function askOne(term: Terminal, step: QuestionStep): Promise<string | Back> {
   const { answeredLine, promptFor } = await import('./prompts.js');
   const keys = term.keys ?? openKeys(term);
-  const answer = await keys.run(promptFor(step));
+  const answer = await keys.run(promptFor(step, screenWidth(term.stderr)));
   if (typeof answer === 'string') term.stderr.write(`${answeredLine(step, answer)}\n`);
   return answer;
 }

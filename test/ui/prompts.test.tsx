@@ -148,3 +148,26 @@ describe('the question prompts (@inquirer/prompts)', () => {
     await expect(no.answer).resolves.toBe(false);
   });
 });
+
+describe('a choice list at 80 columns', () => {
+  it('keeps each choice on one line: a long description is cut with an ellipsis, never wrapped mid-word', async () => {
+    const step: QuestionStep = {
+      key: 'platform',
+      kind: 'select',
+      message: 'Which chat platform?',
+      choices: [
+        { value: 'rocketchat', name: 'Rocket.Chat', description: 'Team chat (MongoDB)' },
+        {
+          value: 'mattermost',
+          name: 'Mattermost',
+          description: 'Team chat with channels, threads, playbooks and calls (PostgreSQL)',
+        },
+      ],
+    };
+    const r = await ask(promptFor(step, 80));
+    const lines = r.getScreen().split('\n');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(79);
+    expect(lines.find((l) => l.includes('Mattermost'))).toMatch(/Mattermost\s+Team chat with .*…$/);
+    expect(r.getScreen()).toContain('Rocket.Chat  Team chat (MongoDB)');
+  });
+});
