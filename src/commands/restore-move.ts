@@ -36,6 +36,9 @@ export async function installFromBackup(
     createdAt: new Date().toISOString(),
     updatedAt: new Date().toISOString(),
   };
+  // Recorded first: the folder the clone and the backup's env files go into is then this install's own, which
+  // the install's data-dir check asks of a folder that is not empty.
+  await deps.state().put(record);
   const base = recordContext(deps, record, platform);
   if (platform.repo) {
     deps.term.stderr.write(`Cloning ${maskUrl(repoUrl)} for ${h.name}\n`);
