@@ -84,7 +84,10 @@ const echoboard = definePlatform({
       message: 'Greeting:',
       description: 'the first board greeting (default hello)',
       default: 'hello',
-      validate: (v) => (/^\w+$/.test(v) ? { ok: true, value: v } : { ok: false, error: 'one word' }),
+      validate: (v) =>
+        /^\w+$/.test(v)
+          ? { ok: true, value: v }
+          : { ok: false, error: 'one word', remedy: 'Pass one word, e.g. --greeting hello.' },
     },
   ],
   composeFiles: ['compose.yml'],
