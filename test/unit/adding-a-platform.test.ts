@@ -162,6 +162,17 @@ const echoboard = definePlatform({
   },
 });
 
+/**
+ * Time for the waits, spread into the contexts below (the task engine's clock; a spread, so the context type
+ * may or may not ask for it yet).
+ */
+const CLOCK = {
+  clock: {
+    now: () => Date.now(),
+    sleep: (ms: number) => new Promise<void>((done) => setTimeout(done, Math.min(ms, 5))),
+  },
+};
+
 async function install(tls: TlsMode, offline: boolean, dryRun = false) {
   const root = tmpRoot();
   const files = new RealFileStore((p) => join(root, p));
@@ -197,6 +208,7 @@ async function install(tls: TlsMode, offline: boolean, dryRun = false) {
   };
   const journaled: string[] = [];
   const ctx: InstallContext = {
+    ...CLOCK,
     answers,
     platform: echoboard,
     plan: built.plan,
@@ -303,7 +315,8 @@ describe('a platform written by following docs/adding-a-platform.md', () => {
       proxyProject: 'wizard-proxy',
     });
     const runner = new FakeRunner([]);
-    const ctx = {
+    const ctx: InstallContext = {
+      ...CLOCK,
       answers,
       platform: rogue,
       plan: built.plan,
@@ -320,7 +333,7 @@ describe('a platform written by following docs/adding-a-platform.md', () => {
       notes: [],
       readyTimeoutSeconds: 1,
       pollIntervalMs: 1,
-    } satisfies InstallContext;
+    };
     const list = new Listr<InstallContext, 'silent'>(built.steps.map(stepTask), {
       ctx,
       renderer: 'silent',
