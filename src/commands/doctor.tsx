@@ -27,6 +27,8 @@ import { UserError } from '../core/errors.js';
 import { kernelCheck } from '../core/kernel.js';
 import { formatCommand } from '../core/plan.js';
 import type { InstallAnswers, Platform } from '../core/platform.js';
+import { startStack } from '../core/start.js';
+import { pollUntilReady } from '../core/tasks.js';
 import {
   diskUsedPercent,
   httpsGet,
@@ -40,6 +42,7 @@ import type { Deps } from './deps.js';
 import { certificateRequestFacts } from './doctor-cert.js';
 import { buildPlan } from './plan.js';
 import { readinessFindings } from './readiness.js';
+import { recordContext } from './task-list.js';
 
 export interface DoctorOptions {
   install?: string;
@@ -449,13 +452,11 @@ export async function doctorCommand(opts: DoctorOptions, deps: Deps): Promise<nu
         fixed.push(`restarted ${failing.length ? failing.join(', ') : 'the containers'} of ${r.name}`);
       }
       if (mine.some((f) => f.fix?.kind === 'start-containers')) {
-        await deps.runner.run({
-          ...composeCommand(
-            { project: r.project, projectDir: r.dataDir, composeFiles: r.composeFiles, files: deps.files },
-            ['up', '-d'],
-          ),
-          timeoutMs: 300_000,
-        });
+        // The shared compose-up: the platform's start order (the database first), images already on the host.
+        await startStack(
+          { ...recordContext(deps, r, p), readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? 120 },
+          { output: () => undefined },
+        );
         fixed.push(`started the containers of ${r.name}`);
       }
       const waits =
@@ -467,16 +468,24 @@ export async function doctorCommand(opts: DoctorOptions, deps: Deps): Promise<nu
         );
       } else if (waits) {
         const url = `http://127.0.0.1:${p.readiness.port?.(answersOfRecord(r, p)) ?? r.port}${p.readiness.path}`;
-        const deadline = Date.now() + (deps.env.readyTimeoutSeconds ?? 120) * 1000;
-        let ready = false;
-        while (!ready && Date.now() < deadline) {
-          ready = await deps.http.request(url, { timeoutMs: 3000 }).then(
-            (res) => p.readiness.judge(res.status, res.body, res.headers ?? {}).ready,
-            () => false,
-          );
-          if (!ready) await new Promise((res) => setTimeout(res, 500));
-        }
-        fixed.push(ready ? `${r.name} answers again at ${url}` : `${r.name} still does not answer at ${url}`);
+        // The shared wait: it watches the containers too, so one that crashes again ends it in seconds.
+        const ctx = {
+          ...recordContext(deps, r, p),
+          readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? 120,
+        };
+        const waited = await pollUntilReady(
+          ctx,
+          { url: () => url, judge: () => p.readiness.judge, service: () => p.readiness.service },
+          { output: () => undefined },
+        ).then(
+          () => undefined,
+          (e: Error) => e.message.split('\n')[0] ?? '',
+        );
+        fixed.push(
+          waited === undefined
+            ? `${r.name} answers again at ${url}`
+            : `${r.name} still does not answer at ${url}: ${waited}`,
+        );
       }
     }
     if (fixed.length) ({ findings, facts } = await examine());

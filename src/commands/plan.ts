@@ -4,6 +4,7 @@ import type { FileStore } from '../core/context.js';
 import { type CommandSpec, formatCommand, formatMode, type Plan } from '../core/plan.js';
 import type { InstallAnswers, PlanInput, Platform } from '../core/platform.js';
 import { generatePassword } from '../core/secrets.js';
+import { startCommands } from '../core/start.js';
 import type { ReviewProps } from '../ui/Review.js';
 
 export interface PlanDeps {
@@ -86,16 +87,8 @@ export async function buildPlan(
   // A platform that starts in stages (e.g. database first, then migrations) lists its own start commands.
   const start = ownAt('start');
   if (start.length > 0) commands.push(...start);
-  else
-    commands.push({
-      ...composeCommand(ctxLike, [
-        'up',
-        '-d',
-        '--remove-orphans',
-        ...(answers.offline ? ['--pull', 'never'] : []),
-      ]),
-      description: 'start the containers',
-    });
+  // The shared compose-up: the platform's start order (e.g. its database first), then the rest.
+  else commands.push(...startCommands(ctxLike, platform.startOrder, answers.offline));
   commands.push(...ownAt(undefined));
   commands.push(
     platform.readiness.health

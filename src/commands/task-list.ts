@@ -2,6 +2,7 @@ import type { ListrTask } from 'listr2';
 import type { InstallContext } from '../core/context.js';
 import type { Platform } from '../core/platform.js';
 import type { InstallRecord } from '../system/state.js';
+import { systemClock } from '../system/timer.js';
 import type { Terminal } from '../ui/screens.js';
 import type { Deps } from './deps.js';
 import { answersOfRecord } from './doctor.js';
@@ -47,6 +48,7 @@ export function recordContext(deps: Deps, record: InstallRecord, platform: Platf
     notes: [],
     readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? platform.readiness.timeoutSeconds,
     pollIntervalMs: deps.env.pollIntervalMs,
+    clock: systemClock,
   };
 }
 

@@ -75,6 +75,14 @@ export interface Logger {
   addSecret(value: string): void;
 }
 
+/** Time for waits: src/system gives the real one, tests a fake; core never reads a clock or sets a timer itself. */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Resolves after `ms`, or at once when `signal` aborts (the caller checks it). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
 /** The install's journal: which steps completed, persisted in the state as they complete. */
 export interface Journal {
   readonly completed: ReadonlySet<string>;
@@ -108,4 +116,7 @@ export interface InstallContext {
   /** How long readiness may take, in seconds (the platform's default unless overridden). */
   readyTimeoutSeconds: number;
   pollIntervalMs: number;
+  clock: Clock;
+  /** When this run's shared compose-up started the stack (epoch ms): the waits after it judge exits from then on. */
+  stackStartedAt?: number;
 }

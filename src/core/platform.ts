@@ -152,6 +152,21 @@ export interface Readiness {
   health?: { progress?: (line: string) => string | undefined; fatal?: RegExp };
 }
 
+/**
+ * One stage of a stack's start order: its services are started and waited for before the next stage starts
+ * (e.g. the database until it accepts connections), so the platforms' own wait loops never sleep.
+ */
+export interface StartStage {
+  /** What the stage brings up, in progress lines and errors: "MongoDB". */
+  title: string;
+  services: string[];
+  /**
+   * When it counts as up: its one-time containers finished with exit code 0; a command run in a container of
+   * the stage succeeds (e.g. `pg_isready`); or their Docker health checks pass.
+   */
+  until: { kind: 'exited' } | { kind: 'healthy' } | { kind: 'exec'; service: string; command: string[] };
+}
+
 /** A path the shared proxy routes to a local port. */
 export interface ProxyLocation {
   path: string;
@@ -192,6 +207,8 @@ export interface Platform {
   /** Commands the review lists (argv, cwd) beyond those the spine adds. */
   commands: (input: PlanInput) => Plan['commands'];
   readiness: Readiness;
+  /** The order the stack starts in (the shared compose-up follows it); the services no stage names start last. */
+  startOrder?: StartStage[];
   /** The env file holding the install's settings and secrets (default: DATA_DIR/.env); the summary reads it. */
   envFile?: (answers: InstallAnswers) => string;
   summary: (answers: InstallAnswers, env: Record<string, string>, hostPath: (p: string) => string) => Summary;

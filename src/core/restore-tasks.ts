@@ -1,7 +1,9 @@
 import type { ListrTask } from 'listr2';
 import { composeCommand } from './compose.js';
 import { WizardError } from './errors.js';
+import { startStack } from './start.js';
 import { archived, shown, type UpgradeContext, untilReady } from './upgrade-tasks.js';
+import { waitFor } from './wait.js';
 
 /** What a restore carries: the install context, the backup and the release it holds. */
 export interface RestoreContext
@@ -17,6 +19,8 @@ export function restoreTasks(): ListrTask<RestoreContext>[] {
       title: 'Restore from the backup',
       task: async (ctx, task) => {
         const spec = ctx.platform.upgrade?.backup;
+        // Everything it starts runs the images on this host: a restore never pulls.
+        const offline = { ...ctx, answers: { ...ctx.answers, offline: true } };
         const staging = `${ctx.backupDir}/.restore-${ctx.stamp}`;
         const real = ctx.files.real(staging);
         const signal = task.signal ? { signal: task.signal } : {};
@@ -40,7 +44,14 @@ export function restoreTasks(): ListrTask<RestoreContext>[] {
           if (spec) {
             task.output = `Stopping ${spec.stop.join(', ')} so nothing writes during the restore...`;
             await ctx.runner.run(composeCommand(ctx, ['stop', ...spec.stop]), signal);
-            await ctx.runner.run(composeCommand(ctx, ['up', '-d', '--pull', 'never', spec.service]), signal);
+            // The database alone, in the platform's start order, waited for until it accepts connections.
+            const io = {
+              ...signal,
+              output: (l: string) => {
+                task.output = l;
+              },
+            };
+            await startStack(offline, { ...io, services: [spec.service] });
             task.output = `Restoring the database (${shown(spec.restore)})...`;
             const dump = `${real}/${spec.file}`;
             if (!(await ctx.files.exists(`${staging}/${spec.file}`)))
@@ -48,25 +59,47 @@ export function restoreTasks(): ListrTask<RestoreContext>[] {
                 `The backup ${ctx.backup} holds no ${spec.file}.`,
                 'Choose another backup; this one has only the files.',
               );
-            let restored = false;
-            for (let attempt = 0; !restored; attempt++) {
-              // The database may still be starting: try a few times.
-              const r = await ctx.runner.run(
-                {
-                  ...composeCommand(ctx, ['exec', '-T', spec.service, ...spec.restore]),
-                  stdinFile: dump,
-                  reject: attempt >= 10,
+            // A database that accepts connections may not take writes yet (a replica set electing its primary).
+            let failed = '';
+            await waitFor(
+              offline,
+              {
+                what: `The ${spec.service} database`,
+                service: spec.service,
+                timeoutSeconds: Math.min(120, ctx.readyTimeoutSeconds),
+                intervalMs: () => 1000,
+                timeoutMessage: (seconds) =>
+                  `The database could not be restored within ${seconds} s: ${failed || 'no answer'}`,
+                async check() {
+                  const r = await ctx.runner.run(
+                    {
+                      ...composeCommand(ctx, ['exec', '-T', spec.service, ...spec.restore]),
+                      stdinFile: dump,
+                      reject: false,
+                    },
+                    signal,
+                  );
+                  if (r.exitCode === 0) return { done: true, value: undefined };
+                  failed =
+                    `${r.stderr || r.stdout}`.trim().split('\n').slice(-3).join(' ') ||
+                    `exit code ${r.exitCode}`;
+                  return { done: false, detail: failed };
                 },
-                signal,
-              );
-              restored = r.exitCode === 0;
-              if (!restored) await new Promise((res) => setTimeout(res, 1000));
-            }
+              },
+              {
+                ...io,
+                remedy: `The backup is intact: run wizard restore ${ctx.backup} again once the database runs.`,
+              },
+            );
           }
-          await ctx.runner.run(
-            composeCommand(ctx, ['up', '-d', '--remove-orphans', '--pull', 'never']),
-            signal,
-          );
+          await startStack(offline, {
+            ...signal,
+            output: (l) => {
+              task.output = l;
+            },
+          });
+          // The wait below judges the containers' exits from this start on.
+          if (offline.stackStartedAt !== undefined) ctx.stackStartedAt = offline.stackStartedAt;
         } finally {
           await ctx.runner.run({ file: 'rm', args: ['-rf', '--', real], reject: false, ignoreAbort: true });
         }

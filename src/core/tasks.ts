@@ -1,8 +1,10 @@
 import type { ListrTask, ListrTaskWrapper } from 'listr2';
 import { composeCommand } from './compose.js';
 import type { InstallContext } from './context.js';
-import { CancelledError, WizardError } from './errors.js';
+import { WizardError } from './errors.js';
 import { formatCommand } from './plan.js';
+import { startCommands, startStack } from './start.js';
+import { type WaitIO, waitFor } from './wait.js';
 
 /**
  * Shared task factories every platform builds its tree from. They reach the world only through the
@@ -287,39 +289,36 @@ export function pullImages(): ListrTask<InstallContext> {
   );
 }
 
-/** `docker compose up -d` for the whole stack or some services. */
+/**
+ * Starts the whole stack or some services through the shared compose-up (src/core/start.ts): in the platform's
+ * start order, each stage waited for, then the rest.
+ */
 export function composeUp(
   services: string[] = [],
   title = 'Start the containers',
 ): ListrTask<InstallContext> {
-  const args = (ctx: InstallContext) => [
-    'up',
-    '-d',
-    '--remove-orphans',
-    ...(ctx.answers.offline ? ['--pull', 'never'] : []),
-    ...services,
-  ];
   return step(
     `up${services.length ? `:${services.join(',')}` : ''}`,
     title,
     async (ctx, task) => {
-      await ctx.runner.run(
-        {
-          ...composeCommand(ctx, args(ctx)),
-          remedy: ctx.answers.offline
-            ? 'With --offline every image must already be on this host (docker images); load them or drop --offline.'
-            : 'Read the error above; `docker compose ps` in the data directory shows the containers.',
+      await startStack(ctx, {
+        ...(task.signal ? { signal: task.signal } : {}),
+        output: (l) => {
+          task.output = l;
         },
-        {
-          signal: task.signal,
-          onLine: (l) => {
-            task.output = l;
-          },
-        },
-      );
+        services,
+        remedy: ctx.answers.offline
+          ? 'With --offline every image must already be on this host (docker images); load them or drop --offline.'
+          : 'Read the error above; `docker compose ps` in the data directory shows the containers.',
+      });
       return title.replace(/^Start/, 'Started');
     },
-    { dryRun: (ctx) => `run: ${formatCommand(composeCommand(ctx, args(ctx)))}` },
+    {
+      dryRun: (ctx) =>
+        `run: ${startCommands(ctx, ctx.platform.startOrder, ctx.answers.offline)
+          .map((c) => formatCommand(c))
+          .join('; then ')}`,
+    },
   );
 }
 
@@ -380,59 +379,44 @@ export function waitHttp(w: HttpWait): ListrTask<InstallContext> {
 }
 
 /**
- * The polling behind waitHttp, usable inside other tasks (an upgrade's switch and rollback): resolves
- * with the version answered, or throws with the service's last log lines and a remedy.
+ * The polling behind waitHttp, usable inside other tasks (an upgrade's switch and rollback): resolves with the
+ * version answered, or throws with the service's last log lines and a remedy. The shared wait (src/core/wait.ts)
+ * watches the containers meanwhile, so a crash ends it in seconds, not at the timeout.
  */
 export async function pollUntilReady(
   ctx: InstallContext,
   w: Omit<HttpWait, 'id' | 'title'>,
-  io: { signal?: AbortSignal; output: (line: string) => void; remedy?: string; ignoreAbort?: boolean },
+  io: WaitIO,
 ): Promise<{ version?: string; seconds: number }> {
   const url = w.url(ctx);
   const judge = w.judge(ctx);
   const timeout = w.timeoutSeconds?.(ctx) ?? ctx.readyTimeoutSeconds;
-  const started = Date.now();
-  const deadline = started + timeout * 1000;
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (io.signal?.aborted) throw io.signal.reason;
-    try {
-      const res = await ctx.http.request(url, {
-        timeoutMs: 5000,
-        ...(io.signal ? { signal: io.signal } : {}),
-        ...(io.ignoreAbort ? { ignoreAbort: true } : {}),
-      });
-      const verdict = judge(res.status, res.body, res.headers ?? {});
-      last = verdict.detail;
-      if (verdict.ready) {
-        if (w.expectVersion && verdict.version && verdict.version !== ctx.answers.version) {
-          last = `answers with version ${verdict.version}, expected ${ctx.answers.version}`;
-        } else {
-          if (w.expectVersion) ctx.readyVersion = verdict.version ?? ctx.answers.version;
+  const r = await waitFor<string | undefined>(
+    ctx,
+    {
+      what: `${ctx.platform.title} ${ctx.answers.version}`,
+      service: w.service(ctx),
+      timeoutSeconds: timeout,
+      timeoutMessage: (seconds, last) =>
+        `${ctx.platform.title} did not answer at ${url} within ${seconds} s (last: ${last}).`,
+      async check(signal) {
+        const res = await ctx.http.request(url, {
+          timeoutMs: 5000,
+          ...(signal ? { signal } : {}),
+          ...(io.ignoreAbort ? { ignoreAbort: true } : {}),
+        });
+        const verdict = judge(res.status, res.body, res.headers ?? {});
+        if (!verdict.ready) return { done: false, detail: verdict.detail };
+        if (w.expectVersion && verdict.version && verdict.version !== ctx.answers.version)
           return {
-            ...(verdict.version ? { version: verdict.version } : {}),
-            seconds: Math.round((Date.now() - started) / 1000),
+            done: false,
+            detail: `answers with version ${verdict.version}, expected ${ctx.answers.version}`,
           };
-        }
-      }
-    } catch (e) {
-      if (e instanceof CancelledError) throw e;
-      last = e instanceof Error ? e.message : String(e);
-    }
-    io.output(`${Math.round((Date.now() - started) / 1000)} s: ${last}`);
-    const delay = Date.now() - started < 30_000 ? Math.min(100, ctx.pollIntervalMs) : ctx.pollIntervalMs;
-    await new Promise((res) => setTimeout(res, delay));
-  }
-  const service = w.service(ctx);
-  const logs = await ctx.runner.run({
-    ...composeCommand(ctx, ['logs', '--no-color', '--tail', '30', service]),
-    reject: false,
-    ...(io.ignoreAbort ? { ignoreAbort: true } : {}),
-  });
-  const tail = `${logs.stdout}${logs.stderr}`.trim().split('\n').slice(-30).join('\n');
-  throw new WizardError(
-    `${ctx.platform.title} did not answer at ${url} within ${timeout} s (last: ${last}).\nLast lines of the ${service} container's log:\n${tail}`,
-    io.remedy ??
-      `Fix what the log shows, then run the same install again: it continues from here. The full log: ${ctx.log.path}`,
+        return { done: true, value: verdict.version };
+      },
+    },
+    io,
   );
+  if (w.expectVersion) ctx.readyVersion = r.value ?? ctx.answers.version;
+  return { ...(r.value ? { version: r.value } : {}), seconds: r.seconds };
 }

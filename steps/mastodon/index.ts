@@ -298,6 +298,14 @@ export default definePlatform({
     checkVersion(),
     checkMail(),
   ],
+  // PostgreSQL first, until it accepts connections (restore and doctor --fix start the stack this way too).
+  startOrder: [
+    {
+      title: 'PostgreSQL',
+      services: ['db'],
+      until: { kind: 'exec', service: 'db', command: ['pg_isready', '-h', '127.0.0.1'] },
+    },
+  ],
   readiness: { path: '/health', service: 'web', timeoutSeconds: 600, judge: okBody },
   envFile: (a) => ownerFile(a.dataDir),
   proxyLocations: (a) => [

@@ -5,7 +5,9 @@ import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import { WizardError } from '../../src/core/errors.js';
 import { formatCommand } from '../../src/core/plan.js';
 import { step } from '../../src/core/tasks.js';
+import { waitFor } from '../../src/core/wait.js';
 import { type DbSettings, dbSettings } from './env.js';
+import { untilVersion } from './version.js';
 
 /**
  * Mastodon's own steps: wait for PostgreSQL, set the database up only when it is empty, the two halves of the
@@ -61,39 +63,42 @@ function compose(ctx: InstallContext, args: string[], extra: Partial<RunOptions>
   return { ...composeCommand(ctx, args), ...extra };
 }
 
-async function logTail(ctx: InstallContext, service: string): Promise<string> {
-  const logs = await ctx.runner.run({
-    ...composeCommand(ctx, ['logs', '--no-color', '--tail', '20', service]),
-    reject: false,
-  });
-  return `${logs.stdout}${logs.stderr}`.trim();
-}
-
-/** Polls pg_isready in the db container until PostgreSQL accepts connections. */
+/** Waits (the shared wait) until pg_isready in the db container says PostgreSQL accepts connections. */
 export function waitForDatabase(): ListrTask<InstallContext> {
   return step(
     'db:ready',
     'Wait until PostgreSQL accepts connections',
     async (ctx, task) => {
       const args = mastodonArgs.pgReady(dbSettings(await productionEnv(ctx)));
-      const started = Date.now();
-      const deadline = started + ctx.readyTimeoutSeconds * 1000;
-      let last = 'no answer yet';
-      while (Date.now() < deadline) {
-        if (task.signal?.aborted) throw task.signal.reason;
-        const r = await ctx.runner.run(compose(ctx, args, { reject: false, timeoutMs: 30_000 }), {
-          signal: task.signal,
-        });
-        if (r.exitCode === 0)
-          return `PostgreSQL accepts connections (after ${Math.round((Date.now() - started) / 1000)} s)`;
-        last = `${r.stdout}${r.stderr}`.trim().split('\n').pop() || `exit code ${r.exitCode}`;
-        task.output = `${Math.round((Date.now() - started) / 1000)} s: ${last}`;
-        await new Promise((res) => setTimeout(res, Math.min(500, ctx.pollIntervalMs)));
-      }
-      throw new WizardError(
-        `PostgreSQL did not accept connections within ${ctx.readyTimeoutSeconds} s (last: ${last}).\nLast lines of the db container's log:\n${await logTail(ctx, 'db')}`,
-        `Fix what the log shows, then run the same install again. The full log: ${ctx.log.path}`,
+      const r = await waitFor(
+        ctx,
+        {
+          what: 'PostgreSQL',
+          service: 'db',
+          timeoutSeconds: ctx.readyTimeoutSeconds,
+          intervalMs: () => Math.min(500, ctx.pollIntervalMs),
+          timeoutMessage: (seconds, last) =>
+            `PostgreSQL did not accept connections within ${seconds} s (last: ${last}).`,
+          async check(signal) {
+            const r = await ctx.runner.run(compose(ctx, args, { reject: false, timeoutMs: 30_000 }), {
+              ...(signal ? { signal } : {}),
+            });
+            if (r.exitCode === 0) return { done: true, value: undefined };
+            return {
+              done: false,
+              detail: `${r.stdout}${r.stderr}`.trim().split('\n').pop() || `exit code ${r.exitCode}`,
+            };
+          },
+        },
+        {
+          ...(task.signal ? { signal: task.signal } : {}),
+          output: (l) => {
+            task.output = l;
+          },
+          remedy: `Fix what the log shows, then run the same install again. The full log: ${ctx.log.path}`,
+        },
       );
+      return `PostgreSQL accepts connections (after ${r.seconds} s)`;
     },
     {
       dryRun: (ctx) =>
@@ -246,39 +251,18 @@ export function checkVersion(): ListrTask<InstallContext> {
     'version',
     'Check the version Mastodon reports',
     async (ctx, task) => {
-      const url = `http://127.0.0.1:${ctx.answers.port}/api/v1/instance`;
-      let last = '';
-      for (let attempt = 0; attempt < 20; attempt++) {
-        try {
-          const res = await ctx.http.request(url, {
-            headers: { host: ctx.answers.domain, 'x-forwarded-proto': 'https' },
-            timeoutMs: 10_000,
-            ...(task.signal ? { signal: task.signal } : {}),
-          });
-          const version =
-            res.status === 200 ? (JSON.parse(res.body) as { version?: string }).version : undefined;
-          if (version) {
-            const plain = version.split('+')[0] ?? version;
-            if (plain !== ctx.answers.version) {
-              throw new WizardError(
-                `Mastodon answers with version ${version}, expected ${ctx.answers.version}.`,
-                'Check the image tags in docker-compose.yml, then run the same install again.',
-              );
-            }
-            ctx.readyVersion = plain;
-            return `Mastodon ${plain} answers on /api/v1/instance`;
-          }
-          last = `HTTP ${res.status}`;
-        } catch (e) {
-          if (e instanceof WizardError) throw e;
-          last = e instanceof Error ? e.message : String(e);
-        }
-        await new Promise((res) => setTimeout(res, Math.min(500, ctx.pollIntervalMs)));
-      }
-      throw new WizardError(
-        `Mastodon did not report its version at ${url} (last: ${last}).\n${await logTail(ctx, 'web')}`,
-        'Fix what the log shows, then run the same install again.',
+      const version = await untilVersion(
+        ctx,
+        {
+          ...(task.signal ? { signal: task.signal } : {}),
+          output: (l) => {
+            task.output = l;
+          },
+        },
+        { strict: true, timeoutSeconds: Math.min(60, ctx.readyTimeoutSeconds) },
       );
+      ctx.readyVersion = version;
+      return `Mastodon ${version} answers on /api/v1/instance`;
     },
     {
       dryRun: (ctx) =>

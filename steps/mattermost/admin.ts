@@ -5,6 +5,7 @@ import { parseEnv } from '../../src/core/envfile.js';
 import { WizardError } from '../../src/core/errors.js';
 import { formatCommand } from '../../src/core/plan.js';
 import { step } from '../../src/core/tasks.js';
+import { waitFor } from '../../src/core/wait.js';
 
 /**
  * The first admin, created with mmctl in local mode inside the mattermost container (local mode is switched
@@ -30,24 +31,40 @@ export function searchUserArgs(username: string): string[] {
 const NOT_YET =
   /socket file .* doesn'?t exists?|no such file or directory|connection refused|is not running/i;
 
+/** Runs mmctl in local mode; while its socket is not there yet, tries again (the shared wait, about 20 s at most). */
 async function mmctl(
   ctx: InstallContext,
   args: string[],
-  opts: { input?: string; signal?: AbortSignal; attempts?: number } = {},
+  opts: { input?: string; signal?: AbortSignal; once?: boolean } = {},
 ): Promise<RunResult> {
-  const attempts = opts.attempts ?? 20;
-  for (let attempt = 1; ; attempt++) {
-    const r = await ctx.runner.run(
+  const run = (signal: AbortSignal | undefined) =>
+    ctx.runner.run(
       {
         ...composeCommand(ctx, args),
         reject: false,
         ...(opts.input !== undefined ? { input: opts.input } : {}),
       },
-      opts.signal ? { signal: opts.signal } : {},
+      signal ? { signal } : {},
     );
-    if (r.exitCode === 0 || attempt >= attempts || !NOT_YET.test(`${r.stdout}\n${r.stderr}`)) return r;
-    await new Promise((res) => setTimeout(res, Math.min(1000, ctx.pollIntervalMs * 4)));
-  }
+  if (opts.once) return run(opts.signal);
+  const r = await waitFor<RunResult>(
+    ctx,
+    {
+      what: 'Mattermost',
+      service: SERVICE,
+      timeoutSeconds: 20,
+      intervalMs: () => Math.min(1000, ctx.pollIntervalMs * 4),
+      timeoutMessage: (seconds, last) =>
+        `mmctl could not reach Mattermost's local mode within ${seconds} s (last: ${last}).`,
+      async check(signal) {
+        const r = await run(signal);
+        if (r.exitCode === 0 || !NOT_YET.test(`${r.stdout}\n${r.stderr}`)) return { done: true, value: r };
+        return { done: false, detail: tail(r).split('\n').pop() ?? `exit code ${r.exitCode}` };
+      },
+    },
+    { ...(opts.signal ? { signal: opts.signal } : {}), output: () => undefined },
+  );
+  return r.value;
 }
 
 const tail = (r: RunResult) => `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-6).join('\n');
@@ -127,7 +144,7 @@ export function adminStep(): ListrTask<InstallContext> {
           task.output = `Creating "${username}" (mmctl --local user create)`;
           const r = await mmctl(ctx, createAdminArgs(email, username), {
             input: `${password}\n`,
-            attempts: 1,
+            once: true,
             ...(task.signal ? { signal: task.signal } : {}),
           });
           if (r.exitCode !== 0) {

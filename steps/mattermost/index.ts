@@ -124,6 +124,14 @@ export default definePlatform({
     waitReady(),
     adminStep(),
   ],
+  // PostgreSQL first, until it takes TCP connections: Mattermost then connects at once instead of retrying.
+  startOrder: [
+    {
+      title: 'PostgreSQL',
+      services: ['postgres'],
+      until: { kind: 'exec', service: 'postgres', command: ['pg_isready', '-h', '127.0.0.1'] },
+    },
+  ],
   readiness: {
     path: '/api/v4/system/ping',
     service: 'mattermost',

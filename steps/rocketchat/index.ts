@@ -166,6 +166,25 @@ export default definePlatform({
       );
     }),
   ],
+  // Upstream's services wait for each other in `sleep 5` loops ("MongoDB not ready yet, retrying in 5 seconds"):
+  // started in this order, each loop finds what it waits for on its first try.
+  startOrder: [
+    {
+      title: 'the MongoDB data folder',
+      services: ['mongodb-fix-permission-container'],
+      until: { kind: 'exited' },
+    },
+    {
+      title: 'MongoDB',
+      services: ['mongodb'],
+      until: {
+        kind: 'exec',
+        service: 'mongodb',
+        command: ['mongosh', '--quiet', '--eval', 'db.adminCommand("ping")'],
+      },
+    },
+    { title: 'the MongoDB replica set', services: ['mongodb-init-container'], until: { kind: 'exited' } },
+  ],
   readiness: {
     path: '/api/info',
     service: 'rocketchat',

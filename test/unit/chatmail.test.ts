@@ -14,6 +14,7 @@ import { formatCommand } from '../../src/core/plan.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
+import { systemClock } from '../../src/system/timer.js';
 import { CHATMAIL_PORTS, chatmailChecks, PORT_USE, PORTS_REMEDY } from '../../steps/chatmail/checks.js';
 import {
   neededRecords,
@@ -408,6 +409,7 @@ describe('the chatmail task tree (fake runner)', () => {
       notes: [],
       readyTimeoutSeconds: opts.timeout ?? 5,
       pollIntervalMs: 5,
+      clock: systemClock,
     };
     const list = new Listr<InstallContext, 'silent'>(chatmail.install(ctx), {
       ctx,

@@ -10,6 +10,7 @@ import type { Platform, TlsMode } from '../../src/core/platform.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
+import { systemClock } from '../../src/system/timer.js';
 import { findPlatform } from '../../steps/index.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
 import { tmpRoot } from '../helpers/tmp.js';
@@ -86,6 +87,7 @@ async function setup(rows: FakeRow[], http: HttpClient, tls: TlsMode = 'none', c
     notes: [],
     readyTimeoutSeconds: 1,
     pollIntervalMs: 5,
+    clock: systemClock,
   };
   const list = new Listr<InstallContext, 'silent'>(platform.install(ctx), {
     ctx,

@@ -15,6 +15,7 @@ import type { InstallAnswers, TlsMode } from '../../src/core/platform.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
+import { systemClock } from '../../src/system/timer.js';
 import { findPlatform, platforms } from '../../steps/index.js';
 import { parseSearch } from '../../steps/mattermost/admin.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
@@ -332,6 +333,7 @@ async function tree(rows: FakeRow[], http: HttpClient, completed: string[] = [])
     notes: [],
     readyTimeoutSeconds: 1,
     pollIntervalMs: 5,
+    clock: systemClock,
   };
   const list = new Listr<InstallContext, 'silent'>(mattermost.install(ctx), {
     ctx,

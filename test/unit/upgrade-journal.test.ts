@@ -19,6 +19,7 @@ import { RealFileStore } from '../../src/system/files.js';
 import { acquireLock } from '../../src/system/lock.js';
 import { MemoryLogger } from '../../src/system/log.js';
 import { type InstallRecord, StateStore } from '../../src/system/state.js';
+import { systemClock } from '../../src/system/timer.js';
 import { findPlatform } from '../../steps/index.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
 import { tmpRoot } from '../helpers/tmp.js';
@@ -125,6 +126,7 @@ async function harness(o: {
       projectName: (n: string) => n,
       readyTimeoutSeconds: 1,
       pollIntervalMs: 5,
+      clock: systemClock,
       env: {},
     },
     term: { stdin: new PassThrough(), stdout, stderr, interactive: false },
@@ -574,6 +576,7 @@ describe('settling a Mastodon switch (its own probe)', () => {
       notes: [],
       readyTimeoutSeconds: 1,
       pollIntervalMs: 5,
+      clock: systemClock,
       from: FROM,
       to: { version: TO },
       envPath: '/opt/mastodon/.env',

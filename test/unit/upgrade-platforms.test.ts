@@ -10,6 +10,7 @@ import { nextAndNewest, upgradePath } from '../../src/core/upgrade.js';
 import { type UpgradeContext, upgradeTasks } from '../../src/core/upgrade-tasks.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
+import { systemClock } from '../../src/system/timer.js';
 import { findPlatform } from '../../steps/index.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
 import { tmpRoot } from '../helpers/tmp.js';
@@ -189,6 +190,7 @@ function setup(
     notes: [],
     readyTimeoutSeconds: 1,
     pollIntervalMs: 5,
+    clock: systemClock,
     from,
     to,
     envPath: p.upgrade?.envFile?.(answers) ?? `${dir}/.env`,

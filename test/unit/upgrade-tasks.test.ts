@@ -9,6 +9,7 @@ import type { Platform } from '../../src/core/platform.js';
 import { type UpgradeContext, upgradeTasks } from '../../src/core/upgrade-tasks.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
+import { systemClock } from '../../src/system/timer.js';
 import { findPlatform } from '../../steps/index.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
 import { tmpRoot } from '../helpers/tmp.js';
@@ -73,6 +74,7 @@ function setup(rows: FakeRow[], http: HttpClient) {
     notes: [],
     readyTimeoutSeconds: 1,
     pollIntervalMs: 5,
+    clock: systemClock,
     from: '7.13.0',
     to: { version: '8.0.1', mongodb: '8.2' },
     envPath: '/opt/rocketchat/.env',

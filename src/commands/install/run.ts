@@ -3,6 +3,7 @@ import { CancelledError, StepFailedError, WizardError } from '../../core/errors.
 import type { Plan } from '../../core/plan.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
 import type { InstallRecord } from '../../system/state.js';
+import { systemClock } from '../../system/timer.js';
 import type { Deps } from '../deps.js';
 import { type ReadinessRecord, withAttempt } from '../readiness.js';
 import { taskList } from '../task-list.js';
@@ -85,6 +86,7 @@ export async function runInstall(
     notes: [],
     readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? platform.readiness.timeoutSeconds,
     pollIntervalMs: deps.env.pollIntervalMs,
+    clock: systemClock,
   };
   // Progress goes to stderr, whichever renderer draws it: stdout is for the summary.
   const tasks = await taskList(platform.install(ctx), ctx, term);

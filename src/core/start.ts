@@ -1,0 +1,185 @@
+import { composeCommand, parseComposePs } from './compose.js';
+import type { InstallContext, RunOptions } from './context.js';
+import type { CommandSpec } from './plan.js';
+import type { StartStage } from './platform.js';
+import { type Probe, type WaitIO, waitFor } from './wait.js';
+
+/**
+ * The shared compose-up: a stack starts in its platform's order (steps/<platform>: `startOrder`), each stage's
+ * services started and waited for (a database until it accepts connections, a one-time helper until it finished)
+ * before the next, then the rest. The platforms' own start-up loops ("MongoDB not ready yet, retrying in 5
+ * seconds") then never sleep. Without a start order it is one `docker compose up -d`.
+ */
+
+type StackContext = Pick<
+  InstallContext,
+  | 'platform'
+  | 'project'
+  | 'projectDir'
+  | 'composeFiles'
+  | 'files'
+  | 'runner'
+  | 'clock'
+  | 'log'
+  | 'pollIntervalMs'
+  | 'readyTimeoutSeconds'
+  | 'stackStartedAt'
+> & { answers: Pick<InstallContext['answers'], 'offline'> };
+
+const pullFlags = (offline: boolean) => (offline ? ['--pull', 'never'] : []);
+
+/** The `up` of one stage: only its services, none of their dependencies (the order is the stages'). */
+export const stageUpArgs = (stage: StartStage, offline: boolean) => [
+  'up',
+  '-d',
+  ...pullFlags(offline),
+  '--no-deps',
+  ...stage.services,
+];
+
+/**
+ * The commands the start runs, in order, for the review and --dry-run: each stage's `up` (with what it waits
+ * for), then the rest. Pure.
+ */
+export function startCommands(
+  ctx: Pick<InstallContext, 'project' | 'projectDir' | 'composeFiles' | 'files'>,
+  stages: StartStage[] | undefined,
+  offline: boolean,
+): CommandSpec[] {
+  const out: CommandSpec[] = (stages ?? []).map((s) => ({
+    ...composeCommand(ctx, stageUpArgs(s, offline)),
+    description: `start ${s.title}, then wait until ${untilText(s)}`,
+  }));
+  out.push({
+    ...composeCommand(ctx, ['up', '-d', '--remove-orphans', ...pullFlags(offline)]),
+    description: stages?.length ? 'start the rest of the containers' : 'start the containers',
+  });
+  return out;
+}
+
+function untilText(s: StartStage): string {
+  const u = s.until;
+  if (u.kind === 'exited') return 'it finished';
+  if (u.kind === 'healthy') return 'its health check passes';
+  return `\`${u.command.join(' ')}\` succeeds in ${u.service}`;
+}
+
+/** One look at a stage: are its containers done (finished, healthy, or answering a command)? */
+async function stageProbe(ctx: StackContext, stage: StartStage, io: WaitIO): Promise<Probe<undefined>> {
+  const extra = io.ignoreAbort ? { ignoreAbort: true } : {};
+  const signal = io.signal && !io.ignoreAbort ? { signal: io.signal } : {};
+  const u = stage.until;
+  if (u.kind === 'exec') {
+    const r = await ctx.runner.run(
+      {
+        ...composeCommand(ctx, ['exec', '-T', u.service, ...u.command]),
+        reject: false,
+        timeoutMs: 15_000,
+        ...extra,
+      },
+      signal,
+    );
+    if (r.exitCode === 0) return { done: true, value: undefined };
+    const why = `${r.stdout}\n${r.stderr}`.trim().split('\n').pop() || `exit code ${r.exitCode}`;
+    return { done: false, detail: why };
+  }
+  const ps = await ctx.runner.run(
+    {
+      ...composeCommand(ctx, ['ps', '--all', '--format', 'json', ...stage.services]),
+      reject: false,
+      ...extra,
+    },
+    signal,
+  );
+  const rows = parseComposePs(ps.stdout).filter((c) => stage.services.includes(c.service));
+  const missing = stage.services.filter((s) => !rows.some((c) => c.service === s));
+  if (missing.length) return { done: false, detail: `no container for ${missing.join(', ')} yet` };
+  const pending = rows.filter((c) =>
+    u.kind === 'exited' ? !(c.state === 'exited' && (c.exitCode ?? 0) === 0) : c.health !== 'healthy',
+  );
+  if (pending.length === 0) return { done: true, value: undefined };
+  return {
+    done: false,
+    detail: pending.map((c) => `${c.service} ${c.state}${c.health ? ` (${c.health})` : ''}`).join(', '),
+  };
+}
+
+/** The services of the stack that no stage starts: `docker compose config --services` minus the stages'. */
+async function restOf(ctx: StackContext, stages: StartStage[], io: WaitIO): Promise<string[] | undefined> {
+  const r = await ctx.runner
+    .run({
+      ...composeCommand(ctx, ['config', '--services']),
+      reject: false,
+      ...(io.ignoreAbort ? { ignoreAbort: true } : {}),
+    })
+    .catch(() => undefined);
+  if (r?.exitCode !== 0) return undefined;
+  const staged = new Set(stages.flatMap((s) => s.services));
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((s) => s && !staged.has(s));
+}
+
+/**
+ * Starts the stack (or only `services`) in the platform's start order and returns when the last `up` returned;
+ * every stage is waited for through the shared wait, so a database that crashes ends the start in seconds.
+ * `remedy` names what to do when the start itself fails.
+ */
+export async function startStack(
+  ctx: StackContext,
+  io: WaitIO & { services?: string[]; remedy?: string },
+): Promise<void> {
+  const wanted = io.services?.length ? new Set(io.services) : undefined;
+  const stages = (ctx.platform.startOrder ?? [])
+    .map((s) => ({ ...s, services: s.services.filter((x) => !wanted || wanted.has(x)) }))
+    .filter((s) => s.services.length > 0);
+  const offline = ctx.answers.offline;
+  const runOpts = {
+    ...(io.signal && !io.ignoreAbort ? { signal: io.signal } : {}),
+    onLine: io.output,
+  };
+  const up = (args: string[]): RunOptions => ({
+    ...composeCommand(ctx, args),
+    ...(io.remedy ? { remedy: io.remedy } : {}),
+    ...(io.ignoreAbort ? { ignoreAbort: true } : {}),
+  });
+  ctx.stackStartedAt = ctx.clock.now();
+  for (const stage of stages) {
+    io.output(`Starting ${stage.title}...`);
+    await ctx.runner.run(up(stageUpArgs(stage, offline)), runOpts);
+    const r = await waitFor(
+      ctx,
+      {
+        what: stage.title,
+        service: stage.services[0] as string,
+        timeoutSeconds: ctx.readyTimeoutSeconds,
+        intervalMs: () => Math.max(250, Math.min(500, ctx.pollIntervalMs)),
+        timeoutMessage: (seconds, last) => `${stage.title} was not up within ${seconds} s (last: ${last}).`,
+        check: () => stageProbe(ctx, stage, io),
+        progress: (seconds, detail) => `${stage.title}: ${seconds} s: ${detail}`,
+      },
+      io,
+    );
+    ctx.log.info(`start: ${stage.title} up after ${r.seconds} s`);
+  }
+  if (wanted) {
+    const staged = new Set(stages.flatMap((s) => s.services));
+    const rest = [...wanted].filter((s) => !staged.has(s));
+    if (rest.length)
+      await ctx.runner.run(up(['up', '-d', '--remove-orphans', ...pullFlags(offline), ...rest]), runOpts);
+    return;
+  }
+  // The rest in one `up`; --no-deps keeps the finished one-time helpers of the stages from running again.
+  const rest = stages.length ? await restOf(ctx, stages, io) : undefined;
+  await ctx.runner.run(
+    up([
+      'up',
+      '-d',
+      '--remove-orphans',
+      ...pullFlags(offline),
+      ...(rest?.length ? ['--no-deps', ...rest] : []),
+    ]),
+    runOpts,
+  );
+}
