@@ -196,7 +196,11 @@ export function judgeContainers(
           (opts.patterns ?? []).filter((p) => p.severity === 'fail' && !p.transient),
         )[0];
         if (fatal) {
-          fail(c, 'crashed', `exited with code ${c.exitCode || '?'}: ${fatal.title.toLowerCase()}`);
+          const how =
+            c.state === 'running' || c.state === 'restarting'
+              ? `crashed (${seen} restart${seen === 1 ? '' : 's'})`
+              : `exited with code ${c.exitCode}`;
+          fail(c, 'crashed', `${how}: ${fatal.title.charAt(0).toLowerCase()}${fatal.title.slice(1)}`);
           continue;
         }
       }

@@ -443,6 +443,8 @@ describe('the chatmail task tree (fake runner)', () => {
     },
     { match: / up -d --remove-orphans --pull never$/ },
     { match: / ps --all --quiet chatmail$/, stdout: 'c0ffee\n' },
+    // The wait's look at the containers: none amiss.
+    { match: / ps --all --format json$/, stdout: '' },
     {
       match: / logs --follow --no-color --no-log-prefix --since 2026-11-22T02:26:00.5Z chatmail$/,
       lines: progress,
@@ -468,6 +470,7 @@ describe('the chatmail task tree (fake runner)', () => {
       `${compose} ps --all --quiet chatmail`,
       "docker inspect --format '{{json .State}}' c0ffee",
       `${compose} logs --follow --no-color --no-log-prefix --since 2026-11-22T02:26:00.5Z chatmail`,
+      `${compose} ps --all --format json`,
       "docker inspect --format '{{json .State}}' c0ffee",
       "docker inspect --format '{{json .State}}' c0ffee",
       `${compose} exec -T chatmail cmdeploy dns --ssh-host @local`,

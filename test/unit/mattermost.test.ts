@@ -19,6 +19,7 @@ import { systemClock } from '../../src/system/timer.js';
 import { findPlatform, platforms } from '../../steps/index.js';
 import { parseSearch } from '../../steps/mattermost/admin.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
+import { stackCalls, stackRows } from '../helpers/stack-rows.js';
 import { expectGolden } from '../helpers/golden.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
@@ -273,9 +274,15 @@ function fakeMattermost(
 }
 
 const PROJECT = 'mm-test';
-const up: FakeRow = {
-  match: new RegExp(`^docker compose --project-name ${PROJECT} .* up -d --remove-orphans --pull never$`),
-};
+/** PostgreSQL first (until pg_isready answers), then the rest: the shared compose-up in Mattermost's order. */
+const up: FakeRow[] = [
+  ...stackRows(mattermost, ['postgres', 'mattermost']),
+  {
+    match: new RegExp(
+      `^docker compose --project-name ${PROJECT} .* up -d --remove-orphans --pull never --no-deps mattermost$`,
+    ),
+  },
+];
 const notFound: FakeRow = {
   match: / exec -T mattermost mmctl --local user search admin$/,
   exitCode: 1,
@@ -347,13 +354,15 @@ async function tree(rows: FakeRow[], http: HttpClient, completed: string[] = [])
 describe('the Mattermost task tree (fake runner)', () => {
   it('clones, writes files and folders, starts, waits, then creates the admin with mmctl, in that order', async () => {
     const http = fakeMattermost({ readyAfter: 2 });
-    const { root, runner, list, journaled, ctx, inputs, password } = await tree([up, notFound, create], http);
+    const { root, runner, list, journaled, ctx, inputs, password } = await tree([...up, notFound, create], http);
     await list.run();
     const calls = runner.calls.map((c) => c.replaceAll(root, ''));
     const compose = `docker compose --project-name ${PROJECT} --project-directory /opt/mattermost -f docker-compose.yml -f compose.wizard.yml`;
     expect(calls).toEqual([
       'git clone --quiet --branch main -- https://github.com/mattermost/docker.git /opt/mattermost',
-      `${compose} up -d --remove-orphans --pull never`,
+      ...stackCalls(mattermost, ['mattermost']).map((c) => `${compose} ${c}`),
+      // The readiness wait looked at the containers once while Mattermost did not answer yet.
+      `${compose} ps --all --format json`,
       `${compose} exec -T mattermost mmctl --local user search admin`,
       `${compose} exec -T mattermost sh -c 'IFS= read -r password && exec mmctl --local user create --email "$1" --username "$2" --password "$password" --system-admin --email-verified' sh admin@example.com admin`,
     ]);
@@ -390,25 +399,25 @@ describe('the Mattermost task tree (fake runner)', () => {
 
   it('skips creating the admin when the journal says an earlier run did', async () => {
     const { runner, list, root } = await tree(
-      [{ match: /status --porcelain/ }, { match: /fetch --quiet/ }, { match: /merge --ff-only/ }, up],
+      [{ match: /status --porcelain/ }, { match: /fetch --quiet/ }, { match: /merge --ff-only/ }, ...up],
       fakeMattermost(),
       ['admin'],
     );
     mkdirSync(join(root, 'opt/mattermost/.git/info'), { recursive: true });
     await list.run();
-    expect(runner.calls.some((c) => c.includes(' exec '))).toBe(false);
+    expect(runner.calls.some((c) => c.includes(' exec -T mattermost '))).toBe(false);
     expect(list.tasks.at(-1)?.title).toBe('First admin "admin" logs in');
   });
 
   it('skips creating the admin when the user already exists', async () => {
-    const { runner, list } = await tree([up, found], fakeMattermost());
+    const { runner, list } = await tree([...up, found], fakeMattermost());
     await list.run();
-    expect(runner.calls.filter((c) => c.includes(' exec '))).toHaveLength(1);
+    expect(runner.calls.filter((c) => c.includes(' exec -T mattermost '))).toHaveLength(1);
     expect(list.tasks.at(-1)?.title).toBe('First admin "admin" logs in');
   });
 
   it('fails, with a remedy, when an existing user does not take the stored password', async () => {
-    const { list, runner } = await tree([up, found], fakeMattermost({ login: false }));
+    const { list, runner } = await tree([...up, found], fakeMattermost({ login: false }));
     const err = await list.run().then(
       () => undefined,
       (e: Error & { remedy?: string }) => e,
@@ -422,7 +431,7 @@ describe('the Mattermost task tree (fake runner)', () => {
 
   it('on a re-run, an admin whose password was changed is a note, not a failure', async () => {
     const { list, ctx, root } = await tree(
-      [{ match: /status --porcelain/ }, { match: /fetch --quiet/ }, { match: /merge --ff-only/ }, up],
+      [{ match: /status --porcelain/ }, { match: /fetch --quiet/ }, { match: /merge --ff-only/ }, ...up],
       fakeMattermost({ login: false }),
       ['admin'],
     );
@@ -437,7 +446,7 @@ describe('the Mattermost task tree (fake runner)', () => {
       exitCode: 1,
       stderr: 'Error: unexpected end of JSON input',
     };
-    const { list } = await tree([up, broken], fakeMattermost());
+    const { list } = await tree([...up, broken], fakeMattermost());
     await expect(list.run()).rejects.toThrow(
       /Can't tell whether the user "admin" exists: .*\nError: unexpected end of JSON input/,
     );
@@ -445,7 +454,7 @@ describe('the Mattermost task tree (fake runner)', () => {
 
   it('does not accept a server answering with another release', async () => {
     const { list } = await tree(
-      [up, { match: / logs --no-color --tail 30 mattermost$/, stdout: '' }],
+      [...up, { match: / logs --no-color --tail 30 mattermost$/, stdout: '' }],
       fakeMattermost({ version: '10.11.23' }),
     );
     await expect(list.run()).rejects.toThrow(/last: answers with version 10.11.23, expected 11.7.15/);

@@ -13,6 +13,7 @@ import { MemoryLogger } from '../../src/system/log.js';
 import { systemClock } from '../../src/system/timer.js';
 import { findPlatform } from '../../steps/index.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
+import { stackCalls, stackRows } from '../helpers/stack-rows.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 const rel = (...v: string[]): Release[] => v.map((version) => ({ version }));
@@ -137,6 +138,13 @@ function mastodonHttp(serving: () => string | undefined, seen: string[] = []): H
   };
 }
 
+/** What `docker compose config --services` lists, per platform. */
+const STACKS: Record<string, string[]> = {
+  mastodon: ['db', 'redis', 'web', 'streaming', 'sidekiq'],
+  mattermost: ['postgres', 'mattermost'],
+  chatmail: ['chatmail'],
+};
+
 function setup(
   id: string,
   files: Record<string, string>,
@@ -161,6 +169,8 @@ function setup(
     },
     { match: /^rm -rf -- / },
     ...rows,
+    // The shared compose-up in the platform's start order (its database first, then the rest).
+    ...stackRows(p, STACKS[id] ?? []),
   ]);
   const answers = withDefaults(
     {
@@ -306,7 +316,9 @@ describe('Mastodon upgrade tasks (fake runner)', () => {
       'compose run --rm -T -e SKIP_POST_DEPLOYMENT_MIGRATIONS=true web bundle exec rails db:migrate',
       'compose up -d --remove-orphans',
       'compose run --rm -T web bundle exec rails db:migrate',
-      'compose up -d --remove-orphans --pull never',
+      // The rollback: PostgreSQL first, then the rest, from the images on this host.
+      'compose up -d --pull never --no-deps db',
+      'compose up -d --remove-orphans --pull never --no-deps redis web streaming sidekiq',
     ]);
   });
 
@@ -346,7 +358,7 @@ describe('Mattermost and chatmail upgrade tasks (fake runner)', () => {
         pgDump,
         pull,
         {
-          match: / up -d --remove-orphans$/,
+          match: / up -d --remove-orphans --no-deps mattermost$/,
           effect: () => {
             version = '11.7.15';
           },
@@ -360,7 +372,7 @@ describe('Mattermost and chatmail upgrade tasks (fake runner)', () => {
     expect(calls().filter((c) => c.startsWith('compose'))).toEqual([
       `compose exec -T postgres ${DUMP}`,
       'compose pull',
-      'compose up -d --remove-orphans',
+      ...stackCalls(platform('mattermost'), ['mattermost'], false).map((c) => `compose ${c}`),
     ]);
     expect(env()).toEqual({
       MATTERMOST_IMAGE_TAG: '11.7.15',

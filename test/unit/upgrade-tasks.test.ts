@@ -12,6 +12,7 @@ import { MemoryLogger } from '../../src/system/log.js';
 import { systemClock } from '../../src/system/timer.js';
 import { findPlatform } from '../../steps/index.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
+import { stackCalls, stackRows } from '../helpers/stack-rows.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 const platform = findPlatform('rocketchat') as Platform;
@@ -95,18 +96,30 @@ function setup(rows: FakeRow[], http: HttpClient) {
 
 const dump: FakeRow = { match: / exec -T mongodb mongodump --archive --quiet$/ };
 const pull: FakeRow = { match: / pull$/ };
+/** The stack starts in Rocket.Chat's order (the shared compose-up); the last `up` starts the rest. */
+const SERVICES = [
+  'nats',
+  'nats-exporter',
+  'mongodb-fix-permission-container',
+  'mongodb-init-container',
+  'mongodb',
+  'mongodb-exporter',
+  'rocketchat',
+];
+const REST = ['nats', 'nats-exporter', 'mongodb-exporter', 'rocketchat'];
+const stack = stackRows(platform, SERVICES);
 
 describe('upgrade tasks (fake runner)', () => {
   it('checks, backs up, pulls before stopping, switches, and waits for the new version', async () => {
     let version: string | undefined = '7.13.0';
     const up: FakeRow = {
-      match: / up -d --remove-orphans$/,
+      match: / up -d --remove-orphans --no-deps /,
       effect: () => {
         version = '8.0.1';
       },
     };
     const { runner, list, env, root, ctx } = setup(
-      [dump, pull, up],
+      [dump, pull, up, ...stack],
       server(() => version),
     );
     await list.run();
@@ -121,7 +134,7 @@ describe('upgrade tasks (fake runner)', () => {
       'tar -tzvf /opt/rocketchat/backups/rocketchat-20261122-030000-7.13.0-to-8.0.1.tar.gz',
       'rm -rf -- /opt/rocketchat/backups/.staging-20261122-030000',
       'compose pull',
-      'compose up -d --remove-orphans',
+      ...stackCalls(platform, REST, false).map((c) => `compose ${c}`),
     ]);
     expect(env()).toMatchObject({ RELEASE: '8.0.1', MONGODB_VERSION: '8.2', ADMIN_PASS: 'keep' });
     expect(readFileSync(join(root, 'opt/rocketchat/.env.bak'), 'utf8')).toContain('RELEASE=7.13.0');
@@ -156,7 +169,7 @@ describe('upgrade tasks (fake runner)', () => {
       stdout: 'rocketchat-1 | Error: migration 312 failed',
     };
     const { list, env, ctx } = setup(
-      [dump, pull, up, logs],
+      [dump, pull, up, logs, ...stack],
       server(() => version),
     );
     const err = await list.run().then(
@@ -174,10 +187,13 @@ describe('upgrade tasks (fake runner)', () => {
 
   it('refuses to start on an install that does not answer', async () => {
     const { list, runner } = setup(
-      [{ match: / logs /, stdout: '' }],
+      [{ match: / logs /, stdout: '' }, ...stack],
       server(() => undefined),
     );
     await expect(list.run()).rejects.toThrow(/did not answer/);
-    expect(runner.calls.filter((c) => !c.includes(' logs '))).toEqual([]);
+    // Only looks: at the containers while it waited, at the log for the error.
+    expect(
+      runner.calls.filter((c) => !c.includes(' logs ') && !c.endsWith(' ps --all --format json')),
+    ).toEqual([]);
   });
 });
