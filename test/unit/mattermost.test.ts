@@ -19,8 +19,8 @@ import { systemClock } from '../../src/system/timer.js';
 import { findPlatform, platforms } from '../../steps/index.js';
 import { parseSearch } from '../../steps/mattermost/admin.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
-import { stackCalls, stackRows } from '../helpers/stack-rows.js';
 import { expectGolden } from '../helpers/golden.js';
+import { stackCalls, stackRows } from '../helpers/stack-rows.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 const registered = findPlatform('mattermost');
@@ -354,7 +354,10 @@ async function tree(rows: FakeRow[], http: HttpClient, completed: string[] = [])
 describe('the Mattermost task tree (fake runner)', () => {
   it('clones, writes files and folders, starts, waits, then creates the admin with mmctl, in that order', async () => {
     const http = fakeMattermost({ readyAfter: 2 });
-    const { root, runner, list, journaled, ctx, inputs, password } = await tree([...up, notFound, create], http);
+    const { root, runner, list, journaled, ctx, inputs, password } = await tree(
+      [...up, notFound, create],
+      http,
+    );
     await list.run();
     const calls = runner.calls.map((c) => c.replaceAll(root, ''));
     const compose = `docker compose --project-name ${PROJECT} --project-directory /opt/mattermost -f docker-compose.yml -f compose.wizard.yml`;

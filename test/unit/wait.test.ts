@@ -82,7 +82,11 @@ describe('waitFor', () => {
         check: async () => ({ done: false, detail: 'connection refused' }),
       },
       { output: (l) => lines.push(l) },
-    ).catch((e: ContainerFailedError) => e);
+    ).then(
+      () => undefined,
+      (e: ContainerFailedError) => e,
+    );
+    if (!err) throw new Error('the wait did not fail');
     expect(err).toBeInstanceOf(ContainerFailedError);
     expect(err.message.split('\n')[0]).toBe(
       "Rocket.Chat 9.9.9 can't start: its rocketchat container crashed (1 restart): a module of the program is missing (the image is broken).",
@@ -121,7 +125,11 @@ describe('waitFor', () => {
         check: async () => ({ done: false, detail: 'HTTP 503' }),
       },
       { output: () => undefined },
-    ).catch((e: Error & { remedy?: string }) => e);
+    ).then(
+      () => undefined,
+      (e: Error & { remedy?: string }) => e,
+    );
+    if (!err) throw new Error('the wait did not fail');
     expect(err.message).toBe(
       "Slow did not answer within 120 s (last: HTTP 503).\nLast lines of the slow container's log:\nstill migrating (42%)",
     );
