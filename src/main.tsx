@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { platforms } from '../steps/index.js';
 import type { Deps } from './commands/deps.js';
-import { CancelledError, ExitCode, isWizardError } from './core/errors.js';
+import { ExitCode, isWizardError } from './core/errors.js';
 import { templateLoader } from './system/assets.js';
 import { buildEnvironment } from './system/environment.js';
 import { RealFileStore } from './system/files.js';
@@ -11,6 +11,7 @@ import { acquireLock } from './system/lock.js';
 import { FileLogger } from './system/log.js';
 import { NetProbe } from './system/netprobe.js';
 import { ExecaRunner } from './system/runner.js';
+import { onInterrupt, type Session } from './system/signals.js';
 import { StateStore } from './system/state.js';
 
 const EXIT_CODES = `Exit codes (install):
@@ -21,7 +22,7 @@ const EXIT_CODES = `Exit codes (install):
   4    another wizard run is changing this server (it is named)
   130  cancelled (Ctrl-C, or "no" at the review)`;
 
-function makeDeps(command: string, version: string, interrupt?: AbortSignal): Deps {
+function makeDeps(command: string, version: string, interrupt?: AbortSignal, session?: Session): Deps {
   const env = buildEnvironment(process.env, {
     stdin: Boolean(process.stdin.isTTY),
     stderr: Boolean(process.stderr.isTTY),
@@ -56,6 +57,7 @@ function makeDeps(command: string, version: string, interrupt?: AbortSignal): De
     templates: templateLoader(),
     platforms,
     version,
+    ...(session ? { session } : {}),
   };
 }
 
@@ -94,44 +96,10 @@ function installOptions(cmd: Command): Command {
   return cmd;
 }
 
-const SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
-
-/**
- * Ctrl-C, SIGTERM and SIGHUP (a dropped SSH session) stop the running step: its command is cancelled,
- * a rollback that must finish still runs, finished steps stay journaled, and the exit code is 128 + the
- * signal. A second Ctrl-C quits at once.
- */
-function onInterrupt(interrupt: AbortController, log: () => Deps['log'] | undefined): () => void {
-  const handlers = Object.entries(SIGNALS).map(([name, n]) => {
-    const handler = () => {
-      if (interrupt.signal.aborted) process.exit(128 + n);
-      log()?.warn(`${name} received: stopping the running step`);
-      try {
-        process.stderr.write(
-          `\n${name}: stopping after the running command (finished steps are kept)... press Ctrl-C again to quit at once.\n`,
-        );
-      } catch {
-        // the terminal is gone (SIGHUP)
-      }
-      interrupt.abort(
-        new CancelledError(
-          `Interrupted by ${name}: finished steps are kept; run the same command again to continue.`,
-          128 + n,
-        ),
-      );
-    };
-    process.on(name, handler);
-    return [name, handler] as const;
-  });
-  return () => {
-    for (const [name, handler] of handlers) process.off(name, handler);
-  };
-}
-
 export async function main(argv: string[], version: string): Promise<number> {
   let deps: Deps | undefined;
   const interrupt = new AbortController();
-  const stopListening = onInterrupt(interrupt, () => deps?.log);
+  const { stop: stopListening, session } = onInterrupt(interrupt, () => deps?.log);
   const program = new Command('wizard')
     .description(
       'Turns this server into a self-hosted chat server (Rocket.Chat, Mattermost, Mastodon or a chatmail relay) with Docker Compose, and keeps it healthy.',
@@ -156,7 +124,7 @@ export async function main(argv: string[], version: string): Promise<number> {
       `\nExamples:\n  wizard                                   ask everything in a terminal\n  wizard install --platform rocketchat --domain chat.example.com --email admin@example.com --yes\n  wizard install --answers answers.yml --dry-run\n\n${EXIT_CODES}`,
     )
     .action(async (opts: Record<string, unknown>) => {
-      deps = makeDeps('install', version, interrupt.signal);
+      deps = makeDeps('install', version, interrupt.signal, session);
       const { installCommand } = await import('./commands/install.js');
       // --dry-run changes nothing, so it needs no lock.
       if (!opts.dryRun) acquireLock(deps.env.stateDir, 'install');
@@ -238,7 +206,7 @@ export async function main(argv: string[], version: string): Promise<number> {
           json?: boolean;
         },
       ) => {
-        deps = makeDeps('upgrade', version, interrupt.signal);
+        deps = makeDeps('upgrade', version, interrupt.signal, session);
         const { upgradeCommand } = await import('./commands/upgrade.js');
         if (!opts.check && !opts.dryRun) acquireLock(deps.env.stateDir, 'upgrade');
         exitCode = await upgradeCommand({ ...opts, ...(name ? { install: name } : {}) }, deps);
@@ -255,7 +223,7 @@ export async function main(argv: string[], version: string): Promise<number> {
     )
     .option('-y, --yes', 'do not ask (the database is replaced)')
     .action(async (backup: string, opts: { yes?: boolean }) => {
-      deps = makeDeps('restore', version, interrupt.signal);
+      deps = makeDeps('restore', version, interrupt.signal, session);
       const { restoreCommand } = await import('./commands/restore.js');
       acquireLock(deps.env.stateDir, 'restore');
       exitCode = await restoreCommand({ backup, ...opts }, deps);

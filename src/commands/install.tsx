@@ -76,6 +76,8 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
         );
       if (!(await confirm(term, 'Go ahead and install?'))) throw new CancelledError('Nothing was changed.');
     }
+    // From here a dropped SSH session no longer stops the install: it goes on to its end without a terminal.
+    deps.session?.survivesHangup();
     await recordInstall(deps, platform, answers, record, project, hostFixes);
   }
   const firstAdminShown = !record?.journal.admin;

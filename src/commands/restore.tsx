@@ -69,6 +69,8 @@ export async function restoreCommand(opts: { backup: string; yes?: boolean }, de
     backup,
     release,
   };
+  // A dropped SSH session does not stop a restore halfway: it goes on to its end without a terminal.
+  deps.session?.survivesHangup();
   await (await taskList(restoreTasks(), ctx, deps.term)).run();
   const r = state.get(record.name);
   await state.update(record.name, {

@@ -141,7 +141,9 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
       );
       return 0;
     }
-    // Settled first: the old release put back or the new one recorded, before any new step starts.
+    // Settled first: the old release put back or the new one recorded, before any new step starts; a dropped
+    // SSH session does not stop it halfway.
+    deps.session?.survivesHangup();
     settled = await settleInterrupted(deps, record, base, journal, opts, offered.releases);
     record = deps.state().get(record.name) ?? record;
     current = record.release;
@@ -220,6 +222,8 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
       throw new CancelledError('Nothing was changed.');
   }
 
+  // From here a dropped SSH session no longer stops the upgrade: it goes on to its end without a terminal.
+  deps.session?.survivesHangup();
   const done: string[] = settled?.upgraded ? [settled.upgraded] : [];
   let from = current;
   for (const [step, version] of path.steps.entries()) {

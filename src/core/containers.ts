@@ -198,7 +198,7 @@ export function judgeContainers(
         if (fatal) {
           const how =
             c.state === 'running' || c.state === 'restarting'
-              ? `crashed (${seen} restart${seen === 1 ? '' : 's'})`
+              ? `crashed${seen > 0 ? ` (${seen} restart${seen === 1 ? '' : 's'})` : ''}`
               : `exited with code ${c.exitCode}`;
           fail(c, 'crashed', `${how}: ${fatal.title.charAt(0).toLowerCase()}${fatal.title.slice(1)}`);
           continue;

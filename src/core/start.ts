@@ -157,9 +157,14 @@ export async function startStack(
         intervalMs: () => Math.max(250, Math.min(500, ctx.pollIntervalMs)),
         timeoutMessage: (seconds, last) => `${stage.title} was not up within ${seconds} s (last: ${last}).`,
         check: () => stageProbe(ctx, stage, io),
+        // A one-time helper is meant to stop; one that fails is still named.
+        mustRun: stage.until.kind !== 'exited',
+        // Only what this stage starts: the rest of the stack (e.g. an app that crashed in an earlier run) waits.
+        services: stage.services,
         progress: (seconds, detail) => `${stage.title}: ${seconds} s: ${detail}`,
       },
-      io,
+      // The remedy given is for a failed `up`; a failed stage names its own (its log, known failures).
+      { ...io, remedy: undefined },
     );
     ctx.log.info(`start: ${stage.title} up after ${r.seconds} s`);
   }

@@ -64,6 +64,10 @@ export interface WaitSpec<T> {
   intervalMs?: (elapsedMs: number) => number;
   /** Watch the install's containers (default true). */
   watch?: boolean;
+  /** `service` must keep running: its stopping ends the wait, even with exit code 0 (default true). */
+  mustRun?: boolean;
+  /** Judge only these services' containers (default: every container of the install). */
+  services?: string[];
   /** The log lines that explain a failure, when the check follows the log itself (default: the service's tail). */
   log?: () => string;
   /** The progress line after each look (default "N s: DETAIL"). */
@@ -86,14 +90,21 @@ const LOG_LINES = 30;
 /** The pause between container looks: at most 2 s (a crash is reported within seconds), at least 1 s. */
 export const watchIntervalMs = (pollIntervalMs: number) => Math.max(1000, Math.min(2000, pollIntervalMs));
 
-/** A container's last log lines (stdout and stderr), without terminal escapes. */
-async function containerLog(ctx: WaitContext, id: string, io: WaitIO, lines = LOG_LINES): Promise<string> {
+/**
+ * A service's last log lines, stdout and stderr in the order they were written (Compose merges them), without
+ * prefixes or terminal escapes.
+ */
+async function containerLog(
+  ctx: WaitContext,
+  service: string,
+  io: WaitIO,
+  lines = LOG_LINES,
+): Promise<string> {
   const r = await ctx.runner
     .run({
-      file: 'docker',
-      args: ['logs', '--tail', String(lines), id],
+      ...composeCommand(ctx, ['logs', '--no-color', '--no-log-prefix', '--tail', String(lines), service]),
       reject: false,
-      timeoutMs: 10_000,
+      timeoutMs: 15_000,
       ...(io.ignoreAbort ? { ignoreAbort: true } : {}),
     })
     .catch(() => undefined);
@@ -131,7 +142,7 @@ function known(ctx: WaitContext, log: string): { lines: string; remedies: string
 async function watch(
   ctx: WaitContext,
   memory: WatchMemory,
-  opts: { since: number; service: string },
+  opts: { since: number; mustRun: string[]; services?: string[] },
   io: WaitIO,
 ): Promise<{ memory: WatchMemory; failure?: ContainerFailure }> {
   const extra = io.ignoreAbort ? { ignoreAbort: true } : {};
@@ -144,7 +155,9 @@ async function watch(
     })
     .catch((e: Error) => ({ exitCode: 1, stdout: '', stderr: e.message }));
   if (ps.exitCode !== 0 || ps.stdout.trim() === '') return { memory };
-  let observed = observeContainers(ps.stdout);
+  const mine = (c: { service: string }) => !opts.services || opts.services.includes(c.service);
+  let observed = observeContainers(ps.stdout).filter(mine);
+  if (observed.length === 0) return { memory };
   const inspected = await ctx.runner
     .run({
       file: 'docker',
@@ -154,19 +167,22 @@ async function watch(
       ...extra,
     })
     .catch(() => undefined);
-  observed = observeContainers(ps.stdout, inspected?.stdout ?? '[]');
+  observed = observeContainers(ps.stdout, inspected?.stdout ?? '[]').filter(mine);
   const judge = (logs?: Record<string, string>) =>
     judgeContainers(observed, memory, {
       now: ctx.clock.now(),
       since: opts.since,
-      mustRun: [opts.service],
+      mustRun: opts.mustRun,
       patterns: logPatternsOf(ctx.platform),
       ...(logs ? { logs } : {}),
     });
   let j = judge();
   if (!j.failure && j.wantLogs.length > 0) {
     const logs: Record<string, string> = {};
-    for (const id of j.wantLogs) logs[id] = await containerLog(ctx, id, io);
+    for (const id of j.wantLogs) {
+      const c = observed.find((o) => o.id === id);
+      if (c) logs[id] = await containerLog(ctx, c.service, io);
+    }
     j = judge(logs);
   }
   return { memory: j.memory, ...(j.failure ? { failure: j.failure } : {}) };
@@ -219,12 +235,21 @@ export async function waitFor<T>(
     }
     io.output(spec.progress ? spec.progress(seconds(), last) : `${seconds()} s: ${last}`);
     if (spec.watch !== false && clock.now() >= nextLook) {
-      const looked = await watch(ctx, memory, { since, service: spec.service }, io);
+      const looked = await watch(
+        ctx,
+        memory,
+        {
+          since,
+          mustRun: spec.mustRun === false ? [] : [spec.service],
+          ...(spec.services ? { services: spec.services } : {}),
+        },
+        io,
+      );
       memory = looked.memory;
       nextLook = clock.now() + watchIntervalMs(ctx.pollIntervalMs);
       if (looked.failure) {
         const f = looked.failure;
-        const log = await containerLog(ctx, f.id, io);
+        const log = await containerLog(ctx, f.service, io);
         const k = known(ctx, log);
         ctx.log.warn(`wait: ${spec.what}: the ${f.service} container ${f.reason}`);
         throw new ContainerFailedError(
