@@ -3,14 +3,21 @@
 #   curl -fsSL https://github.com/OWNER/wizard/releases/latest/download/install.sh | sudo bash
 #   curl -fsSL .../install.sh | sudo bash -s -- --platform rocketchat --domain D --email E --yes
 #   curl -fsSL .../install.sh | sudo bash -s -- --uninstall [--yes]
-# It downloads the release tarball named below, checks its SHA256 against the one in this file, unpacks
-# it to /opt/wizard/releases/VERSION, points /opt/wizard/current at it (symlink + rename) and writes the
-# launcher /usr/local/bin/wizard. Node: the system's if it is 22 or newer, else the newest Node
-# NODE_MAJOR for linux-x64 in /opt/wizard/node, checked against nodejs.org's SHASUMS256.txt.
+# It downloads the release tarball named below and its signature, checks the tarball's SHA256 against the
+# one in this file and its Ed25519 signature against the release key in this file (OpenSSL 3 when root
+# owns it, else the Node.js checked below), and only then unpacks it to /opt/wizard/releases/VERSION,
+# points /opt/wizard/current at it (symlink + rename) and writes the launcher /usr/local/bin/wizard.
+# Node: the system's if it is 22 or newer and it and every folder above it are root's and writable by no
+# one else; else Node NODE_VERSION for linux-x64 in /opt/wizard/node, checked against the SHA256 in this
+# file (the release build pins it). Downloads are https only.
 # Re-running it upgrades the wizard in place; /var/lib/wizard (every install's state) is never touched.
+# It cannot vouch for itself: `wizard self-update` checks install.sh.sig before running it, and the README
+# ("Releases") shows how to check it by hand.
 #
-# Environment: WIZARD_RELEASE_URL (the folder holding wizard-VERSION.tar.gz), WIZARD_NODE_DIST_URL (a
-# Node dist folder with SHASUMS256.txt), WIZARD_ROOT (prefix of every host path it writes; default /).
+# Environment: WIZARD_RELEASE_URL (the folder holding wizard-VERSION.tar.gz and its .sig),
+# WIZARD_NODE_DIST_URL (a folder holding node-vNODE_VERSION-linux-x64.tar.xz), WIZARD_ROOT (prefix of every
+# host path it writes; default /). Tests only: WIZARD_UNSAFE_TEST_RELEASES=1 accepts http URLs (and an
+# unsigned development build); signatures are still checked against the key in this file.
 #
 # The release build (release.config.mjs) fills in release_info. This unfilled copy, run as a file from a
 # checkout, builds and runs that checkout instead (same as `npm run --silent wizard -- ARGS`).
@@ -20,7 +27,11 @@
 release_info() {
   WIZARD_VERSION='__WIZARD_VERSION__'
   WIZARD_SHA256='__WIZARD_SHA256__'
-  NODE_MAJOR='__NODE_MAJOR__'
+  NODE_VERSION='__NODE_VERSION__'
+  NODE_SHA256_XZ='__NODE_SHA256_XZ__'
+  NODE_SHA256_GZ='__NODE_SHA256_GZ__'
+  # The release key (Ed25519, base64 of its DER: the body of its PEM), or "unsigned" for a development build.
+  RELEASE_KEY='__RELEASE_KEY__'
   DEFAULT_RELEASE_URL='__RELEASE_URL__'
 }
 
@@ -141,21 +152,38 @@ check_tools() {
     die "Neither curl nor wget is installed." "Install one: apt-get install -y curl (Debian, Ubuntu) or dnf install -y curl (AlmaLinux, Rocky)."
   fi
   local t
-  for t in tar gzip sha256sum mktemp; do
+  for t in tar gzip sha256sum mktemp stat readlink base64 wc; do
     command -v "$t" >/dev/null 2>&1 || die "$t is missing." "Install it with the system's package manager, then re-run this script."
   done
 }
 
 # ---- downloads --------------------------------------------------------------------------------------
 
+# check_url URL VARIABLE: https only (http with the test switch).
+check_url() {
+  case "$1" in
+    https://*) ;;
+    http://*) [ "$TEST_MODE" = 1 ] || die "$2 is $1; the wizard is downloaded over https only, and nothing was installed." "Set $2 to an https:// URL, or unset it to use the published release." 2 ;;
+    *) die "$2 is $1, not an https:// URL; nothing was installed." "Set $2 to an https:// URL, or unset it to use the published release." 2 ;;
+  esac
+}
+
 # download URL FILE
 download() {
   say "Downloading $1"
   if [ "$DOWNLOADER" = curl ]; then
-    curl -fsSL --retry 3 --connect-timeout 20 -o "$2" "$1"
+    if [ "$TEST_MODE" = 1 ]; then
+      curl -fsSL --retry 3 --connect-timeout 20 -o "$2" "$1"
+    else
+      curl -fsSL --proto '=https' --proto-redir '=https' --retry 3 --connect-timeout 20 -o "$2" "$1"
+    fi
   else
     wget -q --tries=3 --timeout=20 -O "$2" "$1"
   fi
+}
+
+refused_remedy() {
+  printf '%s' 'Do not install it. The download is damaged, or something between this server and the release folder changed it; try again later, or check the release by hand (see the README, "Releases").'
 }
 
 # check_sha256 FILE EXPECTED WHAT
@@ -164,52 +192,84 @@ check_sha256() {
   actual="$(sha256sum "$1")" || die "Can't compute the SHA256 of $1."
   actual="${actual%% *}"
   if [ "$actual" != "$2" ]; then
-    die "The SHA256 of $3 does not match (expected $2, got $actual); nothing was installed." \
-      "The download is damaged or was tampered with. Try again; if it persists, verify the release by hand (see the README)."
+    die "The SHA256 of $3 does not match (expected $2, got $actual); nothing was installed." "$(refused_remedy)" 5
   fi
   ok "Checked the SHA256 of $3"
 }
 
 fetch_release() {
-  local base="${WIZARD_RELEASE_URL:-$DEFAULT_RELEASE_URL}"
+  local base="${WIZARD_RELEASE_URL:-$DEFAULT_RELEASE_URL}" name="wizard-$WIZARD_VERSION.tar.gz"
   base="${base%/}"
-  TARBALL="$TMP/wizard-$WIZARD_VERSION.tar.gz"
-  download "$base/wizard-$WIZARD_VERSION.tar.gz" "$TARBALL" ||
-    die "Can't download the wizard $WIZARD_VERSION from $base/wizard-$WIZARD_VERSION.tar.gz." "Check this server's network and the URL (WIZARD_RELEASE_URL sets the folder)."
-  check_sha256 "$TARBALL" "$WIZARD_SHA256" "wizard-$WIZARD_VERSION.tar.gz"
+  check_url "$base" WIZARD_RELEASE_URL
+  TARBALL="$TMP/$name"
+  download "$base/$name" "$TARBALL" ||
+    die "Can't download the wizard $WIZARD_VERSION from $base/$name." "Check this server's network and the URL (WIZARD_RELEASE_URL sets the folder)."
+  check_sha256 "$TARBALL" "$WIZARD_SHA256" "$name"
+  [ "$RELEASE_KEY" != unsigned ] || return 0
+  download "$base/$name.sig" "$TARBALL.sig" ||
+    die "Can't download the signature $base/$name.sig; an unsigned release is never installed, and nothing was installed." "Check this server's network and the URL (WIZARD_RELEASE_URL sets the folder)." 5
 }
 
-# Sets NODE_BIN to a Node 22+ on this system, or fetches and checks the Node tarball (NODE_TARBALL).
-pick_node() {
-  local sys v major
-  NODE_TARBALL=''
-  if sys="$(command -v node 2>/dev/null)" && v="$("$sys" --version 2>/dev/null)"; then
-    major="${v#v}"
-    major="${major%%.*}"
-    if [[ "$major" =~ ^[0-9]+$ ]] && [ "$major" -ge 22 ]; then
-      case "$sys" in /*) ;; *) sys="$(readlink -f "$sys")" ;; esac
-      NODE_BIN="$sys"
-      ok "Node.js            $v ($sys)"
-      return 0
+# trusted FILE: FILE (a path without symlinks) and every folder above it are owned by root and writable by
+# no one else, so no other user can have put or swapped what root runs. Else says why in UNTRUSTED_WHY.
+trusted() {
+  local p="$1" info mode
+  while :; do
+    if ! info="$(stat -c '%u %a' -- "$p" 2>/dev/null)"; then
+      UNTRUSTED_WHY="can't read the owner of $p"
+      return 1
     fi
-    say "The system's Node.js $v is older than 22; the wizard gets its own Node.js $NODE_MAJOR in $OPT/node."
+    mode="${info#* }"
+    if [ "${info%% *}" != 0 ]; then
+      UNTRUSTED_WHY="$p is owned by uid ${info%% *}, not root"
+      return 1
+    fi
+    if ((8#$mode & 8#022)); then
+      UNTRUSTED_WHY="$p can be written by its group or others (mode $mode)"
+      return 1
+    fi
+    [ "$p" != / ] || return 0
+    p="$(dirname -- "$p")"
+  done
+}
+
+# Sets NODE_BIN to a trusted Node 22+ on this system, or fetches and checks the pinned Node (NODE_TARBALL).
+# The system's node is not run before it is found trusted.
+pick_node() {
+  local sys real v major
+  NODE_TARBALL=''
+  if sys="$(type -P node)"; then
+    real="$(readlink -f -- "$sys")" || real="$sys"
+    if ! trusted "$real"; then
+      say "Not using the system's Node.js $sys: $UNTRUSTED_WHY. The wizard gets its own Node.js $NODE_VERSION in $OPT/node."
+    elif v="$("$real" --version 2>/dev/null)"; then
+      major="${v#v}"
+      major="${major%%.*}"
+      if [[ "$major" =~ ^[0-9]+$ ]] && [ "$major" -ge 22 ]; then
+        NODE_BIN="$real"
+        ok "Node.js            $v ($real)"
+        return 0
+      fi
+      say "The system's Node.js $v is older than 22; the wizard gets its own Node.js $NODE_VERSION in $OPT/node."
+    else
+      say "The system's Node.js $real does not run; the wizard gets its own Node.js $NODE_VERSION in $OPT/node."
+    fi
   else
-    say "No Node.js on this system; the wizard gets its own Node.js $NODE_MAJOR in $OPT/node."
+    say "No Node.js on this system; the wizard gets its own Node.js $NODE_VERSION in $OPT/node."
   fi
   fetch_node
 }
 
 fetch_node() {
-  local base="${WIZARD_NODE_DIST_URL:-https://nodejs.org/dist/latest-v$NODE_MAJOR.x}" ext=tar.xz line sum file
+  local base="${WIZARD_NODE_DIST_URL:-https://nodejs.org/dist/v$NODE_VERSION}" ext=tar.xz sum="$NODE_SHA256_XZ" file
   base="${base%/}"
-  command -v xz >/dev/null 2>&1 || ext=tar.gz
-  download "$base/SHASUMS256.txt" "$TMP/SHASUMS256.txt" ||
-    die "Can't download $base/SHASUMS256.txt." "Check this server's network and the URL (WIZARD_NODE_DIST_URL sets the folder)."
-  line="$(grep -E "^[0-9a-f]{64}  node-v$NODE_MAJOR\.[0-9]+\.[0-9]+-linux-x64\.${ext//./\\.}\$" "$TMP/SHASUMS256.txt" | head -n 1)" || true
-  [ -n "$line" ] || die "$base/SHASUMS256.txt lists no node-v$NODE_MAJOR.x.y-linux-x64.$ext." "Point WIZARD_NODE_DIST_URL at a Node $NODE_MAJOR dist folder, or install Node.js 22+ and re-run."
-  sum="${line%% *}"
-  file="${line##* }"
-  NODE_DIR="${file%."$ext"}"
+  check_url "$base" WIZARD_NODE_DIST_URL
+  if ! command -v xz >/dev/null 2>&1; then
+    ext=tar.gz
+    sum="$NODE_SHA256_GZ"
+  fi
+  NODE_DIR="node-v$NODE_VERSION-linux-x64"
+  file="$NODE_DIR.$ext"
   if [ "$(readlink "$OPT/node" 2>/dev/null)" = "$NODE_DIR" ] && "$OPT/$NODE_DIR/bin/node" --version >/dev/null 2>&1; then
     ok "Node.js            $(node_version) already in $OPT/node"
     NODE_BIN="$OPT/node/bin/node"
@@ -219,6 +279,56 @@ fetch_node() {
   download "$base/$file" "$NODE_TARBALL" || die "Can't download $base/$file." "Check this server's network and the URL (WIZARD_NODE_DIST_URL sets the folder)."
   check_sha256 "$NODE_TARBALL" "$sum" "$file"
   NODE_BIN="$OPT/node/bin/node"
+}
+
+# The release key's fingerprint: SHA-256 of its DER, as the README prints it.
+key_fingerprint() {
+  local fp
+  fp="$(printf '%s' "$RELEASE_KEY" | base64 -d | sha256sum)"
+  printf '%s' "${fp%% *}"
+}
+
+# Checks the tarball's signature before anything is unpacked: with OpenSSL 3 when it is root's own
+# (trusted), else with the Node.js picked above (the system's trusted one, or the pinned download).
+verify_release() {
+  local openssl real v node out fp
+  if [ "$RELEASE_KEY" = unsigned ]; then
+    warn "This is an unsigned development build: the tarball's signature is not checked (WIZARD_UNSAFE_TEST_RELEASES=1)."
+    return 0
+  fi
+  fp="$(key_fingerprint)"
+  if [ "$(wc -c <"$TARBALL.sig")" -ne 64 ]; then
+    die "wizard-$WIZARD_VERSION.tar.gz.sig is not an Ed25519 signature; nothing was installed." "$(refused_remedy)" 5
+  fi
+  if openssl="$(type -P openssl)" && real="$(readlink -f -- "$openssl")" && trusted "$real" &&
+    v="$("$real" version 2>/dev/null)" && [[ "$v" =~ ^OpenSSL\ (([3-9]|[1-9][0-9])\.[0-9.]+) ]]; then
+    v="OpenSSL ${BASH_REMATCH[1]}"
+    printf -- '-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n' "$RELEASE_KEY" >"$TMP/release-key.pem"
+    if out="$("$real" pkeyutl -verify -pubin -inkey "$TMP/release-key.pem" -rawin -in "$TARBALL" -sigfile "$TARBALL.sig" 2>&1)" &&
+      [[ "$out" == *"Signature Verified Successfully"* ]]; then
+      ok "Checked the signature of wizard-$WIZARD_VERSION.tar.gz (release key $fp, with $v)"
+      return 0
+    fi
+  else
+    node="$NODE_BIN"
+    if [ -n "$NODE_TARBALL" ]; then
+      # The pinned Node, checked above, not yet installed: only its binary, into this run's own folder.
+      if ! { mkdir "$TMP/node-check" && tar -xf "$NODE_TARBALL" -C "$TMP/node-check" --no-same-owner "$NODE_DIR/bin/node"; }; then
+        die "Can't unpack Node.js to check the release's signature."
+      fi
+      node="$TMP/node-check/$NODE_DIR/bin/node"
+    fi
+    if "$node" -e '
+      const c = require("node:crypto"), fs = require("node:fs");
+      const [key, file, sig] = process.argv.slice(1);
+      const pub = c.createPublicKey({ key: Buffer.from(key, "base64"), format: "der", type: "spki" });
+      process.exit(c.verify(null, fs.readFileSync(file), pub, fs.readFileSync(sig)) ? 0 : 1);
+    ' "$RELEASE_KEY" "$TARBALL" "$TARBALL.sig" 2>/dev/null; then
+      ok "Checked the signature of wizard-$WIZARD_VERSION.tar.gz (release key $fp, with Node.js)"
+      return 0
+    fi
+  fi
+  die "wizard-$WIZARD_VERSION.tar.gz does not match its signature by the release key $fp; nothing was installed." "$(refused_remedy)" 5
 }
 
 # node-v24.1.0-linux-x64 -> v24.1.0
@@ -365,6 +475,11 @@ main() {
   for a in "$@"; do
     if [ "$a" = --uninstall ]; then remove=1; else args+=("$a"); fi
   done
+  case "${WIZARD_UNSAFE_TEST_RELEASES:-}" in
+    '') TEST_MODE=0 ;;
+    1) TEST_MODE=1 ;;
+    *) die "WIZARD_UNSAFE_TEST_RELEASES is \"$WIZARD_UNSAFE_TEST_RELEASES\"; it is 1 (tests only) or unset." "Unset it: unset WIZARD_UNSAFE_TEST_RELEASES" 2 ;;
+  esac
   ROOT="${WIZARD_ROOT:-/}"
   ROOT="${ROOT%/}"
   case "$ROOT" in '' | /*) ;; *) die "WIZARD_ROOT must be an absolute path; it is $ROOT." '' 2 ;; esac
@@ -381,6 +496,12 @@ main() {
   fi
   check_arch
   check_root "$@"
+  if [ "$TEST_MODE" = 1 ]; then
+    warn "WIZARD_UNSAFE_TEST_RELEASES=1: http downloads are accepted. Tests only, never on a real server."
+  fi
+  if [ "$RELEASE_KEY" = unsigned ] && [ "$TEST_MODE" != 1 ]; then
+    die "This install.sh comes from an unsigned development build (npm run release -- --unsigned); it installs nothing." "Download install.sh from a release: https://github.com/OWNER/wizard/releases" 5
+  fi
   say "Installing the wizard $WIZARD_VERSION"
   ok "CPU architecture   amd64 ($(uname -m))"
   check_os
@@ -389,9 +510,11 @@ main() {
   TMP="$(mktemp -d "${TMPDIR:-/tmp}/wizard-install.XXXXXX")" || die "Can't create a temporary folder in ${TMPDIR:-/tmp}."
   CLEANUP+=("$TMP")
   trap cleanup EXIT
-  # Everything is downloaded and checked before anything is written under $OPT.
+  # Everything is downloaded and checked (checksums, then the signature) before anything is unpacked or
+  # written under $OPT.
   fetch_release
   pick_node
+  verify_release
   install_node
   install_release
   write_launcher

@@ -1,10 +1,23 @@
 // Builds a release into release/: the wizard as a tarball a plain `node` runs (the esbuild bundle in dist/
-// plus assets/, no node_modules), SHA256SUMS, and install.sh with the version and checksum filled in.
-//   npm run release        (= npm run build && node release.config.mjs)
-// Tests call buildRelease() with their own output folder (and a version of their own for upgrades).
+// plus assets/, no node_modules), install.sh with the version, checksums, Node pin and release key filled in,
+// SHA256SUMS, and a detached Ed25519 signature of each (FILE.sig, 64 raw bytes, as `openssl pkeyutl -sign
+// -rawin` writes them).
+//   WIZARD_SIGNING_KEY=/path/to/release.key WIZARD_NODE_SHASUMS=/path/to/SHASUMS256.txt npm run release
+//   npm run release -- --unsigned     a development build: install.sh refuses it outside the test switch
+// Tests call buildRelease() with their own output folder, throwaway key and Node dist (and a version of
+// their own for upgrades).
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,9 +30,16 @@ export const PUBLISH_URL = 'https://github.com/OWNER/wizard/releases';
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 /**
- * @param {{ root?: string, outDir?: string, version?: string, publishUrl?: string }} [options]
+ * @param {{ root?: string, outDir?: string, version?: string, publishUrl?: string, signingKey?: string,
+ *   unsigned?: boolean, nodeShasums?: string, testKey?: boolean }} [options]
  *   version: defaults to package.json's; another one (tests only) is stamped into the bundle's copy of it.
- * @returns {{ version: string, outDir: string, tarball: string, sha256: string, installSh: string, sums: string }}
+ *   signingKey: the Ed25519 private key (a PEM file, mode 0600) whose public half is RELEASE_PUBLIC_KEY in
+ *     src/core/release-key.ts; another key only with testKey (tests). Required unless unsigned.
+ *   nodeShasums: nodejs.org's SHASUMS256.txt (or .asc) of the Node release install.sh pins and downloads.
+ * @returns {Release}
+ * @typedef {{ version: string, outDir: string, tarball: string, sha256: string, installSh: string,
+ *   sums: string, signed: boolean, publicKey: string | undefined, fingerprint: string | undefined,
+ *   node: { version: string, sha256Xz: string, sha256Gz: string } }} Release
  */
 export function buildRelease(options = {}) {
   const root = resolve(options.root ?? here);
@@ -33,6 +53,13 @@ export function buildRelease(options = {}) {
   const cli = join(root, 'dist', 'cli.js');
   if (!existsSync(cli))
     throw new Error('dist/cli.js is missing: run `npm run build` first (`npm run release` does).');
+  const key = options.unsigned ? undefined : signingKey(root, options.signingKey, options.testKey === true);
+  if (!options.nodeShasums)
+    throw new Error(
+      "No Node pin: set WIZARD_NODE_SHASUMS to nodejs.org's SHASUMS256.txt of the Node release install.sh downloads " +
+        `(https://nodejs.org/dist/latest-v${nodeMajor(pkg)}.x/SHASUMS256.txt, checked with the Node.js release keys).`,
+    );
+  const node = nodePin(readFileSync(options.nodeShasums, 'utf8'), nodeMajor(pkg));
 
   const name = `wizard-${version}`;
   const stage = mkdtempSync(join(tmpdir(), 'wizard-release-'));
@@ -74,7 +101,10 @@ export function buildRelease(options = {}) {
       fillInstallSh(readFileSync(join(root, 'install.sh'), 'utf8'), {
         version,
         sha256,
-        nodeMajor: nodeMajor(pkg),
+        nodeVersion: node.version,
+        nodeSha256Xz: node.sha256Xz,
+        nodeSha256Gz: node.sha256Gz,
+        releaseKey: key?.publicKey ?? 'unsigned',
         releaseUrl: `${(options.publishUrl ?? PUBLISH_URL).replace(/\/+$/, '')}/download/v${version}`,
       }),
       { mode: 0o755 },
@@ -83,19 +113,37 @@ export function buildRelease(options = {}) {
 
     const sums = join(outDir, 'SHA256SUMS');
     writeFileSync(sums, `${sha256}  ${tarballName}\n${sha256File(installSh)}  install.sh\n`);
-    return { version, outDir, tarball, sha256, installSh, sums };
+    if (key) for (const file of [tarball, installSh, sums]) signFile(file, key);
+    return {
+      version,
+      outDir,
+      tarball,
+      sha256,
+      installSh,
+      sums,
+      signed: key !== undefined,
+      publicKey: key?.publicKey,
+      fingerprint: key ? fingerprint(key.publicKey) : undefined,
+      node,
+    };
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
 }
 
 /** Fills install.sh's release_info placeholders; each must be there exactly once. */
-export function fillInstallSh(template, { version, sha256, nodeMajor, releaseUrl }) {
+export function fillInstallSh(
+  template,
+  { version, sha256, nodeVersion, nodeSha256Xz, nodeSha256Gz, releaseKey, releaseUrl },
+) {
   let text = template;
   for (const [token, value] of [
     ['__WIZARD_VERSION__', version],
     ['__WIZARD_SHA256__', sha256],
-    ['__NODE_MAJOR__', String(nodeMajor)],
+    ['__NODE_VERSION__', nodeVersion],
+    ['__NODE_SHA256_XZ__', nodeSha256Xz],
+    ['__NODE_SHA256_GZ__', nodeSha256Gz],
+    ['__RELEASE_KEY__', releaseKey],
     ['__RELEASE_URL__', releaseUrl],
   ]) {
     if (text.split(token).length !== 2) throw new Error(`install.sh must hold ${token} exactly once.`);
@@ -105,12 +153,87 @@ export function fillInstallSh(template, { version, sha256, nodeMajor, releaseUrl
   return text;
 }
 
-/** The Node major install.sh downloads when the server has no Node 22+: the one the project runs and tests on. */
+/** The Node major install.sh's Node must have: the one the project runs and tests on (its devDependency). */
 function nodeMajor(pkg) {
   const m = /(\d+)/.exec(pkg.devDependencies?.node ?? '') ?? /^(\d+)/.exec(process.versions.node);
   const major = Number(m?.[1]);
   if (!(major >= 22)) throw new Error(`Node ${major} is older than the wizard's engines (>=22).`);
   return major;
+}
+
+/**
+ * The Node release install.sh pins: its version and the SHA-256 of its linux-x64 .tar.xz and .tar.gz, read
+ * from nodejs.org's SHASUMS256.txt (or the clear-signed .asc) of one release of the project's Node major.
+ */
+export function nodePin(shasums, major) {
+  const found = new Map();
+  for (const line of shasums.split(/\r?\n/)) {
+    const m = /^([0-9a-f]{64}) {2}node-v(\d+\.\d+\.\d+)-linux-x64\.tar\.(xz|gz)$/.exec(line);
+    if (m) found.set(`${m[2]} ${m[3]}`, m[1]);
+  }
+  const versions = [...new Set([...found.keys()].map((k) => k.split(' ')[0]))];
+  if (versions.length !== 1)
+    throw new Error(
+      `The Node SHASUMS256.txt lists ${versions.length ? `several linux-x64 releases (${versions.join(', ')})` : 'no node-vX.Y.Z-linux-x64.tar.xz'}; give the file of one release.`,
+    );
+  const [version] = versions;
+  if (Number(version.split('.')[0]) !== major)
+    throw new Error(`The Node SHASUMS256.txt is for Node ${version}; the wizard pins Node ${major}.`);
+  const sha256Xz = found.get(`${version} xz`);
+  const sha256Gz = found.get(`${version} gz`);
+  if (!sha256Xz || !sha256Gz)
+    throw new Error(
+      `The Node SHASUMS256.txt lacks node-v${version}-linux-x64.tar.${sha256Xz ? 'gz' : 'xz'}.`,
+    );
+  return { version, sha256Xz, sha256Gz };
+}
+
+/** The release key the wizard pins (src/core/release-key.ts), read from its source. */
+export function pinnedKey(root = here) {
+  const m = /RELEASE_PUBLIC_KEY = '([A-Za-z0-9+/=]+)'/.exec(
+    readFileSync(join(root, 'src/core/release-key.ts'), 'utf8'),
+  );
+  if (!m?.[1]) throw new Error("Can't find RELEASE_PUBLIC_KEY in src/core/release-key.ts.");
+  return m[1];
+}
+
+/** SHA-256 of the public key's DER (SubjectPublicKeyInfo), hex: the fingerprint in the README. */
+export function fingerprint(publicKey) {
+  return createHash('sha256').update(Buffer.from(publicKey, 'base64')).digest('hex');
+}
+
+/** Loads the private key: a PEM file only root can read, Ed25519, whose public half the wizard pins. */
+function signingKey(root, file, testKey) {
+  if (!file)
+    throw new Error(
+      'No signing key: set WIZARD_SIGNING_KEY to the release key (an Ed25519 private key in a PEM file); the ' +
+        'maintainers hold it. For a development build nobody installs: npm run release -- --unsigned',
+    );
+  const mode = statSync(file).mode;
+  if (mode & 0o077)
+    throw new Error(
+      `The signing key ${file} can be read by others (mode ${(mode & 0o777).toString(8)}); chmod 600 it.`,
+    );
+  const privateKey = createPrivateKey(readFileSync(file));
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new Error(`The signing key ${file} is ${privateKey.asymmetricKeyType}, not Ed25519.`);
+  const publicKey = createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).toString('base64');
+  const pinned = pinnedKey(root);
+  if (publicKey !== pinned && !testKey)
+    throw new Error(
+      `The signing key ${file} (fingerprint ${fingerprint(publicKey)}) is not the release key the wizard pins ` +
+        `(src/core/release-key.ts, fingerprint ${fingerprint(pinned)}): the wizard would refuse this release.`,
+    );
+  return { privateKey, publicKey };
+}
+
+/** Writes FILE.sig (64 raw bytes) and checks it against the public key before going on. */
+function signFile(file, key) {
+  const data = readFileSync(file);
+  const sig = sign(null, data, key.privateKey);
+  const pub = createPublicKey({ key: Buffer.from(key.publicKey, 'base64'), format: 'der', type: 'spki' });
+  if (!verify(null, data, pub, sig)) throw new Error(`The signature of ${file} does not verify.`);
+  writeFileSync(`${file}.sig`, sig);
 }
 
 /** The bundle inlines package.json; a test release with another version gets that version stamped in. */
@@ -178,9 +301,31 @@ function sha256File(file) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const r = buildRelease();
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== '--unsigned');
+  if (unknown.length) {
+    process.stderr.write(`✖ Unknown argument ${unknown[0]}.\n  → npm run release [-- --unsigned]\n`);
+    process.exit(2);
+  }
+  let r;
+  try {
+    r = buildRelease({
+      unsigned: args.includes('--unsigned'),
+      signingKey: process.env.WIZARD_SIGNING_KEY || undefined,
+      nodeShasums: process.env.WIZARD_NODE_SHASUMS || undefined,
+      testKey: process.env.WIZARD_UNSAFE_TEST_RELEASES === '1',
+    });
+  } catch (e) {
+    process.stderr.write(`✖ ${e.message}\n`);
+    process.exit(2);
+  }
   const rel = (p) => p.replace(`${process.cwd()}/`, '');
+  const files = [r.tarball, r.installSh, r.sums];
   process.stdout.write(
-    `${rel(r.tarball)}\n${rel(r.sums)}\n${rel(r.installSh)}\nwizard ${r.version}  sha256 ${r.sha256}\n`,
+    `${files.flatMap((f) => (r.signed ? [rel(f), `${rel(f)}.sig`] : [rel(f)])).join('\n')}\n` +
+      `wizard ${r.version}  sha256 ${r.sha256}  Node ${r.node.version}\n` +
+      (r.signed
+        ? `signed with the release key ${r.fingerprint}\n`
+        : 'UNSIGNED development build: its install.sh refuses to install outside tests.\n'),
   );
 }

@@ -63,6 +63,8 @@ export interface HttpClient {
     status: number;
     body: string /** Response headers, names in lower case. */;
     headers?: Record<string, string>;
+    /** The body's bytes as received (signatures, and files verified against them). */
+    bytes?: Uint8Array;
   }>;
 }
 

@@ -5,6 +5,8 @@ export const ExitCode = {
   failed: 1,
   usage: 2,
   prerequisites: 3,
+  /** A download failed its signature or checksum (a release): refused, nothing was run or changed. */
+  untrusted: 5,
   cancelled: 130,
 } as const;
 
@@ -27,6 +29,11 @@ export class UserError extends WizardError {
 /** A prerequisite check failed and was not ignored. Exit 3. */
 export class PrerequisiteError extends WizardError {
   override readonly exitCode: number = ExitCode.prerequisites;
+}
+
+/** A download is unsigned, or does not match its signature or checksum. Nothing was run or changed. Exit 5. */
+export class UntrustedError extends WizardError {
+  override readonly exitCode: number = ExitCode.untrusted;
 }
 
 /** A command run through the runner exited non-zero. */

@@ -16,7 +16,7 @@ export class FetchHttpClient implements HttpClient {
       signal?: AbortSignal;
       ignoreAbort?: boolean;
     } = {},
-  ): Promise<{ status: number; body: string; headers: Record<string, string> }> {
+  ): Promise<{ status: number; body: string; headers: Record<string, string>; bytes: Uint8Array }> {
     const interrupt = opts.ignoreAbort ? undefined : this.interrupt;
     if (interrupt?.aborted)
       throw interrupt.reason instanceof CancelledError ? interrupt.reason : new CancelledError('Interrupted');
@@ -35,7 +35,13 @@ export class FetchHttpClient implements HttpClient {
         ...(opts.body !== undefined ? { body: opts.body } : {}),
         signal: AbortSignal.any(signals),
       });
-      return { status: res.status, body: await res.text(), headers: Object.fromEntries(res.headers) };
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      return {
+        status: res.status,
+        body: new TextDecoder().decode(bytes),
+        headers: Object.fromEntries(res.headers),
+        bytes,
+      };
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause?.code;
       if (cause === 'ECONNREFUSED') throw new Error('connection refused');
@@ -52,7 +58,7 @@ async function requestWithHost(
   host: string,
   opts: { method?: string; body?: string; headers?: Record<string, string> },
   signal: AbortSignal,
-): Promise<{ status: number; body: string; headers: Record<string, string> }> {
+): Promise<{ status: number; body: string; headers: Record<string, string>; bytes: Uint8Array }> {
   const request = (
     url.startsWith('https:') ? (await import('node:https')).request : (await import('node:http')).request
   ) as typeof import('node:http').request;
@@ -61,18 +67,19 @@ async function requestWithHost(
       url,
       { method: opts.method ?? 'GET', headers: { ...opts.headers, host }, signal },
       (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          body += c;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => {
+          chunks.push(c);
         });
-        res.on('end', () =>
+        res.on('end', () => {
+          const bytes = new Uint8Array(Buffer.concat(chunks));
           resolve({
             status: res.statusCode ?? 0,
-            body,
+            body: new TextDecoder().decode(bytes),
             headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)])),
-          }),
-        );
+            bytes,
+          });
+        });
         res.on('error', reject);
       },
     );

@@ -99,7 +99,16 @@ describe('the jonasal/nginx-certbot stand-in', () => {
       zone,
       JSON.stringify({ 'chat.wz.test': '127.0.0.1', 'u.wz.test': '127.0.0.1', 'wz.test': [] }),
     );
-    const gateway = docker('network', 'inspect', 'bridge', '-f', '{{(index .IPAM.Config 0).Gateway}}').trim();
+    // The bridge's gateway: IPAM names it on most engines; a freshly started dockerd may leave it out, and
+    // then the gateway is the first address of the subnet (what docker0 carries).
+    const ipam = JSON.parse(docker('network', 'inspect', 'bridge', '-f', '{{json .IPAM.Config}}')) as {
+      Subnet?: string;
+      Gateway?: string;
+    }[];
+    const v4 = ipam.find((c) => c.Subnet?.includes('.'));
+    const gateway = v4?.Gateway || (v4?.Subnet ?? '').replace(/\.\d+\/\d+$/, '.1');
+    if (!/^\d+\.\d+\.\d+\.\d+$/.test(gateway))
+      throw new Error(`no IPv4 gateway for Docker's bridge: ${JSON.stringify(ipam)}`);
     const port = 20000 + (process.pid % 20000);
     resolver = `${gateway}:${port}`;
     dnsServer = spawn(

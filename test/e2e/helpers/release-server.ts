@@ -1,16 +1,19 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join, normalize } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 
 export const REPO = join(import.meta.dirname, '../../..');
 /** The project's own Node 24 (the `node` devDependency): stands in for nodejs.org's linux-x64 build. */
@@ -23,8 +26,20 @@ export type Release = {
   sha256: string;
   installSh: string;
   sums: string;
+  signed: boolean;
+  publicKey: string | undefined;
+  fingerprint: string | undefined;
+  node: { version: string; sha256Xz: string; sha256Gz: string };
 };
-type BuildRelease = (options: { outDir: string; version?: string }) => Release;
+type BuildOptions = {
+  outDir: string;
+  version?: string;
+  signingKey?: string;
+  unsigned?: boolean;
+  nodeShasums?: string;
+  testKey?: boolean;
+};
+type BuildRelease = (options: BuildOptions) => Release;
 
 /** release.config.mjs's builder (plain JS, so imported by URL). Builds dist/ first when it is missing. */
 export async function releaseBuilder(): Promise<BuildRelease> {
@@ -34,6 +49,58 @@ export async function releaseBuilder(): Promise<BuildRelease> {
     buildRelease: BuildRelease;
   };
   return mod.buildRelease;
+}
+
+/** A throwaway Ed25519 release key made at test time: the private key's PEM file (0600) and the public key. */
+export function throwawayKey(dir: string, name = 'release'): { file: string; publicKey: string } {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const file = join(dir, `${name}.key`);
+  writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  return { file, publicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64') };
+}
+
+/**
+ * What a test release needs: a throwaway signing key, a fake nodejs.org folder (www/node) whose
+ * SHASUMS256.txt the builder pins, and the builder bound to both.
+ */
+export async function releaseKit(work: string): Promise<{
+  build: (options: { outDir: string; version?: string; unsigned?: boolean; signingKey?: string }) => Release;
+  key: { file: string; publicKey: string };
+  nodeFile: string;
+  nodeShasums: string;
+}> {
+  const buildRelease = await releaseBuilder();
+  const key = throwawayKey(join(work, 'keys'));
+  const nodeFile = makeNodeDist(join(work, 'www/node')).file;
+  const nodeShasums = join(work, 'www/node/SHASUMS256.txt');
+  return {
+    build: (options) => buildRelease({ signingKey: key.file, nodeShasums, testKey: true, ...options }),
+    key,
+    nodeFile,
+    nodeShasums,
+  };
+}
+
+/**
+ * A folder whose whole chain is root's and writable by no one else (install.sh runs a system node only from
+ * such a place); /tmp is not one, so it sits in the checkout's node_modules/.cache. Removed by the caller.
+ */
+export function trustedDir(prefix: string): string {
+  // Outside the checkout: a clone under /tmp (other-writable, as CI's is) can hold no trusted folder.
+  const base = '/var/lib/wizard-e2e';
+  mkdirSync(base, { recursive: true, mode: 0o755 });
+  const dir = mkdtempSync(join(base, prefix));
+  chmodSync(dir, 0o755);
+  for (let p = dir; ; p = dirname(p)) {
+    const st = statSync(p);
+    if (st.uid !== 0 || st.mode & 0o022)
+      throw new Error(
+        `${p} is not root's or can be written by others: the e2e tests run as root on a host whose /var/lib is root's (mode 755).`,
+      );
+    if (p === '/') break;
+  }
+  return dir;
 }
 
 /** A nodejs.org-like dist folder: node-vX.Y.Z-linux-x64.tar.xz made from the project's Node, and SHASUMS256.txt. */
