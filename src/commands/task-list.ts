@@ -12,20 +12,34 @@ import { answersOfRecord } from './doctor.js';
  * is for results), the default renderer on a terminal and the simple one otherwise, no signal handlers
  * of its own (src/main.tsx owns Ctrl-C).
  */
-export async function taskList<Ctx>(tasks: ListrTask<Ctx>[], ctx: Ctx, term: Terminal) {
-  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+export async function taskList<Ctx>(
+  tasks: ListrTask<Ctx>[],
+  ctx: Ctx,
+  term: Terminal,
+  progress?: { observe(tasks: unknown[]): void },
+) {
+  const [{ Listr, ListrLogger, ProcessOutput }, { LogRenderer }] = await Promise.all([
+    import('listr2'),
+    import('../ui/log-renderer.js'),
+  ]);
   const processOutput = new ProcessOutput(term.stderr, term.stderr);
   const logger = new ListrLogger({ processOutput, useIcons: true });
-  return new Listr<Ctx>(tasks, {
+  // Off a terminal: a line per task state change and a "still waiting" line at most every 10 s.
+  const list = new Listr<Ctx>(tasks, {
     ctx,
     exitOnError: true,
     registerSignalListeners: false,
-    renderer: term.interactive ? 'default' : 'simple',
-    fallbackRenderer: 'simple',
-    rendererOptions: { collapseSubtasks: false, showErrorMessage: false, logger },
+    renderer: term.interactive ? 'default' : LogRenderer,
+    fallbackRenderer: LogRenderer,
+    rendererOptions: term.interactive
+      ? { collapseSubtasks: false, showErrorMessage: false, logger }
+      : { logger },
     fallbackRendererOptions: { logger },
     processOutput,
-  } as ConstructorParameters<typeof Listr<Ctx>>[1]);
+  } as unknown as ConstructorParameters<typeof Listr<Ctx>>[1]);
+  // The run's progress also goes to its log and to `wizard status` (src/system/progress.ts), terminal or not.
+  progress?.observe(list.tasks);
+  return list;
 }
 
 /** The task context of an existing install (upgrade, restore), from its state record. */
