@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { platforms } from '../steps/index.js';
 import type { Deps } from './commands/deps.js';
+import { lockOrWait } from './commands/lock-wait.js';
 import { ExitCode, isWizardError } from './core/errors.js';
 import { templateLoader } from './system/assets.js';
 import { buildEnvironment } from './system/environment.js';
@@ -100,6 +101,7 @@ export async function main(argv: string[], version: string): Promise<number> {
   let deps: Deps | undefined;
   const interrupt = new AbortController();
   const { stop: stopListening, session } = onInterrupt(interrupt, () => deps?.log);
+  const waiting = { signal: interrupt.signal };
   const program = new Command('wizard')
     .description(
       'Turns this server into a self-hosted chat server (Rocket.Chat, Mattermost, Mastodon or a chatmail relay) with Docker Compose, and keeps it healthy.',
@@ -126,8 +128,9 @@ export async function main(argv: string[], version: string): Promise<number> {
     .action(async (opts: Record<string, unknown>) => {
       deps = makeDeps('install', version, interrupt.signal, session);
       const { installCommand } = await import('./commands/install.js');
-      // --dry-run changes nothing, so it needs no lock.
-      if (!opts.dryRun) acquireLock(deps.env.stateDir, 'install');
+      // --dry-run changes nothing, so it needs no lock. Another run holding it is waited for, its progress shown.
+      const d = deps;
+      if (!opts.dryRun) await lockOrWait(d, () => acquireLock(d.env.stateDir, 'install'), waiting);
       const flags: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(opts)) if (v !== undefined) flags[k] = v;
       await installCommand(flags, deps);
@@ -160,7 +163,8 @@ export async function main(argv: string[], version: string): Promise<number> {
     .action(async (name: string | undefined, opts: { json?: boolean; fix?: boolean; bundle?: string }) => {
       deps = makeDeps('doctor', version, interrupt.signal);
       const { doctorCommand } = await import('./commands/doctor.js');
-      if (opts.fix) acquireLock(deps.env.stateDir, 'doctor --fix');
+      const d = deps;
+      if (opts.fix) await lockOrWait(d, () => acquireLock(d.env.stateDir, 'doctor --fix'), waiting);
       exitCode = await doctorCommand({ ...opts, ...(name ? { install: name } : {}) }, deps);
     });
   program
@@ -208,7 +212,9 @@ export async function main(argv: string[], version: string): Promise<number> {
       ) => {
         deps = makeDeps('upgrade', version, interrupt.signal, session);
         const { upgradeCommand } = await import('./commands/upgrade.js');
-        if (!opts.check && !opts.dryRun) acquireLock(deps.env.stateDir, 'upgrade');
+        const d = deps;
+        if (!opts.check && !opts.dryRun)
+          await lockOrWait(d, () => acquireLock(d.env.stateDir, 'upgrade'), waiting);
         exitCode = await upgradeCommand({ ...opts, ...(name ? { install: name } : {}) }, deps);
       },
     );
@@ -225,7 +231,8 @@ export async function main(argv: string[], version: string): Promise<number> {
     .action(async (backup: string, opts: { yes?: boolean }) => {
       deps = makeDeps('restore', version, interrupt.signal, session);
       const { restoreCommand } = await import('./commands/restore.js');
-      acquireLock(deps.env.stateDir, 'restore');
+      const d = deps;
+      await lockOrWait(d, () => acquireLock(d.env.stateDir, 'restore'), waiting);
       exitCode = await restoreCommand({ backup, ...opts }, deps);
     });
   program
@@ -236,7 +243,8 @@ export async function main(argv: string[], version: string): Promise<number> {
     .action(async (opts: { check?: boolean; json?: boolean }) => {
       deps = makeDeps('self-update', version, interrupt.signal);
       const { selfUpdateCommand } = await import('./commands/self-update.js');
-      if (!opts.check) acquireLock(deps.env.stateDir, 'self-update');
+      const d = deps;
+      if (!opts.check) await lockOrWait(d, () => acquireLock(d.env.stateDir, 'self-update'), waiting);
       exitCode = await selfUpdateCommand(opts, deps);
     });
   program

@@ -4,6 +4,7 @@ import { CancelledError, UserError } from '../core/errors.js';
 import type { Platform } from '../core/platform.js';
 import { type RestoreContext, restoreTasks } from '../core/restore-tasks.js';
 import { shown } from '../core/upgrade-tasks.js';
+import { RunProgress } from '../system/progress.js';
 import type { Deps } from './deps.js';
 import { recordContext, stampNow, taskList } from './task-list.js';
 
@@ -71,7 +72,15 @@ export async function restoreCommand(opts: { backup: string; yes?: boolean }, de
   };
   // A dropped SSH session does not stop a restore halfway: it goes on to its end without a terminal.
   deps.session?.survivesHangup();
-  await (await taskList(restoreTasks(), ctx, deps.term)).run();
+  const progress = new RunProgress(deps.env.stateDir, 'restore', deps.log);
+  progress.begin(`restore ${record.name} from ${backup}`);
+  try {
+    await (await taskList(restoreTasks(), ctx, deps.term, progress)).run();
+  } catch (e) {
+    progress.end(false, e instanceof Error ? e.message : String(e));
+    throw e;
+  }
+  progress.end(true, `${record.name} restored to ${platform.title} ${release}`);
   const r = state.get(record.name);
   await state.update(record.name, {
     release,

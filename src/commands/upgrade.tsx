@@ -224,6 +224,8 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
 
   // From here a dropped SSH session no longer stops the upgrade: it goes on to its end without a terminal.
   deps.session?.survivesHangup();
+  const { RunProgress } = await import('../system/progress.js');
+  const progress = new RunProgress(deps.env.stateDir, 'upgrade', deps.log);
   const done: string[] = settled?.upgraded ? [settled.upgraded] : [];
   let from = current;
   for (const [step, version] of path.steps.entries()) {
@@ -242,10 +244,12 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
     });
     await ctx.onPhase('started', ctx.backupFile ? { backup: ctx.backupFile } : {});
     deps.term.stderr.write(`Upgrading ${platform.title} ${from} → ${version}\n`);
-    const list = await taskList(upgradeTasks(), ctx, deps.term);
+    progress.begin(`upgrade ${record.name} (${platform.title} ${from} → ${version})`);
+    const list = await taskList(upgradeTasks(), ctx, deps.term, progress);
     try {
       await list.run();
     } catch (e) {
+      progress.end(false, ctx.rolledBack ?? (e instanceof Error ? e.message : String(e)));
       // The run ends by itself (a failure, or Ctrl-C with its rollback): the journal goes, the history says how.
       await endStep(
         deps,
@@ -263,6 +267,7 @@ export async function upgradeCommand(opts: UpgradeOptions, deps: Deps): Promise<
     done.push(`${from} → ${version}${ctx.backupFile ? ` (backup: ${ctx.backupFile})` : ''}`);
     from = version;
   }
+  progress.end(true, `${platform.title} upgraded: ${done.join(', ')}`);
   deps.term.stdout.write(`✔ ${platform.title} upgraded: ${done.join(', ')}.\n`);
   return 0;
 }

@@ -8,6 +8,7 @@ import {
   ListrTaskEventType,
   ListrTaskState,
 } from 'listr2';
+import { withoutSeconds } from '../core/wait.js';
 
 /**
  * The task list without a terminal (CI logs, `ssh host wizard ... | tee`): one line per task state change (started,
@@ -32,12 +33,9 @@ interface RenderedTask {
   on(event: ListrTaskEventType, listener: (payload: never) => void): void;
 }
 
-/** "12 s: connection refused" → "connection refused": the line says the seconds itself. */
 /** A listr2 colour as a logger field format (the logger may pass no text). */
 const paint = (c: ((text: string) => string) | undefined) => () => (text?: string) =>
   c ? c(text ?? '') : (text ?? '');
-
-const withoutSeconds = (line: string) => line.replace(/^\d+ s:\s*/, '');
 
 export class LogRenderer implements ListrRenderer {
   static nonTTY = true;

@@ -11,7 +11,8 @@ async function run(tasks: ConstructorParameters<typeof Listr>[0]) {
   stream.on('data', (d: Buffer) => {
     text += d.toString();
   });
-  const processOutput = new ProcessOutput(stream, stream);
+  const out = stream as unknown as NodeJS.WriteStream;
+  const processOutput = new ProcessOutput(out, out);
   const logger = new ListrLogger({ processOutput, useIcons: true });
   const list = new Listr(tasks, {
     renderer: LogRenderer,

@@ -2,6 +2,7 @@ import type { InstallContext, Journal } from '../../core/context.js';
 import { CancelledError, StepFailedError, WizardError } from '../../core/errors.js';
 import type { Plan } from '../../core/plan.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
+import { RunProgress } from '../../system/progress.js';
 import type { InstallRecord } from '../../system/state.js';
 import { systemClock } from '../../system/timer.js';
 import type { Deps } from '../deps.js';
@@ -88,11 +89,15 @@ export async function runInstall(
     pollIntervalMs: deps.env.pollIntervalMs,
     clock: systemClock,
   };
-  // Progress goes to stderr, whichever renderer draws it: stdout is for the summary.
-  const tasks = await taskList(platform.install(ctx), ctx, term);
+  // Progress goes to stderr, whichever renderer draws it: stdout is for the summary. It also goes to the log
+  // and to STATE_DIR/run-progress.json (wizard status, a second wizard waiting for this one).
+  const progress = resolved.dryRun ? undefined : new RunProgress(deps.env.stateDir, 'install', log);
+  progress?.begin(`install ${answers.name} (${platform.title} ${answers.version})`);
+  const tasks = await taskList(platform.install(ctx), ctx, term, progress);
   try {
     await tasks.run();
   } catch (e) {
+    progress?.end(false, e instanceof Error ? e.message : String(e));
     const failed = tasks.tasks.find((t) => t.hasFailed());
     const step = failed?.title ?? 'install';
     if (!resolved.dryRun)
@@ -114,6 +119,10 @@ export async function runInstall(
     term.stderr.write('Dry run: nothing was changed.\n');
     return ctx;
   }
+  progress?.end(
+    true,
+    `${platform.title} ${ctx.readyVersion ?? answers.version} is installed as ${answers.name}`,
+  );
   await state.update(answers.name, {
     status: 'installed',
     release: ctx.readyVersion ?? answers.version,
