@@ -1,10 +1,11 @@
+import { platforms } from '../../steps/index.js';
 import { proxyProject } from '../../steps/proxy/index.js';
 import { missingAnswersError } from '../core/answers.js';
 import { parseEnv } from '../core/envfile.js';
 import { CancelledError, UserError } from '../core/errors.js';
 import { heading } from '../ui/heading.js';
 import type { Deps } from './deps.js';
-import { gatherAnswers, type InstallFlags, settleAnswers } from './install/answers.js';
+import { gatherAnswers, type InstallFlags, preloadReleases, settleAnswers } from './install/answers.js';
 import { checkPlatform, checkServer } from './install/checks.js';
 import { recordInstall, runInstall } from './install/run.js';
 import { showSummary } from './install/summary.js';
@@ -20,6 +21,8 @@ export type { InstallFlags };
 export async function installCommand(flags: InstallFlags, deps: Deps): Promise<void> {
   const { term, log } = deps;
   const resolved = await gatherAnswers(flags, deps);
+  // The version question's release list (feed, cache or shipped), fetched while the server is checked.
+  const releaseLists = preloadReleases(deps, resolved);
   const given = resolved.answers;
   const interactive = term.interactive;
   const state = deps.state();
@@ -35,7 +38,13 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
   const [screens, { Review }] = await Promise.all([import('../ui/screens.js'), import('../ui/Review.js')]);
   const { ask, confirm, printStatic } = screens;
   await checkServer(deps, resolved, screens);
-  const { platform, record, answers, portNotes } = await settleAnswers(deps, ask, resolved, fromRecord);
+  const { platform, record, answers, portNotes } = await settleAnswers(
+    deps,
+    ask,
+    resolved,
+    fromRecord,
+    releaseLists,
+  );
   const hostFixes = await checkPlatform(deps, resolved, screens, platform, answers, record);
 
   const project = deps.env.projectName(answers.name);
@@ -54,6 +63,14 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
     for (const key of platform.secretKeys) if (values[key]) log.addSecret(values[key]);
   }
   const notes: string[] = [...portNotes];
+  // A release from the feed, not the shipped list: the review says it is untested.
+  const shipped = platforms.find((p) => p.id === platform.id)?.releases;
+  const untested =
+    resolved.releaseNote ??
+    (shipped && !shipped.some((r) => r.version === answers.version)
+      ? `${platform.title} ${answers.version} is not one this wizard was tested with (it comes from the release feed).`
+      : undefined);
+  if (untested) notes.push(untested);
   // Only a finished install is "already installed" (a failed first clone left a record, but nothing installed).
   if (record?.status === 'installed')
     notes.push(`"${answers.name}" is already installed: this run repairs it with the same secrets and data.`);

@@ -17,6 +17,7 @@ import {
   staging,
 } from './tasks.js';
 import { upgrade } from './upgrade.js';
+import { releaseFor } from '../../src/core/release-feed.js';
 
 /**
  * The chatmail relay (Delta Chat's mail server) from upstream's chatmail/docker
@@ -29,8 +30,11 @@ import { upgrade } from './upgrade.js';
 const INOTIFY_LIMIT = 65536;
 const INOTIFY_KEYS = ['fs.inotify.max_user_instances', 'fs.inotify.max_user_watches'];
 
-const image = (version: string) =>
-  releaseData.releases.find((r) => r.version === version)?.image ?? `ghcr.io/chatmail/docker:${version}`;
+/** The relay's image of a release: shipped, from the feed (install --version), or its tag. */
+const image = (version: string) => {
+  const r = releaseFor(releaseData.releases, version, upgrade.feed);
+  return typeof r?.image === 'string' ? r.image : `ghcr.io/chatmail/docker:${version}`;
+};
 
 /** The sysctl file merged with what is there: other lines kept, a higher limit never lowered. */
 function sysctlFile(input: PlanInput): FileSpec {

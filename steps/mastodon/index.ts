@@ -22,7 +22,8 @@ import {
   setupDatabase,
   waitForDatabase,
 } from './tasks.js';
-import { mastodonUpgrade, versionFile } from './upgrade.js';
+import { MASTODON_FEED, mastodonUpgrade, versionFile } from './upgrade.js';
+import { releaseFor } from '../../src/core/release-feed.js';
 
 /**
  * Mastodon from the official images (ghcr.io/mastodon/mastodon, mastodon-streaming) with our own compose file
@@ -37,8 +38,9 @@ const STREAMING_HEALTH = '/api/v1/streaming/health';
 
 export const streamingPort = (a: Pick<InstallAnswers, 'extra'>) => Number(a.extra.streamingPort ?? 4000);
 
+/** A shipped release, or one from the feed (install --version) with its series' PostgreSQL and Redis. */
 function releaseOf(version: string) {
-  return releaseData.releases.find((r) => r.version === version);
+  return releaseFor(releaseData.releases, version, MASTODON_FEED);
 }
 
 function files(input: PlanInput): FileSpec[] {

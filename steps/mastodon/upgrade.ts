@@ -5,6 +5,13 @@ import { postgresBackup } from '../../src/core/postgres.js';
 import { pollUntilReady } from '../../src/core/tasks.js';
 import { mastodonArgs } from './tasks.js';
 import { untilVersion } from './version.js';
+import type { ReleaseFeed } from '../../src/core/release-feed.js';
+
+/** Published releases (the images are tagged vX.Y.Z with them); a new minor series' PostgreSQL/Redis needs are unknown. */
+export const MASTODON_FEED: ReleaseFeed = {
+  source: { kind: 'github-releases', repository: 'mastodon/mastodon' },
+  series: 'minor',
+};
 
 /** The file of image tags Compose reads (MASTODON_VERSION), which an upgrade rewrites. */
 export const versionFile = (dataDir: string) => `${dataDir}/.env`;
@@ -27,7 +34,7 @@ export function mastodonUpgrade(e: Endpoints): UpgradeSpec {
     rule: { kind: 'minor-by-minor' },
     releaseNotes: releaseData.releaseNotes,
     // Published releases (the images are tagged vX.Y.Z with them); a new minor series' PostgreSQL/Redis needs are unknown: not offered.
-    feed: { source: { kind: 'github-releases', repository: 'mastodon/mastodon' }, series: 'minor' },
+    feed: MASTODON_FEED,
     envFile: (a) => versionFile(a.dataDir),
     envFor: (r) => ({ MASTODON_VERSION: r.version }),
     // Installs from before the .env layout had the release in docker-compose.yml itself.

@@ -3,6 +3,7 @@ import { composeCommand } from '../../src/core/compose.js';
 import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import { WizardError } from '../../src/core/errors.js';
 import { definePlatform, type PlanInput } from '../../src/core/platform.js';
+import { type ReleaseFeed, releaseFor } from '../../src/core/release-feed.js';
 import { cloneRepo, composeUp, pullImages, step, waitReady, writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';
 import { proxyTasks } from '../proxy/index.js';
@@ -25,14 +26,18 @@ const HOST_PORTS = [
 
 export { rootUrl };
 
+/** Docker Hub carries the same tags as registry.rocket.chat; a new major's MongoDB is unknown: not offered. */
+const FEED: ReleaseFeed = { source: { kind: 'docker-hub', repository: 'rocketchat/rocket.chat' }, series: 'major' };
+
 function envValues(input: PlanInput, existing: Record<string, string>): Record<string, string> {
   const a = input.answers;
-  const release = releaseData.releases.find((r) => r.version === a.version);
+  // A release from the feed (install --version) takes its series' MongoDB from the newest shipped one.
+  const release = releaseFor(releaseData.releases, a.version, FEED);
   return {
     COMPOSE_PROJECT_NAME: input.project,
     COMPOSE_FILE: COMPOSE_FILES.join(':'),
     RELEASE: a.version,
-    MONGODB_VERSION: release?.mongodb ?? existing.MONGODB_VERSION ?? '8.2',
+    MONGODB_VERSION: (typeof release?.mongodb === 'string' ? release.mongodb : undefined) ?? existing.MONGODB_VERSION ?? '8.2',
     DOMAIN: a.domain,
     ROOT_URL: rootUrl(a),
     PORT: String(CONTAINER_PORT),
@@ -93,7 +98,7 @@ export default definePlatform({
     rule: { kind: 'major-by-major' },
     releaseNotes: releaseData.releaseNotes,
     // Docker Hub carries the same tags as registry.rocket.chat; a new major's MongoDB is unknown: not offered.
-    feed: { source: { kind: 'docker-hub', repository: 'rocketchat/rocket.chat' }, series: 'major' },
+    feed: FEED,
     envFor: (r) => ({
       RELEASE: r.version,
       ...(typeof r.mongodb === 'string' ? { MONGODB_VERSION: r.mongodb } : {}),

@@ -282,7 +282,11 @@ describe('the CLI without a terminal', () => {
     expect(wizard(['status'], { WIZARD_ROOT: root }).stdout).toContain('No installs on this host yet.');
     const r = wizard(['status', '--json'], { WIZARD_ROOT: root });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ stateFile: `${root}/var/lib/wizard/state.json`, installs: [] });
+    expect(JSON.parse(r.stdout)).toEqual({
+      run: null,
+      stateFile: `${root}/var/lib/wizard/state.json`,
+      installs: [],
+    });
     const missing = wizard(['status', 'nope'], { WIZARD_ROOT: root });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('No install named or serving "nope".');
