@@ -3,10 +3,18 @@ import { proxyProject } from '../../steps/proxy/index.js';
 import { missingAnswersError } from '../core/answers.js';
 import { parseEnv } from '../core/envfile.js';
 import { CancelledError, UserError } from '../core/errors.js';
+import type { Platform } from '../core/platform.js';
 import { heading } from '../ui/heading.js';
 import type { Deps } from './deps.js';
-import { gatherAnswers, type InstallFlags, preloadReleases, settleAnswers } from './install/answers.js';
+import {
+  gatherAnswers,
+  type InstallFlags,
+  preloadReleases,
+  type Resolved,
+  settleAnswers,
+} from './install/answers.js';
 import { checkPlatform, checkServer } from './install/checks.js';
+import { ImagePrefetch } from './install/prefetch.js';
 import { recordInstall, runInstall } from './install/run.js';
 import { showSummary } from './install/summary.js';
 import { buildPlan, reviewProps } from './plan.js';
@@ -19,8 +27,18 @@ export type { InstallFlags };
  * review; the run; the summary.
  */
 export async function installCommand(flags: InstallFlags, deps: Deps): Promise<void> {
-  const { term, log } = deps;
   const resolved = await gatherAnswers(flags, deps);
+  // The release's images are pulled in the background from the moment the platform and release are known.
+  const prefetch = new ImagePrefetch(deps, !resolved.dryRun && resolved.answers.offline !== true);
+  try {
+    await install(resolved, deps, prefetch);
+  } finally {
+    prefetch.stop();
+  }
+}
+
+async function install(resolved: Resolved, deps: Deps, prefetch: ImagePrefetch): Promise<void> {
+  const { term, log } = deps;
   // The version question's release list (feed, cache or shipped), fetched while the server is checked.
   const releaseLists = preloadReleases(deps, resolved);
   const given = resolved.answers;
@@ -32,6 +50,14 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
   const fromRecord = byName && (!given.platform || byName.platform === given.platform) ? byName : undefined;
   const missing = resolved.missing.filter((k) => !(fromRecord && k in { platform: 1, domain: 1, email: 1 }));
   if (missing.length > 0 && !interactive) throw missingAnswersError(missing);
+  const known = (platformId: string | undefined, version: string | undefined) => {
+    const p = deps.platforms.find((x) => x.id === platformId);
+    const v = p && (version ?? defaultVersion(p));
+    if (p && v) prefetch.known(p, { version: v, extra: given.extra ?? {} });
+  };
+  // No version question to come (given, --yes, no terminal, a repair): the platform decides it now.
+  if (given.version || resolved.yes || !interactive || fromRecord)
+    known(given.platform ?? fromRecord?.platform, given.version ?? fromRecord?.release);
 
   // The first frame: the heading goes out before Ink loads.
   term.stderr.write(heading('Checking this server', term.stderr, deps.env.env));
@@ -44,6 +70,7 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
     resolved,
     fromRecord,
     releaseLists,
+    known,
   );
   const hostFixes = await checkPlatform(deps, resolved, screens, platform, answers, record);
 
@@ -111,3 +138,6 @@ export async function installCommand(flags: InstallFlags, deps: Deps): Promise<v
     firstAdminShown,
   });
 }
+
+/** The newest tested release: what an install without --version gets. */
+const defaultVersion = (p: Platform) => (p.releases.find((r) => r.tested) ?? p.releases[0])?.version;

@@ -209,6 +209,11 @@ export interface Platform {
   readiness: Readiness;
   /** The order the stack starts in (the shared compose-up follows it); the services no stage names start last. */
   startOrder?: StartStage[];
+  /**
+   * The big images a release runs, pulled in the background while the questions are asked (before the compose
+   * files are even there): the install's own pull then finds them. The rest comes with that pull.
+   */
+  images?: (answers: Pick<InstallAnswers, 'version' | 'extra'>, release: Release | undefined) => string[];
   /** The env file holding the install's settings and secrets (default: DATA_DIR/.env); the summary reads it. */
   envFile?: (answers: InstallAnswers) => string;
   summary: (answers: InstallAnswers, env: Record<string, string>, hostPath: (p: string) => string) => Summary;

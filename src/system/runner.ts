@@ -78,6 +78,8 @@ export class ExecaRunner implements CommandRunner {
     };
     if (pid) this.running.add(pid);
     opts.signal?.addEventListener('abort', stop, { once: true });
+    // Aborted while execa loaded (the listener above never fires for a signal already aborted).
+    if (opts.signal?.aborted) stop();
     if (opts.onLine) {
       let buf = '';
       child.all?.on('data', (chunk: Buffer) => {

@@ -159,6 +159,7 @@ export default definePlatform({
     waitHealthy('Wait until the relay is set up (the first start takes minutes)'),
     relayDnsCheck(),
   ],
+  images: (a) => [image(a.version)],
   readiness: {
     // For HTTP probes (doctor): port 80 answers with a redirect to https once nginx runs.
     path: '/',

@@ -300,6 +300,13 @@ export default definePlatform({
     checkVersion(),
     checkMail(),
   ],
+  // The official images of the release, and the PostgreSQL and Redis it needs.
+  images: (a, r) => [
+    `ghcr.io/mastodon/mastodon:v${a.version}`,
+    `ghcr.io/mastodon/mastodon-streaming:v${a.version}`,
+    `postgres:${typeof r?.postgres === 'string' ? r.postgres : '14-alpine'}`,
+    `redis:${typeof r?.redis === 'string' ? r.redis : '7-alpine'}`,
+  ],
   // PostgreSQL first, until it accepts connections (restore and doctor --fix start the stack this way too).
   startOrder: [
     {

@@ -124,6 +124,11 @@ export default definePlatform({
     waitReady(),
     adminStep(),
   ],
+  // The edition's image and PostgreSQL (upstream's docker-compose.yml with the .env the wizard writes).
+  images: (a, r) => [
+    `mattermost/${EDITIONS[editionFor(a, {})].image}:${a.version}`,
+    `postgres:${typeof r?.postgres === 'string' ? r.postgres : '16-alpine'}`,
+  ],
   // PostgreSQL first, until it takes TCP connections: Mattermost then connects at once instead of retrying.
   startOrder: [
     {

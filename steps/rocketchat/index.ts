@@ -171,6 +171,11 @@ export default definePlatform({
       );
     }),
   ],
+  // The app and its MongoDB (upstream's compose.yml and compose.database.yml name them so).
+  images: (a, r) => [
+    `registry.rocket.chat/rocketchat/rocket.chat:${a.version}`,
+    `docker.io/mongodb/mongodb-community-server:${typeof r?.mongodb === 'string' ? r.mongodb : '8.2'}-ubi8`,
+  ],
   // Upstream's services wait for each other in `sleep 5` loops ("MongoDB not ready yet, retrying in 5 seconds"):
   // started in this order, each loop finds what it waits for on its first try.
   startOrder: [

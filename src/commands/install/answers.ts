@@ -154,6 +154,8 @@ export async function settleAnswers(
   resolved: Resolved,
   fromRecord: InstallRecord | undefined,
   releaseLists?: Promise<Map<string, InstallReleases>>,
+  /** Told the platform and release as soon as the questions settle them (the images are pulled meanwhile). */
+  known?: (platform: string | undefined, version: string | undefined) => void,
 ): Promise<{
   platform: Platform;
   record: InstallRecord | undefined;
@@ -167,7 +169,7 @@ export async function settleAnswers(
   // The version question offers each platform's release list (feed, cache or shipped), fetched meanwhile.
   const lists = interactive && releaseLists ? await releaseLists : undefined;
   for (const [id, list] of lists ?? []) deps.platforms = withReleases(deps.platforms, id, list.releases);
-  const asked = interactive ? await askMissing(deps, ask, given, fromRecord, resolved.yes, lists) : {};
+  const asked = interactive ? await askMissing(deps, ask, given, fromRecord, resolved.yes, lists, known) : {};
   const platformId = (asked.platform ?? given.platform ?? fromRecord?.platform) as string;
   const platform = deps.platforms.find((p) => p.id === platformId) as Platform;
   const record = state.get(given.name ?? fromRecord?.name ?? platform.id);
@@ -252,6 +254,7 @@ async function askMissing(
   record: InstallRecord | undefined,
   yes: boolean,
   lists?: Map<string, InstallReleases>,
+  known?: (platform: string | undefined, version: string | undefined) => void,
 ): Promise<Record<string, string>> {
   const platforms = deps.platforms;
   const tlsNone = given.tls === 'none';
@@ -283,6 +286,9 @@ async function askMissing(
           validate: validateEmail,
         };
       }
+      // The release is settled from here on (answered, given, or the default): its images can come.
+      if (given.version || v.version !== undefined || yes || record)
+        known?.(platform.id, v.version ?? given.version ?? record?.release);
       if (yes || record) return undefined;
       if (!given.version && v.version === undefined) {
         const tested = platform.releases.find((r) => r.tested) ?? platform.releases[0];
