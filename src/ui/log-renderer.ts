@@ -13,8 +13,9 @@ import { withoutSeconds } from '../core/wait.js';
 /**
  * The task list without a terminal (CI logs, `ssh host wizard ... | tee`): one line per task state change (started,
  * done, failed, skipped) and, while a task runs, its latest output as "still waiting (N s): ..." at most every
- * `everyMs` (10 s) instead of a line per output (a wait polls every 100 ms). On a terminal listr2's default
- * renderer stays live.
+ * `everyMs` (10 s) instead of a line per output (a wait polls every 100 ms). Output a task marks persistent
+ * (information, such as the DNS records to create) is written whole. On a terminal listr2's default renderer stays
+ * live.
  */
 
 export const STILL_WAITING_EVERY_MS = 10_000;
@@ -29,6 +30,8 @@ export interface LogRendererOptions {
 // The task objects listr2 hands its renderers (its Task class is not exported as a value type we can name).
 interface RenderedTask {
   title?: string;
+  /** A task's own renderer options: `persistentOutput` marks output that is information (DNS records), not progress. */
+  rendererTaskOptions?: { persistentOutput?: boolean };
   hasTitle(): boolean;
   on(event: ListrTaskEventType, listener: (payload: never) => void): void;
 }
@@ -84,6 +87,11 @@ export class LogRenderer implements ListrRenderer {
         else if (state === ListrTaskState.CANCELLED) this.logger.log(ListrLogLevels.CANCELLED, title);
       }) as never);
       task.on(ListrTaskEventType.OUTPUT, ((output: string) => {
+        // Information the task shows for good (e.g. the DNS records to create): every line of it.
+        if (task.rendererTaskOptions?.persistentOutput) {
+          for (const line of String(output).split('\n')) this.logger.log(ListrLogLevels.OUTPUT, line);
+          return;
+        }
         const t = this.now();
         if (t - shown < this.everyMs) return;
         shown = t;

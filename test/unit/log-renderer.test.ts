@@ -62,6 +62,27 @@ describe('LogRenderer (progress without a terminal)', () => {
     ]);
   });
 
+  it('writes every line of output a task marks persistent (information, not progress)', async () => {
+    const r = await run([
+      {
+        title: 'Show the DNS records the domain needs',
+        task: async (_c, t) => {
+          t.output =
+            'relay.example.org. 3600 IN A 192.0.2.2\nwww.relay.example.org. 3600 IN CNAME relay.example.org.';
+          t.title = 'DNS records relay.example.org needs are set';
+        },
+        rendererOptions: { persistentOutput: true },
+      },
+    ]);
+    await r.list.run();
+    expect(r.lines()).toEqual([
+      '❯ Show the DNS records the domain needs',
+      '› relay.example.org. 3600 IN A 192.0.2.2',
+      '› www.relay.example.org. 3600 IN CNAME relay.example.org.',
+      '✔ DNS records relay.example.org needs are set',
+    ]);
+  });
+
   it('a failed task says why on its line', async () => {
     const r = await run([
       {
