@@ -27,7 +27,7 @@ import { UserError } from '../core/errors.js';
 import { kernelCheck } from '../core/kernel.js';
 import { formatCommand } from '../core/plan.js';
 import type { InstallAnswers, Platform } from '../core/platform.js';
-import { startStack } from '../core/start.js';
+import { startedLast, startStack } from '../core/start.js';
 import { pollUntilReady } from '../core/tasks.js';
 import {
   diskUsedPercent,
@@ -453,10 +453,12 @@ export async function doctorCommand(opts: DoctorOptions, deps: Deps): Promise<nu
       }
       if (mine.some((f) => f.fix?.kind === 'start-containers')) {
         // The shared compose-up: the platform's start order (the database first), images already on the host.
-        await startStack(
-          { ...recordContext(deps, r, p), readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? 120 },
-          { output: () => undefined },
-        );
+        const started = {
+          ...recordContext(deps, r, p),
+          readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? 120,
+        };
+        await startStack(started, { output: () => undefined });
+        await startedLast(started);
         fixed.push(`started the containers of ${r.name}`);
       }
       const waits =

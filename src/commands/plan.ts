@@ -88,7 +88,7 @@ export async function buildPlan(
   const start = ownAt('start');
   if (start.length > 0) commands.push(...start);
   // The shared compose-up: the platform's start order (e.g. its database first), then the rest.
-  else commands.push(...startCommands(ctxLike, platform.startOrder, answers.offline));
+  else commands.push(...startCommands(ctxLike, platform, answers.offline));
   commands.push(...ownAt(undefined));
   commands.push(
     platform.readiness.health

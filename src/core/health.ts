@@ -4,6 +4,7 @@ import type { InstallContext } from './context.js';
 import { WizardError } from './errors.js';
 import { plainLine } from './failures.js';
 import { formatCommand } from './plan.js';
+import { startedLast } from './start.js';
 import { step } from './tasks.js';
 import { type WaitIO, waitFor } from './wait.js';
 
@@ -141,6 +142,7 @@ export function waitHealthy(title = 'Wait until the containers are healthy'): Li
           task.output = l;
         },
       });
+      await startedLast(ctx);
       return `${ctx.platform.title} ${ctx.answers.version} is healthy (after ${r.seconds} s)`;
     },
     {

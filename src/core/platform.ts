@@ -162,9 +162,14 @@ export interface StartStage {
   services: string[];
   /**
    * When it counts as up: its one-time containers finished with exit code 0; a command run in a container of
-   * the stage succeeds (e.g. `pg_isready`); or their Docker health checks pass.
+   * the stage succeeds (e.g. `pg_isready`); their Docker health checks pass; or they were started.
    */
-  until: { kind: 'exited' } | { kind: 'healthy' } | { kind: 'exec'; service: string; command: string[] };
+  until:
+    | { kind: 'exited' }
+    | { kind: 'healthy' }
+    | { kind: 'exec'; service: string; command: string[] }
+    /** Only started before the next stage (e.g. a helper the next one waits for by itself, without sleeping). */
+    | { kind: 'started' };
 }
 
 /** A path the shared proxy routes to a local port. */
@@ -207,8 +212,13 @@ export interface Platform {
   /** Commands the review lists (argv, cwd) beyond those the spine adds. */
   commands: (input: PlanInput) => Plan['commands'];
   readiness: Readiness;
-  /** The order the stack starts in (the shared compose-up follows it); the services no stage names start last. */
+  /** The order the stack starts in (the shared compose-up follows it); the services no stage names start after. */
   startOrder?: StartStage[];
+  /**
+   * Services nothing waits for (e.g. metrics exporters), started after all the others while the readiness wait
+   * runs: Docker starts one container at a time, so they never hold up the app's.
+   */
+  startLast?: string[];
   /**
    * The big images a release runs, pulled in the background while the questions are asked (before the compose
    * files are even there): the install's own pull then finds them. The rest comes with that pull.

@@ -1,7 +1,7 @@
 import type { ListrTask } from 'listr2';
 import { composeCommand } from './compose.js';
 import { WizardError } from './errors.js';
-import { startStack } from './start.js';
+import { startedLast, startStack } from './start.js';
 import { archived, shown, type UpgradeContext, untilReady } from './upgrade-tasks.js';
 import { waitFor } from './wait.js';
 
@@ -100,6 +100,7 @@ export function restoreTasks(): ListrTask<RestoreContext>[] {
           });
           // The wait below judges the containers' exits from this start on.
           if (offline.stackStartedAt !== undefined) ctx.stackStartedAt = offline.stackStartedAt;
+          if (offline.startingLast) ctx.startingLast = offline.startingLast;
         } finally {
           await ctx.runner.run({ file: 'rm', args: ['-rf', '--', real], reject: false, ignoreAbort: true });
         }
@@ -116,6 +117,7 @@ export function restoreTasks(): ListrTask<RestoreContext>[] {
             task.output = l;
           },
         });
+        await startedLast(ctx);
         task.title = `${ctx.platform.title} ${r.version ?? ctx.release} answers (after ${r.seconds} s)`;
       },
     },

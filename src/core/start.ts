@@ -1,7 +1,7 @@
 import { composeCommand, parseComposePs } from './compose.js';
 import type { InstallContext, RunOptions } from './context.js';
 import type { CommandSpec } from './plan.js';
-import type { StartStage } from './platform.js';
+import type { Platform, StartStage } from './platform.js';
 import { type Probe, type WaitIO, waitFor } from './wait.js';
 
 /**
@@ -24,6 +24,7 @@ type StackContext = Pick<
   | 'pollIntervalMs'
   | 'readyTimeoutSeconds'
   | 'stackStartedAt'
+  | 'startingLast'
 > & { answers: Pick<InstallContext['answers'], 'offline'> };
 
 const pullFlags = (offline: boolean) => (offline ? ['--pull', 'never'] : []);
@@ -43,22 +44,33 @@ export const stageUpArgs = (stage: StartStage, offline: boolean) => [
  */
 export function startCommands(
   ctx: Pick<InstallContext, 'project' | 'projectDir' | 'composeFiles' | 'files'>,
-  stages: StartStage[] | undefined,
+  platform: Pick<Platform, 'startOrder' | 'startLast'>,
   offline: boolean,
 ): CommandSpec[] {
-  const out: CommandSpec[] = (stages ?? []).map((s) => ({
+  const stages = platform.startOrder ?? [];
+  const out: CommandSpec[] = stages.map((s) => ({
     ...composeCommand(ctx, stageUpArgs(s, offline)),
-    description: `start ${s.title}, then wait until ${untilText(s)}`,
+    description:
+      s.until.kind === 'started' ? `start ${s.title}` : `start ${s.title}, then wait until ${untilText(s)}`,
   }));
   out.push({
     ...composeCommand(ctx, ['up', '-d', '--remove-orphans', ...pullFlags(offline)]),
-    description: stages?.length ? 'start the rest of the containers' : 'start the containers',
+    description:
+      stages.length || platform.startLast?.length
+        ? 'start the rest of the containers'
+        : 'start the containers',
   });
+  if (platform.startLast?.length)
+    out.push({
+      ...composeCommand(ctx, ['up', '-d', ...pullFlags(offline), '--no-deps', ...platform.startLast]),
+      description: 'start these last, while the wait for the app runs',
+    });
   return out;
 }
 
 function untilText(s: StartStage): string {
   const u = s.until;
+  if (u.kind === 'started') return 'it started';
   if (u.kind === 'exited') return 'it finished';
   if (u.kind === 'healthy') return 'its health check passes';
   return `\`${u.command.join(' ')}\` succeeds in ${u.service}`;
@@ -105,7 +117,7 @@ async function stageProbe(ctx: StackContext, stage: StartStage, io: WaitIO): Pro
 }
 
 /** The services of the stack that no stage starts: `docker compose config --services` minus the stages'. */
-async function restOf(ctx: StackContext, stages: StartStage[], io: WaitIO): Promise<string[] | undefined> {
+async function restOf(ctx: StackContext, staged: Set<string>, io: WaitIO): Promise<string[] | undefined> {
   const r = await ctx.runner
     .run({
       ...composeCommand(ctx, ['config', '--services']),
@@ -114,7 +126,6 @@ async function restOf(ctx: StackContext, stages: StartStage[], io: WaitIO): Prom
     })
     .catch(() => undefined);
   if (r?.exitCode !== 0) return undefined;
-  const staged = new Set(stages.flatMap((s) => s.services));
   return r.stdout
     .split('\n')
     .map((l) => l.trim())
@@ -134,6 +145,8 @@ export async function startStack(
   const stages = (ctx.platform.startOrder ?? [])
     .map((s) => ({ ...s, services: s.services.filter((x) => !wanted || wanted.has(x)) }))
     .filter((s) => s.services.length > 0);
+  const last = wanted ? [] : (ctx.platform.startLast ?? []);
+  const staged = new Set([...stages.flatMap((s) => s.services), ...last]);
   const offline = ctx.answers.offline;
   const runOpts = {
     ...(io.signal && !io.ignoreAbort ? { signal: io.signal } : {}),
@@ -145,9 +158,12 @@ export async function startStack(
     ...(io.ignoreAbort ? { ignoreAbort: true } : {}),
   });
   ctx.stackStartedAt = ctx.clock.now();
+  // What starts last is known from the compose files: asked while the first stage starts.
+  const rest = !wanted && staged.size ? restOf(ctx, staged, io) : Promise.resolve(undefined);
   for (const stage of stages) {
     io.output(`Starting ${stage.title}...`);
     await ctx.runner.run(up(stageUpArgs(stage, offline)), runOpts);
+    if (stage.until.kind === 'started') continue;
     const r = await waitFor(
       ctx,
       {
@@ -155,6 +171,8 @@ export async function startStack(
         service: stage.services[0] as string,
         timeoutSeconds: ctx.readyTimeoutSeconds,
         intervalMs: () => Math.max(250, Math.min(500, ctx.pollIntervalMs)),
+        // A stage is up in a second or two: its containers are looked at once it takes longer.
+        firstLookMs: 2000,
         timeoutMessage: (seconds, last) => `${stage.title} was not up within ${seconds} s (last: ${last}).`,
         check: () => stageProbe(ctx, stage, io),
         // A one-time helper is meant to stop; one that fails is still named.
@@ -169,22 +187,39 @@ export async function startStack(
     ctx.log.info(`start: ${stage.title} up after ${r.seconds} s`);
   }
   if (wanted) {
-    const staged = new Set(stages.flatMap((s) => s.services));
     const rest = [...wanted].filter((s) => !staged.has(s));
     if (rest.length)
       await ctx.runner.run(up(['up', '-d', '--remove-orphans', ...pullFlags(offline), ...rest]), runOpts);
     return;
   }
   // The rest in one `up`; --no-deps keeps the finished one-time helpers of the stages from running again.
-  const rest = stages.length ? await restOf(ctx, stages, io) : undefined;
+  const others = await rest;
   await ctx.runner.run(
     up([
       'up',
       '-d',
       '--remove-orphans',
       ...pullFlags(offline),
-      ...(rest?.length ? ['--no-deps', ...rest] : []),
+      ...(others?.length ? ['--no-deps', ...others] : []),
     ]),
     runOpts,
   );
+  // What nothing waits for starts last, while the readiness wait runs; the step that waits joins it.
+  if (last.length) {
+    const starting = ctx.runner
+      .run(up(['up', '-d', ...pullFlags(offline), '--no-deps', ...last]), {
+        ...(io.signal && !io.ignoreAbort ? { signal: io.signal } : {}),
+      })
+      .then(() => undefined);
+    // Handled where it is joined (startedLast); never an unhandled rejection meanwhile.
+    starting.catch(() => undefined);
+    ctx.startingLast = starting;
+  }
+}
+
+/** Waits for the services started last (if any), so that a run never ends while they are still starting. */
+export async function startedLast(ctx: Pick<InstallContext, 'startingLast'>): Promise<void> {
+  const pending = ctx.startingLast;
+  ctx.startingLast = undefined;
+  await pending;
 }

@@ -3,7 +3,7 @@ import { composeCommand } from './compose.js';
 import type { InstallContext } from './context.js';
 import { WizardError } from './errors.js';
 import { formatCommand } from './plan.js';
-import { startCommands, startStack } from './start.js';
+import { startCommands, startedLast, startStack } from './start.js';
 import { type WaitIO, waitFor } from './wait.js';
 
 /**
@@ -315,7 +315,7 @@ export function composeUp(
     },
     {
       dryRun: (ctx) =>
-        `run: ${startCommands(ctx, ctx.platform.startOrder, ctx.answers.offline)
+        `run: ${startCommands(ctx, ctx.platform, ctx.answers.offline)
           .map((c) => formatCommand(c))
           .join('; then ')}`,
     },
@@ -369,6 +369,8 @@ export function waitHttp(w: HttpWait): ListrTask<InstallContext> {
           task.output = l;
         },
       });
+      // The services the start order starts last (e.g. exporters) were starting meanwhile.
+      await startedLast(ctx);
       const after = `after ${r.seconds} s`;
       return w.expectVersion
         ? `${ctx.platform.title} ${ctx.readyVersion} answers (${after})`

@@ -5,7 +5,7 @@ import { parseEnv, setEnv } from './envfile.js';
 import { CancelledError, WizardError } from './errors.js';
 import { untilHealthy } from './health.js';
 import type { Release, UpgradeIO } from './platform.js';
-import { startStack } from './start.js';
+import { startedLast, startStack } from './start.js';
 import { pollUntilReady } from './tasks.js';
 import { previousEnvPath, type UpgradePhase } from './upgrade-journal.js';
 
@@ -227,6 +227,7 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
           } else {
             await startStack(ctx, io);
             const r = await untilReady(ctx, io);
+            await startedLast(ctx);
             task.title = `${ctx.platform.title} ${r.version ?? ctx.to.version} answers (after ${r.seconds} s)`;
           }
         } catch (e) {
@@ -269,6 +270,7 @@ export async function rollBack(
   let back = 'and it answers again';
   try {
     await untilReady(old, { output, ignoreAbort: true });
+    await startedLast(old).catch(() => undefined);
   } catch {
     back = 'but it does not answer yet';
   }

@@ -68,6 +68,8 @@ export interface WaitSpec<T> {
   mustRun?: boolean;
   /** Judge only these services' containers (default: every container of the install). */
   services?: string[];
+  /** The first look at the containers comes this long after the wait began (default 1 s: most waits end sooner). */
+  firstLookMs?: number;
   /** The log lines that explain a failure, when the check follows the log itself (default: the service's tail). */
   log?: () => string;
   /** The progress line after each look (default "N s: DETAIL"). */
@@ -212,7 +214,7 @@ export async function waitFor<T>(
   const seconds = () => Math.round((clock.now() - started) / 1000);
   const defaultRemedy = `Fix what the log shows, then run the same install again: it continues from here. The full log: ${ctx.log.path}`;
   let memory = emptyMemory();
-  let nextLook = started;
+  let nextLook = started + (spec.firstLookMs ?? 1000);
   let last = 'no answer yet';
   const serviceTail = async () => spec.log?.() || (await serviceLog(ctx, spec.service, io));
   for (;;) {

@@ -3,6 +3,7 @@ import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import { waitHealthy } from '../../src/core/health.js';
 import type { FileSpec } from '../../src/core/plan.js';
 import { definePlatform, type InstallAnswers, type PlanInput } from '../../src/core/platform.js';
+import { releaseFor } from '../../src/core/release-feed.js';
 import { cloneRepo, composeUp, pullImages, writeFiles } from '../../src/core/tasks.js';
 import { CHATMAIL_PORTS, chatmailChecks, PORT_USE, PORTS_REMEDY, PUBLIC_PORTS } from './checks.js';
 import { checks as doctorChecks, gather as gatherDoctor } from './doctor.js';
@@ -17,7 +18,6 @@ import {
   staging,
 } from './tasks.js';
 import { upgrade } from './upgrade.js';
-import { releaseFor } from '../../src/core/release-feed.js';
 
 /**
  * The chatmail relay (Delta Chat's mail server) from upstream's chatmail/docker

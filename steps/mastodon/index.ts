@@ -4,6 +4,7 @@ import type { FileStore } from '../../src/core/context.js';
 import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import type { CommandSpec, FileSpec } from '../../src/core/plan.js';
 import { definePlatform, type InstallAnswers, type PlanInput } from '../../src/core/platform.js';
+import { releaseFor } from '../../src/core/release-feed.js';
 import { composeUp, ensureSystemUser, pullImages, waitHttp, writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';
 import { proxyTasks } from '../proxy/index.js';
@@ -23,7 +24,6 @@ import {
   waitForDatabase,
 } from './tasks.js';
 import { MASTODON_FEED, mastodonUpgrade, versionFile } from './upgrade.js';
-import { releaseFor } from '../../src/core/release-feed.js';
 
 /**
  * Mastodon from the official images (ghcr.io/mastodon/mastodon, mastodon-streaming) with our own compose file

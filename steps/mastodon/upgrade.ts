@@ -2,10 +2,10 @@ import releaseData from '../../assets/mastodon/releases.json' with { type: 'json
 import { composeCommand } from '../../src/core/compose.js';
 import type { InstallAnswers, Readiness, UpgradeSpec } from '../../src/core/platform.js';
 import { postgresBackup } from '../../src/core/postgres.js';
+import type { ReleaseFeed } from '../../src/core/release-feed.js';
 import { pollUntilReady } from '../../src/core/tasks.js';
 import { mastodonArgs } from './tasks.js';
 import { untilVersion } from './version.js';
-import type { ReleaseFeed } from '../../src/core/release-feed.js';
 
 /** Published releases (the images are tagged vX.Y.Z with them); a new minor series' PostgreSQL/Redis needs are unknown. */
 export const MASTODON_FEED: ReleaseFeed = {

@@ -27,7 +27,10 @@ const HOST_PORTS = [
 export { rootUrl };
 
 /** Docker Hub carries the same tags as registry.rocket.chat; a new major's MongoDB is unknown: not offered. */
-const FEED: ReleaseFeed = { source: { kind: 'docker-hub', repository: 'rocketchat/rocket.chat' }, series: 'major' };
+const FEED: ReleaseFeed = {
+  source: { kind: 'docker-hub', repository: 'rocketchat/rocket.chat' },
+  series: 'major',
+};
 
 function envValues(input: PlanInput, existing: Record<string, string>): Record<string, string> {
   const a = input.answers;
@@ -37,7 +40,10 @@ function envValues(input: PlanInput, existing: Record<string, string>): Record<s
     COMPOSE_PROJECT_NAME: input.project,
     COMPOSE_FILE: COMPOSE_FILES.join(':'),
     RELEASE: a.version,
-    MONGODB_VERSION: (typeof release?.mongodb === 'string' ? release.mongodb : undefined) ?? existing.MONGODB_VERSION ?? '8.2',
+    MONGODB_VERSION:
+      (typeof release?.mongodb === 'string' ? release.mongodb : undefined) ??
+      existing.MONGODB_VERSION ??
+      '8.2',
     DOMAIN: a.domain,
     ROOT_URL: rootUrl(a),
     PORT: String(CONTAINER_PORT),
@@ -177,7 +183,8 @@ export default definePlatform({
     `docker.io/mongodb/mongodb-community-server:${typeof r?.mongodb === 'string' ? r.mongodb : '8.2'}-ubi8`,
   ],
   // Upstream's services wait for each other in `sleep 5` loops ("MongoDB not ready yet, retrying in 5 seconds"):
-  // started in this order, each loop finds what it waits for on its first try.
+  // MongoDB's for its data folder's owner, the replica-set helper's and Rocket.Chat's for MongoDB. Started in this
+  // order each loop finds what it waits for on its first try; the exporters start last (nothing waits for them).
   startOrder: [
     {
       title: 'the MongoDB data folder',
@@ -193,8 +200,10 @@ export default definePlatform({
         command: ['mongosh', '--quiet', '--eval', 'db.adminCommand("ping")'],
       },
     },
-    { title: 'the MongoDB replica set', services: ['mongodb-init-container'], until: { kind: 'exited' } },
+    // Its replica set starts electing a primary while Rocket.Chat's container starts (its driver waits for one).
+    { title: 'the MongoDB replica set', services: ['mongodb-init-container'], until: { kind: 'started' } },
   ],
+  startLast: ['nats-exporter', 'mongodb-exporter'],
   readiness: {
     path: '/api/info',
     service: 'rocketchat',

@@ -76,7 +76,7 @@ describe('the CLI without a terminal', () => {
   it.each([
     [['--domain', 'https://chat.example.com'], 'is a URL, not a domain'],
     [['--email', 'admin'], '"admin" is not an email address.'],
-    [['--version', '99.0.0'], 'Rocket.Chat 99.0.0 is not a release this wizard knows.'],
+    [['--version', '99.0.0'], 'Rocket.Chat 99.0.0 is not a release this wizard knows (its release list: '],
     [['--tls', 'maybe'], '"maybe" is not a TLS mode.'],
     [['--data-dir', 'opt/rc'], 'is not an absolute, normalised folder path'],
   ])('exits 2 on bad input %j with one clear line and a remedy', (extra, message) => {

@@ -9,12 +9,16 @@ const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * the platform's start order comes up at once (its one-time helpers finished, its probe command answering),
  * `config --services` lists `services`, the rest starts, and a look at the containers finds none amiss.
  */
-export function stackRows(platform: Pick<Platform, 'startOrder'>, services: string[]): FakeRow[] {
+export function stackRows(
+  platform: Pick<Platform, 'startOrder' | 'startLast'>,
+  services: string[],
+): FakeRow[] {
   const rows: FakeRow[] = [];
   for (const s of platform.startOrder ?? []) {
     rows.push({
       match: new RegExp(` up -d (--pull never )?--no-deps ${s.services.map(reEscape).join(' ')}$`),
     });
+    if (s.until.kind === 'started') continue;
     if (s.until.kind === 'exec')
       rows.push({
         match: new RegExp(
@@ -38,25 +42,39 @@ export function stackRows(platform: Pick<Platform, 'startOrder'>, services: stri
           .join('\n'),
       });
   }
-  if (platform.startOrder?.length) rows.push({ match: / config --services$/, stdout: services.join('\n') });
+  if (platform.startOrder?.length || platform.startLast?.length)
+    rows.push({ match: / config --services$/, stdout: services.join('\n') });
+  if (platform.startLast?.length)
+    rows.push({
+      match: new RegExp(` up -d (--pull never )?--no-deps ${platform.startLast.map(reEscape).join(' ')}$`),
+    });
   // A look at the containers while a wait polls: Compose lists none (nothing to judge).
   rows.push({ match: / ps --all --format json$/, stdout: '' });
   return rows;
 }
 
-/** The argv tails the staged start runs for a platform, in order (for call-list assertions). */
-export function stackCalls(platform: Pick<Platform, 'startOrder'>, rest: string[], offline = true): string[] {
+/**
+ * The argv tails the staged start runs for a platform, in order (for call-list assertions): `config --services`
+ * first (asked while the first stage starts), each stage's `up` and its probe, the rest, what starts last.
+ */
+export function stackCalls(
+  platform: Pick<Platform, 'startOrder' | 'startLast'>,
+  rest: string[],
+  offline = true,
+): string[] {
   const pull = offline ? ' --pull never' : '';
   const out: string[] = [];
+  if (platform.startOrder?.length || platform.startLast?.length) out.push('config --services');
   for (const s of platform.startOrder ?? []) {
     out.push(`up -d${pull} --no-deps ${s.services.join(' ')}`);
+    if (s.until.kind === 'started') continue;
     out.push(
       s.until.kind === 'exec'
         ? formatCommand({ file: 'exec', args: ['-T', s.until.service, ...s.until.command] })
         : `ps --all --format json ${s.services.join(' ')}`,
     );
   }
-  if (platform.startOrder?.length) out.push('config --services');
   out.push(`up -d --remove-orphans${pull}${rest.length ? ` --no-deps ${rest.join(' ')}` : ''}`);
+  if (platform.startLast?.length) out.push(`up -d${pull} --no-deps ${platform.startLast.join(' ')}`);
   return out;
 }

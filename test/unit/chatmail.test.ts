@@ -470,7 +470,6 @@ describe('the chatmail task tree (fake runner)', () => {
       `${compose} ps --all --quiet chatmail`,
       "docker inspect --format '{{json .State}}' c0ffee",
       `${compose} logs --follow --no-color --no-log-prefix --since 2026-11-22T02:26:00.5Z chatmail`,
-      `${compose} ps --all --format json`,
       "docker inspect --format '{{json .State}}' c0ffee",
       "docker inspect --format '{{json .State}}' c0ffee",
       `${compose} exec -T chatmail cmdeploy dns --ssh-host @local`,

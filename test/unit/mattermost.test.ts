@@ -364,8 +364,6 @@ describe('the Mattermost task tree (fake runner)', () => {
     expect(calls).toEqual([
       'git clone --quiet --branch main -- https://github.com/mattermost/docker.git /opt/mattermost',
       ...stackCalls(mattermost, ['mattermost']).map((c) => `${compose} ${c}`),
-      // The readiness wait looked at the containers once while Mattermost did not answer yet.
-      `${compose} ps --all --format json`,
       `${compose} exec -T mattermost mmctl --local user search admin`,
       `${compose} exec -T mattermost sh -c 'IFS= read -r password && exec mmctl --local user create --email "$1" --username "$2" --password "$password" --system-admin --email-verified' sh admin@example.com admin`,
     ]);

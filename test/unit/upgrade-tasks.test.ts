@@ -106,7 +106,7 @@ const SERVICES = [
   'mongodb-exporter',
   'rocketchat',
 ];
-const REST = ['nats', 'nats-exporter', 'mongodb-exporter', 'rocketchat'];
+const REST = ['nats', 'rocketchat'];
 const stack = stackRows(platform, SERVICES);
 
 describe('upgrade tasks (fake runner)', () => {
