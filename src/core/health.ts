@@ -141,6 +141,9 @@ export function waitHealthy(title = 'Wait until the containers are healthy'): Li
         output: (l) => {
           task.output = l;
         },
+      }).catch(async (e: unknown) => {
+        await startedLast(ctx).catch(() => undefined);
+        throw e;
       });
       await startedLast(ctx);
       return `${ctx.platform.title} ${ctx.answers.version} is healthy (after ${r.seconds} s)`;

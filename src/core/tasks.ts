@@ -368,6 +368,10 @@ export function waitHttp(w: HttpWait): ListrTask<InstallContext> {
         output: (l) => {
           task.output = l;
         },
+      }).catch(async (e: unknown) => {
+        // Never leave the last services half started behind a failure: they end first, the failure is the news.
+        await startedLast(ctx).catch(() => undefined);
+        throw e;
       });
       // The services the start order starts last (e.g. exporters) were starting meanwhile.
       await startedLast(ctx);

@@ -231,6 +231,8 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
             task.title = `${ctx.platform.title} ${r.version ?? ctx.to.version} answers (after ${r.seconds} s)`;
           }
         } catch (e) {
+          // The last services of the new release's start end before the old release comes back.
+          await startedLast(ctx).catch(() => undefined);
           throw await rollBack(ctx, before, e, io.output);
         }
       },
