@@ -3,6 +3,7 @@
 //   need Docker and the stand-ins; run them under the e2e lock: flock /tmp/wizard-e2e.lock npm run bench -- install)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -84,14 +85,31 @@ const down = (dir) => {
   } catch {}
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** GET /api/info on a fresh connection (no keep-alive pool that could hide a restart): its JSON, or undefined. */
+const info = (port) =>
+  new Promise((resolve) => {
+    const req = httpGet(
+      { host: '127.0.0.1', port, path: '/api/info', agent: false, timeout: 1000 },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => {
+          body += d;
+        });
+        res.on('end', () => {
+          try {
+            resolve(res.statusCode === 200 ? JSON.parse(body) : undefined);
+          } catch {
+            resolve(undefined);
+          }
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
 const answers = async (port, version) => {
-  try {
-    const r = await fetch(`http://127.0.0.1:${port}/api/info`, { signal: AbortSignal.timeout(1000) });
-    const j = await r.json();
-    return r.ok && j.success && (!version || j.version === version);
-  } catch {
-    return false;
-  }
+  const j = await info(port);
+  return Boolean(j?.success && (!version || j.version === version));
 };
 /** The wizard's log of the run in ROOT (the newest one of COMMAND). */
 const wizardLog = (root, command) => {
@@ -236,9 +254,17 @@ async function crash() {
         await sleep(100);
       }
     })();
-    const up = spawnSync(node, [CLI, 'upgrade', '--to', '8.0.0', '--yes', '--offline'], {
-      env: wenv,
-      encoding: 'utf8',
+    // Asynchronous, so the watcher runs while the upgrade does.
+    const up = await new Promise((resolve) => {
+      const child = spawn(node, [CLI, 'upgrade', '--to', '8.0.0', '--yes', '--offline'], {
+        env: wenv,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      child.on('close', (status) => resolve({ status, stderr }));
     });
     running = false;
     await watcher;
@@ -345,10 +371,7 @@ async function upgrade() {
   const poller = (async () => {
     while (polling) {
       const t = Date.now();
-      const ok = await fetch(`http://127.0.0.1:${port}/api/info`, { signal: AbortSignal.timeout(1000) }).then(
-        (r) => r.ok,
-        () => false,
-      );
+      const ok = await answers(port);
       if (!ok && downSince === undefined) downSince = t;
       if (ok && downSince !== undefined) {
         down += t - downSince;
