@@ -6,15 +6,10 @@ import { CancelledError, UserError } from '../core/errors.js';
 import type { Platform } from '../core/platform.js';
 import { heading } from '../ui/heading.js';
 import type { Deps } from './deps.js';
-import {
-  gatherAnswers,
-  type InstallFlags,
-  preloadReleases,
-  type Resolved,
-  settleAnswers,
-} from './install/answers.js';
+import { gatherAnswers, type InstallFlags, type Resolved, settleAnswers } from './install/answers.js';
 import { checkPlatform, checkServer } from './install/checks.js';
 import { ImagePrefetch } from './install/prefetch.js';
+import { preloadReleases } from './install/releases.js';
 import { recordInstall, runInstall } from './install/run.js';
 import { showSummary } from './install/summary.js';
 import { buildPlan, reviewProps } from './plan.js';

@@ -8,10 +8,9 @@ import {
 import { validateDomain, validateEmail } from '../../core/domain.js';
 import { UserError } from '../../core/errors.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
-import { seriesBase } from '../../core/release-feed.js';
 import type { InstallRecord } from '../../system/state.js';
 import type { Deps } from '../deps.js';
-import { type InstallReleases, installReleases, withReleases } from './releases.js';
+import { type InstallReleases, releaseFromFeed, withReleases } from './releases.js';
 
 /** The install's answers phase: flags, env vars and the answers file first, then the questions. */
 
@@ -63,86 +62,7 @@ export async function gatherAnswers(flags: InstallFlags, deps: Deps) {
   return resolved;
 }
 
-/**
- * The release lists of the platforms the version question may be asked for, fetched in the background while the
- * server is checked (each bounded by the feed's timeout): only when the question can come (a terminal, no
- * --version, no --yes).
- */
-export function preloadReleases(
-  deps: Deps,
-  resolved: Resolved,
-): Promise<Map<string, InstallReleases>> | undefined {
-  if (!deps.term.interactive || resolved.yes || resolved.answers.version) return undefined;
-  const candidates = deps.platforms.filter(
-    (p) => p.upgrade?.feed && (!resolved.answers.platform || p.id === resolved.answers.platform),
-  );
-  const offline = resolved.answers.offline === true;
-  return Promise.all(
-    candidates.map((p) =>
-      installReleases(deps, p, { offline }).then(
-        (list) => [p.id, list] as const,
-        () => undefined,
-      ),
-    ),
-  ).then((pairs) => new Map(pairs.filter((x): x is readonly [string, InstallReleases] => x !== undefined)));
-}
-
 export type Resolved = Awaited<ReturnType<typeof gatherAnswers>>;
-
-/**
- * --version of a release the wizard was not shipped with: the platform's release list (feed, cache or shipped,
- * as `wizard upgrade` reads it) decides. One of a series the wizard knows is taken, with a note that it is
- * untested; one in neither list is refused (exit 2) naming the releases that exist. From here on the install
- * reads the merged list (deps.platforms).
- */
-async function releaseFromFeed(
-  deps: Deps,
-  resolved: ReturnType<typeof resolveAnswers>,
-  sources: RawAnswers[],
-  opts: { fileName?: string | undefined; fileKeys: string[] },
-): Promise<(ReturnType<typeof resolveAnswers> & { releaseNote?: string }) | undefined> {
-  const unknown = resolved.errors.find(
-    (e) => e.key === 'version' && / is not a release this wizard knows\./.test(e.error),
-  );
-  const platform = deps.platforms.find((p) => p.id === resolved.answers.platform);
-  if (!unknown || !platform) return undefined;
-  const offline = resolved.answers.offline === true;
-  const list = await installReleases(deps, platform, { offline });
-  const platforms = withReleases(deps.platforms, platform.id, list.releases);
-  const again = resolveAnswers(sources, platforms, { fileName: opts.fileName, fileKeys: opts.fileKeys });
-  const version = again.answers.version;
-  if (!version) {
-    const known = list.releases.map((r) => r.version);
-    const shown =
-      known.length > 12
-        ? `${known.slice(0, 12).join(', ')} and ${known.length - 12} older`
-        : known.join(', ');
-    const newer = list.unknownNewer.length
-      ? ` Newer than this wizard knows (their needs are unknown): ${list.unknownNewer.slice(-4).join(', ')}; run \`wizard self-update\`.`
-      : '';
-    return {
-      ...again,
-      errors: again.errors.map((e) =>
-        e.key === 'version'
-          ? {
-              ...e,
-              error: e.error.replace(/\.$/, ` (its release list: ${list.sourceText}).`),
-              remedy: `Releases: ${shown}.${newer}`,
-            }
-          : e,
-      ),
-    };
-  }
-  deps.platforms = platforms;
-  if (list.fellBack) deps.term.stderr.write(`Release list: ${list.sourceText}\n`);
-  const feed = platform.upgrade?.feed;
-  const series = feed ? seriesBase(platform.releases, version, feed)?.version : undefined;
-  deps.log.info(`release ${version} of ${platform.id} from ${list.sourceText} (not shipped with the wizard)`);
-  return {
-    ...again,
-    releaseNote: `${platform.title} ${version} is not one this wizard was tested with (its release list: ${list.sourceText}); it installs with what its series needs${series ? `, as ${series} does` : ''}.`,
-  };
-}
 
 /**
  * Asks what no flag, env var or answers file gave, then settles the answers: the record of an existing install

@@ -1,5 +1,6 @@
+import { type RawAnswers, resolveAnswers } from '../../core/answers.js';
 import type { Platform, Release } from '../../core/platform.js';
-import { describeSource, type ReleaseSource } from '../../core/release-feed.js';
+import { describeSource, type ReleaseSource, seriesBase } from '../../core/release-feed.js';
 import type { Deps } from '../deps.js';
 
 /**
@@ -60,4 +61,83 @@ export async function installReleases(
 /** The platforms with one's release list replaced (the question phase and the answers' checks read it there). */
 export function withReleases(platforms: Platform[], id: string, releases: Release[]): Platform[] {
   return platforms.map((p) => (p.id === id ? { ...p, releases } : p));
+}
+
+/**
+ * --version of a release the wizard was not shipped with: the platform's release list (feed, cache or shipped,
+ * as `wizard upgrade` reads it) decides. One of a series the wizard knows is taken, with a note that it is
+ * untested; one in neither list is refused (exit 2) naming the releases that exist. From here on the install
+ * reads the merged list (deps.platforms).
+ */
+export async function releaseFromFeed(
+  deps: Deps,
+  resolved: ReturnType<typeof resolveAnswers>,
+  sources: RawAnswers[],
+  opts: { fileName?: string | undefined; fileKeys: string[] },
+): Promise<(ReturnType<typeof resolveAnswers> & { releaseNote?: string }) | undefined> {
+  const unknown = resolved.errors.find(
+    (e) => e.key === 'version' && / is not a release this wizard knows\./.test(e.error),
+  );
+  const platform = deps.platforms.find((p) => p.id === resolved.answers.platform);
+  if (!unknown || !platform) return undefined;
+  const offline = resolved.answers.offline === true;
+  const list = await installReleases(deps, platform, { offline });
+  const platforms = withReleases(deps.platforms, platform.id, list.releases);
+  const again = resolveAnswers(sources, platforms, { fileName: opts.fileName, fileKeys: opts.fileKeys });
+  const version = again.answers.version;
+  if (!version) {
+    const known = list.releases.map((r) => r.version);
+    const shown =
+      known.length > 12
+        ? `${known.slice(0, 12).join(', ')} and ${known.length - 12} older`
+        : known.join(', ');
+    const newer = list.unknownNewer.length
+      ? ` Newer than this wizard knows (their needs are unknown): ${list.unknownNewer.slice(-4).join(', ')}; run \`wizard self-update\`.`
+      : '';
+    return {
+      ...again,
+      errors: again.errors.map((e) =>
+        e.key === 'version'
+          ? {
+              ...e,
+              error: e.error.replace(/\.$/, ` (its release list: ${list.sourceText}).`),
+              remedy: `Releases: ${shown}.${newer}`,
+            }
+          : e,
+      ),
+    };
+  }
+  deps.platforms = platforms;
+  if (list.fellBack) deps.term.stderr.write(`Release list: ${list.sourceText}\n`);
+  const feed = platform.upgrade?.feed;
+  const series = feed ? seriesBase(platform.releases, version, feed)?.version : undefined;
+  deps.log.info(`release ${version} of ${platform.id} from ${list.sourceText} (not shipped with the wizard)`);
+  return {
+    ...again,
+    releaseNote: `${platform.title} ${version} is not one this wizard was tested with (its release list: ${list.sourceText}); it installs with what its series needs${series ? `, as ${series} does` : ''}.`,
+  };
+}
+
+/**
+ * The release lists of the platforms the version question may be asked for, fetched in the background while the
+ * server is checked (each bounded by the feed's timeout): only when the question can come (a terminal, no
+ * --version, no --yes).
+ */
+export function preloadReleases(
+  deps: Deps,
+  resolved: Pick<ReturnType<typeof resolveAnswers>, 'yes' | 'answers'>,
+): Promise<Map<string, InstallReleases>> | undefined {
+  if (!deps.term.interactive || resolved.yes || resolved.answers.version) return undefined;
+  const candidates = deps.platforms.filter(
+    (p) => p.upgrade?.feed && (!resolved.answers.platform || p.id === resolved.answers.platform),
+  );
+  const offline = resolved.answers.offline === true;
+  return Promise.all(
+    candidates.map((p) =>
+      installReleases(deps, p, { offline }).then(
+        (list) => [p.id, list] as const,
+        () => undefined,
+      ),
+    ),
+  ).then((pairs) => new Map(pairs.filter((x): x is readonly [string, InstallReleases] => x !== undefined)));
 }
