@@ -16,7 +16,8 @@ import rocketchat from '../../steps/rocketchat/index.js';
  * healthy: the Rocket.Chat stack answering; crash-early / crash-loop: its rocketchat container on the
  * `9.9.9-crash` image ("Cannot find module", restart: always) 1.5 s and 7.5 s after the switch; states: a small
  * project with a container that exited 3 (restart: no), one OOM-killed, one unhealthy past its 2 s start period,
- * one slow (health starting, 300 s start period) and a finished one-time helper.
+ * one slow (health starting, 300 s start period) and a finished one-time helper. The containers' env values named
+ * like secrets (ADMIN_PASS...) are replaced by [redacted] in the recordings.
  */
 const dir = join(import.meta.dirname, 'containers');
 const read = (name: string) => readFileSync(join(dir, name), 'utf8');
