@@ -9,7 +9,6 @@ import { clockCheck } from '../core/clock.js';
 import { composeCommand, parseComposePs } from '../core/compose.js';
 import {
   type ContainerFacts,
-  commonLogPatterns,
   type DoctorCheck,
   diskFinding,
   exitCodeOf,
@@ -24,6 +23,7 @@ import {
 } from '../core/doctor.js';
 import { parseEnv } from '../core/envfile.js';
 import { UserError } from '../core/errors.js';
+import { logPatternsOf } from '../core/failures.js';
 import { kernelCheck } from '../core/kernel.js';
 import { formatCommand } from '../core/plan.js';
 import type { InstallAnswers, Platform } from '../core/platform.js';
@@ -312,7 +312,8 @@ function judgeInstall(facts: InstallFacts, platform: Platform): Finding[] {
   const healthy =
     facts.readiness.ok && !findings.some((f) => f.severity === 'fail' && f.id.startsWith('container'));
   findings.push(
-    ...matchLogs(facts.logs, [...commonLogPatterns, ...(platform.doctor?.logPatterns ?? [])], { healthy }),
+    // The same known failures every wait names (src/core/failures.ts).
+    ...matchLogs(facts.logs, logPatternsOf(platform), { healthy }),
   );
   return findings.map((f) => ({ ...f, install: facts.name }));
 }
