@@ -11,6 +11,7 @@ import { commandLine, type Step, stepTask } from '../../src/core/step.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
+import { systemClock } from '../../src/system/timer.js';
 import { findPlatform } from '../../steps/index.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
 import { tmpRoot } from '../helpers/tmp.js';
@@ -176,6 +177,7 @@ async function install(s: Scenario, root: string, completed: string[], dryRun = 
     notes: [],
     readyTimeoutSeconds: 5,
     pollIntervalMs: 1,
+    clock: systemClock,
   };
   const list = new Listr<InstallContext, 'silent'>(built.steps.map(stepTask), {
     ctx,
