@@ -2,7 +2,7 @@ import releaseData from '../../assets/mattermost/releases.json' with { type: 'js
 import type { FileSpec } from '../../src/core/plan.js';
 import type { InstallAnswers, PlanInput } from '../../src/core/platform.js';
 import { releaseFor } from '../../src/core/release-feed.js';
-import { upgrade } from './upgrade.js';
+import { MATTERMOST_FEED } from './feed.js';
 
 /**
  * The contract with upstream's mattermost/docker: the variables of its env.example (the ones its
@@ -104,7 +104,7 @@ export function volumeDirs(dataDir: string): FileSpec[] {
 export function envValues(input: PlanInput, existing: Record<string, string>): Record<string, string> {
   const a = input.answers;
   // A release from the feed (install --version) takes its series' PostgreSQL from the newest shipped one.
-  const release = releaseFor(releaseData.releases, a.version, upgrade.feed);
+  const release = releaseFor(releaseData.releases, a.version, MATTERMOST_FEED);
   const postgres = {
     POSTGRES_IMAGE_TAG:
       existing.POSTGRES_IMAGE_TAG ?? (typeof release?.postgres === 'string' ? release.postgres : '16-alpine'),
