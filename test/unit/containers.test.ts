@@ -82,7 +82,7 @@ describe('judgeContainers', () => {
       now: at('crash-early'),
       since,
       patterns,
-      logs: { [rc?.id as string]: read('crash-loop.rocketchat.log') },
+      logs: { [rc?.id as string]: read('crash-loop.rocketchat.logs.txt') },
     });
     expect(second.failure).toMatchObject({ kind: 'crashed', service: 'rocketchat' });
     expect(second.failure?.reason).toBe(

@@ -68,7 +68,7 @@ describe('waitFor', () => {
         { match: /^docker inspect /, stdout: recorded('crash-early.inspect.json') },
         {
           match: / logs --no-color --no-log-prefix --tail 30 rocketchat$/,
-          stdout: recorded('crash-loop.rocketchat.log'),
+          stdout: recorded('crash-loop.rocketchat.logs.txt'),
         },
       ],
       crashAt,
