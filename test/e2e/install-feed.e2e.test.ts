@@ -114,13 +114,17 @@ describe('install --version with a release from the feed', () => {
     expect(hub?.requests[0]).toBe('/v2/repositories/rocketchat/rocket.chat/tags?page_size=100');
   });
 
+  /** Text with its line breaks and indentation as single spaces. */
+  const flat = (t: string) => t.replace(/\s+/g, ' ');
+
   it('takes a newer release of a series it knows from the feed, saying it is untested', async () => {
     const r = await runWizard(args(FEED_ONLY, '--dry-run'), {
       WIZARD_ROOT: root,
       WIZARD_FEED_URL: hub?.url ?? '',
     });
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(
+    // The review wraps its notes at the terminal's width (80 for a pipe).
+    expect(flat(r.stderr)).toContain(
       `Rocket.Chat ${FEED_ONLY} is not one this wizard was tested with (its release list: hub.docker.com (fetched now)); it installs with what its series needs, as 8.0.1 does.`,
     );
     expect(r.stderr).toContain(`Platform        Rocket.Chat ${FEED_ONLY}`);
@@ -132,7 +136,7 @@ describe('install --version with a release from the feed', () => {
       WIZARD_ROOT: root,
       WIZARD_FEED_URL: hub?.url ?? '',
     });
-    expect(r.stderr).toMatch(
+    expect(flat(r.stderr)).toMatch(
       new RegExp(
         `Rocket\\.Chat ${FEED_ONLY.replaceAll('.', '\\.')} is not one this wizard was tested with \\(its release list: hub\\.docker\\.com as fetched at \\S+ \\(--offline\\)\\)`,
       ),
