@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildPlan, reviewProps } from '../../src/commands/plan.js';
 import { withDefaults } from '../../src/core/answers.js';
 import type { FileStore, HttpClient, InstallContext } from '../../src/core/context.js';
-import { formatCommand, isHttp } from '../../src/core/plan.js';
+import { type CommandSpec, formatCommand, isHttp } from '../../src/core/plan.js';
 import type { InstallAnswers, Platform, TlsMode } from '../../src/core/platform.js';
 import { commandLine, type Step, stepTask } from '../../src/core/step.js';
 import { templateLoader } from '../../src/system/assets.js';
@@ -353,4 +353,54 @@ describe('--dry-run names the plan and runs nothing', () => {
       if (s.offline) expect(lines.join('\n')).not.toMatch(/pull(?! never)/i);
     });
   }
+});
+
+describe('a step adds arguments at run time only where it declares them', () => {
+  const run = async (extraOn: 'declared' | 'plain') => {
+    const runner = new FakeRunner([{ match: /^docker compose / }]);
+    const declared: CommandSpec = {
+      file: 'docker',
+      args: ['compose', 'up', '-d'],
+      description: 'start the rest',
+      extraArgs: 'the services no stage starts',
+    };
+    const plain: CommandSpec = {
+      file: 'docker',
+      args: ['compose', 'up', '-d', 'db'],
+      description: 'start db',
+    };
+    const step: Step = {
+      id: 'up',
+      title: 'Start',
+      commands: [declared, plain],
+      async run(_ctx, io) {
+        await io.run(extraOn === 'declared' ? declared : plain, { extraArgs: ['--no-deps', 'web'] });
+        return undefined;
+      },
+    };
+    const ctx = {
+      dryRun: false,
+      runner,
+      log: new MemoryLogger(),
+      journal: { completed: new Set<string>(), done: () => undefined },
+    } as unknown as InstallContext;
+    await new Listr<InstallContext, 'silent'>([stepTask(step)], { ctx, renderer: 'silent' }).run();
+    return runner.calls;
+  };
+
+  it('the declared command gets them appended, and the review names them in words', async () => {
+    expect(await run('declared')).toEqual(['docker compose up -d --no-deps web']);
+    expect(
+      commandLine({
+        file: 'docker',
+        args: ['compose', 'up', '-d'],
+        description: 'start the rest',
+        extraArgs: 'the services no stage starts',
+      }),
+    ).toBe('docker compose up -d  # plus the services no stage starts');
+  });
+
+  it('a command that declares none is refused', async () => {
+    await expect(run('plain')).rejects.toThrow(/adds arguments .* does not declare/);
+  });
 });
