@@ -1,22 +1,12 @@
 // Benchmarks for the goals of the install spine. Prints ratios against each goal; never fails a build.
-//   node bench/run.mjs [startup|frame|install|upgrade|doctor|backup]...   (default: all; `install`, `upgrade`, `doctor` and `backup` need Docker and the stand-ins)
+//   node bench/run.mjs [startup|frame|install|upgrade|crash|doctor|backup]...   (default: all; all but `startup` and
+//   `frame` need Docker and the stand-ins; run them under the e2e lock: flock /tmp/wizard-e2e.lock npm run bench -- install)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
-const node = process.execPath;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const time = (fn) => {
-  const t = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t) / 1e6;
-};
-const report = (name, value, goal, unit, ok) =>
-  console.log(
-    `${name.padEnd(44)} ${value.toFixed(2).padStart(8)} ${unit.padEnd(3)} goal ${goal}  ${ok ? 'ok' : 'OVER'}`,
-  );
+import { CLI, median, node, report, time } from './lib.mjs';
+import { crash, install, upgrade } from './stacks.mjs';
 
 function startup() {
   const runs = 25;
@@ -57,194 +47,6 @@ async function frame() {
   const m = median(times);
   console.log(`first interactive frame: ${m.toFixed(0)} ms (median of ${runs})`);
   report('first frame / 300 ms', m / 300, '<= 1.0', 'x', m <= 300);
-}
-
-async function install() {
-  const { ensureStandinImages, makeFixtureRepo } = await import('../test/e2e/helpers/standins.ts');
-  await ensureStandinImages();
-  const poll = async (port) => {
-    for (;;) {
-      try {
-        const r = await fetch(`http://127.0.0.1:${port}/api/info`);
-        if (r.ok && (await r.json()).success) return;
-      } catch {}
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  const results = { plain: [], wizard: [], overhead: [] };
-  // Upstream's compose waits in `sleep 5` steps for MongoDB, so single runs vary by seconds: take the
-  // median of several, alternating which side starts from a cold stack.
-  const runs = 6;
-  const down = (dir) =>
-    execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], { cwd: dir, stdio: 'ignore' });
-  const wizardRun = async () => {
-    const root = mkdtempSync(join(tmpdir(), 'wizard-bench-'));
-    const repo = await makeFixtureRepo(root, 'rocketchat-compose');
-    const wenv = { ...process.env, WIZARD_ROOT: root, NO_COLOR: '1' };
-    const args = [
-      'install',
-      '--platform',
-      'rocketchat',
-      '--domain',
-      'localhost',
-      '--email',
-      'a@example.com',
-      '--tls',
-      'none',
-      '--offline',
-      '--yes',
-      '--repo-url',
-      repo,
-      '--port',
-      '3311',
-    ];
-    const t = process.hrtime.bigint();
-    execFileSync(node, [CLI, ...args], { env: wenv, stdio: 'ignore' });
-    const total = Number(process.hrtime.bigint() - t) / 1e6;
-    results.wizard.push(total);
-    // What the wizard adds around the same `up` and wait, from its own log: the time outside them.
-    const log = readFileSync(
-      join(root, 'var/log/wizard', readdirSync(join(root, 'var/log/wizard'))[0]),
-      'utf8',
-    );
-    const at = (re) =>
-      Date.parse(
-        log
-          .split('\n')
-          .find((l) => re.test(l))
-          ?.split(' ')[0] ?? '',
-      );
-    const stack = at(/step ready: done/) - at(/step up: started/);
-    if (Number.isFinite(stack)) results.overhead.push(total - stack);
-    const dir = join(root, 'opt/rocketchat');
-    down(dir);
-    return { root, dir };
-  };
-  // Plain: a fresh clone with the files the wizard wrote, then `docker compose up -d` and polling.
-  const plainRun = async (from) => {
-    const root = mkdtempSync(join(tmpdir(), 'wizard-bench-'));
-    const repo = await makeFixtureRepo(root, 'rocketchat-compose');
-    const dir = join(root, 'plain');
-    execFileSync('git', ['clone', '--quiet', repo, dir]);
-    for (const f of ['.env', 'compose.wizard.yml']) execFileSync('cp', [join(from, f), join(dir, f)]);
-    const t = process.hrtime.bigint();
-    execFileSync('docker', ['compose', 'up', '-d', '--pull', 'never'], { cwd: dir, stdio: 'ignore' });
-    await poll(3311);
-    results.plain.push(Number(process.hrtime.bigint() - t) / 1e6);
-    down(dir);
-    rmSync(root, { recursive: true, force: true });
-  };
-  // Upstream's compose waits for MongoDB in `sleep 5` steps, so single runs vary by seconds: take the
-  // median of several, alternating which side runs first.
-  const first = await wizardRun();
-  for (let i = 0; i < runs; i++) {
-    if (i % 2 === 0) {
-      await plainRun(first.dir);
-      if (i > 0) rmSync((await wizardRun()).root, { recursive: true, force: true });
-    } else {
-      rmSync((await wizardRun()).root, { recursive: true, force: true });
-      await plainRun(first.dir);
-    }
-  }
-  rmSync(first.root, { recursive: true, force: true });
-  const p = median(results.plain);
-  const w = median(results.wizard);
-  const o = median(results.overhead);
-  console.log(
-    `offline install: plain compose up + polling ${(p / 1000).toFixed(2)} s, wizard ${(w / 1000).toFixed(2)} s (medians of ${results.plain.length} and ${results.wizard.length})`,
-  );
-  console.log(
-    `the wizard's own time around the same up + wait: ${(o / 1000).toFixed(2)} s (median; checks, clone, files, admin check, summary)`,
-  );
-  // The raw medians differ by upstream's `sleep 5` luck either way; the overhead is what the wizard adds.
-  report('(plain + wizard overhead) / plain', (p + o) / p, '<= 1.15', 'x', (p + o) / p <= 1.15);
-  report('wizard overhead', o / 1000, '<= 3', 's', o <= 3000);
-}
-
-/**
- * Downtime of an upgrade: a poller at 100 ms measures how long /api/info does not answer while
- * `wizard upgrade` runs, against the new release's own start time (container start to first answer).
- */
-async function upgrade() {
-  const { ensureStandinImages, makeFixtureRepo } = await import('../test/e2e/helpers/standins.ts');
-  await ensureStandinImages();
-  const root = mkdtempSync(join(tmpdir(), 'wizard-bench-'));
-  const repo = await makeFixtureRepo(root, 'rocketchat-compose');
-  const wenv = { ...process.env, WIZARD_ROOT: root, NO_COLOR: '1' };
-  const port = 3313;
-  execFileSync(
-    node,
-    [
-      CLI,
-      'install',
-      '--platform',
-      'rocketchat',
-      '--version',
-      '7.13.0',
-      '--domain',
-      'localhost',
-      '--email',
-      'a@example.com',
-      '--tls',
-      'none',
-      '--offline',
-      '--yes',
-      '--repo-url',
-      repo,
-      '--port',
-      String(port),
-    ],
-    { env: wenv, stdio: 'ignore' },
-  );
-  const dir = join(root, 'opt/rocketchat');
-  let down = 0;
-  let longest = 0;
-  let downSince;
-  let polling = true;
-  const poller = (async () => {
-    while (polling) {
-      const t = Date.now();
-      const ok = await fetch(`http://127.0.0.1:${port}/api/info`, { signal: AbortSignal.timeout(1000) }).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (!ok && downSince === undefined) downSince = t;
-      if (ok && downSince !== undefined) {
-        down += t - downSince;
-        longest = Math.max(longest, t - downSince);
-        downSince = undefined;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  // Asynchronous, so the poller runs while the upgrade does.
-  await new Promise((resolve, reject) =>
-    spawn(node, [CLI, 'upgrade', '--yes', '--offline'], { env: wenv, stdio: 'ignore' }).on('close', (c) =>
-      c === 0 ? resolve() : reject(new Error(`upgrade exited ${c}`)),
-    ),
-  );
-  polling = false;
-  await poller;
-  // The new release's own start: restart its container and time until it answers.
-  const t0 = Date.now();
-  execFileSync('docker', ['compose', 'restart', 'rocketchat'], { cwd: dir, stdio: 'ignore' });
-  for (;;) {
-    if (
-      await fetch(`http://127.0.0.1:${port}/api/info`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const start = Date.now() - t0;
-  execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], { cwd: dir, stdio: 'ignore' });
-  rmSync(root, { recursive: true, force: true });
-  console.log(
-    `upgrade downtime: ${(down / 1000).toFixed(2)} s (longest window ${(longest / 1000).toFixed(2)} s); the new release starts in ${(start / 1000).toFixed(2)} s; images are pulled before the switch`,
-  );
-  report('downtime - (own start + 2 s)', (down - start - 2000) / 1000, '<= 0', 's', down <= start + 2000);
 }
 
 /** `wizard doctor --json` on a healthy Mattermost stand-in install: wall time, median of 5, against 1.5 s. */
@@ -311,5 +113,6 @@ if (all || which.includes('startup')) startup();
 if (all || which.includes('frame')) await frame();
 if (all || which.includes('install')) await install();
 if (all || which.includes('upgrade')) await upgrade();
+if (all || which.includes('crash')) await crash();
 if (all || which.includes('doctor')) await doctor();
 if (all || which.includes('backup')) await (await import('./backup.mjs')).backup({ CLI, node, report });

@@ -2,7 +2,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { platforms } from '../steps/index.js';
 import { registerDayTwo } from './commands/day-two-cli.js';
 import type { Deps } from './commands/deps.js';
-import { CancelledError, ExitCode, isWizardError } from './core/errors.js';
+import { lockOrWait } from './commands/lock-wait.js';
+import { ExitCode, isWizardError } from './core/errors.js';
 import { environmentalError } from './core/fs-errors.js';
 import { redactUrlCredentials } from './core/redact.js';
 import { closest, wrapText } from './core/text.js';
@@ -15,6 +16,7 @@ import { acquireLock } from './system/lock.js';
 import { FileLogger } from './system/log.js';
 import { NetProbe } from './system/netprobe.js';
 import { ExecaRunner } from './system/runner.js';
+import { onInterrupt, type Session } from './system/signals.js';
 import { StateStore } from './system/state.js';
 
 const EXIT_CODES = `Exit codes (install):
@@ -25,7 +27,7 @@ const EXIT_CODES = `Exit codes (install):
   4    another wizard run is changing this server (it is named)
   130  cancelled (Ctrl-C, or "no" at the review)`;
 
-function makeDeps(command: string, version: string, interrupt?: AbortSignal): Deps {
+function makeDeps(command: string, version: string, interrupt?: AbortSignal, session?: Session): Deps {
   const env = buildEnvironment(process.env, {
     stdin: Boolean(process.stdin.isTTY),
     stderr: Boolean(process.stderr.isTTY),
@@ -60,6 +62,7 @@ function makeDeps(command: string, version: string, interrupt?: AbortSignal): De
     templates: templateLoader(),
     platforms,
     version,
+    ...(session ? { session } : {}),
   };
 }
 
@@ -108,44 +111,11 @@ function installOptions(cmd: Command): Command {
 const wrapped = (text: string) => () =>
   wrapText(text, process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 80);
 
-const SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
-
-/**
- * Ctrl-C, SIGTERM and SIGHUP (a dropped SSH session) stop the running step: its command is cancelled,
- * a rollback that must finish still runs, finished steps stay journaled, and the exit code is 128 + the
- * signal. A second Ctrl-C quits at once.
- */
-function onInterrupt(interrupt: AbortController, log: () => Deps['log'] | undefined): () => void {
-  const handlers = Object.entries(SIGNALS).map(([name, n]) => {
-    const handler = () => {
-      if (interrupt.signal.aborted) process.exit(128 + n);
-      log()?.warn(`${name} received: stopping the running step`);
-      try {
-        process.stderr.write(
-          `\n${name}: stopping after the running command (finished steps are kept)... press Ctrl-C again to quit at once.\n`,
-        );
-      } catch {
-        // the terminal is gone (SIGHUP)
-      }
-      interrupt.abort(
-        new CancelledError(
-          `Interrupted by ${name}: finished steps are kept; run the same command again to continue.`,
-          128 + n,
-        ),
-      );
-    };
-    process.on(name, handler);
-    return [name, handler] as const;
-  });
-  return () => {
-    for (const [name, handler] of handlers) process.off(name, handler);
-  };
-}
-
 export async function main(argv: string[], version: string): Promise<number> {
   let deps: Deps | undefined;
   const interrupt = new AbortController();
-  const stopListening = onInterrupt(interrupt, () => deps?.log);
+  const { stop: stopListening, session } = onInterrupt(interrupt, () => deps?.log);
+  const waiting = { signal: interrupt.signal };
   const program = new Command('wizard')
     .description(
       'Turns this server into a self-hosted chat server (Rocket.Chat, Mattermost, Mastodon or a chatmail relay) with Docker Compose, and keeps it healthy.',
@@ -178,12 +148,16 @@ export async function main(argv: string[], version: string): Promise<number> {
       ),
     )
     .action(async (opts: Record<string, unknown>) => {
-      deps = makeDeps('install', version, interrupt.signal);
+      deps = makeDeps('install', version, interrupt.signal, session);
       const { installCommand } = await import('./commands/install.js');
       const flags: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(opts)) if (v !== undefined) flags[k] = v;
-      const stateDir = deps.env.stateDir;
-      await installCommand(flags, deps, { lock: () => acquireLock(stateDir, 'install') });
+      // --dry-run changes nothing, so it needs no lock (installCommand takes it after the input is judged). Another
+      // run holding it is waited for, its progress shown.
+      const d = deps;
+      await installCommand(flags, deps, {
+        lock: () => lockOrWait(d, () => acquireLock(d.env.stateDir, 'install'), waiting),
+      });
     });
   void install;
 
@@ -213,11 +187,14 @@ export async function main(argv: string[], version: string): Promise<number> {
     .action(async (name: string | undefined, opts: { json?: boolean; fix?: boolean; bundle?: string }) => {
       deps = makeDeps('doctor', version, interrupt.signal);
       const { doctorCommand } = await import('./commands/doctor.js');
-      const stateDir = deps.env.stateDir;
+      // Another run holding the lock is waited for, its progress shown.
+      const d = deps;
       exitCode = await doctorCommand(
         { ...opts, ...(name ? { install: name } : {}) },
         deps,
-        opts.fix ? { lock: () => acquireLock(stateDir, 'doctor --fix') } : {},
+        opts.fix
+          ? { lock: () => lockOrWait(d, () => acquireLock(d.env.stateDir, 'doctor --fix'), waiting) }
+          : {},
       );
     });
   program
@@ -265,25 +242,29 @@ export async function main(argv: string[], version: string): Promise<number> {
           json?: boolean;
         },
       ) => {
-        deps = makeDeps('upgrade', version, interrupt.signal);
+        deps = makeDeps('upgrade', version, interrupt.signal, session);
         const { upgradeCommand } = await import('./commands/upgrade.js');
-        const stateDir = deps.env.stateDir;
+        const d = deps;
         exitCode = await upgradeCommand(
           { ...opts, ...(name ? { install: name } : {}) },
           deps,
-          !opts.check && !opts.dryRun ? { lock: () => acquireLock(stateDir, 'upgrade') } : {},
+          !opts.check && !opts.dryRun
+            ? { lock: () => lockOrWait(d, () => acquireLock(d.env.stateDir, 'upgrade'), waiting) }
+            : {},
         );
       },
     );
   // backup (list, verify), restore, uninstall: src/commands/day-two-cli.ts
   registerDayTwo(program, {
     deps: (command) => {
-      deps = makeDeps(command, version, interrupt.signal);
+      deps = makeDeps(command, version, interrupt.signal, session);
       return deps;
     },
     exit: (code) => {
       exitCode = code;
     },
+    // Another run holding the lock is waited for, its progress shown (WIZARD_LOCK_WAIT=0 refuses).
+    lock: (d, command) => lockOrWait(d, () => acquireLock(d.env.stateDir, command), waiting),
   });
   program
     .command('self-update')
@@ -293,7 +274,8 @@ export async function main(argv: string[], version: string): Promise<number> {
     .action(async (opts: { check?: boolean; json?: boolean }) => {
       deps = makeDeps('self-update', version, interrupt.signal);
       const { selfUpdateCommand } = await import('./commands/self-update.js');
-      if (!opts.check) acquireLock(deps.env.stateDir, 'self-update');
+      const d = deps;
+      if (!opts.check) await lockOrWait(d, () => acquireLock(d.env.stateDir, 'self-update'), waiting);
       exitCode = await selfUpdateCommand(opts, deps);
     });
   program

@@ -37,13 +37,13 @@ const USAGE = 'wizard backup INSTALL [--to DIR] [--keep N] [--repo REPO]';
 export async function backupCommand(
   opts: BackupOptions,
   deps: Deps,
-  lock: () => void = () => {},
+  lock: () => unknown = () => {},
 ): Promise<number> {
   const keep = countFlag('--keep', opts.keep);
   const to = folderFlag('--to', opts.to);
   const record = pickInstall(deps, opts.install, USAGE);
   const platform = platformOf(deps, record);
-  lock();
+  await lock();
   if (opts.schedule !== undefined) {
     const { scheduleCommand } = await import('./backup-schedule.js');
     return scheduleCommand({ ...opts, schedule: opts.schedule, install: record.name }, deps, { keep, to });

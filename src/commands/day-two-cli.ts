@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { acquireLock } from '../system/lock.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -9,7 +8,12 @@ import type { Deps } from './deps.js';
  */
 export function registerDayTwo(
   program: Command,
-  r: { deps: (command: string) => Deps; exit: (code: number) => void },
+  r: {
+    deps: (command: string) => Deps;
+    exit: (code: number) => void;
+    /** Takes the host's lock for a command (waiting for another run that holds it). */
+    lock: (deps: Deps, command: string) => Promise<unknown>;
+  },
 ): void {
   const repoOptions = (cmd: Command) =>
     cmd
@@ -60,9 +64,7 @@ export function registerDayTwo(
       const d = r.deps('backup');
       const { backupCommand } = await import('./backup.js');
       r.exit(
-        await backupCommand({ ...opts, ...(name ? { install: name } : {}) }, d, () =>
-          acquireLock(d.env.stateDir, 'backup'),
-        ),
+        await backupCommand({ ...opts, ...(name ? { install: name } : {}) }, d, () => r.lock(d, 'backup')),
       );
     });
   repoOptions(
@@ -123,9 +125,7 @@ export function registerDayTwo(
       const d = r.deps('restore');
       const { restoreCommand } = await import('./restore.js');
       r.exit(
-        await restoreCommand({ ...opts, ...(file ? { backup: file } : {}) }, d, () =>
-          acquireLock(d.env.stateDir, 'restore'),
-        ),
+        await restoreCommand({ ...opts, ...(file ? { backup: file } : {}) }, d, () => r.lock(d, 'restore')),
       );
     });
   program
@@ -154,7 +154,7 @@ export function registerDayTwo(
       const { uninstallCommand } = await import('./uninstall.js');
       r.exit(
         await uninstallCommand({ ...opts, ...(name ? { install: name } : {}) }, d, () =>
-          acquireLock(d.env.stateDir, 'uninstall'),
+          r.lock(d, 'uninstall'),
         ),
       );
     });

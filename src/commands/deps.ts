@@ -3,6 +3,7 @@ import type { CommandRunner, FileStore, HttpClient } from '../core/context.js';
 import type { Platform } from '../core/platform.js';
 import type { Environment } from '../system/environment.js';
 import type { FileLogger } from '../system/log.js';
+import type { Session } from '../system/signals.js';
 import type { StateStore } from '../system/state.js';
 import type { Terminal } from '../ui/screens.js';
 
@@ -21,4 +22,6 @@ export interface Deps {
   templates: (name: string) => string;
   platforms: Platform[];
   version: string;
+  /** The signal handling's view of the run (src/system/signals.ts): a run phase survives a dropped terminal. */
+  session?: Session;
 }

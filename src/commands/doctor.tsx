@@ -9,7 +9,6 @@ import { clockCheck } from '../core/clock.js';
 import { composeCommand, parseComposePs } from '../core/compose.js';
 import {
   type ContainerFacts,
-  commonLogPatterns,
   type DoctorCheck,
   diskFinding,
   exitCodeOf,
@@ -24,10 +23,13 @@ import {
 } from '../core/doctor.js';
 import { parseEnv } from '../core/envfile.js';
 import { UserError } from '../core/errors.js';
+import { logPatternsOf } from '../core/failures.js';
 import { kernelCheck } from '../core/kernel.js';
 import { formatCommand } from '../core/plan.js';
 import type { InstallAnswers, Platform } from '../core/platform.js';
 import { redactDeep, urlSecrets } from '../core/redact.js';
+import { startedLast, startStack } from '../core/start.js';
+import { pollUntilReady } from '../core/tasks.js';
 import { checkOutputFile } from '../system/files.js';
 import {
   diskUsedPercent,
@@ -43,6 +45,7 @@ import type { Deps } from './deps.js';
 import { certificateRequestFacts } from './doctor-cert.js';
 import { buildPlan } from './plan.js';
 import { readinessFindings } from './readiness.js';
+import { recordContext } from './task-list.js';
 
 export interface DoctorOptions {
   install?: string;
@@ -313,7 +316,8 @@ function judgeInstall(facts: InstallFacts, platform: Platform): Finding[] {
   const healthy =
     facts.readiness.ok && !findings.some((f) => f.severity === 'fail' && f.id.startsWith('container'));
   findings.push(
-    ...matchLogs(facts.logs, [...commonLogPatterns, ...(platform.doctor?.logPatterns ?? [])], { healthy }),
+    // The same known failures every wait names (src/core/failures.ts).
+    ...matchLogs(facts.logs, logPatternsOf(platform), { healthy }),
   );
   return findings.map((f) => ({ ...f, install: facts.name }));
 }
@@ -364,7 +368,7 @@ async function hostFindings(deps: Deps, records: InstallRecord[]): Promise<Findi
 export async function doctorCommand(
   opts: DoctorOptions,
   deps: Deps,
-  hooks: { lock?: () => void } = {},
+  hooks: { lock?: () => unknown } = {},
 ): Promise<number> {
   // Where the bundle goes is judged before any work: a missing folder is bad input, named at once.
   const bundle = opts.bundle === undefined ? undefined : checkOutputFile(opts.bundle, '--bundle');
@@ -380,7 +384,7 @@ export async function doctorCommand(
     records = [r];
   }
   // Bad input (the install's name, the bundle's folder) is judged before the lock (--fix).
-  hooks.lock?.();
+  await hooks.lock?.();
   const platformOf = (r: InstallRecord) => deps.platforms.find((p) => p.id === r.platform);
 
   const examine = async () => {
@@ -469,13 +473,13 @@ export async function doctorCommand(
         fixed.push(`restarted ${failing.length ? failing.join(', ') : 'the containers'} of ${r.name}`);
       }
       if (mine.some((f) => f.fix?.kind === 'start-containers')) {
-        await deps.runner.run({
-          ...composeCommand(
-            { project: r.project, projectDir: r.dataDir, composeFiles: r.composeFiles, files: deps.files },
-            ['up', '-d'],
-          ),
-          timeoutMs: 300_000,
-        });
+        // The shared compose-up: the platform's start order (the database first), images already on the host.
+        const started = {
+          ...recordContext(deps, r, p),
+          readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? 120,
+        };
+        await startStack(started, { output: () => undefined });
+        await startedLast(started);
         fixed.push(`started the containers of ${r.name}`);
       }
       const waits =
@@ -487,16 +491,24 @@ export async function doctorCommand(
         );
       } else if (waits) {
         const url = `http://127.0.0.1:${p.readiness.port?.(answersOfRecord(r, p)) ?? r.port}${p.readiness.path}`;
-        const deadline = Date.now() + (deps.env.readyTimeoutSeconds ?? 120) * 1000;
-        let ready = false;
-        while (!ready && Date.now() < deadline) {
-          ready = await deps.http.request(url, { timeoutMs: 3000 }).then(
-            (res) => p.readiness.judge(res.status, res.body, res.headers ?? {}).ready,
-            () => false,
-          );
-          if (!ready) await new Promise((res) => setTimeout(res, 500));
-        }
-        fixed.push(ready ? `${r.name} answers again at ${url}` : `${r.name} still does not answer at ${url}`);
+        // The shared wait: it watches the containers too, so one that crashes again ends it in seconds.
+        const ctx = {
+          ...recordContext(deps, r, p),
+          readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? 120,
+        };
+        const waited = await pollUntilReady(
+          ctx,
+          { url: () => url, judge: () => p.readiness.judge, service: () => p.readiness.service },
+          { output: () => undefined },
+        ).then(
+          () => undefined,
+          (e: Error) => e.message.split('\n')[0] ?? '',
+        );
+        fixed.push(
+          waited === undefined
+            ? `${r.name} answers again at ${url}`
+            : `${r.name} still does not answer at ${url}: ${waited}`,
+        );
       }
     }
     if (fixed.length) ({ findings, facts } = await examine());

@@ -1,13 +1,17 @@
+import { platforms } from '../../steps/index.js';
 import { proxyProject } from '../../steps/proxy/index.js';
 import { missingAnswersError } from '../core/answers.js';
 import { parseEnv } from '../core/envfile.js';
 import { CancelledError, UserError } from '../core/errors.js';
+import type { Platform } from '../core/platform.js';
 import { redactDeep } from '../core/redact.js';
 import { heading } from '../ui/heading.js';
 import type { Deps } from './deps.js';
-import { composeAnswers, gatherAnswers, type InstallFlags } from './install/answers.js';
+import { composeAnswers, gatherAnswers, type InstallFlags, type Resolved } from './install/answers.js';
 import { checkOfflineImages, checkPlatform, checkServer } from './install/checks.js';
+import { ImagePrefetch } from './install/prefetch.js';
 import { askQuestions } from './install/questions.js';
+import { preloadReleases } from './install/releases.js';
 import { recordInstall, runInstall } from './install/run.js';
 import { showSummary } from './install/summary.js';
 import { buildPlan, reviewProps } from './plan.js';
@@ -22,22 +26,28 @@ export type { InstallFlags };
 export async function installCommand(
   flags: InstallFlags,
   deps: Deps,
-  hooks: { lock?: () => void } = {},
+  hooks: { lock?: () => unknown } = {},
 ): Promise<void> {
+  let prefetch: ImagePrefetch | undefined;
   try {
-    await install(flags, deps, hooks);
+    const resolved = await gatherAnswers(flags, deps);
+    // Input is judged before the lock: bad input creates nothing, not even the state folder. --dry-run needs no lock.
+    if (!resolved.dryRun) await hooks.lock?.();
+    // The release's images are pulled in the background from the moment the platform and release are known.
+    prefetch = new ImagePrefetch(deps, !resolved.dryRun && resolved.answers.offline !== true);
+    await install(resolved, deps, prefetch);
   } finally {
+    prefetch?.stop();
     // The keyboard goes back to the terminal whatever happened (raw mode off, stdin no longer read).
     const { closeKeys } = await import('../ui/screens.js');
     closeKeys(deps.term);
   }
 }
 
-async function install(flags: InstallFlags, deps: Deps, hooks: { lock?: () => void }): Promise<void> {
+async function install(resolved: Resolved, deps: Deps, prefetch: ImagePrefetch): Promise<void> {
   const { term, log } = deps;
-  const resolved = await gatherAnswers(flags, deps);
-  // Input is judged before the lock: bad input creates nothing, not even the state folder. --dry-run needs no lock.
-  if (!resolved.dryRun) hooks.lock?.();
+  // The version question's release list (feed, cache or shipped), fetched while the server is checked.
+  const releaseLists = preloadReleases(deps, resolved);
   const given = resolved.answers;
   const interactive = term.interactive;
   const state = deps.state();
@@ -47,6 +57,14 @@ async function install(flags: InstallFlags, deps: Deps, hooks: { lock?: () => vo
   const fromRecord = byName && (!given.platform || byName.platform === given.platform) ? byName : undefined;
   const missing = resolved.missing.filter((k) => !(fromRecord && k in { platform: 1, domain: 1, email: 1 }));
   if (missing.length > 0 && !interactive) throw missingAnswersError(missing);
+  const known = (platformId: string | undefined, version: string | undefined) => {
+    const p = deps.platforms.find((x) => x.id === platformId);
+    const v = p && (version ?? defaultVersion(p));
+    if (p && v) prefetch.known(p, { version: v, extra: given.extra ?? {} });
+  };
+  // No version question to come (given, --yes, no terminal, a repair): the platform decides it now.
+  if (given.version || resolved.yes || !interactive || fromRecord)
+    known(given.platform ?? fromRecord?.platform, given.version ?? fromRecord?.release);
 
   // The first frame: the heading goes out before Ink loads.
   term.stderr.write(heading('Checking this server', term.stderr, deps.env.env));
@@ -56,13 +74,17 @@ async function install(flags: InstallFlags, deps: Deps, hooks: { lock?: () => vo
   // question they were typed for. Ctrl-C between two questions (while a check runs) stops the run.
   if (interactive) screens.openKeys(term, () => process.kill(process.pid, 'SIGINT'));
   await checkServer(deps, resolved, screens);
-  const asked = interactive ? await askQuestions(deps, screens, resolved, fromRecord) : undefined;
+  const asked = interactive
+    ? await askQuestions(deps, screens, resolved, fromRecord, { releaseLists, known })
+    : undefined;
   const { platform, record, answers, portNotes } = await composeAnswers(
     deps,
     resolved,
     fromRecord,
     asked?.values,
   );
+  // Settled now whichever way the answers came (a run without questions included).
+  known(platform.id, answers.version);
   const hostFixes = await checkPlatform(deps, resolved, screens, platform, answers, record, asked?.early);
 
   const project = deps.env.projectName(answers.name);
@@ -83,6 +105,14 @@ async function install(flags: InstallFlags, deps: Deps, hooks: { lock?: () => vo
     for (const key of platform.secretKeys) if (values[key]) log.addSecret(values[key]);
   }
   const notes: string[] = [...portNotes];
+  // A release from the feed, not the shipped list: the review says it is untested.
+  const shipped = platforms.find((p) => p.id === platform.id)?.releases;
+  const untested =
+    resolved.releaseNote ??
+    (shipped && !shipped.some((r) => r.version === answers.version)
+      ? `${platform.title} ${answers.version} is not one this wizard was tested with (it comes from the release feed).`
+      : undefined);
+  if (untested) notes.push(untested);
   // Only a finished install is "already installed" (a failed first clone left a record, but nothing installed).
   if (record?.status === 'installed')
     notes.push(`"${answers.name}" is already installed: this run repairs it with the same secrets and data.`);
@@ -114,6 +144,8 @@ async function install(flags: InstallFlags, deps: Deps, hooks: { lock?: () => vo
       if (!(await askReview(term, review))) throw new CancelledError('Nothing was changed.');
     }
     screens.closeKeys(term);
+    // From here a dropped SSH session no longer stops the install: it goes on to its end without a terminal.
+    deps.session?.survivesHangup();
     await recordInstall(deps, platform, answers, record, project, hostFixes);
   }
   const firstAdminShown = !record?.journal.admin;
@@ -131,3 +163,6 @@ async function install(flags: InstallFlags, deps: Deps, hooks: { lock?: () => vo
     firstAdminShown,
   });
 }
+
+/** The newest tested release: what an install without --version gets. */
+const defaultVersion = (p: Platform) => (p.releases.find((r) => r.tested) ?? p.releases[0])?.version;

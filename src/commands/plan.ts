@@ -158,7 +158,8 @@ export function reviewProps(
     })),
     commands: plan.commands.map((c) => ({
       command: formatCommand(c),
-      description: c.description,
+      // Arguments only known at run time (the rest's services of a staged start) are named in words.
+      description: c.extraArgs ? `${c.description} (plus ${c.extraArgs})` : c.description,
       ...(c.when ? { when: c.when } : {}),
     })),
     notes,

@@ -5,6 +5,7 @@ import { CancelledError, UserError } from '../core/errors.js';
 import type { Platform } from '../core/platform.js';
 import { type RestoreContext, restoredFiles, restoreTasks } from '../core/restore-tasks.js';
 import { ArchiveRefused } from '../system/archive-read.js';
+import { RunProgress } from '../system/progress.js';
 import { archiverOf, platformOf } from './backup-common.js';
 import { repoTarget } from './backup-repo.js';
 import type { Deps } from './deps.js';
@@ -104,7 +105,7 @@ const SHA = /^[0-9a-f]{64}$/;
 export async function restoreCommand(
   opts: RestoreOptions,
   deps: Deps,
-  lock: () => void = () => {},
+  lock: () => unknown = () => {},
 ): Promise<number> {
   if (opts.sha256 !== undefined && !SHA.test(opts.sha256.toLowerCase()))
     throw new UserError(
@@ -116,7 +117,7 @@ export async function restoreCommand(
       'Which backup? Name its file.',
       'Usage: wizard restore FILE, or wizard restore --from-repo REPO [SNAPSHOT]. wizard backup list shows them.',
     );
-  lock();
+  await lock();
   const archiver = archiverOf(deps);
   const { file, fetched, fromRepo } = await source(opts, deps);
   let staging: string | undefined;
@@ -202,7 +203,17 @@ export async function restoreCommand(
     }
     const ctx = ctxOf(record);
     deps.term.stderr.write(`Restoring ${record.name}\n`);
-    await (await taskList(restoreTasks(), ctx, deps.term, (t) => deps.log.redact(t))).run();
+    // A dropped SSH session does not stop a restore halfway: it goes on to its end without a terminal.
+    deps.session?.survivesHangup();
+    const progress = new RunProgress(deps.env.stateDir, 'restore', deps.log);
+    progress.begin(`restore ${record.name} from ${file}`);
+    try {
+      await (await taskList(restoreTasks(), ctx, deps.term, (t) => deps.log.redact(t), progress)).run();
+    } catch (e) {
+      progress.end(false, e instanceof Error ? e.message : String(e));
+      throw e;
+    }
+    progress.end(true, `${record.name} restored to ${platform.title} ${release}`);
     const r = state.get(record.name);
     await state.update(record.name, {
       release,

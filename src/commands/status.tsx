@@ -5,6 +5,7 @@ import { parseEnv } from '../core/envfile.js';
 import { UserError } from '../core/errors.js';
 import { redactDeep } from '../core/redact.js';
 import { describeJournal } from '../core/upgrade-journal.js';
+import { progressAlive, type RunProgressRecord, readProgress } from '../system/progress.js';
 import type { InstallRecord } from '../system/state.js';
 import { printStatic } from '../ui/screens.js';
 import type { Deps } from './deps.js';
@@ -80,17 +81,34 @@ export async function statusCommand(opts: { json?: boolean; install?: string }, 
       return { ...r, ...(url ? { url } : {}), ...(await containersOf(deps, r)) };
     }),
   );
+  // A run changing this server now (another terminal, or one whose SSH session dropped): its progress.
+  const progress = readProgress(deps.env.stateDir);
+  const run = progressAlive(progress) ? progress : undefined;
   if (opts.json) {
     // A --repo-url with a token, an error quoting a command's output: through the redactor like every path out.
-    const out = redactDeep({ stateFile: state.path, installs: entries }, (t) => deps.log.redact(t));
+    const out = redactDeep({ stateFile: state.path, installs: entries, run: run ?? null }, (t) =>
+      deps.log.redact(t),
+    );
     deps.term.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
   }
+  if (run) deps.term.stdout.write(`${runLines(run).join('\n')}\n\n`);
   if (entries.length === 0) {
     deps.term.stdout.write('No installs on this host yet. Run `wizard install` to create one.\n');
     return;
   }
   printStatic(<StatusView entries={entries} />, deps.term.stdout);
+}
+
+/** A run in progress as lines: what it does, its tasks so far, the running one's last output, its log. */
+export function runLines(run: RunProgressRecord): string[] {
+  const mark = { started: '❯', done: '✔', failed: '✖', skipped: '↓' } as const;
+  return [
+    `In progress: wizard ${run.command}: ${run.title} (pid ${run.pid}, since ${run.startedAt})`,
+    ...run.tasks.map((t) => `  ${mark[t.state]} ${t.title}${t.detail ? ` [${t.detail}]` : ''}`),
+    ...(run.output ? [`    › ${run.output.line}`] : []),
+    `  log: ${run.log}`,
+  ];
 }
 
 function StatusView({ entries }: { entries: StatusEntry[] }) {

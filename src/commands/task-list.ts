@@ -2,6 +2,7 @@ import type { ListrTask } from 'listr2';
 import type { InstallContext } from '../core/context.js';
 import type { Platform } from '../core/platform.js';
 import type { InstallRecord } from '../system/state.js';
+import { systemClock } from '../system/timer.js';
 import type { Terminal } from '../ui/screens.js';
 import type { Deps } from './deps.js';
 import { answersOfRecord } from './doctor.js';
@@ -16,22 +17,32 @@ export async function taskList<Ctx>(
   ctx: Ctx,
   term: Terminal,
   redact?: (text: string) => string,
+  progress?: { observe(tasks: unknown[]): void },
 ) {
-  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+  const [{ Listr, ListrLogger, ProcessOutput }, { LogRenderer }] = await Promise.all([
+    import('listr2'),
+    import('../ui/log-renderer.js'),
+  ]);
   // A task's output and error lines can quote a command's output: they pass the run's redactor too.
   const stderr = redact ? redacting(term.stderr, redact) : term.stderr;
   const processOutput = new ProcessOutput(stderr, stderr);
   const logger = new ListrLogger({ processOutput, useIcons: true });
-  return new Listr<Ctx>(tasks, {
+  // Off a terminal: a line per task state change and a "still waiting" line at most every 10 s.
+  const list = new Listr<Ctx>(tasks, {
     ctx,
     exitOnError: true,
     registerSignalListeners: false,
-    renderer: term.interactive ? 'default' : 'simple',
-    fallbackRenderer: 'simple',
-    rendererOptions: { collapseSubtasks: false, showErrorMessage: false, logger },
+    renderer: term.interactive ? 'default' : LogRenderer,
+    fallbackRenderer: LogRenderer,
+    rendererOptions: term.interactive
+      ? { collapseSubtasks: false, showErrorMessage: false, logger }
+      : { logger },
     fallbackRendererOptions: { logger },
     processOutput,
-  } as ConstructorParameters<typeof Listr<Ctx>>[1]);
+  } as unknown as ConstructorParameters<typeof Listr<Ctx>>[1]);
+  // The run's progress also goes to its log and to `wizard status` (src/system/progress.ts), terminal or not.
+  progress?.observe(list.tasks);
+  return list;
 }
 
 /**
@@ -81,6 +92,7 @@ export function recordContext(deps: Deps, record: InstallRecord, platform: Platf
     notes: [],
     readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? platform.readiness.timeoutSeconds,
     pollIntervalMs: deps.env.pollIntervalMs,
+    clock: systemClock,
   };
 }
 

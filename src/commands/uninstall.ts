@@ -74,7 +74,7 @@ function pick(deps: Deps, name: string | undefined): InstallRecord | { removed: 
 export async function uninstallCommand(
   opts: UninstallOptions,
   deps: Deps,
-  lock: () => void = () => {},
+  lock: () => unknown = () => {},
 ): Promise<number> {
   const to = folderFlag('--to', opts.to);
   const picked = pick(deps, opts.install);
@@ -138,7 +138,7 @@ export async function uninstallCommand(
       throw new CancelledError('Nothing was changed.');
   }
   if (backup === undefined) backup = true;
-  lock();
+  await lock();
   const backupDir = to ?? (opts.purge ? PURGE_BACKUP_DIR : `${record.dataDir}/backups`);
   const archiver = archiverOf(deps);
   const base = recordContext(deps, record, platform);

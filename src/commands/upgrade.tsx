@@ -50,7 +50,7 @@ function pickInstall(deps: Deps, name?: string): InstallRecord {
 export async function upgradeCommand(
   opts: UpgradeOptions,
   deps: Deps,
-  hooks: { lock?: () => void } = {},
+  hooks: { lock?: () => unknown } = {},
 ): Promise<number> {
   // --check reports every install when none is named (one report per install; exit 10 if any can upgrade).
   if (opts.check) {
@@ -71,7 +71,7 @@ export async function upgradeCommand(
       'Change the release in its env file and run docker compose up -d, after a backup.',
     );
   // The install named is judged before the lock: a wrong name creates nothing.
-  hooks.lock?.();
+  await hooks.lock?.();
   const journal = record.upgradeJournal;
   let current = record.release;
   // The feed is read here only (lazily): no other command pays for it.
@@ -99,7 +99,9 @@ export async function upgradeCommand(
       );
       return 0;
     }
-    // Settled first: the old release put back or the new one recorded, before any new step starts.
+    // Settled first: the old release put back or the new one recorded, before any new step starts; a dropped
+    // SSH session does not stop it halfway.
+    deps.session?.survivesHangup();
     settled = await settleInterrupted(deps, record, base, journal, opts, offered.releases);
     record = deps.state().get(record.name) ?? record;
     current = record.release;
@@ -178,6 +180,10 @@ export async function upgradeCommand(
       throw new CancelledError('Nothing was changed.');
   }
 
+  // From here a dropped SSH session no longer stops the upgrade: it goes on to its end without a terminal.
+  deps.session?.survivesHangup();
+  const { RunProgress } = await import('../system/progress.js');
+  const progress = new RunProgress(deps.env.stateDir, 'upgrade', deps.log);
   const done: string[] = settled?.upgraded ? [settled.upgraded] : [];
   let from = current;
   for (const [step, version] of path.steps.entries()) {
@@ -205,10 +211,12 @@ export async function upgradeCommand(
     };
     await ctx.onPhase('started', ctx.backupFile ? { backup: ctx.backupFile } : {});
     deps.term.stderr.write(`Upgrading ${platform.title} ${from} → ${version}\n`);
-    const list = await taskList(upgradeTasks(), ctx, deps.term, (t) => deps.log.redact(t));
+    progress.begin(`upgrade ${record.name} (${platform.title} ${from} → ${version})`);
+    const list = await taskList(upgradeTasks(), ctx, deps.term, (t) => deps.log.redact(t), progress);
     try {
       await list.run();
     } catch (e) {
+      progress.end(false, ctx.rolledBack ?? (e instanceof Error ? e.message : String(e)));
       // The run ends by itself (a failure, or Ctrl-C with its rollback): the journal goes, the history says how.
       await endStep(
         deps,
@@ -226,6 +234,7 @@ export async function upgradeCommand(
     done.push(`${from} → ${version}${ctx.backupFile ? ` (backup: ${ctx.backupFile})` : ''}`);
     from = version;
   }
+  progress.end(true, `${platform.title} upgraded: ${done.join(', ')}`);
   deps.term.stdout.write(`✔ ${platform.title} upgraded: ${done.join(', ')}.\n`);
   return 0;
 }

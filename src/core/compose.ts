@@ -22,6 +22,8 @@ export function composeCommand(
 }
 
 export interface ComposeContainer {
+  /** The short container id Compose prints. */
+  id?: string;
   service: string;
   name: string;
   state: string;
@@ -41,6 +43,7 @@ export function parseComposePs(stdout: string): ComposeContainer[] {
         .filter(Boolean)
         .map((l) => JSON.parse(l) as Record<string, unknown>);
   return rows.map((r) => ({
+    ...(typeof r.ID === 'string' && r.ID ? { id: r.ID } : {}),
     service: String(r.Service ?? ''),
     name: String(r.Name ?? ''),
     state: String(r.State ?? ''),

@@ -84,6 +84,14 @@ export interface Logger {
   addSecret(value: string): void;
 }
 
+/** Time for waits: src/system gives the real one, tests a fake; core never reads a clock or sets a timer itself. */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Resolves after `ms`, or at once when `signal` aborts (the caller checks it). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
 /** The install's journal: which steps completed, persisted in the state as they complete. */
 export interface Journal {
   readonly completed: ReadonlySet<string>;
@@ -117,4 +125,9 @@ export interface InstallContext {
   /** How long readiness may take, in seconds (the platform's default unless overridden). */
   readyTimeoutSeconds: number;
   pollIntervalMs: number;
+  clock: Clock;
+  /** When this run's shared compose-up started the stack (epoch ms): the waits after it judge exits from then on. */
+  stackStartedAt?: number;
+  /** The platform's `startLast` services still starting (src/core/start.ts): the step that waits for readiness joins it. */
+  startingLast?: Promise<void>;
 }

@@ -457,6 +457,15 @@ export const commonLogPatterns: LogPattern[] = [
       'The data directory was made by another PostgreSQL major version: keep the old postgres image tag, or dump and restore into the new one.',
   },
   {
+    id: 'log.module-missing',
+    title: 'A module of the program is missing (the image is broken)',
+    // Node's own error when the program's code is not in the image (a bad build or a wrong tag).
+    match: /Error: Cannot find module '[^']+'|ERR_MODULE_NOT_FOUND/,
+    severity: 'fail',
+    remedy:
+      'This image does not start: pull it again (docker compose pull), or use another release (an upgrade puts the previous one back by itself).',
+  },
+  {
     id: 'log.disk-full',
     title: 'Disk full',
     match: /No space left on device/,

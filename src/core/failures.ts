@@ -1,3 +1,20 @@
+import { commonLogPatterns, type LogPattern } from './doctor.js';
+import type { Platform } from './platform.js';
+
+/**
+ * The known failures of a platform's containers, as their logs show them: the shared patterns and the platform's
+ * own (steps/<platform>/doctor.ts). One set, read by `wizard doctor` and by every wait (src/core/wait.ts).
+ */
+export function logPatternsOf(platform: Pick<Platform, 'doctor'>): LogPattern[] {
+  return [...commonLogPatterns, ...(platform.doctor?.logPatterns ?? [])];
+}
+
+/** A log line without colours, cursor movements or carriage returns (containers with `tty: true` send them). */
+export function plainLine(line: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escapes are what is stripped
+  return line.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x1f\x7f]/g, '').trim();
+}
+
 /**
  * Known causes behind a failed command, read from its output: a summary that names the cause and the
  * remedy for it. Pure, so the runner (and tests) can ask it about any output.

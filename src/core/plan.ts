@@ -28,6 +28,11 @@ export interface CommandSpec {
   poll?: boolean;
   /** Shown with the error when the command fails. */
   remedy?: string;
+  /**
+   * Arguments only known at run time, appended to `args`, in words for the review ("--no-deps and the services no
+   * stage starts"): a step's run may add them (ExecOptions.extraArgs) only to a command that declares them.
+   */
+  extraArgs?: string;
   /** The process's extra environment (e.g. git's credentials as a header): never shown, never in argv. */
   env?: Record<string, string>;
 }

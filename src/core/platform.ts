@@ -194,6 +194,26 @@ export interface Readiness {
   health?: { progress?: (line: string) => string | undefined; fatal?: RegExp };
 }
 
+/**
+ * One stage of a stack's start order: its services are started and waited for before the next stage starts
+ * (e.g. the database until it accepts connections), so the platforms' own wait loops never sleep.
+ */
+export interface StartStage {
+  /** What the stage brings up, in progress lines and errors: "MongoDB". */
+  title: string;
+  services: string[];
+  /**
+   * When it counts as up: its one-time containers finished with exit code 0; a command run in a container of
+   * the stage succeeds (e.g. `pg_isready`); their Docker health checks pass; or they were started.
+   */
+  until:
+    | { kind: 'exited' }
+    | { kind: 'healthy' }
+    | { kind: 'exec'; service: string; command: string[] }
+    /** Only started before the next stage (e.g. a helper the next one waits for by itself, without sleeping). */
+    | { kind: 'started' };
+}
+
 /** A path the shared proxy routes to a local port. */
 export interface ProxyLocation {
   path: string;
@@ -250,6 +270,18 @@ export interface Platform {
    */
   install: (input: StepInput) => Step[];
   readiness: Readiness;
+  /** The order the stack starts in (the shared compose-up follows it); the services no stage names start after. */
+  startOrder?: StartStage[];
+  /**
+   * Services nothing waits for (e.g. metrics exporters), started after all the others while the readiness wait
+   * runs: Docker starts one container at a time, so they never hold up the app's.
+   */
+  startLast?: string[];
+  /**
+   * The big images a release runs, pulled in the background while the questions are asked (before the compose
+   * files are even there): the install's own pull then finds them. The rest comes with that pull.
+   */
+  images?: (answers: Pick<InstallAnswers, 'version' | 'extra'>, release: Release | undefined) => string[];
   /** The env file holding the install's settings and secrets (default: DATA_DIR/.env); the summary reads it. */
   envFile?: (answers: InstallAnswers) => string;
   summary: (answers: InstallAnswers, env: Record<string, string>, hostPath: (p: string) => string) => Summary;

@@ -1,6 +1,6 @@
 import { type Validation, validateDomain, validateEmail } from './domain.js';
 import { type DataDirContext, validateDataDir } from './paths.js';
-import type { InstallAnswers, Platform, TlsMode } from './platform.js';
+import type { InstallAnswers, Platform, Release, TlsMode } from './platform.js';
 
 /**
  * The install's questions, in order, as data: which one comes next given the answers so far, with its
@@ -44,6 +44,22 @@ export interface QuestionInput {
   reask?: ReadonlySet<string>;
   /** What the data dir's validation looks at (the folder as it is, the installs the state records). */
   dataDir?: Omit<DataDirContext, 'name'>;
+  /**
+   * The release lists the version question offers, by platform (the feed merged with the shipped list, as upgrade
+   * reads it; the platform's `releases` are that list): which are shipped, and where a list came from when its feed
+   * did not answer.
+   */
+  releases?: ReadonlyMap<string, ReleaseListInfo>;
+}
+
+/** Where a platform's release list came from, for the version question. */
+export interface ReleaseListInfo {
+  /** The releases the wizard was shipped (and tested) with. */
+  shipped: readonly Release[];
+  /** The feed did not answer: the list is the cached or the shipped one. */
+  fellBack: boolean;
+  /** "hub.docker.com (fetched now)", "shipped with the wizard (hub.docker.com: timed out after 4 s)". */
+  sourceText: string;
 }
 
 const given = (input: QuestionInput, key: keyof InstallAnswers) =>
@@ -155,15 +171,26 @@ export function nextQuestion(values: Record<string, string>, input: QuestionInpu
   if (yes || record) return undefined;
   if (values.version === undefined && !given(input, 'version')) {
     const tested = platform.releases.find((r) => r.tested) ?? platform.releases[0];
+    const list = input.releases?.get(platform.id);
     return {
       key: 'version',
       kind: 'select',
-      message: `${platform.title} release:`,
+      // A feed that did not answer says so: the list is the cached or the shipped one.
+      message: list?.fellBack
+        ? `${platform.title} release (release list: ${list.sourceText}):`
+        : `${platform.title} release:`,
       ...(tested ? { initial: tested.version } : {}),
       choices: platform.releases.map((r) => ({
         value: r.version,
         name: r.version,
-        description: r.version === tested?.version ? 'tested, recommended' : r.tested ? 'tested' : '',
+        description:
+          r.version === tested?.version
+            ? 'tested, recommended'
+            : r.tested
+              ? 'tested'
+              : list && !list.shipped.some((x) => x.version === r.version)
+                ? 'untested (from the release feed)'
+                : '',
       })),
     };
   }

@@ -129,6 +129,37 @@ export function bearerChallenge(
 const seriesOf = (series: ReleaseFeed['series'], v: string) =>
   series === 'major' ? `${semver.major(v)}` : `${semver.major(v)}.${semver.minor(v)}`;
 
+/** The newest shipped release of a version's series (whose needs a fetched release of that series takes). */
+export function seriesBase(shipped: Release[], version: string, feed: ReleaseFeed): Release | undefined {
+  if (!semver.valid(version)) return undefined;
+  const series = seriesOf(feed.series, version);
+  return shipped
+    .filter((r) => semver.valid(r.version) && !semver.prerelease(r.version))
+    .sort((a, b) => semver.rcompare(a.version, b.version))
+    .find((r) => seriesOf(feed.series, r.version) === series);
+}
+
+/**
+ * The release record of a version: the shipped one, else one of a series the shipped list knows, with the fields
+ * (database versions...) of the newest shipped release of that series and the feed's own fields; undefined for a
+ * series the wizard does not know. An install of a release from the feed reads its needs here.
+ */
+export function releaseFor(
+  shipped: Release[],
+  version: string,
+  feed: ReleaseFeed | undefined,
+): Release | undefined {
+  const own = shipped.find((r) => r.version === version);
+  if (own || !feed) return own;
+  const base = seriesBase(shipped, version, feed);
+  if (!base) return undefined;
+  const { version: _v, tested: _t, ...inherited } = base;
+  const fields = Object.fromEntries(
+    Object.entries(feed.fields ?? {}).map(([k, t]) => [k, t.replaceAll('{version}', version)]),
+  );
+  return { ...inherited, ...fields, version };
+}
+
 /**
  * The shipped list plus the fetched versions of the series it knows, each inheriting the fields of the newest
  * shipped release of its series; versions of unknown series newer than everything known are set apart.
@@ -146,17 +177,12 @@ export function mergeReleases(
   const unknownNewer: string[] = [];
   for (const version of unique(fetched.map(plainVersion))) {
     if (have.has(version)) continue;
-    const series = seriesOf(feed.series, version);
-    const base = byNewest.find((r) => seriesOf(feed.series, r.version) === series);
-    if (!base) {
+    const release = releaseFor(plain, version, feed);
+    if (!release) {
       if (newestKnown && semver.gt(version, newestKnown)) unknownNewer.push(version);
       continue;
     }
-    const { version: _v, tested: _t, ...inherited } = base;
-    const own = Object.fromEntries(
-      Object.entries(feed.fields ?? {}).map(([k, t]) => [k, t.replaceAll('{version}', version)]),
-    );
-    added.push({ ...inherited, ...own, version });
+    added.push(release);
   }
   const releases = [...shipped, ...added].sort((a, b) => {
     const va = semver.valid(a.version);

@@ -11,7 +11,9 @@ import { backupFiles, volumePaths } from './backup-tasks.js';
 import { composeCommand } from './compose.js';
 import type { InstallContext } from './context.js';
 import { WizardError } from './errors.js';
+import { startedLast, startStack } from './start.js';
 import { shown, untilReady } from './upgrade-tasks.js';
+import { waitFor } from './wait.js';
 
 /** What a restore carries: the install context, the verified extraction of the backup, and its release. */
 export interface RestoreContext extends InstallContext {
@@ -33,6 +35,12 @@ const io = (task: { signal?: AbortSignal; output?: unknown }) => ({
   output: (l: string) => {
     task.output = l;
   },
+});
+
+/** Everything a restore starts runs the images on this host: it never pulls. */
+const offline = (ctx: RestoreContext): RestoreContext => ({
+  ...ctx,
+  answers: { ...ctx.answers, offline: true },
 });
 
 /** The files a restore writes back: those the platform's backup keeps, that this backup holds. */
@@ -87,22 +95,41 @@ export function restoreTasks(): ListrTask<RestoreContext>[] {
         const dump = spec(ctx)?.dump;
         if (!dump) return;
         const signal = task.signal ? { signal: task.signal } : {};
-        await ctx.runner.run(composeCommand(ctx, ['up', '-d', '--pull', 'never', dump.service]), signal);
+        // The database alone, in the platform's start order, waited for until it accepts connections.
+        await startStack(offline(ctx), { ...io(task), services: [dump.service] });
         task.output = `Restoring the database (${shown(dump.restore)})...`;
         const file = `${ctx.staging}/${dumpMember(dump.file)}`;
-        for (let attempt = 0; ; attempt++) {
-          // The database may still be starting: try for a while.
-          const r = await ctx.runner.run(
-            {
-              ...composeCommand(ctx, ['exec', '-T', dump.service, ...dump.restore]),
-              stdinFile: file,
-              reject: attempt >= 20,
+        // A database that accepts connections may not take writes yet (a replica set electing its primary).
+        let failed = '';
+        await waitFor(
+          ctx,
+          {
+            what: `The ${dump.service} database`,
+            service: dump.service,
+            timeoutSeconds: Math.min(120, ctx.readyTimeoutSeconds),
+            intervalMs: () => 1000,
+            timeoutMessage: (seconds) =>
+              `The database could not be restored within ${seconds} s: ${failed || 'no answer'}`,
+            async check() {
+              const r = await ctx.runner.run(
+                {
+                  ...composeCommand(ctx, ['exec', '-T', dump.service, ...dump.restore]),
+                  stdinFile: file,
+                  reject: false,
+                },
+                signal,
+              );
+              if (r.exitCode === 0) return { done: true, value: undefined };
+              failed =
+                `${r.stderr || r.stdout}`.trim().split('\n').slice(-3).join(' ') || `exit code ${r.exitCode}`;
+              return { done: false, detail: failed };
             },
-            signal,
-          );
-          if (r.exitCode === 0) break;
-          await new Promise((res) => setTimeout(res, 1000));
-        }
+          },
+          {
+            ...io(task),
+            remedy: 'The backup is intact: run the same wizard restore again once the database runs.',
+          },
+        );
         task.title = `Restored the database (${shown(dump.restore)})`;
       },
     },
@@ -137,12 +164,11 @@ export function restoreTasks(): ListrTask<RestoreContext>[] {
     {
       title: 'Start the containers',
       task: async (ctx, task) => {
-        await ctx.runner.run(composeCommand(ctx, ['up', '-d', '--remove-orphans', '--pull', 'never']), {
-          ...(task.signal ? { signal: task.signal } : {}),
-          onLine: (l) => {
-            task.output = l;
-          },
-        });
+        const c = offline(ctx);
+        await startStack(c, io(task));
+        // The wait below judges the containers' exits from this start on, and joins what starts last.
+        if (c.stackStartedAt !== undefined) ctx.stackStartedAt = c.stackStartedAt;
+        if (c.startingLast) ctx.startingLast = c.startingLast;
         task.title = 'Started the containers';
       },
     },
@@ -150,7 +176,11 @@ export function restoreTasks(): ListrTask<RestoreContext>[] {
       title: 'Wait until it answers',
       task: async (ctx, task) => {
         const c = { ...ctx, answers: { ...ctx.answers, version: ctx.release } };
-        const r = await untilReady(c, io(task));
+        const r = await untilReady(c, io(task)).catch(async (e: unknown) => {
+          await startedLast(ctx).catch(() => undefined);
+          throw e;
+        });
+        await startedLast(ctx);
         task.title = `${ctx.platform.title} ${r.version ?? ctx.release} answers (after ${r.seconds} s)`;
       },
     },

@@ -41,6 +41,10 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** The output holds a secret: neither logged nor shown as progress. */
   secretOutput?: boolean;
+  /** Appended to the command's args: only for a command that declares `extraArgs` (what they are, in words). */
+  extraArgs?: string[];
+  /** Its output is not shown as the step's progress (it runs in the background). */
+  quiet?: boolean;
 }
 
 /** What a step's run gets: its own commands and files, progress, and the abort signal. */
@@ -76,7 +80,12 @@ export function stepCommands(steps: Step[]): CommandSpec[] {
 
 /** A declared command as the review and the dry run show it (its condition after a #). */
 export function commandLine(c: CommandSpec): string {
-  const note = c.when ?? (c.poll ? `repeated ${c.description}` : undefined);
+  const note = [
+    c.when ?? (c.poll ? `repeated ${c.description}` : undefined),
+    c.extraArgs ? `plus ${c.extraArgs}` : undefined,
+  ]
+    .filter(Boolean)
+    .join('; ');
   return `${formatCommand(c)}${note ? `  # ${note}` : ''}`;
 }
 
@@ -126,7 +135,10 @@ function stepIO(step: Step, ctx: InstallContext, task: Task): StepIO {
     run(cmd, opts = {}) {
       if (!step.commands?.includes(cmd) || isHttp(cmd))
         throw new Error(`step ${step.id} runs a command it did not declare: ${formatCommand(cmd)}`);
-      const { file, args, cwd, remedy, env } = cmd;
+      if (opts.extraArgs?.length && !cmd.extraArgs)
+        throw new Error(`step ${step.id} adds arguments ${formatCommand(cmd)} does not declare`);
+      const { file, cwd, remedy, env } = cmd;
+      const args = [...cmd.args, ...(opts.extraArgs ?? [])];
       return ctx.runner.run(
         {
           file,
@@ -139,7 +151,7 @@ function stepIO(step: Step, ctx: InstallContext, task: Task): StepIO {
           ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
           ...(opts.secretOutput ? { secretOutput: true } : {}),
         },
-        { signal: task.signal, ...(opts.secretOutput ? {} : { onLine: output }) },
+        { signal: task.signal, ...(opts.secretOutput || opts.quiet ? {} : { onLine: output }) },
       );
     },
     async write(spec) {

@@ -1,8 +1,9 @@
 import { composeCommand } from './compose.js';
 import type { InstallContext } from './context.js';
-import { CancelledError, WizardError } from './errors.js';
 import type { CommandSpec, FileSpec } from './plan.js';
+import { startCommands, startedLast, startStack } from './start.js';
 import type { Step, StepInput } from './step.js';
+import { type WaitIO, waitFor } from './wait.js';
 
 export { cloneRepo } from './clone-step.js';
 export { ensureSystemUser } from './user-step.js';
@@ -48,32 +49,49 @@ export function pullImages(s: StepInput): Step[] {
   ];
 }
 
-/** `docker compose up -d` for the whole stack or some services. */
+/**
+ * Starts the whole stack or some services through the shared compose-up (src/core/start.ts): in the platform's
+ * start order, each stage waited for, then the rest.
+ */
 export function composeUp(
   s: StepInput,
   services: string[] = [],
   title = 'Start the containers',
-  description = 'start the containers',
+  /** The review's words for a start without stages (one `up`). */
+  description?: string,
 ): Step {
+  const remedy = s.answers.offline
+    ? 'With --offline every image must already be on this host (docker images); load them or drop --offline.'
+    : 'Read the error above; `docker compose ps` in the data directory shows the containers.';
+  const declared = startCommands(s, s.platform, s.answers.offline, services);
+  const commands = declared.map((c) => ({
+    ...c,
+    ...(description && declared.length === 1 ? { description } : {}),
+    remedy,
+  }));
   return {
     id: `up${services.length ? `:${services.join(',')}` : ''}`,
     title,
-    done: title.replace(/^Start/, 'Started'),
-    commands: [
-      {
-        ...composeCommand(s, [
-          'up',
-          '-d',
-          '--remove-orphans',
-          ...(s.answers.offline ? ['--pull', 'never'] : []),
-          ...services,
-        ]),
-        description,
-        remedy: s.answers.offline
-          ? 'With --offline every image must already be on this host (docker images); load them or drop --offline.'
-          : 'Read the error above; `docker compose ps` in the data directory shows the containers.',
-      },
-    ],
+    commands,
+    async run(ctx, io) {
+      await startStack(ctx, {
+        ...(io.signal ? { signal: io.signal } : {}),
+        output: io.output,
+        services,
+        remedy,
+        // Each `up` is one of the declared commands (the rest's services, known at run time, as its extra args).
+        exec(args, opts = {}) {
+          const key = composeCommand(ctx, args).args.join('\0');
+          const cmd = commands.find((c) => c.args.join('\0') === key);
+          if (!cmd) throw new Error(`the start ran an \`up\` it did not declare: ${args.join(' ')}`);
+          return io.run(cmd, {
+            ...(opts.extraArgs?.length ? { extraArgs: opts.extraArgs } : {}),
+            ...(opts.quiet ? { quiet: true } : {}),
+          });
+        },
+      });
+      return title.replace(/^Start/, 'Started');
+    },
   };
 }
 
@@ -139,7 +157,13 @@ export function waitHttp(w: {
           ...(w.expectVersion ? { expectVersion: true } : {}),
         },
         { ...(io.signal ? { signal: io.signal } : {}), output: io.output },
-      );
+      ).catch(async (e: unknown) => {
+        // Never leave the last services half started behind a failure: they end first, the failure is the news.
+        await startedLast(ctx).catch(() => undefined);
+        throw e;
+      });
+      // The services the start order starts last (e.g. exporters) were starting meanwhile.
+      await startedLast(ctx);
       const after = `after ${r.seconds} s`;
       return w.expectVersion
         ? `${ctx.platform.title} ${ctx.readyVersion} answers (${after})`
@@ -149,59 +173,44 @@ export function waitHttp(w: {
 }
 
 /**
- * The polling behind waitHttp, usable inside other tasks (an upgrade's switch and rollback): resolves
- * with the version answered, or throws with the service's last log lines and a remedy.
+ * The polling behind waitHttp, usable inside other tasks (an upgrade's switch and rollback): resolves with the
+ * version answered, or throws with the service's last log lines and a remedy. The shared wait (src/core/wait.ts)
+ * watches the containers meanwhile, so a crash ends it in seconds, not at the timeout.
  */
 export async function pollUntilReady(
   ctx: InstallContext,
   w: Omit<HttpWait, 'id' | 'title'>,
-  io: { signal?: AbortSignal; output: (line: string) => void; remedy?: string; ignoreAbort?: boolean },
+  io: WaitIO,
 ): Promise<{ version?: string; seconds: number }> {
   const url = w.url(ctx);
   const judge = w.judge(ctx);
   const timeout = w.timeoutSeconds?.(ctx) ?? ctx.readyTimeoutSeconds;
-  const started = Date.now();
-  const deadline = started + timeout * 1000;
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (io.signal?.aborted) throw io.signal.reason;
-    try {
-      const res = await ctx.http.request(url, {
-        timeoutMs: 5000,
-        ...(io.signal ? { signal: io.signal } : {}),
-        ...(io.ignoreAbort ? { ignoreAbort: true } : {}),
-      });
-      const verdict = judge(res.status, res.body, res.headers ?? {});
-      last = verdict.detail;
-      if (verdict.ready) {
-        if (w.expectVersion && verdict.version && verdict.version !== ctx.answers.version) {
-          last = `answers with version ${verdict.version}, expected ${ctx.answers.version}`;
-        } else {
-          if (w.expectVersion) ctx.readyVersion = verdict.version ?? ctx.answers.version;
+  const r = await waitFor<string | undefined>(
+    ctx,
+    {
+      what: `${ctx.platform.title} ${ctx.answers.version}`,
+      service: w.service(ctx),
+      timeoutSeconds: timeout,
+      timeoutMessage: (seconds, last) =>
+        `${ctx.platform.title} did not answer at ${url} within ${seconds} s (last: ${last}).`,
+      async check(signal) {
+        const res = await ctx.http.request(url, {
+          timeoutMs: 5000,
+          ...(signal ? { signal } : {}),
+          ...(io.ignoreAbort ? { ignoreAbort: true } : {}),
+        });
+        const verdict = judge(res.status, res.body, res.headers ?? {});
+        if (!verdict.ready) return { done: false, detail: verdict.detail };
+        if (w.expectVersion && verdict.version && verdict.version !== ctx.answers.version)
           return {
-            ...(verdict.version ? { version: verdict.version } : {}),
-            seconds: Math.round((Date.now() - started) / 1000),
+            done: false,
+            detail: `answers with version ${verdict.version}, expected ${ctx.answers.version}`,
           };
-        }
-      }
-    } catch (e) {
-      if (e instanceof CancelledError) throw e;
-      last = e instanceof Error ? e.message : String(e);
-    }
-    io.output(`${Math.round((Date.now() - started) / 1000)} s: ${last}`);
-    const delay = Date.now() - started < 30_000 ? Math.min(100, ctx.pollIntervalMs) : ctx.pollIntervalMs;
-    await new Promise((res) => setTimeout(res, delay));
-  }
-  const service = w.service(ctx);
-  const logs = await ctx.runner.run({
-    ...composeCommand(ctx, ['logs', '--no-color', '--tail', '30', service]),
-    reject: false,
-    ...(io.ignoreAbort ? { ignoreAbort: true } : {}),
-  });
-  const tail = `${logs.stdout}${logs.stderr}`.trim().split('\n').slice(-30).join('\n');
-  throw new WizardError(
-    `${ctx.platform.title} did not answer at ${url} within ${timeout} s (last: ${last}).\nLast lines of the ${service} container's log:\n${tail}`,
-    io.remedy ??
-      `Fix what the log shows, then run the same install again: it continues from here. The full log: ${ctx.log.path}`,
+        return { done: true, value: verdict.version };
+      },
+    },
+    io,
   );
+  if (w.expectVersion) ctx.readyVersion = r.value ?? ctx.answers.version;
+  return { ...(r.value ? { version: r.value } : {}), seconds: r.seconds };
 }

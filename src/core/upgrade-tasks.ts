@@ -7,6 +7,7 @@ import { parseEnv, setEnv } from './envfile.js';
 import { CancelledError, WizardError } from './errors.js';
 import { untilHealthy } from './health.js';
 import type { Release, UpgradeIO } from './platform.js';
+import { startedLast, startStack } from './start.js';
 import { pollUntilReady } from './tasks.js';
 import { previousEnvPath, type UpgradePhase } from './upgrade-journal.js';
 
@@ -212,21 +213,14 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
             await apply(ctx, io);
             task.title = `${ctx.platform.title} ${ctx.readyVersion ?? ctx.to.version} answers (after ${Math.round((Date.now() - started) / 1000)} s)`;
           } else {
-            await ctx.runner.run(
-              {
-                ...composeCommand(ctx, [
-                  'up',
-                  '-d',
-                  '--remove-orphans',
-                  ...(ctx.answers.offline ? ['--pull', 'never'] : []),
-                ]),
-              },
-              { ...(task.signal ? { signal: task.signal } : {}), onLine: io.output },
-            );
+            await startStack(ctx, io);
             const r = await untilReady(ctx, io);
+            await startedLast(ctx);
             task.title = `${ctx.platform.title} ${r.version ?? ctx.to.version} answers (after ${r.seconds} s)`;
           }
         } catch (e) {
+          // The last services of the new release's start end before the old release comes back.
+          await startedLast(ctx).catch(() => undefined);
           throw await rollBack(ctx, before, e, io.output);
         }
       },
@@ -256,15 +250,17 @@ export async function rollBack(
     description: 'env file',
     content: before,
   });
-  await ctx.runner.run({
-    ...composeCommand(ctx, ['up', '-d', '--remove-orphans', '--pull', 'never']),
-    reject: false,
-    ignoreAbort: true,
-  });
-  const old = { ...ctx, answers: { ...ctx.answers, version: ctx.from } };
+  const old = { ...ctx, answers: { ...ctx.answers, version: ctx.from, offline: true } };
+  try {
+    // The old release's images are on the host: never pulled again. Its start is waited for below either way.
+    await startStack(old, { output, ignoreAbort: true });
+  } catch (e) {
+    output(`Starting ${ctx.from} again: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
   let back = 'and it answers again';
   try {
     await untilReady(old, { output, ignoreAbort: true });
+    await startedLast(old).catch(() => undefined);
   } catch {
     back = 'but it does not answer yet';
   }

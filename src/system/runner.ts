@@ -5,11 +5,22 @@ import { formatCommand } from '../core/plan.js';
 
 /** The one place commands run: argv arrays only, every command logged with cwd, duration and exit code. */
 export class ExecaRunner implements CommandRunner {
-  /** `interrupt` aborts every running command (Ctrl-C, SIGTERM, SIGHUP) except those marked ignoreAbort. */
+  /** The process groups of the commands running now, stopped when the wizard exits (a second Ctrl-C). */
+  private readonly running = new Set<number>();
+
+  /**
+   * `interrupt` aborts every running command (Ctrl-C, SIGTERM) except those marked ignoreAbort. Each command runs
+   * in a process group of its own, so a terminal's hang-up (SIGHUP to the foreground group when an SSH session
+   * drops) never reaches it: the wizard decides what stops (src/main.tsx), and stops the whole group.
+   */
   constructor(
     private readonly log: Logger,
     private readonly interrupt?: AbortSignal,
-  ) {}
+  ) {
+    process.once('exit', () => {
+      for (const pid of this.running) killGroup(pid, 'SIGTERM');
+    });
+  }
 
   async run(
     cmd: RunOptions,
@@ -49,6 +60,8 @@ export class ExecaRunner implements CommandRunner {
             }
           : { stdio: 'inherit' as const }),
         reject: false,
+        // signal-exit's handlers (execa's cleanup) re-raise a signal when they count themselves the only ones.
+        cleanup: false,
         ...(opts.signal ? { cancelSignal: opts.signal } : {}),
       });
       this.log.info(`exit ${r.exitCode ?? 'signal'} in ${Date.now() - started} ms`);
@@ -65,10 +78,21 @@ export class ExecaRunner implements CommandRunner {
       ...(cmd.stdoutFile ? { stdout: { file: cmd.stdoutFile } } : {}),
       reject: false,
       all: true,
-      ...(opts.signal ? { cancelSignal: opts.signal } : {}),
+      // A process group of its own (see the constructor); stopped by the wizard, never by execa's signal-exit
+      // cleanup, which re-raises SIGTERM when it counts its own handlers as the only ones.
+      detached: true,
+      cleanup: false,
       ...(cmd.timeoutMs ? { timeout: cmd.timeoutMs } : {}),
       stripFinalNewline: true,
     });
+    const pid = child.pid;
+    const stop = () => {
+      if (pid) killGroup(pid, 'SIGTERM');
+    };
+    if (pid) this.running.add(pid);
+    opts.signal?.addEventListener('abort', stop, { once: true });
+    // Aborted while execa loaded (the listener above never fires for a signal already aborted).
+    if (opts.signal?.aborted) stop();
     if (opts.onLine) {
       let buf = '';
       child.all?.on('data', (chunk: Buffer) => {
@@ -78,7 +102,10 @@ export class ExecaRunner implements CommandRunner {
         for (const p of parts) if (p.trim()) opts.onLine?.(p.trim());
       });
     }
-    const r = await child;
+    const r = await child.finally(() => {
+      opts.signal?.removeEventListener('abort', stop);
+      if (pid) this.running.delete(pid);
+    });
     const ms = Date.now() - started;
     const output = String(r.all ?? '');
     if (output && cmd.secretOutput)
@@ -90,7 +117,7 @@ export class ExecaRunner implements CommandRunner {
           .map((l) => `  | ${l}`)
           .join('\n'),
       );
-    if (r.isCanceled || (r.isTerminated && opts.signal?.aborted)) {
+    if (opts.signal?.aborted && (r.isTerminated || r.exitCode !== 0)) {
       this.log.warn(`cancelled after ${ms} ms: ${command}`);
       const reason = opts.signal?.reason;
       throw reason instanceof CancelledError
@@ -118,5 +145,14 @@ export class ExecaRunner implements CommandRunner {
       throw new CommandFailedError(command, exitCode, tail, why?.remedy ?? cmd.remedy, why?.summary);
     }
     return result;
+  }
+}
+
+/** Sends a signal to a command's whole process group (docker compose and the plugin it runs). */
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
   }
 }

@@ -3,6 +3,7 @@ import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import { waitHealthy } from '../../src/core/health.js';
 import type { FileSpec } from '../../src/core/plan.js';
 import { definePlatform, type InstallAnswers, type PlanInput } from '../../src/core/platform.js';
+import { releaseFor } from '../../src/core/release-feed.js';
 import { cloneRepo, composeUp, pullImages, writeFiles } from '../../src/core/tasks.js';
 import { CHATMAIL_PORTS, chatmailChecks, PORT_USE, PORTS_REMEDY, PUBLIC_PORTS } from './checks.js';
 import { checks as doctorChecks, gather as gatherDoctor } from './doctor.js';
@@ -28,8 +29,11 @@ import { upgrade } from './upgrade.js';
 const INOTIFY_LIMIT = 65536;
 const INOTIFY_KEYS = ['fs.inotify.max_user_instances', 'fs.inotify.max_user_watches'];
 
-const image = (version: string) =>
-  releaseData.releases.find((r) => r.version === version)?.image ?? `ghcr.io/chatmail/docker:${version}`;
+/** The relay's image of a release: shipped, from the feed (install --version), or its tag. */
+const image = (version: string) => {
+  const r = releaseFor(releaseData.releases, version, upgrade.feed);
+  return typeof r?.image === 'string' ? r.image : `ghcr.io/chatmail/docker:${version}`;
+};
 
 /** The sysctl file merged with what is there: other lines kept, a higher limit never lowered. */
 function sysctlFile(input: PlanInput): FileSpec {
@@ -142,6 +146,7 @@ export default definePlatform({
     waitHealthy(s, 'Wait until the relay is set up (the first start takes minutes)'),
     relayDnsCheck(s),
   ],
+  images: (a) => [image(a.version)],
   readiness: {
     // For HTTP probes (doctor): port 80 answers with a redirect to https once nginx runs.
     path: '/',

@@ -3,6 +3,7 @@ import { composeLiteral } from '../../src/core/compose.js';
 import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import type { FileSpec } from '../../src/core/plan.js';
 import { definePlatform, type InstallAnswers, type PlanInput } from '../../src/core/platform.js';
+import { releaseFor } from '../../src/core/release-feed.js';
 import { composeUp, ensureSystemUser, pullImages, waitHttp, writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';
 import { proxySteps } from '../proxy/index.js';
@@ -20,7 +21,7 @@ import {
   setupDatabase,
   waitForDatabase,
 } from './tasks.js';
-import { mastodonUpgrade, versionFile } from './upgrade.js';
+import { MASTODON_FEED, mastodonUpgrade, versionFile } from './upgrade.js';
 
 /**
  * Mastodon from the official images (ghcr.io/mastodon/mastodon, mastodon-streaming) with our own compose file
@@ -37,8 +38,9 @@ const STREAMING_HEALTH = '/api/v1/streaming/health';
 
 export const streamingPort = (a: Pick<InstallAnswers, 'extra'>) => Number(a.extra.streamingPort ?? 4000);
 
+/** A shipped release, or one from the feed (install --version) with its series' PostgreSQL and Redis. */
 function releaseOf(version: string) {
-  return releaseData.releases.find((r) => r.version === version);
+  return releaseFor(releaseData.releases, version, MASTODON_FEED);
 }
 
 function files(input: PlanInput): FileSpec[] {
@@ -212,6 +214,21 @@ export default definePlatform({
     }),
     checkVersion(s),
     checkMail(s),
+  ],
+  // The official images of the release, and the PostgreSQL and Redis it needs.
+  images: (a, r) => [
+    `ghcr.io/mastodon/mastodon:v${a.version}`,
+    `ghcr.io/mastodon/mastodon-streaming:v${a.version}`,
+    `postgres:${typeof r?.postgres === 'string' ? r.postgres : '14-alpine'}`,
+    `redis:${typeof r?.redis === 'string' ? r.redis : '7-alpine'}`,
+  ],
+  // PostgreSQL first, until it accepts connections (restore and doctor --fix start the stack this way too).
+  startOrder: [
+    {
+      title: 'PostgreSQL',
+      services: ['db'],
+      until: { kind: 'exec', service: 'db', command: ['pg_isready', '-h', '127.0.0.1'] },
+    },
   ],
   readiness: { path: '/health', service: 'web', timeoutSeconds: 600, judge: okBody },
   envFile: (a) => ownerFile(a.dataDir),

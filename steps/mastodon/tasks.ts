@@ -1,10 +1,11 @@
 import { composeCommand } from '../../src/core/compose.js';
-import type { InstallContext } from '../../src/core/context.js';
 import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import { WizardError } from '../../src/core/errors.js';
 import type { CommandSpec } from '../../src/core/plan.js';
 import type { Step, StepInput } from '../../src/core/step.js';
+import { waitFor } from '../../src/core/wait.js';
 import { type DbSettings, dbSettings } from './env.js';
+import { untilVersion } from './version.js';
 
 /**
  * Mastodon's own steps: wait for PostgreSQL, set the database up only when it is empty, the two halves of the
@@ -63,15 +64,10 @@ const compose = (s: StepInput, args: string[], more: Omit<CommandSpec, 'file' | 
   ...more,
 });
 
-async function logTail(ctx: InstallContext, service: string): Promise<string> {
-  const logs = await ctx.runner.run({
-    ...composeCommand(ctx, ['logs', '--no-color', '--tail', '20', service]),
-    reject: false,
-  });
-  return `${logs.stdout}${logs.stderr}`.trim();
-}
-
-/** Polls pg_isready in the db container until PostgreSQL accepts connections. */
+/**
+ * Waits (the shared wait: the containers are watched meanwhile) until pg_isready in the db container says
+ * PostgreSQL accepts connections; each look is the declared command.
+ */
 export function waitForDatabase(s: StepInput): Step {
   const ready = compose(s, mastodonArgs.pgReady(dbSettings(plannedProduction(s))), {
     description: 'until PostgreSQL accepts connections',
@@ -82,22 +78,31 @@ export function waitForDatabase(s: StepInput): Step {
     title: 'Wait until PostgreSQL accepts connections',
     commands: [ready],
     async run(ctx, io) {
-      const started = Date.now();
-      const deadline = started + ctx.readyTimeoutSeconds * 1000;
-      let last = 'no answer yet';
-      while (Date.now() < deadline) {
-        if (io.signal?.aborted) throw io.signal.reason;
-        const r = await io.run(ready, { reject: false, timeoutMs: 30_000 });
-        if (r.exitCode === 0)
-          return `PostgreSQL accepts connections (after ${Math.round((Date.now() - started) / 1000)} s)`;
-        last = `${r.stdout}${r.stderr}`.trim().split('\n').pop() || `exit code ${r.exitCode}`;
-        io.output(`${Math.round((Date.now() - started) / 1000)} s: ${last}`);
-        await new Promise((res) => setTimeout(res, Math.min(500, ctx.pollIntervalMs)));
-      }
-      throw new WizardError(
-        `PostgreSQL did not accept connections within ${ctx.readyTimeoutSeconds} s (last: ${last}).\nLast lines of the db container's log:\n${await logTail(ctx, 'db')}`,
-        `Fix what the log shows, then run the same install again. The full log: ${ctx.log.path}`,
+      const r = await waitFor(
+        ctx,
+        {
+          what: 'PostgreSQL',
+          service: 'db',
+          timeoutSeconds: ctx.readyTimeoutSeconds,
+          intervalMs: () => Math.min(500, ctx.pollIntervalMs),
+          timeoutMessage: (seconds, last) =>
+            `PostgreSQL did not accept connections within ${seconds} s (last: ${last}).`,
+          async check() {
+            const r = await io.run(ready, { reject: false, timeoutMs: 30_000 });
+            if (r.exitCode === 0) return { done: true, value: undefined };
+            return {
+              done: false,
+              detail: `${r.stdout}${r.stderr}`.trim().split('\n').pop() || `exit code ${r.exitCode}`,
+            };
+          },
+        },
+        {
+          ...(io.signal ? { signal: io.signal } : {}),
+          output: io.output,
+          remedy: `Fix what the log shows, then run the same install again. The full log: ${ctx.log.path}`,
+        },
       );
+      return `PostgreSQL accepts connections (after ${r.seconds} s)`;
     },
   };
 }
@@ -239,39 +244,14 @@ export function checkVersion(s: StepInput): Step {
     title: 'Check the version Mastodon reports',
     commands: [get],
     async run(ctx, io) {
-      const url = get.args[0] ?? '';
-      let last = '';
-      for (let attempt = 0; attempt < 20; attempt++) {
-        try {
-          const res = await ctx.http.request(url, {
-            headers: { host: ctx.answers.domain, 'x-forwarded-proto': 'https' },
-            timeoutMs: 10_000,
-            ...(io.signal ? { signal: io.signal } : {}),
-          });
-          const version =
-            res.status === 200 ? (JSON.parse(res.body) as { version?: string }).version : undefined;
-          if (version) {
-            const plain = version.split('+')[0] ?? version;
-            if (plain !== ctx.answers.version) {
-              throw new WizardError(
-                `Mastodon answers with version ${version}, expected ${ctx.answers.version}.`,
-                'Check the image tags in docker-compose.yml, then run the same install again.',
-              );
-            }
-            ctx.readyVersion = plain;
-            return `Mastodon ${plain} answers on /api/v1/instance`;
-          }
-          last = `HTTP ${res.status}`;
-        } catch (e) {
-          if (e instanceof WizardError) throw e;
-          last = e instanceof Error ? e.message : String(e);
-        }
-        await new Promise((res) => setTimeout(res, Math.min(500, ctx.pollIntervalMs)));
-      }
-      throw new WizardError(
-        `Mastodon did not report its version at ${url} (last: ${last}).\n${await logTail(ctx, 'web')}`,
-        'Fix what the log shows, then run the same install again.',
+      // The shared wait on the declared GET: another version fails at once, the containers are watched.
+      const version = await untilVersion(
+        ctx,
+        { ...(io.signal ? { signal: io.signal } : {}), output: io.output },
+        { strict: true, timeoutSeconds: Math.min(60, ctx.readyTimeoutSeconds) },
       );
+      ctx.readyVersion = version;
+      return `Mastodon ${version} answers on /api/v1/instance`;
     },
   };
 }

@@ -1,11 +1,17 @@
 import releaseData from '../../assets/mastodon/releases.json' with { type: 'json' };
 import { composeCommand } from '../../src/core/compose.js';
-import type { InstallContext } from '../../src/core/context.js';
-import { WizardError } from '../../src/core/errors.js';
-import type { InstallAnswers, Readiness, UpgradeIO, UpgradeSpec } from '../../src/core/platform.js';
+import type { InstallAnswers, Readiness, UpgradeSpec } from '../../src/core/platform.js';
+import type { ReleaseFeed } from '../../src/core/release-feed.js';
 import { pollUntilReady } from '../../src/core/tasks.js';
 import { backup } from './backup.js';
 import { mastodonArgs } from './tasks.js';
+import { untilVersion } from './version.js';
+
+/** Published releases (the images are tagged vX.Y.Z with them); a new minor series' PostgreSQL/Redis needs are unknown. */
+export const MASTODON_FEED: ReleaseFeed = {
+  source: { kind: 'github-releases', repository: 'mastodon/mastodon' },
+  series: 'minor',
+};
 
 /** The file of image tags Compose reads (MASTODON_VERSION), which an upgrade rewrites. */
 export const versionFile = (dataDir: string) => `${dataDir}/.env`;
@@ -15,36 +21,6 @@ interface Endpoints {
   streamingPort: (a: Pick<InstallAnswers, 'extra'>) => number;
   streamingHealth: string;
   judge: Readiness['judge'];
-}
-
-/** The version /api/v1/instance reports, asked as the proxy asks (Mastodon answers only for its domain over https). */
-async function untilVersion(ctx: InstallContext, io: UpgradeIO): Promise<string> {
-  const url = `http://127.0.0.1:${ctx.answers.port}/api/v1/instance`;
-  const deadline = Date.now() + ctx.readyTimeoutSeconds * 1000;
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (io.signal?.aborted) throw io.signal.reason;
-    try {
-      const res = await ctx.http.request(url, {
-        headers: { host: ctx.answers.domain, 'x-forwarded-proto': 'https' },
-        timeoutMs: 5000,
-        ...(io.signal ? { signal: io.signal } : {}),
-      });
-      const version =
-        res.status === 200
-          ? (JSON.parse(res.body) as { version?: string }).version?.split('+')[0]
-          : undefined;
-      if (version === ctx.answers.version) return version;
-      last = version ? `answers with version ${version}` : `HTTP ${res.status}`;
-    } catch (e) {
-      last = e instanceof Error ? e.message : String(e);
-    }
-    io.output(`/api/v1/instance: ${last}`);
-    await new Promise((res) => setTimeout(res, Math.min(500, ctx.pollIntervalMs)));
-  }
-  throw new WizardError(
-    `Mastodon did not report version ${ctx.answers.version} at ${url} within ${ctx.readyTimeoutSeconds} s (last: ${last}).`,
-  );
 }
 
 /**
@@ -58,7 +34,7 @@ export function mastodonUpgrade(e: Endpoints): UpgradeSpec {
     rule: { kind: 'minor-by-minor' },
     releaseNotes: releaseData.releaseNotes,
     // Published releases (the images are tagged vX.Y.Z with them); a new minor series' PostgreSQL/Redis needs are unknown: not offered.
-    feed: { source: { kind: 'github-releases', repository: 'mastodon/mastodon' }, series: 'minor' },
+    feed: MASTODON_FEED,
     envFile: (a) => versionFile(a.dataDir),
     envFor: (r) => ({ MASTODON_VERSION: r.version }),
     // Installs from before the .env layout had the release in docker-compose.yml itself.

@@ -5,6 +5,7 @@ import { parseEnv } from '../../src/core/envfile.js';
 import { WizardError } from '../../src/core/errors.js';
 import type { CommandSpec } from '../../src/core/plan.js';
 import type { Step, StepInput, StepIO } from '../../src/core/step.js';
+import { waitFor } from '../../src/core/wait.js';
 
 /**
  * The first admin. No password ever reaches a command line, on the host or inside the container (where the
@@ -56,25 +57,40 @@ export function verifyEmailArgs(username: string): string[] {
 const NOT_YET =
   /socket file .* doesn'?t exists?|no such file or directory|connection refused|is not running/i;
 
-/** Runs an mmctl command, again while local mode is not up yet (the same declared command each time). */
+/**
+ * Runs an mmctl command (the same declared command each time); while local mode's socket is not there yet, tries
+ * again through the shared wait (the container watched meanwhile), about `seconds` at most.
+ */
 async function mmctl(
   ctx: InstallContext,
   io: StepIO,
   cmd: CommandSpec,
-  opts: { attempts?: number } = {},
+  opts: { seconds?: number } = {},
 ): Promise<RunResult> {
-  const attempts = opts.attempts ?? 20;
-  for (let attempt = 1; ; attempt++) {
-    const r = await io.run(cmd, { reject: false });
-    if (r.exitCode === 0 || attempt >= attempts || !NOT_YET.test(`${r.stdout}\n${r.stderr}`)) return r;
-    await new Promise((res) => setTimeout(res, Math.min(1000, ctx.pollIntervalMs * 4)));
-  }
+  const r = await waitFor<RunResult>(
+    ctx,
+    {
+      what: 'Mattermost',
+      service: SERVICE,
+      timeoutSeconds: opts.seconds ?? 20,
+      intervalMs: () => Math.min(1000, ctx.pollIntervalMs * 4),
+      timeoutMessage: (seconds, last) =>
+        `mmctl could not reach Mattermost's local mode within ${seconds} s (last: ${last}).`,
+      async check() {
+        const r = await io.run(cmd, { reject: false });
+        if (r.exitCode === 0 || !NOT_YET.test(`${r.stdout}\n${r.stderr}`)) return { done: true, value: r };
+        return { done: false, detail: tail(r).split('\n').pop() ?? `exit code ${r.exitCode}` };
+      },
+    },
+    { ...(io.signal ? { signal: io.signal } : {}), output: () => undefined },
+  );
+  return r.value;
 }
 
 const tail = (r: RunResult) => `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-6).join('\n');
 
 async function mmctlOrFail(ctx: InstallContext, io: StepIO, cmd: CommandSpec, what: string) {
-  const r = await mmctl(ctx, io, cmd, { attempts: 3 });
+  const r = await mmctl(ctx, io, cmd, { seconds: 5 });
   if (r.exitCode !== 0)
     throw new WizardError(
       `mmctl could not ${what}:\n${tail(r)}`,

@@ -1,6 +1,8 @@
 import releaseData from '../../assets/mattermost/releases.json' with { type: 'json' };
 import type { FileSpec } from '../../src/core/plan.js';
 import type { InstallAnswers, PlanInput } from '../../src/core/platform.js';
+import { releaseFor } from '../../src/core/release-feed.js';
+import { MATTERMOST_FEED } from './feed.js';
 
 /**
  * The contract with upstream's mattermost/docker: the variables of its env.example (the ones its
@@ -101,9 +103,11 @@ export function volumeDirs(dataDir: string): FileSpec[] {
  */
 export function envValues(input: PlanInput, existing: Record<string, string>): Record<string, string> {
   const a = input.answers;
-  const release = releaseData.releases.find((r) => r.version === a.version);
+  // A release from the feed (install --version) takes its series' PostgreSQL from the newest shipped one.
+  const release = releaseFor(releaseData.releases, a.version, MATTERMOST_FEED);
   const postgres = {
-    POSTGRES_IMAGE_TAG: existing.POSTGRES_IMAGE_TAG ?? release?.postgres ?? '16-alpine',
+    POSTGRES_IMAGE_TAG:
+      existing.POSTGRES_IMAGE_TAG ?? (typeof release?.postgres === 'string' ? release.postgres : '16-alpine'),
     POSTGRES_DATA_PATH: existing.POSTGRES_DATA_PATH ?? './volumes/db/var/lib/postgresql/data',
     POSTGRES_USER: existing.POSTGRES_USER ?? 'mmuser',
     POSTGRES_PASSWORD: existing.POSTGRES_PASSWORD ?? input.generateSecret(),

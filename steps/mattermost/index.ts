@@ -116,6 +116,19 @@ export default definePlatform({
     websockets: ['/api/v4/websocket'],
     headers: ['Host', 'X-Real-IP', 'X-Forwarded-For', 'X-Forwarded-Proto: https'],
   },
+  // The edition's image and PostgreSQL (upstream's docker-compose.yml with the .env the wizard writes).
+  images: (a, r) => [
+    `mattermost/${EDITIONS[editionFor(a, {})].image}:${a.version}`,
+    `postgres:${typeof r?.postgres === 'string' ? r.postgres : '16-alpine'}`,
+  ],
+  // PostgreSQL first, until it takes TCP connections: Mattermost then connects at once instead of retrying.
+  startOrder: [
+    {
+      title: 'PostgreSQL',
+      services: ['postgres'],
+      until: { kind: 'exec', service: 'postgres', command: ['pg_isready', '-h', '127.0.0.1'] },
+    },
+  ],
   readiness: {
     path: '/api/v4/system/ping',
     service: 'mattermost',

@@ -1,6 +1,7 @@
 import releaseData from '../../assets/mattermost/releases.json' with { type: 'json' };
 import type { UpgradeSpec } from '../../src/core/platform.js';
 import { backup } from './backup.js';
+import { MATTERMOST_FEED } from './feed.js';
 
 /**
  * Mattermost's upgrade rules (https://docs.mattermost.com/upgrade/upgrading-mattermost-server.html): from one
@@ -12,14 +13,7 @@ import { backup } from './backup.js';
 export const upgrade: UpgradeSpec = {
   rule: { kind: 'release-by-release' },
   releaseNotes: releaseData.releaseNotes,
-  // Patch releases of the shipped ESR series (the edition images share their tags); a new ESR series is not offered.
-  feed: {
-    source: { kind: 'docker-hub', repository: 'mattermost/mattermost-team-edition' },
-    series: 'minor',
-    // A tag list can't tell an ESR from a monthly feature release.
-    unknownNote:
-      'Most are monthly feature releases: the wizard moves from one Extended Support Release to the next, and a newer wizard knows the next ESR.',
-  },
+  feed: MATTERMOST_FEED,
   envFor: (r) => ({ MATTERMOST_IMAGE_TAG: r.version }),
   versionKey: 'MATTERMOST_IMAGE_TAG',
   backup,

@@ -4,6 +4,7 @@ import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import { WizardError } from '../../src/core/errors.js';
 import { definePlatform, type PlanInput } from '../../src/core/platform.js';
 import { validatePort } from '../../src/core/questions.js';
+import { type ReleaseFeed, releaseFor } from '../../src/core/release-feed.js';
 import type { Step, StepInput } from '../../src/core/step.js';
 import { cloneRepo, composeUp, pullImages, waitReady, writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';
@@ -69,14 +70,24 @@ export function unpublished(extra: Record<string, string>): string {
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
+/** Docker Hub carries the same tags as registry.rocket.chat; a new major's MongoDB is unknown: not offered. */
+const FEED: ReleaseFeed = {
+  source: { kind: 'docker-hub', repository: 'rocketchat/rocket.chat' },
+  series: 'major',
+};
+
 function envValues(input: PlanInput, existing: Record<string, string>): Record<string, string> {
   const a = input.answers;
-  const release = releaseData.releases.find((r) => r.version === a.version);
+  // A release from the feed (install --version) takes its series' MongoDB from the newest shipped one.
+  const release = releaseFor(releaseData.releases, a.version, FEED);
   return {
     COMPOSE_PROJECT_NAME: input.project,
     COMPOSE_FILE: COMPOSE_FILES.join(':'),
     RELEASE: a.version,
-    MONGODB_VERSION: release?.mongodb ?? existing.MONGODB_VERSION ?? '8.2',
+    MONGODB_VERSION:
+      (typeof release?.mongodb === 'string' ? release.mongodb : undefined) ??
+      existing.MONGODB_VERSION ??
+      '8.2',
     DOMAIN: a.domain,
     ROOT_URL: rootUrl(a),
     PORT: String(CONTAINER_PORT),
@@ -186,7 +197,7 @@ export default definePlatform({
     rule: { kind: 'major-by-major' },
     releaseNotes: releaseData.releaseNotes,
     // Docker Hub carries the same tags as registry.rocket.chat; a new major's MongoDB is unknown: not offered.
-    feed: { source: { kind: 'docker-hub', repository: 'rocketchat/rocket.chat' }, series: 'major' },
+    feed: FEED,
     envFor: (r) => ({
       RELEASE: r.version,
       ...(typeof r.mongodb === 'string' ? { MONGODB_VERSION: r.mongodb } : {}),
@@ -234,6 +245,33 @@ export default definePlatform({
     websockets: ['/websocket', '/sockjs'],
     headers: ['Host', 'X-Forwarded-For', 'X-Forwarded-Proto: https'],
   },
+  // The app and its MongoDB (upstream's compose.yml and compose.database.yml name them so).
+  images: (a, r) => [
+    `registry.rocket.chat/rocketchat/rocket.chat:${a.version}`,
+    `docker.io/mongodb/mongodb-community-server:${typeof r?.mongodb === 'string' ? r.mongodb : '8.2'}-ubi8`,
+  ],
+  // Upstream's services wait for each other in `sleep 5` loops ("MongoDB not ready yet, retrying in 5 seconds"):
+  // MongoDB's for its data folder's owner, the replica-set helper's and Rocket.Chat's for MongoDB. Started in this
+  // order each loop finds what it waits for on its first try; the exporters start last (nothing waits for them).
+  startOrder: [
+    {
+      title: 'the MongoDB data folder',
+      services: ['mongodb-fix-permission-container'],
+      until: { kind: 'exited' },
+    },
+    {
+      title: 'MongoDB',
+      services: ['mongodb'],
+      until: {
+        kind: 'exec',
+        service: 'mongodb',
+        command: ['mongosh', '--quiet', '--eval', 'db.adminCommand("ping")'],
+      },
+    },
+    // Its replica set starts electing a primary while Rocket.Chat's container starts (its driver waits for one).
+    { title: 'the MongoDB replica set', services: ['mongodb-init-container'], until: { kind: 'started' } },
+  ],
+  startLast: ['nats-exporter', 'mongodb-exporter'],
   readiness: {
     path: '/api/info',
     service: 'rocketchat',

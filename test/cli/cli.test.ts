@@ -81,7 +81,7 @@ describe('the CLI without a terminal', () => {
   it.each([
     [['--domain', 'https://chat.example.com'], 'is a URL, not a domain'],
     [['--email', 'admin'], '"admin" is not an email address.'],
-    [['--version', '99.0.0'], 'Rocket.Chat 99.0.0 is not a release this wizard knows.'],
+    [['--version', '99.0.0'], 'Rocket.Chat 99.0.0 is not a release this wizard knows (its release list: '],
     [['--tls', 'maybe'], '"maybe" is not a TLS mode.'],
     [['--data-dir', 'opt/rc'], 'is not an absolute, normalised folder path'],
   ])('exits 2 on bad input %j with one clear line and a remedy', (extra, message) => {
@@ -428,7 +428,11 @@ describe('the CLI without a terminal', () => {
     expect(wizard(['status'], { WIZARD_ROOT: root }).stdout).toContain('No installs on this host yet.');
     const r = wizard(['status', '--json'], { WIZARD_ROOT: root });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ stateFile: `${root}/var/lib/wizard/state.json`, installs: [] });
+    expect(JSON.parse(r.stdout)).toEqual({
+      run: null,
+      stateFile: `${root}/var/lib/wizard/state.json`,
+      installs: [],
+    });
     const missing = wizard(['status', 'nope'], { WIZARD_ROOT: root });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('No install named or serving "nope".');

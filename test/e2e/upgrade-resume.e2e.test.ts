@@ -39,10 +39,17 @@ describe('wizard upgrade resumes or rolls back after it was killed', () => {
     ).status;
   const docker = (...a: string[]) =>
     execFileSync('docker', a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  /** The `docker compose ... up -d` the wizard runs as its child, if one runs now. */
+  /**
+   * The `docker compose ... up -d --remove-orphans` the wizard runs as its child, if one runs now: the last `up` of
+   * the staged start (PostgreSQL first), the one that recreates the app.
+   */
   const upRunning = (pid: number) => {
     try {
-      return execFileSync('pgrep', ['-P', String(pid), '-f', ' up -d '], { encoding: 'utf8' }).trim() !== '';
+      return (
+        execFileSync('pgrep', ['-P', String(pid), '-f', ' up -d --remove-orphans'], {
+          encoding: 'utf8',
+        }).trim() !== ''
+      );
     } catch {
       return false;
     }

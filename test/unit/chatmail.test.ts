@@ -15,6 +15,7 @@ import { stepTask } from '../../src/core/step.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
+import { systemClock } from '../../src/system/timer.js';
 import { CHATMAIL_PORTS, chatmailChecks, PORT_USE, PORTS_REMEDY } from '../../steps/chatmail/checks.js';
 import {
   neededRecords,
@@ -425,6 +426,7 @@ describe('the chatmail task tree (fake runner)', () => {
       notes: [],
       readyTimeoutSeconds: opts.timeout ?? 5,
       pollIntervalMs: 5,
+      clock: systemClock,
     };
     const list = new Listr<InstallContext, 'silent'>(steps.map(stepTask), {
       ctx,
@@ -458,6 +460,8 @@ describe('the chatmail task tree (fake runner)', () => {
     },
     { match: / up -d --remove-orphans --pull never$/ },
     { match: / ps --all --quiet chatmail$/, stdout: 'c0ffee\n' },
+    // The wait's look at the containers: none amiss.
+    { match: / ps --all --format json$/, stdout: '' },
     {
       match: / logs --follow --no-color --no-log-prefix --since 2026-11-22T02:26:00.5Z chatmail$/,
       lines: progress,

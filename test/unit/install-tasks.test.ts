@@ -11,8 +11,10 @@ import { stepTask } from '../../src/core/step.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
+import { systemClock } from '../../src/system/timer.js';
 import { findPlatform } from '../../steps/index.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
+import { stackCalls, stackRows } from '../helpers/stack-rows.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 const platform = findPlatform('rocketchat') as Platform;
@@ -96,6 +98,7 @@ async function setup(
     notes: [],
     readyTimeoutSeconds: 1,
     pollIntervalMs: 5,
+    clock: systemClock,
   };
   const list = new Listr<InstallContext, 'silent'>(steps.map(stepTask), {
     ctx,
@@ -105,9 +108,23 @@ async function setup(
   return { root, ctx, runner, list, journaled };
 }
 
-const composeOk: FakeRow[] = [
-  { match: /^docker compose --project-name rc-test .* up -d --remove-orphans --pull never$/ },
+/** Upstream's services as `docker compose config --services` lists them; the staged ones start first. */
+const SERVICES = [
+  'nats',
+  'nats-exporter',
+  'mongodb-fix-permission-container',
+  'mongodb-init-container',
+  'mongodb',
+  'mongodb-exporter',
+  'rocketchat',
 ];
+const REST = ['nats', 'rocketchat'];
+const composeOk: FakeRow[] = [
+  ...stackRows(platform, SERVICES),
+  { match: /^docker compose --project-name rc-test .* up -d --remove-orphans --pull never --no-deps / },
+];
+const compose =
+  'docker compose --project-name rc-test --project-directory /opt/rocketchat -f compose.database.yml -f compose.yml -f compose.wizard.yml';
 
 describe('the Rocket.Chat task tree (fake runner)', () => {
   it('clones, writes files, starts the stack, waits and checks the admin, in that order', async () => {
@@ -116,7 +133,9 @@ describe('the Rocket.Chat task tree (fake runner)', () => {
     await list.run();
     expect(runner.calls.map((c) => c.replaceAll(root, ''))).toEqual([
       'git clone --quiet --branch main -- https://github.com/RocketChat/rocketchat-compose.git /opt/rocketchat',
-      'docker compose --project-name rc-test --project-directory /opt/rocketchat -f compose.database.yml -f compose.yml -f compose.wizard.yml up -d --remove-orphans --pull never',
+      // The stack in Rocket.Chat's start order: the data folder, MongoDB answering a ping, the replica set, the
+      // rest, then the exporters (while the readiness wait runs).
+      ...stackCalls(platform, REST).map((c) => `${compose} ${c}`),
     ]);
     expect(journaled).toEqual(['clone', 'files:Write .env and compose.wizard.yml', 'up', 'ready', 'admin']);
     // No proxy under --tls none, no pull with --offline: neither is a step of this install.
@@ -205,7 +224,9 @@ describe('the Rocket.Chat task tree (fake runner)', () => {
     ];
     const { list, runner, root } = await setup([...proxy, ...composeOk], fakeRocketChat(), 'selfsigned');
     await list.run();
-    expect(runner.calls.map((c) => c.replaceAll(root, '').split(' ').slice(0, 6).join(' '))).toEqual([
+    expect(
+      runner.calls.map((c) => c.replaceAll(root, '').split(' ').slice(0, 6).join(' ')).slice(0, 4),
+    ).toEqual([
       'git clone --quiet --branch main --',
       'docker compose --project-name proxy-test -f /root/nginx/compose.yml',
       'docker compose --project-name proxy-test -f /root/nginx/compose.yml',

@@ -16,6 +16,7 @@ import { stepTask } from '../../src/core/step.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
+import { systemClock } from '../../src/system/timer.js';
 import { findPlatform, platforms } from '../../steps/index.js';
 import { SECRET_KEYS, vapidKeyPair, vapidPublicKeyOf } from '../../steps/mastodon/secrets.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
@@ -336,7 +337,13 @@ async function tree(
       effect: () =>
         appendFileSync(join(root, 'etc/passwd'), `mastodon:!:991:991:Mastodon:${DIR}:/usr/sbin/nologin\n`),
     },
-    { match: new RegExp(`${c} up -d --remove-orphans --pull never db redis$`) },
+    // The shared compose-up in Mastodon's start order: PostgreSQL until pg_isready answers, then the rest.
+    { match: new RegExp(`${c} up -d --pull never --no-deps db$`) },
+    { match: new RegExp(`${c} exec -T db pg_isready -h 127.0.0.1$`) },
+    { match: new RegExp(`${c} up -d --remove-orphans --pull never redis$`) },
+    { match: new RegExp(`${c} config --services$`), stdout: 'db\nredis\nweb\nstreaming\nsidekiq\n' },
+    { match: new RegExp(`${c} up -d --remove-orphans --pull never --no-deps redis web streaming sidekiq$`) },
+    { match: new RegExp(`${c} ps --all --format json$`), stdout: '' },
     {
       match: new RegExp(`${c} exec -T db pg_isready -U mastodon -d mastodon_production$`),
       stdout: '/var/run/postgresql:5432 - accepting connections',
@@ -351,7 +358,6 @@ async function tree(
         `${c} run --rm -T -e SKIP_POST_DEPLOYMENT_MIGRATIONS=true web bundle exec rails db:migrate$`,
       ),
     },
-    { match: new RegExp(`${c} up -d --remove-orphans --pull never$`) },
     { match: new RegExp(`${c} run --rm -T web bundle exec rails db:migrate$`) },
     opts.ownerOutput ?? {
       match: new RegExp(
@@ -382,6 +388,7 @@ async function tree(
     notes: [],
     readyTimeoutSeconds: 1,
     pollIntervalMs: 5,
+    clock: systemClock,
   };
   const list = new Listr<InstallContext, 'silent'>(steps.map(stepTask), {
     ctx,
@@ -407,12 +414,17 @@ describe('the Mastodon task tree (fake runner)', () => {
     expect(short()).toEqual([
       `groupadd --prefix /ROOT --system --gid 991 mastodon`,
       `useradd --prefix /ROOT --system --uid 991 --gid mastodon --home-dir ${DIR} --no-create-home --shell /usr/sbin/nologin --comment Mastodon mastodon`,
-      'compose up -d --remove-orphans --pull never db redis',
+      'compose up -d --pull never --no-deps db',
+      'compose exec -T db pg_isready -h 127.0.0.1',
+      'compose up -d --remove-orphans --pull never redis',
       'compose exec -T db pg_isready -U mastodon -d mastodon_production',
       "compose exec -T db psql -X -U mastodon -d mastodon_production -tAc 'SELECT count(*) FROM pg_tables WHERE schemaname = '\\''public'\\'''",
       'compose run --rm -T -e SAFETY_ASSURED=1 web bundle exec rails db:setup',
       'compose run --rm -T -e SKIP_POST_DEPLOYMENT_MIGRATIONS=true web bundle exec rails db:migrate',
-      'compose up -d --remove-orphans --pull never',
+      'compose config --services',
+      'compose up -d --pull never --no-deps db',
+      'compose exec -T db pg_isready -h 127.0.0.1',
+      'compose up -d --remove-orphans --pull never --no-deps redis web streaming sidekiq',
       'compose run --rm -T web bundle exec rails db:migrate',
       'compose run --rm -T web bin/tootctl accounts create owner --email admin@example.com --confirmed --role Owner',
       'compose run --rm -T web bin/tootctl accounts approve owner',

@@ -16,10 +16,12 @@ import { stepTask } from '../../src/core/step.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
+import { systemClock } from '../../src/system/timer.js';
 import { findPlatform, platforms } from '../../steps/index.js';
 import { parseSearch } from '../../steps/mattermost/admin.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
 import { expectGolden } from '../helpers/golden.js';
+import { stackCalls, stackRows } from '../helpers/stack-rows.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 const registered = findPlatform('mattermost');
@@ -303,9 +305,15 @@ function fakeMattermost(
 }
 
 const PROJECT = 'mm-test';
-const up: FakeRow = {
-  match: new RegExp(`^docker compose --project-name ${PROJECT} .* up -d --remove-orphans --pull never$`),
-};
+/** PostgreSQL first (until pg_isready answers), then the rest: the shared compose-up in Mattermost's order. */
+const up: FakeRow[] = [
+  ...stackRows(mattermost, ['postgres', 'mattermost']),
+  {
+    match: new RegExp(
+      `^docker compose --project-name ${PROJECT} .* up -d --remove-orphans --pull never --no-deps mattermost$`,
+    ),
+  },
+];
 const notFound: FakeRow = {
   match: / exec -T mattermost mmctl --local user search admin$/,
   exitCode: 1,
@@ -370,6 +378,7 @@ async function tree(rows: FakeRow[], http: HttpClient, completed: string[] = [])
     notes: [],
     readyTimeoutSeconds: 1,
     pollIntervalMs: 5,
+    clock: systemClock,
   };
   const list = new Listr<InstallContext, 'silent'>(steps.map(stepTask), {
     ctx,
@@ -383,13 +392,16 @@ async function tree(rows: FakeRow[], http: HttpClient, completed: string[] = [])
 describe('the Mattermost task tree (fake runner)', () => {
   it('clones, writes files and folders, starts, waits, then creates the admin through the API, in that order', async () => {
     const http = fakeMattermost({ readyAfter: 2 });
-    const { root, runner, list, journaled, ctx, inputs, password } = await tree([up, notFound, verify], http);
+    const { root, runner, list, journaled, ctx, inputs, password } = await tree(
+      [...up, notFound, verify],
+      http,
+    );
     await list.run();
     const calls = runner.calls.map((c) => c.replaceAll(root, ''));
     const compose = `docker compose --project-name ${PROJECT} --project-directory /opt/mattermost -f docker-compose.yml -f compose.wizard.yml`;
     expect(calls).toEqual([
       'git clone --quiet --branch main -- https://github.com/mattermost/docker.git /opt/mattermost',
-      `${compose} up -d --remove-orphans --pull never`,
+      ...stackCalls(mattermost, ['mattermost']).map((c) => `${compose} ${c}`),
       `${compose} exec -T mattermost mmctl --local user search admin`,
       `${compose} exec -T mattermost mmctl --local user verify admin`,
     ]);
@@ -424,7 +436,7 @@ describe('the Mattermost task tree (fake runner)', () => {
     for (const signup of ['first', 'later'] as const) {
       const http = fakeMattermost({ signup });
       const seen: string[][] = [];
-      const { runner, list, password } = await tree([up, notFound, verify, promote], http);
+      const { runner, list, password } = await tree([...up, notFound, verify, promote], http);
       const run = runner.run.bind(runner);
       runner.run = (cmd, o) => {
         seen.push([cmd.file, ...cmd.args, ...Object.values(cmd.env ?? {}), cmd.input ?? '']);
@@ -439,7 +451,7 @@ describe('the Mattermost task tree (fake runner)', () => {
   });
 
   it('stops, naming the cause, when someone signed up first (sign-up closed)', async () => {
-    const { list, runner } = await tree([up, notFound], fakeMattermost({ signup: 'closed' }));
+    const { list, runner } = await tree([...up, notFound], fakeMattermost({ signup: 'closed' }));
     const err = await list.run().then(
       () => undefined,
       (e: Error & { remedy?: string }) => e,
@@ -451,24 +463,24 @@ describe('the Mattermost task tree (fake runner)', () => {
 
   it('skips creating the admin when the journal says an earlier run did', async () => {
     const { runner, list } = await tree(
-      [{ match: /status --porcelain/ }, { match: /fetch --quiet/ }, { match: /merge --ff-only/ }, up],
+      [{ match: /status --porcelain/ }, { match: /fetch --quiet/ }, { match: /merge --ff-only/ }, ...up],
       fakeMattermost(),
       ['admin'],
     );
     await list.run();
-    expect(runner.calls.some((c) => c.includes(' exec '))).toBe(false);
+    expect(runner.calls.some((c) => c.includes(' exec -T mattermost '))).toBe(false);
     expect(list.tasks.at(-1)?.title).toBe('First admin "admin" logs in');
   });
 
   it('skips creating the admin when the user already exists', async () => {
-    const { runner, list } = await tree([up, found], fakeMattermost());
+    const { runner, list } = await tree([...up, found], fakeMattermost());
     await list.run();
-    expect(runner.calls.filter((c) => c.includes(' exec '))).toHaveLength(1);
+    expect(runner.calls.filter((c) => c.includes(' exec -T mattermost '))).toHaveLength(1);
     expect(list.tasks.at(-1)?.title).toBe('First admin "admin" logs in');
   });
 
   it('fails, with a remedy, when an existing user does not take the stored password', async () => {
-    const { list, runner } = await tree([up, found], fakeMattermost({ login: false }));
+    const { list, runner } = await tree([...up, found], fakeMattermost({ login: false }));
     const err = await list.run().then(
       () => undefined,
       (e: Error & { remedy?: string }) => e,
@@ -482,7 +494,7 @@ describe('the Mattermost task tree (fake runner)', () => {
 
   it('on a re-run, an admin whose password was changed is a note, not a failure', async () => {
     const { list, ctx } = await tree(
-      [{ match: /status --porcelain/ }, { match: /fetch --quiet/ }, { match: /merge --ff-only/ }, up],
+      [{ match: /status --porcelain/ }, { match: /fetch --quiet/ }, { match: /merge --ff-only/ }, ...up],
       fakeMattermost({ login: false }),
       ['admin'],
     );
@@ -496,7 +508,7 @@ describe('the Mattermost task tree (fake runner)', () => {
       exitCode: 1,
       stderr: 'Error: unexpected end of JSON input',
     };
-    const { list } = await tree([up, broken], fakeMattermost());
+    const { list } = await tree([...up, broken], fakeMattermost());
     await expect(list.run()).rejects.toThrow(
       /Can't tell whether the user "admin" exists: .*\nError: unexpected end of JSON input/,
     );
@@ -504,7 +516,7 @@ describe('the Mattermost task tree (fake runner)', () => {
 
   it('does not accept a server answering with another release', async () => {
     const { list } = await tree(
-      [up, { match: / logs --no-color --tail 30 mattermost$/, stdout: '' }],
+      [...up, { match: / logs --no-color --tail 30 mattermost$/, stdout: '' }],
       fakeMattermost({ version: '10.11.23' }),
     );
     await expect(list.run()).rejects.toThrow(/last: answers with version 10.11.23, expected 11.7.15/);

@@ -19,8 +19,10 @@ import { RealFileStore } from '../../src/system/files.js';
 import { acquireLock } from '../../src/system/lock.js';
 import { MemoryLogger } from '../../src/system/log.js';
 import { type InstallRecord, StateStore } from '../../src/system/state.js';
+import { systemClock } from '../../src/system/timer.js';
 import { findPlatform } from '../../steps/index.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
+import { stackRows } from '../helpers/stack-rows.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 const mattermost = findPlatform('mattermost') as Platform;
@@ -90,6 +92,8 @@ async function harness(o: {
   const seen: { command: string; journal?: UpgradeJournal }[] = [];
   const runner = new FakeRunner([
     ...(o.rows ?? []),
+    // The shared compose-up in Mattermost's order: PostgreSQL until pg_isready answers, then the rest.
+    ...stackRows(platform, ['postgres', 'mattermost']),
     {
       match: / exec -T postgres sh -c '?exec pg_dump /,
       effect: (c) => void writeFileSync(c.stdoutFile as string, 'PGDMP'),
@@ -122,6 +126,7 @@ async function harness(o: {
       projectName: (n: string) => n,
       readyTimeoutSeconds: 1,
       pollIntervalMs: 5,
+      clock: systemClock,
       env: {},
     },
     term: { stdin: new PassThrough(), stdout, stderr, interactive: false },
@@ -152,7 +157,8 @@ const journalAt = (phase: UpgradeJournal['phase'], patch: Partial<UpgradeJournal
   ...patch,
 });
 
-const up: RegExp = / up -d --remove-orphans --pull never$/;
+/** The `up` that starts the rest of the stack (after PostgreSQL): the switch's and the rollback's last. */
+const up: RegExp = / up -d --remove-orphans --pull never --no-deps mattermost$/;
 
 describe('the upgrade journal', () => {
   it('is written before each phase, keeps the env file as it was at 0600 while switching, and is cleared with the history entry', async () => {
@@ -338,7 +344,7 @@ describe('the upgrade journal', () => {
     expect(err?.remedy).toContain('wizard restore /b.tar.gz puts the database and files back as they were.');
     expect(readFileSync(h.real('/opt/mattermost/.env'), 'utf8')).toBe(ENV);
     expect(statSync(h.real('/opt/mattermost/.env')).mode & 0o777).toBe(0o600);
-    expect(h.runner.calls.filter((c) => / up -d /.test(c))).toHaveLength(1);
+    expect(h.runner.calls.filter((c) => up.test(c))).toHaveLength(1);
     expect(h.record()).toMatchObject({
       release: OLD,
       history: [{ from: OLD, to: NEW, result: 'rolled back (resumed)', backup: '/b.tar.gz' }],
@@ -542,7 +548,10 @@ describe('settling a Mastodon switch (its own probe)', () => {
     writeFileSync(join(root, 'opt/mastodon/.env.before-upgrade'), `MASTODON_VERSION=${FROM}\n`, {
       mode: 0o600,
     });
-    const runner = new FakeRunner(rows);
+    const runner = new FakeRunner([
+      ...rows,
+      ...stackRows(mastodon, ['db', 'redis', 'web', 'streaming', 'sidekiq']),
+    ]);
     const http: HttpClient = {
       async request(url, opts) {
         const v = serving();
@@ -579,6 +588,7 @@ describe('settling a Mastodon switch (its own probe)', () => {
       notes: [],
       readyTimeoutSeconds: 1,
       pollIntervalMs: 5,
+      clock: systemClock,
       from: FROM,
       to: { version: TO },
       envPath: '/opt/mastodon/.env',
@@ -606,12 +616,12 @@ describe('settling a Mastodon switch (its own probe)', () => {
   });
 
   it('the old version still answers: .env comes back from the kept copy and the old release is started', async () => {
-    let serving: string | undefined = FROM;
+    let serving: string | undefined = TO.replace(/\d+$/, '0');
     const { runner, ctx, journal, root } = mastodonCase(
       () => serving,
       [
         {
-          match: / up -d --remove-orphans --pull never$/,
+          match: / up -d --remove-orphans --pull never --no-deps redis web streaming sidekiq$/,
           effect: () => {
             serving = FROM;
           },

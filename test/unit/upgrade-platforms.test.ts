@@ -11,8 +11,10 @@ import { type UpgradeContext, upgradeTasks } from '../../src/core/upgrade-tasks.
 import { RealArchiver } from '../../src/system/archive.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
+import { systemClock } from '../../src/system/timer.js';
 import { findPlatform } from '../../steps/index.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
+import { stackCalls, stackRows } from '../helpers/stack-rows.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 const rel = (...v: string[]): Release[] => v.map((version) => ({ version }));
@@ -142,6 +144,13 @@ function mastodonHttp(serving: () => string | undefined, seen: string[] = []): H
   };
 }
 
+/** What `docker compose config --services` lists, per platform. */
+const STACKS: Record<string, string[]> = {
+  mastodon: ['db', 'redis', 'web', 'streaming', 'sidekiq'],
+  mattermost: ['postgres', 'mattermost'],
+  chatmail: ['chatmail'],
+};
+
 function setup(
   id: string,
   files: Record<string, string>,
@@ -163,6 +172,8 @@ function setup(
     { match: / ps --format json (db|postgres)$/, stdout: '{"Image":"postgres:16-alpine"}' },
     { match: /^docker volume ls .*volume=(\w+)$/, effect: () => undefined, stdout: '' },
     ...rows,
+    // The shared compose-up in the platform's start order (its database first, then the rest).
+    ...stackRows(p, STACKS[id] ?? []),
   ]);
   const run = runner.run.bind(runner);
   runner.run = async (cmd, opts) => {
@@ -200,6 +211,7 @@ function setup(
     notes: [],
     readyTimeoutSeconds: 1,
     pollIntervalMs: 5,
+    clock: systemClock,
     from,
     to,
     envPath: p.upgrade?.envFile?.(answers) ?? `${dir}/.env`,
@@ -338,7 +350,9 @@ describe('Mastodon upgrade tasks (fake runner)', () => {
       'compose run --rm -T -e SKIP_POST_DEPLOYMENT_MIGRATIONS=true web bundle exec rails db:migrate',
       'compose up -d --remove-orphans',
       'compose run --rm -T web bundle exec rails db:migrate',
-      'compose up -d --remove-orphans --pull never',
+      // The rollback: PostgreSQL first, then the rest, from the images on this host.
+      'compose up -d --pull never --no-deps db',
+      'compose up -d --remove-orphans --pull never --no-deps redis web streaming sidekiq',
     ]);
   });
 
@@ -378,7 +392,7 @@ describe('Mattermost and chatmail upgrade tasks (fake runner)', () => {
         pgDump,
         pull,
         {
-          match: / up -d --remove-orphans$/,
+          match: / up -d --remove-orphans --no-deps mattermost$/,
           effect: () => {
             version = '11.7.15';
           },
@@ -393,7 +407,7 @@ describe('Mattermost and chatmail upgrade tasks (fake runner)', () => {
       'compose ps --format json postgres',
       `compose exec -T postgres ${DUMP}`,
       'compose pull',
-      'compose up -d --remove-orphans',
+      ...stackCalls(platform('mattermost'), ['mattermost'], false).map((c) => `compose ${c}`),
     ]);
     expect(env()).toEqual({
       MATTERMOST_IMAGE_TAG: '11.7.15',

@@ -10,8 +10,10 @@ import { type UpgradeContext, upgradeTasks } from '../../src/core/upgrade-tasks.
 import { RealArchiver } from '../../src/system/archive.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
+import { systemClock } from '../../src/system/timer.js';
 import { findPlatform } from '../../steps/index.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
+import { stackCalls, stackRows } from '../helpers/stack-rows.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 const platform = findPlatform('rocketchat') as Platform;
@@ -70,6 +72,7 @@ function setup(rows: FakeRow[], http: HttpClient) {
     notes: [],
     readyTimeoutSeconds: 1,
     pollIntervalMs: 5,
+    clock: systemClock,
     from: '7.13.0',
     to: { version: '8.0.1', mongodb: '8.2' },
     envPath: '/opt/rocketchat/.env',
@@ -115,18 +118,30 @@ const dump: FakeRow = {
   effect: (c) => void writeFileSync(c.stdoutFile as string, 'mongodump archive'),
 };
 const pull: FakeRow = { match: / pull$/ };
+/** The stack starts in Rocket.Chat's order (the shared compose-up); the last `up` starts the rest. */
+const SERVICES = [
+  'nats',
+  'nats-exporter',
+  'mongodb-fix-permission-container',
+  'mongodb-init-container',
+  'mongodb',
+  'mongodb-exporter',
+  'rocketchat',
+];
+const REST = ['nats', 'rocketchat'];
+const stack = stackRows(platform, SERVICES);
 
 describe('upgrade tasks (fake runner)', () => {
   it('checks, backs up, pulls before stopping, switches, and waits for the new version', async () => {
     let version: string | undefined = '7.13.0';
     const up: FakeRow = {
-      match: / up -d --remove-orphans$/,
+      match: / up -d --remove-orphans --no-deps /,
       effect: () => {
         version = '8.0.1';
       },
     };
     const { runner, list, env, root, ctx, recorded } = setup(
-      [dump, pull, up],
+      [dump, pull, up, ...stack],
       server(() => version),
     );
     await list.run();
@@ -138,7 +153,7 @@ describe('upgrade tasks (fake runner)', () => {
       'compose ps --format json mongodb',
       'compose exec -T mongodb mongodump --archive --quiet',
       'compose pull',
-      'compose up -d --remove-orphans',
+      ...stackCalls(platform, REST, false).map((c) => `compose ${c}`),
     ]);
     expect(env()).toMatchObject({ RELEASE: '8.0.1', MONGODB_VERSION: '8.2', ADMIN_PASS: 'keep' });
     expect(readFileSync(join(root, 'opt/rocketchat/.env.bak'), 'utf8')).toContain('RELEASE=7.13.0');
@@ -188,7 +203,7 @@ describe('upgrade tasks (fake runner)', () => {
       stdout: 'rocketchat-1 | Error: migration 312 failed',
     };
     const { list, env, ctx } = setup(
-      [dump, pull, up, logs],
+      [dump, pull, up, logs, ...stack],
       server(() => version),
     );
     const err = await list.run().then(
@@ -206,10 +221,13 @@ describe('upgrade tasks (fake runner)', () => {
 
   it('refuses to start on an install that does not answer', async () => {
     const { list, runner } = setup(
-      [{ match: / logs /, stdout: '' }],
+      [{ match: / logs /, stdout: '' }, ...stack],
       server(() => undefined),
     );
     await expect(list.run()).rejects.toThrow(/did not answer/);
-    expect(runner.calls.filter((c) => !c.includes(' logs '))).toEqual([]);
+    // Only looks: at the containers while it waited, at the log for the error.
+    expect(
+      runner.calls.filter((c) => !c.includes(' logs ') && !c.endsWith(' ps --all --format json')),
+    ).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ import { pathFacts } from '../../system/files.js';
 import type { InstallRecord } from '../../system/state.js';
 import type { Deps } from '../deps.js';
 import { checkIds, readCapped } from './limits.js';
+import { releaseFromFeed } from './releases.js';
 
 export { checkIds };
 
@@ -54,13 +55,21 @@ export async function gatherAnswers(flags: InstallFlags, deps: Deps) {
     for (const s of sources) if (typeof s[q.key] === 'string') deps.log.addSecret(s[q.key] as string);
   for (const s of sources)
     if (typeof s.repoUrl === 'string') for (const v of urlSecrets(s.repoUrl)) deps.log.addSecret(v);
-  const resolved = resolveAnswers(sources, deps.platforms, {
+  const resolveOpts = {
     ...(flags.answers ? { fileName: flags.answers } : {}),
     fileKeys,
-    kinds: ['flag', 'env', 'file'],
+    kinds: ['flag', 'env', 'file'] as ('flag' | 'env' | 'file')[],
     checkIds: checkIds(deps.platforms),
     dataDir: dataDirContext(deps),
-  });
+  };
+  let resolved: ReturnType<typeof resolveAnswers> & { releaseNote?: string } = resolveAnswers(
+    sources,
+    deps.platforms,
+    resolveOpts,
+  );
+  // A --version the shipped list does not have may be a newer release of a series the feed knows.
+  const feedRelease = await releaseFromFeed(deps, resolved, sources, resolveOpts);
+  if (feedRelease) resolved = feedRelease;
   if (resolved.errors.length > 0) {
     const first = resolved.errors[0];
     const more = resolved.errors.slice(1).map((e) => `${e.error} ${e.remedy}`);

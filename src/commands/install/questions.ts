@@ -15,6 +15,7 @@ import type { Deps } from '../deps.js';
 import { composeAnswers, dataDirContext, type Resolved } from './answers.js';
 import { platformChecks } from './checks.js';
 import { capped } from './limits.js';
+import { type InstallReleases, withReleases } from './releases.js';
 
 type Screens = typeof import('../../ui/screens.js');
 
@@ -67,8 +68,16 @@ export async function askQuestions(
   screens: Pick<Screens, 'askOne' | 'showChecks'>,
   resolved: Resolved,
   fromRecord: InstallRecord | undefined,
+  hooks: {
+    /** The version question's release lists (feed, cache or shipped), fetched while the server was checked. */
+    releaseLists?: Promise<Map<string, InstallReleases>> | undefined;
+    /** Told the platform and release once the answers settle them (their images are pulled meanwhile). */
+    known?: (platform: string, version: string | undefined) => void;
+  } = {},
 ): Promise<Asked> {
   const { term } = deps;
+  const lists = hooks.releaseLists ? await hooks.releaseLists : undefined;
+  for (const [id, list] of lists ?? []) deps.platforms = withReleases(deps.platforms, id, list.releases);
   const values: Record<string, string> = {};
   const history: string[] = [];
   const previous: Record<string, string> = {};
@@ -82,6 +91,7 @@ export async function askQuestions(
     yes: resolved.yes,
     reask,
     dataDir: dataDirContext(deps),
+    ...(lists ? { releases: lists } : {}),
   });
   const forget = (key: string) => {
     delete values[key];
@@ -117,8 +127,16 @@ export async function askQuestions(
     return undefined;
   };
 
+  /** The platform and release are settled (answered, given, or the default to come): their images can come. */
+  const settled = () => {
+    const platform = platformOf(values, input());
+    if (platform && !willAsk('version', values, input()))
+      hooks.known?.(platform.id, values.version ?? resolved.answers.version ?? fromRecord?.release);
+  };
+
   let hinted = false;
   for (;;) {
+    settled();
     const fix = await gates();
     const step = fix?.step ?? nextQuestion(values, input());
     if (!step) break;

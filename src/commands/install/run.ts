@@ -4,7 +4,9 @@ import { environmentalError } from '../../core/fs-errors.js';
 import type { Plan } from '../../core/plan.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
 import { type Step, stepTask } from '../../core/step.js';
+import { RunProgress } from '../../system/progress.js';
 import type { InstallRecord } from '../../system/state.js';
+import { systemClock } from '../../system/timer.js';
 import type { Deps } from '../deps.js';
 import { type ReadinessRecord, withAttempt } from '../readiness.js';
 import { taskList } from '../task-list.js';
@@ -87,12 +89,17 @@ export async function runInstall(
     notes: [],
     readyTimeoutSeconds: deps.env.readyTimeoutSeconds ?? platform.readiness.timeoutSeconds,
     pollIntervalMs: deps.env.pollIntervalMs,
+    clock: systemClock,
   };
-  // Progress goes to stderr, whichever renderer draws it: stdout is for the summary.
-  const tasks = await taskList(setup.steps.map(stepTask), ctx, term, (t) => deps.log.redact(t));
+  // Progress goes to stderr, whichever renderer draws it: stdout is for the summary. It also goes to the log
+  // and to STATE_DIR/run-progress.json (wizard status, a second wizard waiting for this one).
+  const progress = resolved.dryRun ? undefined : new RunProgress(deps.env.stateDir, 'install', log);
+  progress?.begin(`install ${answers.name} (${platform.title} ${answers.version})`);
+  const tasks = await taskList(setup.steps.map(stepTask), ctx, term, (t) => deps.log.redact(t), progress);
   try {
     await tasks.run();
   } catch (e) {
+    progress?.end(false, e instanceof Error ? e.message : String(e));
     const failed = tasks.tasks.find((t) => t.hasFailed());
     const step = failed?.title ?? 'install';
     // A full or read-only disk may refuse this record too: the step's own error is the one to show.
@@ -120,6 +127,10 @@ export async function runInstall(
     term.stderr.write('Dry run: nothing was changed.\n');
     return ctx;
   }
+  progress?.end(
+    true,
+    `${platform.title} ${ctx.readyVersion ?? answers.version} is installed as ${answers.name}`,
+  );
   await state.update(answers.name, {
     status: 'installed',
     release: ctx.readyVersion ?? answers.version,

@@ -9,8 +9,17 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const standinsDir = path.resolve(here, '../standins');
 const fixturesDir = path.resolve(here, '../fixtures');
 
-/** Rocket.Chat stand-in versions built when none are asked for. `9.9.9-broken` fails on start, for rollbacks. */
-export const DEFAULT_ROCKETCHAT_VERSIONS = ['7.13.0', '8.0.0', '8.0.1', '9.9.9-broken'] as const;
+/**
+ * Rocket.Chat stand-in versions built when none are asked for. `9.9.9-broken` fails its migration seconds after
+ * connecting, `9.9.9-crash` exits at once ("Cannot find module"): for rollbacks and the waits' crash detection.
+ */
+export const DEFAULT_ROCKETCHAT_VERSIONS = [
+  '7.13.0',
+  '8.0.0',
+  '8.0.1',
+  '9.9.9-broken',
+  '9.9.9-crash',
+] as const;
 
 /** The images the stand-in build produces besides Rocket.Chat (as Docker names them locally). */
 export const STANDIN_IMAGES = [

@@ -20,7 +20,7 @@ log() { printf '[standins] %s\n' "$*" >&2; }
 
 rocketchat_versions=("$@")
 if [ ${#rocketchat_versions[@]} -eq 0 ]; then
-  read -r -a rocketchat_versions <<<"${ROCKETCHAT_VERSIONS:-7.13.0 8.0.0 8.0.1 9.9.9-broken}"
+  read -r -a rocketchat_versions <<<"${ROCKETCHAT_VERSIONS:-7.13.0 8.0.0 8.0.1 9.9.9-broken 9.9.9-crash}"
 fi
 # tag of mongodb-community-server (without -ubi8) = version its mongod reports
 mongodb_versions=("8.2=8.2.1" "8.0=8.0.15")
