@@ -154,6 +154,8 @@ export async function takeBackup(ctx: BackupContext, io: UpgradeIO): Promise<Bac
     const sources: ArchiveSource[] = [];
     for (const f of files) sources.push({ kind: 'file', name: fileMember(f), path: ctx.files.real(f) });
     let image: string | undefined;
+    // The archive's hashing threads start now, while the dump runs, not after it.
+    ctx.archiver.prepare?.();
     if (dump) {
       // Which image the database runs (for `backup verify`), asked while the dump runs.
       const asked = serviceImage(ctx, dump.service);

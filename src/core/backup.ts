@@ -257,6 +257,8 @@ export interface Archiver {
     },
   ): Promise<ReadArchive>;
   readHeader(file: string): Promise<BackupHeader>;
+  /** Gets the next write ready ahead of it (its hashing threads start while, say, the dump runs). */
+  prepare?(): void;
   /** Text of a regular file (real path) without following a link, undefined when missing. */
   readText(path: string): Promise<string | undefined>;
   /** Size of a regular file (real path), undefined when missing. */

@@ -4,10 +4,17 @@ import { type FileHandle, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type ArchiveSource, hasControl, type ManifestMember, type WrittenArchive } from '../core/backup.js';
 import { CancelledError, WizardError } from '../core/errors.js';
-import { HashPair } from './hash-workers.js';
+import { type HashPair, takeHashes } from './hash-workers.js';
 import { contentPadding, END, encodeHeader } from './tar-header.js';
 
 const { O_RDONLY, O_NOFOLLOW, O_DIRECTORY, O_CREAT, O_EXCL, O_WRONLY } = constants;
+
+/**
+ * Every this many bytes written, the disk is asked to catch up (fdatasync, behind the writes): the archive reaches
+ * the disk while the rest is read and hashed, so the fsync before the rename waits for the last stretch only,
+ * not for the whole archive at once.
+ */
+const WRITEBACK_BYTES = 64 << 20;
 
 /**
  * Writes a backup archive: to a temp file beside it (created exclusively, 0600), renamed into place once
@@ -29,7 +36,7 @@ export async function writeArchive(
   const partial = join(dirname(file), `.${basename(file)}.partial-${randomBytes(6).toString('hex')}`);
   let out: FileHandle | undefined;
   let w: Writer | undefined;
-  const hashes = new HashPair();
+  const hashes = takeHashes();
   try {
     out = await open(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     w = new Writer(out, hashes, opts);
@@ -82,6 +89,9 @@ class Writer {
   /** Writes run one after another, behind the reads: `pending` is the last one queued. */
   private pending: Promise<void> = Promise.resolve();
   private failed: unknown;
+  /** Bytes written since the last writeback started; the writeback running (at most one). */
+  private unsynced = 0;
+  private syncing: Promise<void> | undefined;
   private readonly digests: Promise<string>[] = [];
 
   async raw(b: Buffer) {
@@ -101,6 +111,8 @@ class Writer {
           off += bytesWritten;
         }
         this.written += b.length;
+        this.unsynced += b.length;
+        if (this.unsynced >= WRITEBACK_BYTES && !this.syncing) this.writeback();
         this.opts.onProgress?.(this.written);
       } catch (e) {
         this.failed = e;
@@ -110,14 +122,29 @@ class Writer {
     });
   }
 
-  /** Waits for the queued writes, whatever their outcome. */
-  settle(): Promise<void> {
-    return this.pending;
+  /** Starts the disk on what is written so far; the writes go on meanwhile. A failure (ENOSPC) fails the write. */
+  private writeback() {
+    this.unsynced = 0;
+    this.syncing = this.out.datasync().then(
+      () => {
+        this.syncing = undefined;
+      },
+      (e) => {
+        this.failed ??= e;
+        this.syncing = undefined;
+      },
+    );
+  }
+
+  /** Waits for the queued writes and the writeback, whatever their outcome. */
+  async settle(): Promise<void> {
+    await this.pending;
+    await this.syncing;
   }
 
   /** Every queued write done, and every member's SHA-256 known. */
   async flush(): Promise<void> {
-    await this.pending;
+    await this.settle();
     if (this.failed) throw this.failed;
     const hexes = await Promise.all(this.digests);
     let i = 0;

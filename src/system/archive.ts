@@ -6,6 +6,7 @@ import type { CommandRunner } from '../core/context.js';
 import { WizardError } from '../core/errors.js';
 import { readArchive, readHeader } from './archive-read.js';
 import { writeArchive } from './archive-write.js';
+import { warmHashes } from './hash-workers.js';
 
 /** Refuses a symbolic link (or a non-folder) at any step from `base` down to `path`'s parent. */
 async function noLinksBelow(base: string, path: string): Promise<void> {
@@ -31,6 +32,7 @@ export class RealArchiver implements Archiver {
   write: Archiver['write'] = (file, sources, opts) => writeArchive(file, sources, opts);
   read: Archiver['read'] = (file, opts) => readArchive(file, opts);
   readHeader: Archiver['readHeader'] = (file) => readHeader(file);
+  prepare: NonNullable<Archiver['prepare']> = () => warmHashes();
 
   async readText(path: string) {
     const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);

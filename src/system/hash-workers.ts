@@ -97,3 +97,17 @@ export class HashPair {
     return Promise.all([this.archive.stop(), this.member.stop()]);
   }
 }
+
+/** Threads started ahead of the write that will use them (starting two isolates takes a while on a busy host). */
+let warm: HashPair | undefined;
+
+export function warmHashes(): void {
+  warm ??= new HashPair();
+}
+
+/** The warmed pair (once), or a new one. */
+export function takeHashes(): HashPair {
+  const pair = warm ?? new HashPair();
+  warm = undefined;
+  return pair;
+}
