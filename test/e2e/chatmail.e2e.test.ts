@@ -112,7 +112,7 @@ describe('install the chatmail relay end to end', () => {
       r.stderr.match(/^› still waiting \(\d+ s\): \((starting|no answer from docker inspect)\): .*$/gm) ?? [];
     expect(waiting.length).toBeLessThanOrEqual(30);
     expect(r.stderr).not.toMatch(/^› \d+ s /m);
-    const log = readFileSync(r.stdout.match(/Log of this run: (\S+)/)?.[1] ?? '', 'utf8');
+    const log = readFileSync(r.stdout.match(/Log of this run:\s+(\S+)/)?.[1] ?? '', 'utf8');
     expect(log).toMatch(/--> Starting operation: Configure (postfix|dovecot|nginx|opendkim|unbound)/);
     expect(r.stderr).toMatch(/✔ Chatmail relay 1\.12\.0 is healthy \(after \d+ s\)/);
     expect(r.stderr).toMatch(/not applied: WIZARD_ROOT is set, the host kernel is left alone/);
