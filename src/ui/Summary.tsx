@@ -75,8 +75,13 @@ export function Summary(p: SummaryProps) {
             </Box>
           );
         })}
-        <Box marginLeft={2}>
-          <Text dimColor>{wrapLines(`Log of this run: ${p.logPath}`, width - 2)}</Text>
+        {/* A path is never broken inside (it is copied whole): on a line of its own when the line is too narrow. */}
+        <Box marginLeft={2} width={100_000}>
+          <Text dimColor>
+            {`Log of this run: ${p.logPath}`.length <= width - 2
+              ? `Log of this run: ${p.logPath}`
+              : `Log of this run:\n${p.logPath}`}
+          </Text>
         </Box>
       </Box>
       {p.ownProxy ? (

@@ -53,6 +53,14 @@ describe('the summary at 80x24', () => {
     for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(80);
   });
 
+  it('never breaks the log path inside: too long for the line, it goes whole on a line of its own', async () => {
+    const logPath = '/tmp/wizard-e2e-chatmail-3c0488/var/log/wizard/install-20261204-111530-12345.log';
+    const lines = renderLines(<Summary {...props({ logPath })} width={80} rows={24} />, 80);
+    const at = lines.findIndex((l) => l.trim() === 'Log of this run:');
+    expect(at).toBeGreaterThan(-1);
+    expect(lines[at + 1]?.trim()).toBe(logPath);
+  });
+
   it('leaves out a QR code too tall to fit with the login, and says how many rows it needs', async () => {
     const url = 'https://a-very-long-subdomain.chat-server.example.org';
     const lines = renderLines(
