@@ -159,7 +159,7 @@ export function reviewProps(
     commands: plan.commands.map((c) => ({
       command: formatCommand(c),
       // Arguments only known at run time (the rest's services of a staged start) are named in words.
-      description: c.extraArgs ? `${c.description} (plus ${c.extraArgs})` : c.description,
+      description: c.extraArgs ? `${c.description}; its arguments end with ${c.extraArgs}` : c.description,
       ...(c.when ? { when: c.when } : {}),
     })),
     notes,

@@ -269,16 +269,18 @@ export async function uninstallCommand(
       {
         title: `Delete ${dataDir}`,
         enabled: () => Boolean(opts.purge),
-        task: async () => {
+        task: async (_c: unknown, task: { title: string }) => {
           await archiver.remove(dataDir);
           const gone = state.backups().filter((b) => b.file.startsWith(`${dataDir}/`));
           await state.dropBackups(gone.map((b) => b.file));
+          task.title = `Deleted ${dataDir}`;
         },
       },
       {
         title: 'Remove it from the state',
-        task: async () => {
+        task: async (_c: unknown, task: { title: string }) => {
           await state.remove(record.name, Boolean(opts.purge));
+          task.title = 'Removed it from the state';
         },
       },
     ],

@@ -47,7 +47,7 @@ function stagesOf(platform: Pick<Platform, 'startOrder'>, wanted: Set<string> | 
 
 /** What the rest-`up` of a whole start appends at run time, in words for the review. */
 export const REST_EXTRA_ARGS =
-  '--no-deps and the services no stage starts (from docker compose config --services)';
+  '--no-deps and the services no stage starts, as docker compose config --services lists them';
 
 /**
  * The commands the start of the stack (or of `services`) runs, in order, for the review and --dry-run: each

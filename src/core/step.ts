@@ -82,7 +82,7 @@ export function stepCommands(steps: Step[]): CommandSpec[] {
 export function commandLine(c: CommandSpec): string {
   const note = [
     c.when ?? (c.poll ? `repeated ${c.description}` : undefined),
-    c.extraArgs ? `plus ${c.extraArgs}` : undefined,
+    c.extraArgs ? `its arguments end with ${c.extraArgs}` : undefined,
   ]
     .filter(Boolean)
     .join('; ');

@@ -397,7 +397,7 @@ describe('a step adds arguments at run time only where it declares them', () => 
         description: 'start the rest',
         extraArgs: 'the services no stage starts',
       }),
-    ).toBe('docker compose up -d  # plus the services no stage starts');
+    ).toBe('docker compose up -d  # its arguments end with the services no stage starts');
   });
 
   it('a command that declares none is refused', async () => {
