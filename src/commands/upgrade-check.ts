@@ -1,4 +1,4 @@
-import type { Platform } from '../core/platform.js';
+import type { Platform, UpgradeSpec } from '../core/platform.js';
 import { nextAndNewest, upgradePath } from '../core/upgrade.js';
 import { describeJournal } from '../core/upgrade-journal.js';
 import type { InstallRecord } from '../system/state.js';
@@ -69,19 +69,12 @@ async function checkOne(deps: Deps, opts: UpgradeOptions, record: InstallRecord)
       lines: [`${platform.title} ${current}: upgrades of ${platform.title} are not supported yet.\n`],
     };
   }
-  const { loadReleases } = await import('../system/release-feed.js');
-  const { describeSource, unknownNewerText } = await import('../core/release-feed.js');
-  const offered = await loadReleases({
-    platform: platform.id,
-    shipped: platform.releases,
-    feed: spec.feed,
-    http: deps.http,
-    stateDir: deps.env.stateDir,
-    env: deps.env.env,
-    offline: Boolean(opts.offline),
-  });
-  const releaseList = describeSource(offered.source);
-  const unknown = unknownNewerText(offered.unknownNewer, spec.feed?.unknownNote);
+  const { offered, releaseList, unknown } = await offeredReleases(
+    deps,
+    platform,
+    spec,
+    Boolean(opts.offline),
+  );
   const { next, newest } = nextAndNewest(spec.rule, current, offered.releases);
   const toNewest = newest ? upgradePath(spec.rule, current, newest, offered.releases) : undefined;
   const path = toNewest?.ok ? toNewest.steps : [];
@@ -128,4 +121,24 @@ async function checkOne(deps: Deps, opts: UpgradeOptions, record: InstallRecord)
       );
   }
   return { result, lines };
+}
+
+/** The releases an upgrade may go to: the shipped list merged with the platform's feed (read lazily, cached). */
+export async function offeredReleases(deps: Deps, platform: Platform, spec: UpgradeSpec, offline: boolean) {
+  const { loadReleases } = await import('../system/release-feed.js');
+  const { describeSource, unknownNewerText } = await import('../core/release-feed.js');
+  const offered = await loadReleases({
+    platform: platform.id,
+    shipped: platform.releases,
+    feed: spec.feed,
+    http: deps.http,
+    stateDir: deps.env.stateDir,
+    env: deps.env.env,
+    offline,
+  });
+  return {
+    offered,
+    releaseList: describeSource(offered.source),
+    unknown: unknownNewerText(offered.unknownNewer, spec.feed?.unknownNote),
+  };
 }

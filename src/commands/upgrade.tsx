@@ -3,8 +3,7 @@ import type { Platform } from '../core/platform.js';
 import { nextAndNewest, upgradePath } from '../core/upgrade.js';
 import { describeJournal } from '../core/upgrade-journal.js';
 import { upgradeTasks } from '../core/upgrade-tasks.js';
-import type { InstallRecord } from '../system/state.js';
-import { archiverOf, backupInstallOf, recordBackup } from './backup-common.js';
+import { archiverOf, backupInstallOf, pickInstall, recordBackup } from './backup-common.js';
 import type { Deps } from './deps.js';
 import { recordContext, taskList } from './task-list.js';
 import {
@@ -29,22 +28,9 @@ export interface UpgradeOptions {
 
 export { UPGRADE_AVAILABLE } from './upgrade-check.js';
 
-function pickInstall(deps: Deps, name?: string): InstallRecord {
-  const state = deps.state();
-  const all = state.installs();
-  const r = name ? state.find(name) : all.length === 1 ? all[0] : undefined;
-  if (r) return r;
-  throw new UserError(
-    name
-      ? `No install named or serving "${name}".`
-      : all.length === 0
-        ? 'There is no install on this host to upgrade.'
-        : `There are ${all.length} installs on this host; name one.`,
-    all.length
-      ? `Installs: ${all.map((i) => i.name).join(', ')}. Usage: wizard upgrade INSTALL [--to VERSION]`
-      : 'Run wizard install first.',
-  );
-}
+import { offeredReleases } from './upgrade-check.js';
+
+const pick = (deps: Deps, name?: string) => pickInstall(deps, name, 'wizard upgrade INSTALL [--to VERSION]');
 
 /** `wizard upgrade`: the platform's own path rules, backup, pull before stop, automatic rollback. */
 export async function upgradeCommand(
@@ -56,13 +42,9 @@ export async function upgradeCommand(
   if (opts.check) {
     const all = deps.state().installs();
     const { checkUpgrades } = await import('./upgrade-check.js');
-    return checkUpgrades(
-      deps,
-      opts,
-      opts.install || all.length <= 1 ? [pickInstall(deps, opts.install)] : all,
-    );
+    return checkUpgrades(deps, opts, opts.install || all.length <= 1 ? [pick(deps, opts.install)] : all);
   }
-  let record = pickInstall(deps, opts.install);
+  let record = pick(deps, opts.install);
   const platform = deps.platforms.find((p) => p.id === record.platform) as Platform;
   const spec = platform.upgrade;
   if (!spec)
@@ -75,19 +57,12 @@ export async function upgradeCommand(
   const journal = record.upgradeJournal;
   let current = record.release;
   // The feed is read here only (lazily): no other command pays for it.
-  const { loadReleases } = await import('../system/release-feed.js');
-  const { describeSource, unknownNewerText } = await import('../core/release-feed.js');
-  const offered = await loadReleases({
-    platform: platform.id,
-    shipped: platform.releases,
-    feed: spec.feed,
-    http: deps.http,
-    stateDir: deps.env.stateDir,
-    env: deps.env.env,
-    offline: Boolean(opts.offline),
-  });
-  const releaseList = describeSource(offered.source);
-  const unknown = unknownNewerText(offered.unknownNewer, spec.feed?.unknownNote);
+  const { offered, releaseList, unknown } = await offeredReleases(
+    deps,
+    platform,
+    spec,
+    Boolean(opts.offline),
+  );
   let { newest } = nextAndNewest(spec.rule, current, offered.releases);
 
   const base = recordContext(deps, record, platform);
