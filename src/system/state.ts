@@ -1,26 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Conf from 'conf';
-import type { BackupRecord, BackupSchedule } from '../core/backup.js';
+import type { BackupInstall, BackupRecord, BackupSchedule } from '../core/backup.js';
 import { WizardError } from '../core/errors.js';
 import { environmentalError } from '../core/fs-errors.js';
-import type { InstallAnswers } from '../core/platform.js';
 import type { UpgradeJournal } from '../core/upgrade-journal.js';
 import type { FirewallChange } from './firewall.js';
 
 /** One install as the state records it (no secrets: those stay in the install's 0600 env file). */
-export interface InstallRecord {
-  name: string;
-  platform: string;
-  domain: string;
-  email: string;
-  dataDir: string;
-  release: string;
-  tls: InstallAnswers['tls'];
-  port: number;
-  repoUrl: string;
-  project: string;
-  composeFiles: string[];
+export interface InstallRecord extends Omit<BackupInstall, 'extra'> {
   status: 'installing' | 'installed' | 'failed';
   journal: Record<string, string>;
   lastError?: string;
