@@ -18,10 +18,11 @@ export const report = (name, value, goal, unit, ok) =>
     `${name.padEnd(44)} ${value.toFixed(2).padStart(8)} ${unit.padEnd(3)} goal ${goal}  ${ok ? 'ok' : 'OVER'}`,
   );
 
-export const RC_ARGS = (repo, port, ...more) => [
+/** `wizard install` of a platform on the stand-ins: --tls none, --offline, the fixture repository, a port. */
+export const installArgs = (platform, repo, port, ...more) => [
   'install',
   '--platform',
-  'rocketchat',
+  platform,
   '--domain',
   'localhost',
   '--email',
@@ -36,6 +37,7 @@ export const RC_ARGS = (repo, port, ...more) => [
   String(port),
   ...more,
 ];
+export const RC_ARGS = (repo, port, ...more) => installArgs('rocketchat', repo, port, ...more);
 export const down = (dir) => {
   try {
     execFileSync('docker', ['compose', 'down', '--volumes', '--timeout', '2'], { cwd: dir, stdio: 'ignore' });

@@ -5,7 +5,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, median, node, report, time } from './lib.mjs';
+import { CLI, installArgs, median, node, report, time } from './lib.mjs';
 import { crash, install, upgrade } from './stacks.mjs';
 
 function startup() {
@@ -58,28 +58,7 @@ async function doctor() {
   const repo = await makeFixtureRepo(root, 'mattermost-docker');
   const wenv = { ...process.env, WIZARD_ROOT: root, NO_COLOR: '1' };
   const port = await freePort();
-  execFileSync(
-    node,
-    [
-      CLI,
-      'install',
-      '--platform',
-      'mattermost',
-      '--domain',
-      'localhost',
-      '--email',
-      'a@example.com',
-      '--tls',
-      'none',
-      '--offline',
-      '--yes',
-      '--repo-url',
-      repo,
-      '--port',
-      String(port),
-    ],
-    { env: wenv, stdio: 'ignore' },
-  );
+  execFileSync(node, [CLI, ...installArgs('mattermost', repo, port)], { env: wenv, stdio: 'ignore' });
   const dir = join(root, 'opt/mattermost');
   try {
     const times = [];

@@ -4,7 +4,19 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { answers, CLI, down, logAt, median, node, RC_ARGS, report, sleep, wizardLog } from './lib.mjs';
+import {
+  answers,
+  CLI,
+  down,
+  installArgs,
+  logAt,
+  median,
+  node,
+  RC_ARGS,
+  report,
+  sleep,
+  wizardLog,
+} from './lib.mjs';
 
 /**
  * The offline Rocket.Chat install on upstream's compose layout against plain `docker compose up -d` plus polling
@@ -216,30 +228,10 @@ export async function upgrade() {
   const repo = await makeFixtureRepo(root, 'rocketchat-compose');
   const wenv = { ...process.env, WIZARD_ROOT: root, NO_COLOR: '1' };
   const port = 3313;
-  execFileSync(
-    node,
-    [
-      CLI,
-      'install',
-      '--platform',
-      'rocketchat',
-      '--version',
-      '7.13.0',
-      '--domain',
-      'localhost',
-      '--email',
-      'a@example.com',
-      '--tls',
-      'none',
-      '--offline',
-      '--yes',
-      '--repo-url',
-      repo,
-      '--port',
-      String(port),
-    ],
-    { env: wenv, stdio: 'ignore' },
-  );
+  execFileSync(node, [CLI, ...installArgs('rocketchat', repo, port, '--version', '7.13.0')], {
+    env: wenv,
+    stdio: 'ignore',
+  });
   const dir = join(root, 'opt/rocketchat');
   let down = 0;
   let longest = 0;
