@@ -55,7 +55,7 @@ export function backupInstallOf(r: InstallRecord): BackupInstall {
   };
 }
 
-/** Records a backup the wizard wrote, with its SHA-256 (a restore checks it). */
+/** Records a backup the wizard wrote, with its digest (a restore checks it). */
 export async function recordBackup(
   deps: Deps,
   r: BackupResult,
@@ -65,7 +65,7 @@ export async function recordBackup(
 ): Promise<BackupRecord> {
   const record: BackupRecord = {
     file: r.file,
-    sha256: r.sha256,
+    digest: r.digest,
     size: r.size,
     install: install.name,
     platform: install.platform,

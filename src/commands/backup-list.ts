@@ -24,7 +24,7 @@ export async function backupListCommand(
     return 0;
   }
   const line = (b: BackupRecord & { present: boolean }) =>
-    `${b.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}  ${b.install.padEnd(12)} ${`${deps.platforms.find((p) => p.id === b.platform)?.title ?? b.platform} ${b.release}`.padEnd(20)} ${b.kind.padEnd(7)} ${human(b.size).padStart(9)}  ${b.sha256.slice(0, 12)}  ${b.file}${b.present ? '' : '  (missing)'}${b.snapshot ? `  restic ${b.snapshot.id.slice(0, 8)}` : ''}`;
+    `${b.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}  ${b.install.padEnd(12)} ${`${deps.platforms.find((p) => p.id === b.platform)?.title ?? b.platform} ${b.release}`.padEnd(20)} ${b.kind.padEnd(7)} ${human(b.size).padStart(9)}  ${(b.digest?.split(':')[1] ?? b.sha256 ?? '').slice(0, 12)}  ${b.file}${b.present ? '' : '  (missing)'}${b.snapshot ? `  restic ${b.snapshot.id.slice(0, 8)}` : ''}`;
   deps.term.stdout.write(
     rows.length
       ? `${rows.map(line).join('\n')}\n`

@@ -30,7 +30,7 @@ const USAGE = 'wizard backup INSTALL [--to DIR] [--keep N] [--repo REPO]';
 
 /**
  * `wizard backup [INSTALL]`: one consistent archive of everything the install needs to come back (database dump,
- * data folders and volumes, env and compose files, its state), its SHA-256 recorded in the state; then, with
+ * data folders and volumes, env and compose files, its state), its digest recorded in the state; then, with
  * --repo, a copy in a restic repository; with --keep N, older ones pruned. Exit 0, 1 failed, 2 bad input.
  */
 /** `lock` takes the host's lock: called once the input is known good (bad input creates nothing). */
@@ -138,14 +138,14 @@ export async function backupCommand(
     [
       `✔ ${record.name} (${platform.title} ${record.release}) backed up to ${result.file}`,
       `  size      ${human(result.size)}, ${result.members.filter((m) => m.type === 'file').length} files`,
-      `  SHA-256   ${result.sha256}`,
+      `  digest    ${result.digest}`,
       `  downtime  ${downtime}`,
       ...(snapshot ? [`  restic    snapshot ${snapshot.slice(0, 8)} in ${target?.repo}`] : []),
       ...(result.skipped.length
         ? [`  left out  ${result.skipped.map((s) => `${s.path} (${s.why})`).join(', ')}`]
         : []),
       ...(pruned.length ? [`  removed   ${pruned.join(', ')}`] : []),
-      `Restore it (here or on a new server): wizard restore ${result.file} --sha256 ${result.sha256}`,
+      `Restore it (here or on a new server): wizard restore ${result.file} --digest ${result.digest}`,
       '',
     ].join('\n'),
   );

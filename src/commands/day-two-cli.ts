@@ -50,7 +50,7 @@ export function registerDayTwo(
       [
         '',
         'Examples:',
-        '  wizard backup rocketchat                         archive in /opt/rocketchat/backups, SHA-256 recorded',
+        '  wizard backup rocketchat                         archive in /opt/rocketchat/backups, digest recorded',
         '  wizard backup rocketchat --to /mnt/backups --keep 7',
         '  wizard backup rocketchat --repo sftp:backup@nas:/srv/restic --keep 14',
         '  wizard backup rocketchat --schedule daily --keep 7',
@@ -82,7 +82,7 @@ export function registerDayTwo(
   backup
     .command('verify')
     .description(
-      'check a backup: its SHA-256, every member against its manifest, and a trial restore of the dump',
+      'check a backup: its digest, every member against its manifest, and a trial restore of the dump',
     )
     .argument('<file>', 'the backup archive')
     .option('--json', 'print JSON on stdout')
@@ -104,10 +104,11 @@ export function registerDayTwo(
       .argument('[backup]', 'the backup file (with --from-repo: a snapshot id, default the newest)')
       .option('-y, --yes', 'do not ask (the data is replaced)')
       .option(
-        '--sha256 <hash>',
-        "the archive's SHA-256 (printed by wizard backup), for a backup this host did not record",
+        '--digest <digest>',
+        "the archive's digest (sha256-members-v1:..., printed by wizard backup), for a backup this host did not record",
       )
-      .option('--trust', 'restore a backup whose SHA-256 is not known here, unchecked (warned)')
+      .option('--sha256 <hash>', "a backup from an older wizard: the archive file's SHA-256 it printed")
+      .option('--trust', 'restore a backup whose digest is not known here, unchecked (warned)')
       .option('--from-repo <repo>', 'take the backup from this restic repository')
       .option('--repo-url <url>', "a new server: clone the platform's compose repository from here instead")
       .option('--offline', 'a new server: use the images already on this host')

@@ -1,10 +1,16 @@
 import { dirname, resolve } from 'node:path';
 import { type BackupHeader, fileMember, headerProblem, human } from '../core/backup.js';
+import {
+  type ArchiveExpectation,
+  DIGEST_SCHEME,
+  formatDigest,
+  parseDigest,
+  recordExpectation,
+} from '../core/backup-digest.js';
 import { parseEnv } from '../core/envfile.js';
 import { CancelledError, UserError } from '../core/errors.js';
 import type { Platform } from '../core/platform.js';
 import { type RestoreContext, restoredFiles, restoreTasks } from '../core/restore-tasks.js';
-import { ArchiveRefused } from '../system/archive-read.js';
 import { RunProgress } from '../system/progress.js';
 import { archiverOf, platformOf } from './backup-common.js';
 import { repoTarget } from './backup-repo.js';
@@ -19,6 +25,7 @@ export interface RestoreOptions {
   repoEnv?: string;
   yes?: boolean;
   trust?: boolean;
+  digest?: string;
   sha256?: string;
   repoUrl?: string;
   offline?: boolean;
@@ -96,8 +103,9 @@ const SHA = /^[0-9a-f]{64}$/;
 
 /**
  * `wizard restore BACKUP`: puts an install back as a backup holds it, on this host or on a new one. The archive is
- * checked first (its SHA-256 against the state's record or --sha256; every member against the manifest; no link,
- * device, absolute or `..` member) while it is unpacked into a fresh root-owned folder; changed files are shown.
+ * checked first (its digest against the state's record or --digest, or an older backup's file SHA-256; every member
+ * against the manifest; no link, device, absolute or `..` member; nothing after the end) while it is unpacked into a
+ * fresh root-owned folder, whose contents are used only once all of that passed; changed files are shown.
  * Without the install here (a new server), the platform is installed at the backup's release with its answers and
  * secrets first. Then what it replaces stops, the files, database, folders and volumes come back, and the
  * restored release must answer and its first admin log in.
@@ -110,8 +118,16 @@ export async function restoreCommand(
   if (opts.sha256 !== undefined && !SHA.test(opts.sha256.toLowerCase()))
     throw new UserError(
       `--sha256 ${opts.sha256} is not a SHA-256 (64 hex digits).`,
+      'Copy it from what the older wizard printed, or from wizard backup list --json.',
+    );
+  const digestHex = opts.digest === undefined ? undefined : parseDigest(opts.digest);
+  if (opts.digest !== undefined && !digestHex)
+    throw new UserError(
+      `--digest ${opts.digest} is not a backup digest (${DIGEST_SCHEME}: and 64 hex digits).`,
       'Copy it from wizard backup or wizard backup list --json.',
     );
+  if (opts.digest !== undefined && opts.sha256 !== undefined)
+    throw new UserError('Give --digest or --sha256, not both.', 'A backup from this wizard has a --digest.');
   if (!opts.backup && !opts.fromRepo)
     throw new UserError(
       'Which backup? Name its file.',
@@ -133,27 +149,28 @@ export async function restoreCommand(
     if (bad) throw new UserError(`${file}: ${bad.error}`, bad.remedy);
     const platform = platformOf(deps, header.install);
     const recorded = state.backups().find((b) => b.file === file);
-    const expected = opts.sha256?.toLowerCase() ?? recorded?.sha256;
+    const fromRecord = recorded ? recordExpectation(recorded) : undefined;
+    const expected: (ArchiveExpectation & { from: string }) | undefined = digestHex
+      ? { digest: formatDigest(digestHex), from: 'given with --digest' }
+      : opts.sha256
+        ? { sha256: opts.sha256.toLowerCase(), from: 'given with --sha256' }
+        : fromRecord && { ...fromRecord, from: 'recorded when the wizard wrote it' };
     if (!expected && !fromRepo && !opts.trust)
       throw new UserError(
-        `${file} is not a backup this host's wizard recorded, so its SHA-256 can't be checked.`,
-        'Pass --sha256 HASH (printed by wizard backup, and by wizard backup list --json on the old server), or --trust to restore it unchecked.',
+        `${file} is not a backup this host's wizard recorded, so its digest can't be checked.`,
+        'Pass --digest DIGEST (printed by wizard backup, and by wizard backup list --json on the old server), or --trust to restore it unchecked.',
       );
     if (opts.trust && !expected && !fromRepo)
       deps.term.stderr.write(
-        `⚠ --trust: ${file} is restored without checking its SHA-256 against a record. Its compose files run as root.\n`,
+        `⚠ --trust: ${file} is restored without checking its digest against a record. Its compose files run as root.\n`,
       );
 
     // Unpacked beside the data dir (one filesystem, so folders move into place by rename).
     const dataDir = deps.env.hostPath(header.install.dataDir);
     staging = await archiver.freshFolder(dirname(dataDir), '.wizard-restore-');
     deps.term.stderr.write(`Checking and unpacking ${file}...\n`);
-    const read = await archiver.read(file, { into: staging });
-    if (expected && read.sha256 !== expected)
-      throw new ArchiveRefused(
-        `${file} is refused: its SHA-256 is ${read.sha256}, not the ${expected} ${opts.sha256 ? 'given with --sha256' : 'recorded when the wizard wrote it'} (altered or another file).`,
-        'Nothing was changed. Use the backup the wizard wrote, or check the --sha256 value.',
-      );
+    // The staging folder is used only after this returns: every member, the manifest and the digest checked.
+    const read = await archiver.read(file, { into: staging, ...(expected ? { expect: expected } : {}) });
     const h = read.header;
     const release = h.install.release;
     const what = [

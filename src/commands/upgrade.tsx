@@ -175,7 +175,7 @@ export async function upgradeCommand(
       to: version,
       envPath: ctx.envPath,
     });
-    // The backup is the one `wizard backup` takes (src/core/backup-tasks.ts), recorded with its SHA-256.
+    // The backup is the one `wizard backup` takes (src/core/backup-tasks.ts), recorded with its digest.
     const install = { ...backupInstallOf(record), release: from };
     ctx.backupWith = {
       archiver: archiverOf(deps),

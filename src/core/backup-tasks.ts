@@ -38,7 +38,8 @@ export interface BackupContext extends InstallContext {
 
 export interface BackupResult {
   file: string;
-  sha256: string;
+  /** `sha256-members-v1:HEX` (src/core/backup-digest.ts). */
+  digest: string;
   size: number;
   members: ManifestMember[];
   skipped: { path: string; why: string }[];

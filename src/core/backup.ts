@@ -1,4 +1,5 @@
 import semver from 'semver';
+import type { ArchiveExpectation } from './backup-digest.js';
 import type { InstallAnswers, Platform } from './platform.js';
 
 /**
@@ -77,7 +78,10 @@ export interface BackupManifest {
 export interface BackupRecord {
   /** Real path of the archive. */
   file: string;
-  sha256: string;
+  /** The archive digest, `sha256-members-v1:HEX` (src/core/backup-digest.ts): what a restore checks. */
+  digest?: string;
+  /** Backups recorded before the digest: the SHA-256 of the whole file (still checked, the old way). */
+  sha256?: string;
   size: number;
   install: string;
   platform: string;
@@ -223,14 +227,17 @@ export type ArchiveSource =
 
 export interface WrittenArchive {
   file: string;
-  sha256: string;
+  /** `sha256-members-v1:HEX`, computed while it was written (each byte hashed once). */
+  digest: string;
   size: number;
   members: ManifestMember[];
   skipped: { path: string; why: string }[];
 }
 
 export interface ReadArchive {
-  sha256: string;
+  digest: string;
+  /** The whole file's SHA-256, when asked for (an older backup's record). */
+  sha256?: string;
   size: number;
   header: BackupHeader;
   manifest: BackupManifest;
@@ -252,6 +259,8 @@ export interface Archiver {
     opts?: {
       into?: string;
       only?: (name: string) => boolean;
+      expect?: ArchiveExpectation & { from: string };
+      fileSha256?: boolean;
       signal?: AbortSignal;
       onProgress?: (bytes: number) => void;
     },

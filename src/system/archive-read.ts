@@ -1,10 +1,7 @@
-import { createHash } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
+import { constants } from 'node:fs';
 import { chmod, type FileHandle, lchown, lutimes, mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { extract } from 'tar-stream';
 import {
   type BackupHeader,
   type BackupManifest,
@@ -17,7 +14,10 @@ import {
   memberNameProblem,
   type ReadArchive,
 } from '../core/backup.js';
+import { type ArchiveExpectation, formatDigest } from '../core/backup-digest.js';
 import { CancelledError, UserError } from '../core/errors.js';
+import { ArchiveInput, nextHeader, TruncatedError } from './archive-input.js';
+import { BLOCK, isZeroBlock, paddingOf, TarFormatError } from './tar-header.js';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
 
@@ -39,13 +39,24 @@ interface Meta {
   dir: boolean;
 }
 
+const typeWords = (type: string) =>
+  type === 'symlink'
+    ? 'a symbolic link'
+    : type === 'link'
+      ? 'a hard link'
+      : type
+        ? `a ${type}`
+        : 'an entry of unknown type';
+
 /**
- * Reads a whole backup archive: its SHA-256, every member's hash and size against the manifest, the layout
- * (the header first, the manifest last, nothing else at the top), and the member types. Symbolic and hard
- * links, devices, fifos, absolute and `..` names are refused at once. With `into` (an empty folder the caller
- * created, root's, 0700), the members are written there as they are read (exclusive creates, never through a
- * link), and their modes and owners are applied only once everything was verified; on a refusal the caller
- * removes the folder.
+ * Reads a whole backup archive in one pass, each byte hashed once: every member's SHA-256 against the manifest,
+ * the archive digest (src/core/backup-digest.ts) over the headers' exact bytes and those SHA-256s, the layout
+ * (the header first, the manifest last, nothing else at the top), the member types, zero padding, and nothing
+ * after the end. Symbolic and hard links, devices, fifos, absolute and `..` names are refused at once. With
+ * `expect`, the digest (or, for a backup written before digests, the file's SHA-256) must be the one given.
+ * With `into` (an empty folder the caller created, root's, 0700), the members are written there as they are
+ * read (exclusive creates, never through a link), and their modes and owners are applied only once everything,
+ * the expectation included, was verified; on a refusal the caller removes the folder, nothing in it was used.
  */
 export async function readArchive(
   file: string,
@@ -53,21 +64,28 @@ export async function readArchive(
     into?: string;
     /** With `into`: only the members it accepts are written (the others are read and hashed only). */
     only?: (name: string) => boolean;
+    /** What the archive must match, and where that came from ("recorded when the wizard wrote it"). */
+    expect?: ArchiveExpectation & { from: string };
+    /** Also compute the SHA-256 of the whole file (to check an older backup's record). */
+    fileSha256?: boolean;
     signal?: AbortSignal;
     onProgress?: (bytes: number) => void;
   } = {},
 ): Promise<ReadArchive> {
-  const archiveHash = createHash('sha256');
-  let size = 0;
-  const hasher = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      archiveHash.update(chunk);
-      size += chunk.length;
-      opts.onProgress?.(size);
-      cb(null, chunk);
-    },
+  const wantFile = opts.fileSha256 || (opts.expect !== undefined && 'sha256' in opts.expect);
+  const fileHash = wantFile ? createHash('sha256') : undefined;
+  let fh: FileHandle;
+  try {
+    fh = await open(file, constants.O_RDONLY);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw refuse(file, code === 'ENOENT' ? 'it does not exist' : `it can't be read (${code})`);
+  }
+  const input = new ArchiveInput(fh, (chunk, total) => {
+    fileHash?.update(chunk);
+    opts.onProgress?.(total);
   });
-  const ex = extract();
+  const digest = createHash('sha256');
   const read: ManifestMember[] = [];
   const metas: Meta[] = [];
   const names = new Set<string>();
@@ -75,60 +93,63 @@ export async function readArchive(
   let manifest: BackupManifest | undefined;
   let index = 0;
 
-  const consume = async () => {
-    for await (const entry of ex) {
+  /** Content of `size` bytes, then its padding (zeros only); each chunk to `sink`. */
+  const content = async (name: string, size: number, sink: (c: Buffer) => unknown) => {
+    for await (const c of input.stream(size)) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? new CancelledError('Interrupted');
-      const h = entry.header;
+      await sink(c);
+    }
+    const pad = await input.take(paddingOf(size));
+    if (!isZeroBlock(pad)) throw refuse(file, `it has data hidden in the padding after ${name}`);
+  };
+
+  try {
+    for (;;) {
+      const next = await nextHeader(input);
+      if (next === 'end') break;
+      const { h, raw } = next;
       const name = h.name.replace(/\/$/, '');
       const first = index++ === 0;
       if (manifest) throw refuse(file, `a member (${name}) follows the manifest`);
       if (h.type !== 'file' && h.type !== 'directory')
-        throw refuse(
-          file,
-          `it holds ${h.type === 'symlink' ? 'a symbolic link' : h.type === 'link' ? 'a hard link' : h.type ? `a ${h.type}` : 'an entry of unknown type'} (${name}${h.linkname ? ` -> ${h.linkname}` : ''})`,
-        );
-      const problem = memberNameProblem(h.name.endsWith('/') ? h.name.slice(0, -1) : h.name);
+        throw refuse(file, `it holds ${typeWords(h.type)} (${name}${h.linkname ? ` -> ${h.linkname}` : ''})`);
+      const problem = memberNameProblem(name);
       if (problem) throw refuse(file, `a member has ${problem} (${JSON.stringify(h.name)})`);
       if (names.has(name)) throw refuse(file, `${name} appears twice`);
       names.add(name);
       if (first !== (name === HEADER_MEMBER)) throw refuse(file, `it does not start with ${HEADER_MEMBER}`);
+      for (const b of raw) digest.update(b);
       if (name === HEADER_MEMBER || name === MANIFEST_MEMBER) {
         const limit = name === HEADER_MEMBER ? HEADER_MAX_BYTES : MANIFEST_MAX_BYTES;
         if (h.type !== 'file' || h.size > limit) throw refuse(file, `its ${name} is not a small file`);
         const chunks: Buffer[] = [];
-        for await (const c of entry) chunks.push(c as Buffer);
+        await content(name, h.size, (c) => chunks.push(Buffer.from(c)));
         const text = Buffer.concat(chunks);
+        const sha = createHash('sha256').update(text).digest();
+        digest.update(sha);
         try {
           if (name === HEADER_MEMBER) {
             header = JSON.parse(text.toString('utf8')) as BackupHeader;
-            read.push({
-              path: name,
-              type: 'file',
-              size: text.length,
-              sha256: createHash('sha256').update(text).digest('hex'),
-            });
+            read.push({ path: name, type: 'file', size: text.length, sha256: sha.toString('hex') });
           } else manifest = JSON.parse(text.toString('utf8')) as BackupManifest;
         } catch {
           throw refuse(file, `its ${name} is not valid JSON`);
         }
         continue;
       }
-      const uid = Number((h.pax as Record<string, string> | null)?.uid ?? h.uid);
-      const gid = Number((h.pax as Record<string, string> | null)?.gid ?? h.gid);
       // Never a set-user-id or set-group-id bit: nothing a chat server keeps needs one, and root extracts.
-      const meta = { mode: h.mode & 0o1777, uid, gid, mtime: h.mtime };
+      const meta = { mode: h.mode & 0o1777, uid: h.uid, gid: h.gid, mtime: new Date(h.mtime * 1000) };
       const into = opts.into && (!opts.only || opts.only(name)) ? opts.into : undefined;
       if (h.type === 'directory') {
-        if (into) await mkdir(join(into, name), { recursive: true, mode: 0o700 });
-        read.push({ path: name, type: 'dir', size: 0 });
-        if (into) metas.push({ path: name, dir: true, ...meta });
-        for await (const _ of entry) {
-          // a folder has no content
+        if (h.size !== 0) throw refuse(file, `the folder ${name} has content`);
+        if (into) {
+          await mkdir(join(into, name), { recursive: true, mode: 0o700 });
+          metas.push({ path: name, dir: true, ...meta });
         }
+        read.push({ path: name, type: 'dir', size: 0 });
         continue;
       }
-      const hash = createHash('sha256');
-      let n = 0;
+      const hash: Hash = createHash('sha256');
       let out: FileHandle | undefined;
       if (into) {
         const at = join(into, name);
@@ -136,28 +157,37 @@ export async function readArchive(
         out = await open(at, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
       }
       try {
-        for await (const c of entry) {
-          hash.update(c as Buffer);
-          n += (c as Buffer).length;
-          if (out) await out.write(c as Buffer);
-        }
+        await content(name, h.size, async (c) => {
+          hash.update(c);
+          if (out) await writeAll(out, c);
+        });
       } finally {
         await out?.close();
       }
-      read.push({ path: name, type: 'file', size: n, sha256: hash.digest('hex') });
+      const sha = hash.digest();
+      digest.update(sha);
+      read.push({ path: name, type: 'file', size: h.size, sha256: sha.toString('hex') });
       if (into) metas.push({ path: name, dir: false, ...meta });
     }
-  };
-
-  try {
-    await Promise.all([pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), hasher, ex), consume()]);
+    // Two zero blocks end it (nextHeader read the first); nothing may follow.
+    const second = await input.take(BLOCK);
+    if (!isZeroBlock(second)) throw refuse(file, 'it has data after its end-of-archive block');
+    const extra = await input.rest();
+    if (extra > 0) throw refuse(file, `it has ${extra} bytes after its end (appended data)`);
   } catch (e) {
-    ex.destroy();
     if (e instanceof ArchiveRefused || e instanceof CancelledError) throw e;
+    if (e instanceof TruncatedError)
+      throw refuse(
+        file,
+        index === 0 && input.total === 0 ? 'it is empty' : 'it is truncated (it ends early)',
+      );
+    if (e instanceof TarFormatError)
+      throw refuse(file, `it is not a tar archive the wizard wrote (${e.message})`);
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC' || code === 'EDQUOT') throw e;
-    if (code === 'ENOENT' && !opts.into) throw refuse(file, 'it does not exist');
     throw refuse(file, `it is not a readable tar archive (${(e as Error).message})`);
+  } finally {
+    await fh.close();
   }
   if (!header) throw refuse(file, `it has no ${HEADER_MEMBER}: not a backup the wizard wrote`);
   if (!manifest || !Array.isArray(manifest.members))
@@ -165,6 +195,24 @@ export async function readArchive(
   const problems = manifestProblems(read, manifest);
   if (problems.length)
     throw refuse(file, `${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`);
+  const result: ReadArchive = {
+    digest: formatDigest(digest.digest('hex')),
+    ...(fileHash ? { sha256: fileHash.digest('hex') } : {}),
+    size: input.total,
+    header,
+    manifest,
+  };
+  const want = opts.expect;
+  if (want && 'digest' in want && want.digest !== result.digest)
+    throw refuse(
+      file,
+      `its digest is ${result.digest}, not the ${want.digest} ${want.from} (altered, or another file)`,
+    );
+  if (want && 'sha256' in want && want.sha256 !== result.sha256)
+    throw refuse(
+      file,
+      `its SHA-256 is ${result.sha256}, not the ${want.sha256} ${want.from} (altered, or another file)`,
+    );
   if (opts.into) {
     // Owners and modes once everything is verified; folders last, deepest first, so a 0500 folder is filled first.
     const ordered = [...metas.filter((m) => !m.dir), ...metas.filter((m) => m.dir).reverse()];
@@ -175,39 +223,50 @@ export async function readArchive(
       await lutimes(at, m.mtime, m.mtime);
     }
   }
-  return { sha256: archiveHash.digest('hex'), size, header, manifest };
+  return result;
+}
+
+async function writeAll(out: FileHandle, b: Buffer) {
+  let off = 0;
+  while (off < b.length) off += (await out.write(b, off, b.length - off)).bytesWritten;
 }
 
 /** The header alone (the first member), without reading the rest. */
 export async function readHeader(file: string): Promise<BackupHeader> {
-  const ex = extract();
-  const rs = createReadStream(file, { highWaterMark: 64 << 10 });
-  rs.on('error', (e) => ex.destroy(e));
-  rs.pipe(ex);
+  let fh: FileHandle;
   try {
-    for await (const entry of ex) {
-      const h = entry.header;
-      if (h.name !== HEADER_MEMBER || h.type !== 'file' || h.size > HEADER_MAX_BYTES)
-        throw refuse(file, `it does not start with ${HEADER_MEMBER}: not a backup the wizard wrote`);
-      const chunks: Buffer[] = [];
-      for await (const c of entry) chunks.push(c as Buffer);
-      try {
-        return JSON.parse(Buffer.concat(chunks).toString('utf8')) as BackupHeader;
-      } catch {
-        throw refuse(file, `its ${HEADER_MEMBER} is not valid JSON`);
-      }
-    }
-    throw refuse(file, 'it is empty');
+    fh = await open(file, constants.O_RDONLY);
   } catch (e) {
-    if (e instanceof ArchiveRefused) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT')
       throw new UserError(`There is no backup at ${file}.`, 'wizard backup list shows the backups.');
+    throw refuse(file, `it can't be read (${code})`);
+  }
+  const input = new ArchiveInput(fh);
+  try {
+    const next = await nextHeader(input);
+    if (next === 'end') throw refuse(file, 'it is empty');
+    const h = next.h;
+    if (h.name !== HEADER_MEMBER || h.type !== 'file' || h.size > HEADER_MAX_BYTES)
+      throw refuse(file, `it does not start with ${HEADER_MEMBER}: not a backup the wizard wrote`);
+    const chunks: Buffer[] = [];
+    for await (const c of input.stream(h.size)) chunks.push(Buffer.from(c));
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as BackupHeader;
+    } catch {
+      throw refuse(file, `its ${HEADER_MEMBER} is not valid JSON`);
+    }
+  } catch (e) {
+    if (e instanceof ArchiveRefused) throw e;
+    if (e instanceof TruncatedError)
+      throw refuse(file, input.total === 0 ? 'it is empty' : 'it is truncated');
+    if (e instanceof TarFormatError)
+      throw refuse(file, `it is not a tar archive the wizard wrote (${e.message})`);
+    const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EISDIR')
       throw new UserError(`${file} is a folder, not a backup.`, 'wizard backup list shows the backups.');
     throw refuse(file, `it is not a readable tar archive (${(e as Error).message})`);
   } finally {
-    rs.destroy();
-    ex.destroy();
+    await fh.close();
   }
 }

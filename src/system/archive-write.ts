@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { type FileHandle, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type ArchiveSource, hasControl, type ManifestMember, type WrittenArchive } from '../core/backup.js';
+import { formatDigest } from '../core/backup-digest.js';
 import { CancelledError, WizardError } from '../core/errors.js';
-import { type HashPair, takeHashes } from './hash-workers.js';
+import { type ArchiveHasher, takeHashes } from './hash-workers.js';
 import { contentPadding, END, encodeHeader } from './tar-header.js';
 
 const { O_RDONLY, O_NOFOLLOW, O_DIRECTORY, O_CREAT, O_EXCL, O_WRONLY } = constants;
@@ -53,11 +54,11 @@ export async function writeArchive(
     await out.sync();
     await out.close();
     out = undefined;
-    const sha256 = await hashes.archive.digest();
+    const digest = formatDigest(await hashes.finish());
     await rename(partial, file);
     const dir = await open(dirname(file), O_RDONLY | O_DIRECTORY);
     await dir.sync().finally(() => dir.close());
-    return { file, sha256, size: w.written, members: w.members, skipped: w.skipped };
+    return { file, digest, size: w.written, members: w.members, skipped: w.skipped };
   } catch (e) {
     // Writes still queued finish (or fail) before the file is closed and removed.
     await w?.settle();
@@ -82,7 +83,7 @@ class Writer {
 
   constructor(
     private readonly out: FileHandle,
-    private readonly hashes: HashPair,
+    private readonly hashes: ArchiveHasher,
     private readonly opts: { signal?: AbortSignal; onProgress?: (bytes: number) => void },
   ) {}
 
@@ -94,8 +95,14 @@ class Writer {
   private syncing: Promise<void> | undefined;
   private readonly digests: Promise<string>[] = [];
 
+  /** Bytes outside any member's content and header (padding, the end): written, not hashed (a reader checks them). */
   async raw(b: Buffer) {
-    this.hashes.archive.bytes(b);
+    this.queue(b);
+  }
+
+  /** A member's header: written, and its bytes folded into the digest. */
+  private head(b: Buffer) {
+    this.hashes.header(b);
     this.queue(b);
   }
 
@@ -154,17 +161,14 @@ class Writer {
   /** A member held in memory (the header, the manifest). */
   async bytes(name: string, content: Buffer, listed: boolean) {
     const mtime = Math.floor(Date.now() / 1000);
-    await this.raw(
-      encodeHeader({ name, type: 'file', size: content.length, mode: 0o600, uid: 0, gid: 0, mtime }),
-    );
+    this.head(encodeHeader({ name, type: 'file', size: content.length, mode: 0o600, uid: 0, gid: 0, mtime }));
+    this.hashes.data(content);
     await this.raw(Buffer.concat([content, contentPadding(content.length)]));
-    if (listed)
-      this.members.push({
-        path: name,
-        type: 'file',
-        size: content.length,
-        sha256: createHash('sha256').update(content).digest('hex'),
-      });
+    const sha = this.hashes.endMember();
+    if (listed) {
+      this.digests.push(sha);
+      this.members.push({ path: name, type: 'file', size: content.length });
+    }
   }
 
   /** A file, or a folder walked without following links. A missing path is left out silently. */
@@ -192,7 +196,7 @@ class Writer {
   }
 
   private async dir(name: string, fh: FileHandle, st: Stats) {
-    await this.raw(encodeHeader({ name, type: 'dir', size: 0, ...meta(st) }));
+    this.head(encodeHeader({ name, type: 'dir', size: 0, ...meta(st) }));
     this.members.push({ path: name, type: 'dir', size: 0 });
     const here = `/proc/self/fd/${fh.fd}`;
     const entries = (await readdir(here)).sort();
@@ -231,7 +235,7 @@ class Writer {
 
   private async file(name: string, fh: FileHandle, st: Stats) {
     const size = st.size;
-    await this.raw(encodeHeader({ name, type: 'file', size, ...meta(st) }));
+    this.head(encodeHeader({ name, type: 'file', size, ...meta(st) }));
     let pos = 0;
     let short = false;
     while (pos < size) {
@@ -246,13 +250,13 @@ class Writer {
         bytesRead = want;
         short = true;
       }
-      this.hashes.both(slot, bytesRead);
+      this.hashes.slot(slot, bytesRead);
       this.queue(buf.subarray(0, bytesRead), () => this.hashes.release(slot));
       pos += bytesRead;
     }
     await this.raw(contentPadding(size));
     // Its SHA-256 arrives later (the thread hashes behind the reads); flush() fills it in, in order.
-    this.digests.push(this.hashes.member.digest());
+    this.digests.push(this.hashes.endMember());
     this.members.push({ path: name, type: 'file', size });
     if (short) this.skipped.push({ path: name, why: 'it shrank while it was read (filled with zeros)' });
   }

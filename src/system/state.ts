@@ -36,7 +36,7 @@ export interface InstallRecord extends Omit<BackupInstall, 'extra'> {
 interface StateShape {
   schema: number;
   installs: Record<string, InstallRecord>;
-  /** Every backup the wizard wrote, with its SHA-256 (a restore checks it); kept after an uninstall. */
+  /** Every backup the wizard wrote, with its digest (older ones: the file's SHA-256; a restore checks it); kept after an uninstall. */
   backups?: BackupRecord[];
   /** Installs `wizard uninstall` removed: a second uninstall says so instead of failing. */
   removed?: Record<string, { at: string; purged: boolean; platform: string }>;

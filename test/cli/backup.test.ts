@@ -90,7 +90,7 @@ async function backup(root: string, header: BackupHeader) {
         JSON.stringify({ format: 1, members, skipped, downtime: { seconds: 0, stopped: [], why: 'none' } }),
     },
   );
-  return { file, sha256: w.sha256 };
+  return { file, digest: w.digest };
 }
 
 const leftovers = (root: string) =>
@@ -134,7 +134,7 @@ describe('backup, restore and uninstall: bad input is one line and a remedy, exi
   it('restore: a backup of another platform, of a newer wizard, unknown here, or altered is refused with the reason', async () => {
     const root = host();
     const other = await backup(root, headerOf({ platform: 'mattermost' }));
-    const r1 = wizard(['restore', other.file, '--yes', '--sha256', other.sha256], root);
+    const r1 = wizard(['restore', other.file, '--yes', '--digest', other.digest], root);
     expect(r1.code).toBe(2);
     expect(r1.stderr).toContain(
       'This backup is of Mattermost (rocketchat); the install rocketchat is Rocket.Chat.',
@@ -150,11 +150,11 @@ describe('backup, restore and uninstall: bad input is one line and a remedy, exi
     expect(r3.code).toBe(2);
     expect(r3.stderr).toContain("is not a backup this host's wizard recorded");
 
-    // Recorded with its SHA-256, then altered (one byte of the env file's content).
+    // Recorded with its digest, then altered (one byte of the env file's content).
     const altered = host([
       {
         file: good.file,
-        sha256: good.sha256,
+        digest: good.digest,
         size: 0,
         install: 'rocketchat',
         platform: 'rocketchat',

@@ -40,7 +40,7 @@ describe('chatmail: back up, uninstall --purge, restore on a new server', () => 
     expect(r.stdout).toMatch(/downtime {2}\d+(\.\d)? s \(chatmail stopped while the data was copied\)/);
     expect(r.stderr).toMatch(/Chatmail relay 1\.12\.0 is healthy|✔ Back/);
     file = /backed up to (\S+\.tar)/.exec(r.stdout)?.[1] ?? '';
-    sha = /SHA-256 +([0-9a-f]{64})/.exec(r.stdout)?.[1] ?? '';
+    sha = /digest +(sha256-members-v1:[0-9a-f]{64})/.exec(r.stdout)?.[1] ?? '';
     expect(tarList(file)).toEqual(
       expect.arrayContaining([`volumes/mail/${message}`, `volumes/dkim/${key}`, 'files/opt/chatmail/.env']),
     );
@@ -59,7 +59,7 @@ describe('chatmail: back up, uninstall --purge, restore on a new server', () => 
       [
         'restore',
         file,
-        '--sha256',
+        '--digest',
         sha,
         '--yes',
         '--offline',

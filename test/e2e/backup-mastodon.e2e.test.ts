@@ -68,7 +68,7 @@ describe('Mastodon: back up, uninstall --purge, restore on a new server', () => 
     const r = await runWizard(['backup', '--to', '/backups'], install.env);
     expect(r.code, r.stderr).toBe(0);
     file = /backed up to (\S+\.tar)/.exec(r.stdout)?.[1] ?? '';
-    sha = /SHA-256 +([0-9a-f]{64})/.exec(r.stdout)?.[1] ?? '';
+    sha = /digest +(sha256-members-v1:[0-9a-f]{64})/.exec(r.stdout)?.[1] ?? '';
     expect(tarList(file)).toEqual(
       expect.arrayContaining([
         'dump/postgres.dump',
@@ -86,9 +86,9 @@ describe('Mastodon: back up, uninstall --purge, restore on a new server', () => 
     expect(existsSync(install.dataDir)).toBe(false);
     file = /backup {3}(\S+\.tar) /.exec(u.stdout)?.[1] ?? '';
     expect(file.startsWith(join(install.root, 'var/backups/wizard/mastodon-'))).toBe(true);
-    sha = stateOf(install.root).backups?.find((b) => b.file === file)?.sha256 ?? '';
-    expect(sha).toMatch(/^[0-9a-f]{64}$/);
-    const r = await runWizard(['restore', file, '--sha256', sha, '--yes', '--offline'], {
+    sha = stateOf(install.root).backups?.find((b) => b.file === file)?.digest ?? '';
+    expect(sha).toMatch(/^sha256-members-v1:[0-9a-f]{64}$/);
+    const r = await runWizard(['restore', file, '--digest', sha, '--yes', '--offline'], {
       WIZARD_ROOT: fresh,
       WIZARD_READY_TIMEOUT: '120',
     });

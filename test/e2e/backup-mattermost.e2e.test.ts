@@ -9,7 +9,7 @@ import { runWizard } from './helpers/wizard.js';
  * Mattermost's day two on the stand-ins: a user in PostgreSQL and an uploaded file in the data folder, `wizard
  * backup` (pg_dump inside the container, the folders uid 2000 writes, no downtime), `uninstall --purge`, then
  * `wizard restore` on a new server: the user, the file (its owner too), config.json, the database password and
- * the admin login are back. The restore is given --trust here (the Rocket.Chat test gives --sha256).
+ * the admin login are back. The restore is given --trust here (the Rocket.Chat test gives --digest).
  */
 describe('Mattermost: back up, uninstall --purge, restore on a new server', () => {
   let install: E2eInstall;

@@ -46,7 +46,7 @@ describe('Rocket.Chat: back up, uninstall --purge, restore on a new server', () 
     removeRoot(fresh);
   });
 
-  it('backs up: one archive with the dump, the env and compose files and a manifest, its SHA-256 recorded; no downtime', async () => {
+  it('backs up: one archive with the dump, the env and compose files and a manifest, its digest recorded; no downtime', async () => {
     mongo(
       install.root,
       `db.rocketchat_message.insertOne({ _id: 'e2e-kept', msg: 'still here after the move' })`,
@@ -56,7 +56,7 @@ describe('Rocket.Chat: back up, uninstall --purge, restore on a new server', () 
     expect(r.stderr).not.toContain('✖');
     expect(r.code, r.stderr).toBe(0);
     file = /backed up to (\S+\.tar)/.exec(r.stdout)?.[1] ?? '';
-    sha = /SHA-256 +([0-9a-f]{64})/.exec(r.stdout)?.[1] ?? '';
+    sha = /digest +(sha256-members-v1:[0-9a-f]{64})/.exec(r.stdout)?.[1] ?? '';
     expect(file.startsWith(join(install.root, 'backups/rocketchat-'))).toBe(true);
     expect(r.stdout).toContain('downtime  none');
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -71,16 +71,16 @@ describe('Rocket.Chat: back up, uninstall --purge, restore on a new server', () 
       ]),
     );
     expect(stateOf(install.root).backups).toEqual([
-      expect.objectContaining({ file, sha256: sha, install: 'rocketchat', kind: 'backup' }),
+      expect.objectContaining({ file, digest: sha, install: 'rocketchat', kind: 'backup' }),
     ]);
     const list = await runWizard(['backup', 'list'], install.env);
-    expect(list.stdout).toContain(sha.slice(0, 12));
+    expect(list.stdout).toContain(sha.split(':')[1]?.slice(0, 12));
   });
 
   it('verify: every hash as recorded, and the dump restores into a scratch MongoDB', async () => {
     const r = await runWizard(['backup', 'verify', file], install.env);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/✔ sha256 +SHA-256 [0-9a-f]{64} as recorded/);
+    expect(r.stdout).toMatch(/✔ digest +sha256-members-v1:[0-9a-f]{64} as recorded/);
     expect(r.stdout).toMatch(
       /✔ trial-restore +the dump restores into a scratch (docker\.io\/)?mongodb\/mongodb-community-server:8\.2-ubi8: [1-9]\d* databases?/,
     );
@@ -100,13 +100,13 @@ describe('Rocket.Chat: back up, uninstall --purge, restore on a new server', () 
     );
   });
 
-  it('restore on a new server: refused without a known SHA-256; with it, installed at the release, data, secrets and admin back', async () => {
+  it('restore on a new server: refused without a known digest; with it, installed at the release, data, secrets and admin back', async () => {
     const env = { WIZARD_ROOT: fresh };
     const unknown = await runWizard(['restore', file, '--yes', '--offline'], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("is not a backup this host's wizard recorded");
     const r = await runWizard(
-      ['restore', file, '--sha256', sha, '--yes', '--offline', '--repo-url', install.repo],
+      ['restore', file, '--digest', sha, '--yes', '--offline', '--repo-url', install.repo],
       env,
     );
     expect(r.stderr).not.toContain('✖');

@@ -216,14 +216,14 @@ describe('the upgrade journal', () => {
       JSON.parse(readFileSync(h.real('/var/lib/wizard/state.json'), 'utf8')).installs.mattermost
         .upgradeJournal,
     ).toBeUndefined();
-    // The backup is recorded with its SHA-256 (a restore checks it).
+    // The backup is recorded with its digest (a restore checks it).
     expect(JSON.parse(readFileSync(h.real('/var/lib/wizard/state.json'), 'utf8')).backups).toEqual([
       expect.objectContaining({
         file: switching?.backup,
         kind: 'upgrade',
         install: 'mattermost',
         release: OLD,
-        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        digest: expect.stringMatching(/^sha256-members-v1:[0-9a-f]{64}$/),
       }),
     ]);
   });

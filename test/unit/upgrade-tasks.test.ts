@@ -99,7 +99,7 @@ function setup(rows: FakeRow[], http: HttpClient) {
       composeFiles: platform.composeFiles,
       extra: {},
     },
-    record: async (r) => void recorded.push(r.sha256),
+    record: async (r) => void recorded.push(r.digest),
   };
   const env = () => parseEnv(readFileSync(join(root, 'opt/rocketchat/.env'), 'utf8')).values;
   return {
@@ -171,7 +171,7 @@ describe('upgrade tasks (fake runner)', () => {
     expect(archive.manifest.members.map((m) => m.path)).toEqual(
       expect.arrayContaining(['dump/mongodb.archive', 'files/opt/rocketchat/.env']),
     );
-    expect(recorded).toEqual([archive.sha256]);
+    expect(recorded).toEqual([archive.digest]);
     expect(readdirSync(join(root, 'opt/rocketchat/backups'))).toEqual([
       'rocketchat-20261122-030000-7.13.0-to-8.0.1.tar',
     ]);

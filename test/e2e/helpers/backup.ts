@@ -12,7 +12,7 @@ export function stateOf(root: string): {
     string,
     { project: string; dataDir: string; composeFiles: string[]; release: string; status: string }
   >;
-  backups?: { file: string; sha256: string; install: string; kind: string; size: number }[];
+  backups?: { file: string; digest?: string; sha256?: string; install: string; kind: string; size: number }[];
   removed?: Record<string, { purged: boolean }>;
 } {
   try {
