@@ -98,7 +98,7 @@ async function harness(o: {
       match: / exec -T postgres sh -c '?exec pg_dump /,
       effect: (c) => void writeFileSync(c.stdoutFile as string, 'PGDMP'),
     },
-    { match: / ps --format json postgres$/, stdout: '{"Image":"postgres:16-alpine"}' },
+    { match: /^docker ps .*service=postgres --format/, stdout: 'postgres:16-alpine\n' },
     { match: / config --images$/, stdout: `mattermost/mattermost-team-edition:${NEW}\npostgres:16-alpine\n` },
     { match: /^docker image inspect / },
     { match: /^docker info --format /, stdout: '/var/lib/docker\n' },

@@ -169,7 +169,7 @@ function setup(
   for (const v of ['mail', 'dkim']) mkdirSync(join(root, 'volumes', v), { recursive: true });
   writeFileSync(join(root, 'volumes/mail/message'), 'kept');
   const runner = new FakeRunner([
-    { match: / ps --format json (db|postgres)$/, stdout: '{"Image":"postgres:16-alpine"}' },
+    { match: /^docker ps .*service=(db|postgres) --format/, stdout: 'postgres:16-alpine\n' },
     { match: /^docker volume ls .*volume=(\w+)$/, effect: () => undefined, stdout: '' },
     ...rows,
     // The shared compose-up in the platform's start order (its database first, then the rest).
@@ -294,7 +294,7 @@ describe('Mastodon upgrade tasks (fake runner)', () => {
     );
     await list.run();
     expect(calls()).toEqual([
-      'compose ps --format json db',
+      expect.stringMatching(/^docker ps --filter .* --filter label=com.docker.compose.service=db --format/),
       `compose exec -T db ${DUMP}`,
       'compose pull',
       'compose run --rm -T -e SKIP_POST_DEPLOYMENT_MIGRATIONS=true web bundle exec rails db:migrate',
@@ -404,7 +404,6 @@ describe('Mattermost and chatmail upgrade tasks (fake runner)', () => {
     );
     await list.run();
     expect(calls().filter((c) => c.startsWith('compose'))).toEqual([
-      'compose ps --format json postgres',
       `compose exec -T postgres ${DUMP}`,
       'compose pull',
       ...stackCalls(platform('mattermost'), ['mattermost'], false).map((c) => `compose ${c}`),

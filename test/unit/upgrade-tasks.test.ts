@@ -39,8 +39,8 @@ function setup(rows: FakeRow[], http: HttpClient) {
   );
   const runner = new FakeRunner([
     {
-      match: / ps --format json mongodb$/,
-      stdout: '{"Service":"mongodb","Image":"mongodb/mongodb-community-server:8.0-ubi8"}',
+      match: /^docker ps .*service=mongodb --format/,
+      stdout: 'mongodb/mongodb-community-server:8.0-ubi8\n',
     },
     ...rows,
   ]);
@@ -150,7 +150,9 @@ describe('upgrade tasks (fake runner)', () => {
         c.replaceAll(root, '').replace(/docker compose .* -f compose.wizard.yml /, 'compose '),
       ),
     ).toEqual([
-      'compose ps --format json mongodb',
+      expect.stringMatching(
+        /^docker ps --filter .* --filter label=com.docker.compose.service=mongodb --format/,
+      ),
       'compose exec -T mongodb mongodump --archive --quiet',
       'compose pull',
       ...stackCalls(platform, REST, false).map((c) => `compose ${c}`),
