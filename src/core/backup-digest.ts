@@ -24,10 +24,6 @@ export function parseDigest(text: string): string | undefined {
 /** What a reader checks an archive against: the recorded digest, or (older backups) the file's own SHA-256. */
 export type ArchiveExpectation = { digest: string } | { sha256: string };
 
-/** What a record or flag says about an archive, as the words shown to a user. */
-export const expectationText = (e: ArchiveExpectation) =>
-  'digest' in e ? `digest ${e.digest}` : `SHA-256 ${e.sha256} (of the whole file)`;
-
 /** What a state record says the archive must match: its digest, or (recorded before digests) its file's SHA-256. */
 export function recordExpectation(r: { digest?: string; sha256?: string }): ArchiveExpectation | undefined {
   const hex = r.digest ? parseDigest(r.digest) : undefined;
