@@ -96,7 +96,11 @@ describe('wizard upgrade end to end', () => {
     const original = docker('image', 'inspect', '--format', '{{.Id}}', `${IMAGE}:8.0.0`);
     docker('tag', `${IMAGE}:9.9.9-broken`, `${IMAGE}:8.0.0`);
     try {
-      const r = await runWizard(['upgrade', '--to', '8.0.0', '--yes', '--offline'], env);
+      // It never answers (alive, not crashing): the whole readiness timeout is waited, so a short one here.
+      const r = await runWizard(['upgrade', '--to', '8.0.0', '--yes', '--offline'], {
+        ...env,
+        WIZARD_READY_TIMEOUT: '12',
+      });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('Rocket.Chat 8.0.0 did not come up');
       expect(r.stderr).toContain('7.13.0 was put back and it answers again');
