@@ -13,6 +13,7 @@ import {
   waitPortsFree,
   wizard,
 } from './helpers/faults.js';
+import { installArgs } from './helpers/install.js';
 import { makeFixtureRepo } from './helpers/standins.js';
 import { freePort } from './helpers/wizard.js';
 
@@ -29,25 +30,7 @@ describe('Rocket.Chat: a full disk while writing, and no secret in logs or bundl
   const dataDir = () => join(root, 'opt/rocketchat');
   const env = () => ({ WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '240' });
   // The data disk is small on purpose: its free-space check is ignored (the wizard says so in the log).
-  const args = () => [
-    'install',
-    '--platform',
-    'rocketchat',
-    '--domain',
-    'localhost',
-    '--email',
-    'admin@example.com',
-    '--tls',
-    'none',
-    '--offline',
-    '--yes',
-    '--ignore-check',
-    'disk',
-    '--repo-url',
-    repo,
-    '--port',
-    String(port),
-  ];
+  const args = () => installArgs({ platform: 'rocketchat', repo, port, args: ['--ignore-check', 'disk'] });
 
   beforeAll(async () => {
     // Rocket.Chat's stack publishes 27017, 4222 and 9458 on fixed ports: wait for another Rocket.Chat test

@@ -17,6 +17,7 @@ import {
   stateOf,
   wizard,
 } from './helpers/faults.js';
+import { installArgs } from './helpers/install.js';
 import { makeFixtureRepo } from './helpers/standins.js';
 import { freePort } from './helpers/wizard.js';
 
@@ -38,23 +39,7 @@ describe('Mattermost: clone URL, port taken, Docker daemon gone', () => {
   let secrets: Record<string, string> = {};
   const dataDir = () => join(root, 'opt/mattermost');
   const env = () => ({ WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '120' });
-  const args = (repoUrl: string) => [
-    'install',
-    '--platform',
-    'mattermost',
-    '--domain',
-    'localhost',
-    '--email',
-    'admin@example.com',
-    '--tls',
-    'none',
-    '--offline',
-    '--yes',
-    '--repo-url',
-    repoUrl,
-    '--port',
-    String(port),
-  ];
+  const args = (repoUrl: string) => installArgs({ platform: 'mattermost', repo: repoUrl, port });
 
   beforeAll(async () => {
     root = tmpRoot('wizard-faults-mm-');
@@ -171,23 +156,9 @@ describe('Mattermost: the image registry does not answer', () => {
   let registry = '';
   const images: string[] = [];
   const env = () => ({ WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '120' });
-  const args = (...more: string[]) => [
-    'install',
-    '--platform',
-    'mattermost',
-    '--domain',
-    'localhost',
-    '--email',
-    'admin@example.com',
-    '--tls',
-    'none',
-    '--yes',
-    '--repo-url',
-    repo,
-    '--port',
-    String(port),
-    ...more,
-  ];
+  // Not --offline: the images are pulled (from a registry that does not answer), until the fix adds it.
+  const args = (...more: string[]) =>
+    installArgs({ platform: 'mattermost', repo, port, offline: false, args: more });
 
   beforeAll(async () => {
     root = tmpRoot('wizard-faults-reg-');

@@ -1,7 +1,7 @@
 // What the fault-injection files (faults.e2e.test.ts, faults-disk.e2e.test.ts) share: a private copy of the CLI,
 // a wizard run that sees its stderr as it comes, the judges (no half-written file, secrets unchanged, none leaked)
 // and a Docker socket proxy that injects a fault at the first request of `docker compose up`.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -19,7 +19,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { parseEnv } from '../../../src/core/envfile.js';
 import { platforms } from '../../../steps/index.js';
 import { dockerAvailable, ensureStandinImages } from './standins.js';
-import { CLI } from './wizard.js';
+import { CLI, runWizard } from './wizard.js';
 
 // Other engineers rebuild dist/ while this suite runs (esbuild empties it first): run a private copy,
 // with assets/ and package.json beside it as the wizard expects.
@@ -33,36 +33,9 @@ function privateCli(): string {
   return join(dir, 'dist/cli.js');
 }
 
-export type Run = { code: number | null; stdout: string; stderr: string };
-/** Runs the wizard without a terminal; `onStderr` sees the stderr so far (to inject a fault at a given moment). */
-export function wizard(
-  args: string[],
-  env: Record<string, string>,
-  onStderr?: (soFar: string) => void,
-): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/root',
-        NO_COLOR: '1',
-        WIZARD_POLL_MS: '500',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-      onStderr?.(stderr);
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Runs the private CLI without a terminal; `onStderr` sees the stderr so far (to inject a fault at a given moment). */
+export const wizard = (args: string[], env: Record<string, string>, onStderr?: (soFar: string) => void) =>
+  runWizard(args, env, { cli, ...(onStderr ? { onStderr } : {}) });
 
 /** Every file under dir (recursive, relative). */
 export const files = (dir: string): string[] =>
