@@ -95,21 +95,27 @@ export function installArgs(o: {
   port?: number;
   streamingPort?: number;
   version?: string;
+  /** null: no --domain (the answer comes from elsewhere, e.g. WIZARD_DOMAIN). */
+  domain?: string | null;
+  /** null: no --email. */
+  email?: string | null;
+  /** --tls (default none; the relay takes none). */
+  tls?: string;
   /** false: no --offline (the images are pulled). */
   offline?: boolean;
   args?: string[];
 }): string[] {
   const relay = o.platform === 'chatmail';
+  const domain = o.domain === undefined ? (relay ? 'relay.wizard.test' : 'localhost') : o.domain;
+  const email = o.email === undefined ? 'admin@example.com' : o.email;
   return [
     'install',
     '--platform',
     o.platform,
     ...(o.version ? ['--version', o.version] : []),
-    '--domain',
-    relay ? 'relay.wizard.test' : 'localhost',
-    '--email',
-    'admin@example.com',
-    ...(relay ? [] : ['--tls', 'none']),
+    ...(domain === null ? [] : ['--domain', domain]),
+    ...(email === null ? [] : ['--email', email]),
+    ...(relay ? [] : ['--tls', o.tls ?? 'none']),
     ...(o.offline === false ? [] : ['--offline']),
     '--yes',
     ...(o.repo ? ['--repo-url', o.repo] : []),
