@@ -6,13 +6,18 @@
 // when a lane fails or a file of test/e2e is in no lane. E2E_LANES=1 runs every file in one vitest process (serial).
 // Run it under the shared lock: flock /tmp/wizard-e2e.lock node test/e2e/lanes.mjs
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const e2eDir = path.join(repo, 'test/e2e');
 const vitest = path.join(repo, 'node_modules/vitest/vitest.mjs');
+// The project's Node (the `node` devDependency, as npm scripts run it), whichever node started this script: the
+// tests start the wizard with the node that runs them.
+const nodeBin = existsSync(path.join(repo, 'node_modules/.bin/node'))
+  ? path.join(repo, 'node_modules/.bin/node')
+  : process.execPath;
 
 /**
  * The lanes. `owns` says which host-wide things the lane's files take; a file that takes one of them must be in that
@@ -121,7 +126,7 @@ function runLane(lane) {
     ...lane.files.map((f) => `test/e2e/${f}.e2e.test.ts`),
   ];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(nodeBin, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const [from, to] of [
       [child.stdout, process.stdout],
       [child.stderr, process.stderr],
