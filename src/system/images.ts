@@ -14,6 +14,9 @@ export interface StagedProject {
   clone?: { url: string; branch: string };
 }
 
+/** Docker's "not found" line names the image last: "Error: No such image: X", or "...: No such image: X" (20.10). */
+const NO_SUCH = /no such (?:image|object): (\S+)\s*$/i;
+
 export type ImagesVerdict =
   | { known: true; images: string[]; missing: string[] }
   | { known: false; reason: string };
@@ -21,7 +24,7 @@ export type ImagesVerdict =
 /**
  * The images a plan starts, and which of them are not on this host, before anything is written: each compose
  * project is staged in a temporary folder (its clone, with the plan's files over it), read with
- * `docker compose config --images`, and each image looked up with `docker image inspect`. The folder is removed.
+ * `docker compose config --images`, and the images looked up with one `docker image inspect`. The folder is removed.
  */
 export async function missingImages(
   runner: CommandRunner,
@@ -81,22 +84,28 @@ export async function missingImages(
         };
       for (const l of r.stdout.split('\n')) if (l.trim()) images.add(l.trim());
     }
+    // One lookup for all of them (a docker call costs a client start): the ones not found are named on stderr.
+    const all = [...images];
     const missing: string[] = [];
-    for (const image of images) {
+    if (all.length > 0) {
       const r = await runner.run({
         file: 'docker',
-        args: ['image', 'inspect', '--format', '{{.Id}}', image],
+        args: ['image', 'inspect', '--format', '{{.Id}}', ...all],
         reject: false,
         timeoutMs: 15_000,
       });
-      if (r.exitCode === 0) continue;
-      // Only "no such image" means missing; anything else (the daemon gone) says nothing about the image.
-      if (/no such (image|object)/i.test(`${r.stderr}\n${r.stdout}`)) missing.push(image);
-      else
-        return {
-          known: false,
-          reason: `docker image inspect failed: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`,
-        };
+      if (r.exitCode !== 0) {
+        const errors = `${r.stderr}\n${r.stdout}`.split('\n').filter((l) => l.trim() && !/^sha256:/.test(l));
+        // Only "no such image" means missing; anything else (the daemon gone) says nothing about the images.
+        for (const line of errors) {
+          const name = line.match(NO_SUCH)?.[1];
+          if (name === undefined)
+            return { known: false, reason: `docker image inspect failed: ${line.trim()}` };
+          if (!missing.includes(name)) missing.push(name);
+        }
+        if (missing.length === 0)
+          return { known: false, reason: `docker image inspect failed (exit ${r.exitCode})` };
+      }
     }
     return { known: true, images: [...images], missing };
   } finally {

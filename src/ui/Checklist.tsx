@@ -58,3 +58,20 @@ export function Checklist({ title, items }: { title?: string | undefined; items:
     </Box>
   );
 }
+
+/**
+ * The columns a checklist needs so that no line wraps (a render without a terminal): Ink lays a screen out on a
+ * grid as wide as its columns, so a pipe gets whole lines from a grid just wide enough, not 10,000 columns wide.
+ */
+export function checklistColumns(title: string | undefined, items: ChecklistItem[]): number {
+  const width = Math.max(...items.map((i) => i.title.length), 10) + 4;
+  const texts = [
+    title ?? '',
+    "  Warnings don't stop the install; fix them when you can.",
+    ...items.flatMap(({ id, outcome }) => [
+      `${outcome?.detail ?? 'checking'} (ignored: --ignore-check ${id})`,
+      `${outcome?.remedy ?? ''}  (or --ignore-check ${id})`,
+    ]),
+  ];
+  return Math.max(...texts.map((t) => t.length)) + width + 1;
+}

@@ -30,14 +30,29 @@ export interface ReviewProps {
    * whole plan (--dry-run, --yes, no terminal).
    */
   full?: boolean;
-  /** The terminal's width (80 when not a terminal). */
+  /**
+   * Without a terminal and without a question (`--yes` in a CI log): the counts, and the log that lists every
+   * file and command (planLogLines) instead of the keys that would.
+   */
+  logPath?: string;
+  /** The terminal's width; `Infinity` without a terminal (no wrapping: a file or command stays on one line). */
   width?: number;
 }
 
 const changeColor = { create: 'green', update: 'yellow', keep: 'gray' } as const;
 
 /** What the install will do, before anything changes: the key answers, then the plan or a count of it. */
-export function Review({ title, answers, files, commands, notes, dryRun, full, width = 80 }: ReviewProps) {
+export function Review({
+  title,
+  answers,
+  files,
+  commands,
+  notes,
+  dryRun,
+  full,
+  logPath,
+  width = 80,
+}: ReviewProps) {
   const labelWidth = Math.max(...answers.map(([k]) => k.length), 'Commands'.length) + 2;
   const row = (k: string, v: string) => (
     <Hanging key={k} label={<Text dimColor>{k}</Text>} labelWidth={labelWidth} width={width - 2}>
@@ -66,8 +81,15 @@ export function Review({ title, answers, files, commands, notes, dryRun, full, w
         </>
       ) : (
         <Box flexDirection="column" marginLeft={2} marginTop={1}>
-          {row('Files', `${files.length} (${changes.join(', ') || 'none'}); f lists them`)}
-          {row('Commands', `${commands.length}; c lists them`)}
+          {row(
+            'Files',
+            `${files.length} (${changes.join(', ') || 'none'}); ${logPath ? 'the log lists them' : 'f lists them'}`,
+          )}
+          {row(
+            'Commands',
+            `${commands.length}; ${logPath ? 'the log lists them (so does --dry-run)' : 'c lists them'}`,
+          )}
+          {logPath ? row('Log', logPath) : null}
         </Box>
       )}
       {notes.length > 0 ? (
@@ -129,5 +151,40 @@ export function ReviewCommands({ commands, width = 80 }: { commands: ReviewComma
         </Box>
       ))}
     </Box>
+  );
+}
+
+/** The plan as the log keeps it: one line per file and per command, whatever their length. */
+export function planLogLines({ files, commands }: Pick<ReviewProps, 'files' | 'commands'>): string[] {
+  return [
+    ...files.map(
+      (f) =>
+        `plan: file ${f.change} ${f.mode} ${f.path}${f.kind === 'dir' ? '/' : ''}: ${f.description}${f.secret ? ' (secret: not shown)' : ''}`,
+    ),
+    ...commands.map(
+      (c, i) => `plan: command ${i + 1}: ${c.description}${c.when ? `; ${c.when}` : ''}: ${c.command}`,
+    ),
+  ];
+}
+
+/**
+ * The columns a review needs so that no line wraps (a render without a terminal): its longest text plus the
+ * widest indent before it. Ink lays a screen out on a grid as wide as its columns, so "wide enough" is kept small.
+ */
+export function reviewColumns(props: ReviewProps): number {
+  const labelWidth = Math.max(...props.answers.map(([k]) => k.length), 'Commands'.length) + 2;
+  const texts = [
+    `Dry run: what installing ${props.title} would do`,
+    ...props.answers.map(([, v]) => v),
+    ...props.files.flatMap((f) => [f.path, `${f.description} (secret: not shown)`]),
+    ...props.commands.flatMap((c) => [c.command, `${c.description}; ${c.when ?? ''}`]),
+    ...props.notes,
+    props.logPath ?? '',
+    '999 (999 to create, 999 to update, 999 to keep); the log lists them (so does --dry-run)',
+  ];
+  return (
+    Math.max(...texts.map((t) => t.length)) +
+    Math.max(labelWidth, 14, String(props.commands.length).length + 4) +
+    4
   );
 }

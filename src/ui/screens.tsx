@@ -2,7 +2,7 @@ import { render, renderToString } from 'ink';
 import type { ReactElement } from 'react';
 import type { CheckOutcome } from '../core/checks.js';
 import type { QuestionStep } from '../core/questions.js';
-import { Checklist, type ChecklistItem } from './Checklist.js';
+import { Checklist, type ChecklistItem, checklistColumns } from './Checklist.js';
 import { type Back, KeyFeed } from './key-feed.js';
 
 /**
@@ -37,7 +37,12 @@ export function printStatic(element: ReactElement, stream: NodeJS.WriteStream, c
 
 /** Check outcomes judged elsewhere, as checklist lines (each wrapping under its own text). */
 export function printOutcomes(stream: NodeJS.WriteStream, outcomes: CheckOutcome[]): void {
-  printStatic(<Checklist items={outcomes.map((o) => ({ id: o.id, title: o.title, outcome: o }))} />, stream);
+  const items = outcomes.map((o) => ({ id: o.id, title: o.title, outcome: o }));
+  printStatic(
+    <Checklist items={items} />,
+    stream,
+    stream.isTTY ? undefined : checklistColumns(undefined, items),
+  );
 }
 
 /** Shows the checklist live while checks run (on a terminal), or once when they are done. */
@@ -51,12 +56,11 @@ export async function showChecks(
   const items: ChecklistItem[] = checks.map((c) => ({ id: c.id, title: c.title }));
   if (!term.interactive) {
     const outcomes = await run(() => {});
+    const done = items.map((i) => ({ ...i, outcome: outcomes.find((o) => o.id === i.id) }));
     printStatic(
-      <Checklist
-        title={title}
-        items={items.map((i) => ({ ...i, outcome: outcomes.find((o) => o.id === i.id) }))}
-      />,
+      <Checklist title={title} items={done} />,
       term.stderr,
+      term.stderr.isTTY ? undefined : checklistColumns(title, done),
     );
     return outcomes;
   }

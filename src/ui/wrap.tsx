@@ -5,8 +5,10 @@ import wrapAnsi from 'wrap-ansi';
 /**
  * Screens laid out for a width: text wraps at word boundaries (a word longer than its column, such as a path, is
  * broken), and a wrapped line never starts with a space. Ink's own wrapping keeps that space; this does not.
+ * Without a terminal there is no width (`Infinity`): each line stays whole.
  */
 export function wrapLines(text: string, width: number): string {
+  if (!Number.isFinite(width)) return text;
   return wrapAnsi(text, Math.max(1, width), { hard: true, trim: true });
 }
 

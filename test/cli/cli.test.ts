@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -217,6 +217,10 @@ describe('the CLI without a terminal', () => {
     );
     expect(r.stderr).toContain('Dry run: nothing was changed.');
     expect(files(root).filter((f) => !f.startsWith('/var/log/wizard/'))).toEqual([]);
+    // No terminal, no width: a command of the plan is one line, however long (a CI log is read by grep).
+    expect(r.stderr).toMatch(
+      /^ +docker compose --project-name \S+ --project-directory \S+\/opt\/rocketchat -f \S+ .* up -d --remove-orphans\b.*$/m,
+    );
   });
 
   it('--dry-run --offline never claims a pull: no pull step, no pull command, Compose told not to pull', () => {
@@ -234,6 +238,17 @@ describe('the CLI without a terminal', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Pass --yes (or WIZARD_YES=1)');
     expect(files(root).filter((f) => !f.startsWith('/var/log/wizard/'))).toEqual([]);
+    // Without a terminal the review counts the plan and names the log that lists it (the CI log stays short).
+    expect(r.stderr).toMatch(/Files +\d+ \(\d+ to create\); the log lists them/);
+    expect(r.stderr).toMatch(/Commands +\d+; the log lists them \(so does --dry-run\)/);
+    expect(r.stderr).not.toContain('git clone');
+    const logPath = r.stderr.match(/^ {2}Log +(\S+\.log)$/m)?.[1];
+    expect(logPath).toMatch(new RegExp(`^${root}/var/log/wizard/install-`));
+    const log = readFileSync(logPath as string, 'utf8');
+    expect(log).toMatch(/INFO plan: file create 0600 \S+\/opt\/rocketchat\/\.env: .*\(secret: not shown\)$/m);
+    expect(log).toMatch(
+      /INFO plan: command 1: clone the compose repository .*: git clone --quiet --branch main -- https:\/\/github.com\/RocketChat\/rocketchat-compose.git \S+\/opt\/rocketchat$/m,
+    );
   });
 
   describe('with a port taken', () => {

@@ -5,7 +5,7 @@ import { withDefaults } from '../../src/core/answers.js';
 import type { Platform } from '../../src/core/platform.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
-import { Review, ReviewCommands, ReviewFiles } from '../../src/ui/Review.js';
+import { planLogLines, Review, ReviewCommands, ReviewFiles, reviewColumns } from '../../src/ui/Review.js';
 import { REVIEW_QUESTION } from '../../src/ui/review-prompt.js';
 import { platforms } from '../../steps/index.js';
 import { renderLines } from '../helpers/render.js';
@@ -86,5 +86,41 @@ describe('the review at 80x24 and 60x24', () => {
     expect(text).toContain('make nginx load the new site and certbot request its certificate');
     expect(text).toMatch(/kill -s SIGHUP nginx/);
     expect(text).not.toContain('f lists them');
+  });
+
+  it('without a terminal: no wrapping (a file or command is one line), and --yes counts the plan and names the log', async () => {
+    for (const platform of platforms) {
+      const props = await propsFor(platform, NOTES);
+      const full = { ...props, full: true, width: Number.POSITIVE_INFINITY };
+      const lines = renderLines(<Review {...full} />, reviewColumns(full));
+      for (const c of props.commands)
+        expect(
+          lines.some((l) => l.trim() === c.command),
+          c.command,
+        ).toBe(true);
+      for (const f of props.files)
+        expect(lines.some((l) => l.endsWith(` ${f.path}${f.kind === 'dir' ? '/' : ''}`))).toBe(true);
+      const compact = {
+        ...props,
+        full: false,
+        logPath: '/var/log/wizard/install-20261204-120000-1.log',
+        width: Number.POSITIVE_INFINITY,
+      };
+      const short = renderLines(<Review {...compact} />, reviewColumns(compact)).join('\n');
+      expect(short).toMatch(/Files +\d+ \(\d+ to create\); the log lists them\n/);
+      expect(short).toMatch(
+        new RegExp(`Commands +${props.commands.length}; the log lists them \\(so does --dry-run\\)`),
+      );
+      expect(short).toMatch(/^ {2}Log +\/var\/log\/wizard\/install-20261204-120000-1\.log$/m);
+      expect(short).not.toContain('docker compose');
+      // The log holds every file and command, one line each.
+      const log = planLogLines(props);
+      expect(log).toHaveLength(props.files.length + props.commands.length);
+      props.commands.forEach((c, i) => {
+        expect(log[props.files.length + i]).toBe(
+          `plan: command ${i + 1}: ${c.description}${c.when ? `; ${c.when}` : ''}: ${c.command}`,
+        );
+      });
+    }
   });
 });

@@ -49,16 +49,14 @@ describe('--offline: the missing images, before anything is written', () => {
           'registry.rocket.chat/rocketchat/rocket.chat:8.0.1\nmongodb/mongodb-community-server:8.2-ubi8\n',
       },
       {
-        match: /^docker image inspect .* mongodb\//,
+        // One lookup for all three; each one not found gets its line on stderr (either of Docker's forms).
+        match:
+          /^docker image inspect --format '\{\{\.Id\}\}' jonasal\/nginx-certbot:latest registry\.rocket\.chat\/rocketchat\/rocket\.chat:8\.0\.1 mongodb\/mongodb-community-server:8\.2-ubi8$/,
         exitCode: 1,
-        stderr: 'Error: No such image',
+        stdout: 'sha256:abc\n',
+        stderr:
+          'Error: No such image: jonasal/nginx-certbot:latest\nError response from daemon: no such image: mongodb/mongodb-community-server:8.2-ubi8: No such image: mongodb/mongodb-community-server:8.2-ubi8\n',
       },
-      {
-        match: /^docker image inspect .* jonasal\//,
-        exitCode: 1,
-        stderr: 'Error: No such image',
-      },
-      { match: /^docker image inspect /, stdout: 'sha256:abc' },
     ]);
     const v = await missingImages(
       runner,
@@ -86,6 +84,7 @@ describe('--offline: the missing images, before anything is written', () => {
     expect(runner.calls[1]).toMatch(
       /^docker compose --project-name chat --project-directory \S+ -f compose.yml -f compose.wizard.yml config --images$/,
     );
+    expect(runner.calls).toHaveLength(3);
     // The staging folder (it held the .env and its secret) is gone.
     expect(existsSync(staged)).toBe(false);
   });
@@ -127,5 +126,18 @@ describe('--offline: the missing images, before anything is written', () => {
       reason:
         'docker image inspect failed: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
     });
+  });
+
+  it('all found: one lookup, nothing missing', async () => {
+    const runner = new FakeRunner([
+      { match: / config --images$/, stdout: 'nats:2.11-alpine\npostgres:16-alpine\n' },
+      {
+        match: /^docker image inspect --format '\{\{\.Id\}\}' nats:2\.11-alpine postgres:16-alpine$/,
+        stdout: 'sha256:a\nsha256:b\n',
+      },
+    ]);
+    const v = await missingImages(runner, plan, [{ dir: '/opt/chat', composeFiles: [] }], 'chat');
+    expect(v).toEqual({ known: true, images: ['nats:2.11-alpine', 'postgres:16-alpine'], missing: [] });
+    expect(runner.calls).toHaveLength(2);
   });
 });

@@ -11,6 +11,7 @@ import { PrerequisiteError } from '../../core/errors.js';
 import type { FileSpec } from '../../core/plan.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
 import { platformReadiness, withReadinessChecks } from '../../core/readiness-checks.js';
+import type { ImagesVerdict } from '../../system/images.js';
 import type { InstallRecord } from '../../system/state.js';
 import type { Deps } from '../deps.js';
 import { DOCKER_SCRIPT_URL, installDocker } from '../docker-install.js';
@@ -168,41 +169,61 @@ export async function checkPlatform(
 }
 
 /**
- * With --offline, the images the plan starts that are not on this host, before anything is written: refused
- * (exit 3) with the list and how to load them, unless --ignore-check images.
+ * With --offline, looks up the images the plan starts that are not on this host, before anything is written. It
+ * starts as soon as the plan is known and runs while the other checks do (a clone, `docker compose config` and a
+ * lookup: the slowest check); checkOfflineImages reports it. Never rejects.
  */
-export async function checkOfflineImages(
+export function lookUpOfflineImages(
   deps: Deps,
-  resolved: Resolved,
   platform: Platform,
   answers: InstallAnswers,
   plan: { files: FileSpec[] },
   project: string,
-): Promise<void> {
-  if (!answers.offline) return;
-  const { missingImages } = await import('../../system/images.js');
-  const cloned = await deps.files.exists(`${answers.dataDir}/.git`);
-  const verdict = await missingImages(
-    deps.runner,
-    plan,
-    [
-      {
-        dir: answers.dataDir,
-        composeFiles: platform.composeFiles,
-        ...(platform.repo
-          ? {
-              clone: {
-                // An existing clone answers offline; else the repository (a local mirror works offline too).
-                url: cloned ? deps.files.real(answers.dataDir) : answers.repoUrl,
-                branch: platform.repo.branch,
-              },
-            }
-          : {}),
-      },
-    ],
-    project,
-    answers.tls === 'none' || platform.ownTls ? [] : [PROXY_IMAGE],
+): Promise<ImagesVerdict> | undefined {
+  if (!answers.offline) return undefined;
+  return (async () => {
+    const { missingImages } = await import('../../system/images.js');
+    const cloned = await deps.files.exists(`${answers.dataDir}/.git`);
+    return missingImages(
+      deps.runner,
+      plan,
+      [
+        {
+          dir: answers.dataDir,
+          composeFiles: platform.composeFiles,
+          ...(platform.repo
+            ? {
+                clone: {
+                  // An existing clone answers offline; else the repository (a local mirror works offline too).
+                  url: cloned ? deps.files.real(answers.dataDir) : answers.repoUrl,
+                  branch: platform.repo.branch,
+                },
+              }
+            : {}),
+        },
+      ],
+      project,
+      answers.tls === 'none' || platform.ownTls ? [] : [PROXY_IMAGE],
+    );
+  })().catch(
+    (e: unknown): ImagesVerdict => ({
+      known: false,
+      reason: e instanceof Error ? e.message : String(e),
+    }),
   );
+}
+
+/**
+ * --offline's images (lookUpOfflineImages): those not on this host are refused (exit 3) with the list and how to
+ * load them, unless --ignore-check images.
+ */
+export async function checkOfflineImages(
+  deps: Deps,
+  resolved: Resolved,
+  lookup: Promise<ImagesVerdict> | undefined,
+): Promise<void> {
+  if (!lookup) return;
+  const verdict = await lookup;
   const outcome: CheckOutcome = {
     id: 'images',
     title: 'Images',
