@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { dumpMember, headerProblem, human } from '../core/backup.js';
-import { trialRestore } from '../core/backup-verify.js';
 import { UserError } from '../core/errors.js';
+import { trialRestore } from '../engine/backup-verify.js';
 import { ArchiveRefused } from '../system/archive-read.js';
 import { archiverOf } from './backup-common.js';
 import type { Deps } from './deps.js';

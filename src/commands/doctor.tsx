@@ -28,8 +28,8 @@ import { kernelCheck } from '../core/kernel.js';
 import { formatCommand } from '../core/plan.js';
 import type { InstallAnswers, Platform } from '../core/platform.js';
 import { redactDeep, urlSecrets } from '../core/redact.js';
-import { startedLast, startStack } from '../core/start.js';
-import { pollUntilReady } from '../core/tasks.js';
+import { startedLast, startStack } from '../engine/start.js';
+import { pollUntilReady } from '../engine/tasks.js';
 import { checkOutputFile } from '../system/files.js';
 import {
   diskUsedPercent,

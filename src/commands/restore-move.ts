@@ -5,7 +5,7 @@ import { WizardError } from '../core/errors.js';
 import type { Platform } from '../core/platform.js';
 import { maskUrl } from '../core/redact.js';
 import { stepTask } from '../core/step.js';
-import { cloneRepo } from '../core/tasks.js';
+import { cloneRepo } from '../engine/tasks.js';
 import type { InstallRecord } from '../system/state.js';
 import type { Deps } from './deps.js';
 import { recordContext, taskList } from './task-list.js';

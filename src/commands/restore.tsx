@@ -3,7 +3,7 @@ import { type BackupHeader, fileMember, headerProblem, human } from '../core/bac
 import { parseEnv } from '../core/envfile.js';
 import { CancelledError, UserError } from '../core/errors.js';
 import type { Platform } from '../core/platform.js';
-import { type RestoreContext, restoredFiles, restoreTasks } from '../core/restore-tasks.js';
+import { type RestoreContext, restoredFiles, restoreTasks } from '../engine/restore-tasks.js';
 import { ArchiveRefused } from '../system/archive-read.js';
 import { RunProgress } from '../system/progress.js';
 import { archiverOf, platformOf } from './backup-common.js';

@@ -1,9 +1,9 @@
 import type { ListrTask, ListrTaskWrapper } from 'listr2';
+import { lookupSystemUser } from '../engine/user-step.js';
 import type { FileStore, InstallContext, RunResult, WriteOutcome } from './context.js';
 import { WizardError } from './errors.js';
 import { type CommandSpec, type FileSpec, formatCommand, formatMode, isHttp } from './plan.js';
 import type { InstallAnswers, Platform } from './platform.js';
-import { lookupSystemUser } from './user-step.js';
 
 /**
  * A step declares what it writes and runs once, as data; the review lists it, `--dry-run` names it

@@ -12,8 +12,8 @@ import { type CommandSpec, formatCommand, isHttp } from '../../src/core/plan.js'
 import { definePlatform, type TlsMode } from '../../src/core/platform.js';
 import { postgresBackup } from '../../src/core/postgres.js';
 import { commandLine, type Step, type StepInput, stepTask } from '../../src/core/step.js';
-import { composeUp, pullImages, waitReady, writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';
+import { composeUp, pullImages, waitReady, writeFiles } from '../../src/engine/tasks.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';

@@ -7,7 +7,7 @@ import type { HttpClient } from '../../src/core/context.js';
 import { parseEnv } from '../../src/core/envfile.js';
 import type { Platform, Release } from '../../src/core/platform.js';
 import { nextAndNewest, upgradePath } from '../../src/core/upgrade.js';
-import { type UpgradeContext, upgradeTasks } from '../../src/core/upgrade-tasks.js';
+import { type UpgradeContext, upgradeTasks } from '../../src/engine/upgrade-tasks.js';
 import { RealArchiver } from '../../src/system/archive.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';

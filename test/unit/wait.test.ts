@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Clock, FileStore } from '../../src/core/context.js';
-import { ContainerFailedError, type WaitContext, waitFor } from '../../src/core/wait.js';
+import { ContainerFailedError, type WaitContext, waitFor } from '../../src/engine/wait.js';
 import { MemoryLogger } from '../../src/system/log.js';
 import rocketchat from '../../steps/rocketchat/index.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';

@@ -1,15 +1,15 @@
-import { composeCommand } from './compose.js';
+import { composeCommand } from '../core/compose.js';
 import {
   type ContainerFailure,
   emptyMemory,
   judgeContainers,
   observeContainers,
   type WatchMemory,
-} from './containers.js';
-import type { InstallContext } from './context.js';
-import { matchLogs } from './doctor.js';
-import { CancelledError, WizardError } from './errors.js';
-import { logPatternsOf, plainLine } from './failures.js';
+} from '../core/containers.js';
+import type { InstallContext } from '../core/context.js';
+import { matchLogs } from '../core/doctor.js';
+import { CancelledError, WizardError } from '../core/errors.js';
+import { logPatternsOf, plainLine } from '../core/failures.js';
 
 /**
  * The one wait every step uses (readiness, first admin, an upgrade's switch and rollback, restore, settle, doctor

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { CommandRunner } from './context.js';
-import type { DumpSpec } from './platform.js';
+import type { CommandRunner } from '../core/context.js';
+import type { DumpSpec } from '../core/platform.js';
 
 /**
  * `wizard backup verify`'s trial restore: the dump fed into a scratch container of the database's own image (no

@@ -12,11 +12,11 @@ import {
   HEADER_MEMBER,
   type ManifestMember,
   volumeMember,
-} from './backup.js';
-import { composeCommand } from './compose.js';
-import type { InstallContext } from './context.js';
-import { WizardError } from './errors.js';
-import type { UpgradeIO } from './platform.js';
+} from '../core/backup.js';
+import { composeCommand } from '../core/compose.js';
+import type { InstallContext } from '../core/context.js';
+import { WizardError } from '../core/errors.js';
+import type { UpgradeIO } from '../core/platform.js';
 import { shown, untilReady } from './upgrade-tasks.js';
 
 /** What one backup needs besides the install's context. */

@@ -1,7 +1,7 @@
-import { composeCommand, parseComposePs } from './compose.js';
-import type { InstallContext, RunResult } from './context.js';
-import type { CommandSpec } from './plan.js';
-import type { Platform, StartStage } from './platform.js';
+import { composeCommand, parseComposePs } from '../core/compose.js';
+import type { InstallContext, RunResult } from '../core/context.js';
+import type { CommandSpec } from '../core/plan.js';
+import type { Platform, StartStage } from '../core/platform.js';
 import { type Probe, type WaitIO, waitFor } from './wait.js';
 
 /**

@@ -1,7 +1,7 @@
-import type { InstallContext } from './context.js';
-import { WizardError } from './errors.js';
-import type { CommandSpec } from './plan.js';
-import type { Step, StepInput } from './step.js';
+import type { InstallContext } from '../core/context.js';
+import { WizardError } from '../core/errors.js';
+import type { CommandSpec } from '../core/plan.js';
+import type { Step, StepInput } from '../core/step.js';
 
 /** A line of /etc/passwd or /etc/group: name and numeric id (uid or gid), and for passwd the primary gid. */
 export interface Account {

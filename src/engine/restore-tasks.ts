@@ -6,11 +6,11 @@ import {
   fileMember,
   folderMember,
   volumeMember,
-} from './backup.js';
+} from '../core/backup.js';
+import { composeCommand } from '../core/compose.js';
+import type { InstallContext } from '../core/context.js';
+import { WizardError } from '../core/errors.js';
 import { backupFiles, volumePaths } from './backup-tasks.js';
-import { composeCommand } from './compose.js';
-import type { InstallContext } from './context.js';
-import { WizardError } from './errors.js';
 import { startedLast, startStack } from './start.js';
 import { shown, untilReady } from './upgrade-tasks.js';
 import { waitFor } from './wait.js';
