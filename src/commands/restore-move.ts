@@ -4,7 +4,7 @@ import { type BackupHeader, fileMember } from '../core/backup.js';
 import { WizardError } from '../core/errors.js';
 import type { Platform } from '../core/platform.js';
 import { maskUrl } from '../core/redact.js';
-import { stepTask } from '../core/step.js';
+import { stepTask } from '../engine/step-task.js';
 import { cloneRepo } from '../engine/tasks.js';
 import type { InstallRecord } from '../system/state.js';
 import type { Deps } from './deps.js';

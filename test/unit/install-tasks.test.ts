@@ -7,7 +7,7 @@ import { withDefaults } from '../../src/core/answers.js';
 import type { HttpClient, InstallContext } from '../../src/core/context.js';
 import { parseEnv } from '../../src/core/envfile.js';
 import type { Platform, TlsMode } from '../../src/core/platform.js';
-import { stepTask } from '../../src/core/step.js';
+import { stepTask } from '../../src/engine/step-task.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';

@@ -12,7 +12,7 @@ import { parseEnv } from '../../src/core/envfile.js';
 import { ExitCode, UserError } from '../../src/core/errors.js';
 import { formatCommand, formatMode } from '../../src/core/plan.js';
 import type { InstallAnswers, TlsMode } from '../../src/core/platform.js';
-import { stepTask } from '../../src/core/step.js';
+import { stepTask } from '../../src/engine/step-task.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
