@@ -3,6 +3,7 @@ import { dumpMember, headerProblem, human } from '../core/backup.js';
 import { UserError } from '../core/errors.js';
 import { trialRestore } from '../engine/backup-verify.js';
 import { ArchiveRefused } from '../system/archive-read.js';
+import { systemClock } from '../system/timer.js';
 import { archiverOf } from './backup-common.js';
 import type { Deps } from './deps.js';
 
@@ -78,6 +79,7 @@ export async function backupVerifyCommand(
       const image = header.contents.dump.image;
       const trial = image
         ? await trialRestore(deps.runner, dump, image, `${tmp}/${dumpMember(dump.file)}`, {
+            clock: systemClock,
             output: (l) => say(`  ${l}`),
           })
         : { ok: false, detail: 'the backup does not name its database image' };

@@ -5,12 +5,12 @@ import {
   type CheckOutcome,
   hostChecks,
   installChecks,
-  runChecks,
 } from '../../core/checks.js';
 import { PrerequisiteError } from '../../core/errors.js';
 import type { FileSpec } from '../../core/plan.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
 import { platformReadiness, withReadinessChecks } from '../../core/readiness-checks.js';
+import { runChecks } from '../../engine/run-checks.js';
 import type { InstallRecord } from '../../system/state.js';
 import type { Deps } from '../deps.js';
 import { DOCKER_SCRIPT_URL, installDocker } from '../docker-install.js';
@@ -83,7 +83,7 @@ export function platformChecks(
     answers,
   );
   const readiness = platformReadiness(platform, answers, {
-    ...(record?.readiness?.leAttempts ? { leAttempts: record.readiness.leAttempts } : {}),
+    ...(record?.readiness?.leAttempts ? { leAttempts: record.readiness.leAttempts, now: new Date() } : {}),
   });
   const otherInstalls = state
     .installs()
