@@ -77,9 +77,6 @@ export interface WaitSpec<T> {
   progress?: (seconds: number, detail: string) => string;
 }
 
-/** A wait's progress line without its own seconds ("12 s: connection refused" → "connection refused"). */
-export const withoutSeconds = (line: string) => line.replace(/^\d+ s:?\s*/, '');
-
 /** A container ended the wait: it carries the judge's finding. */
 export class ContainerFailedError extends WizardError {
   constructor(
