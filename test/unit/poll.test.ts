@@ -1,24 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/core/context.js';
 import { poll } from '../../src/engine/poll.js';
-
-/** A clock that only moves when slept on, and records each pause. */
-function fakeClock(): Clock & { slept: number[] } {
-  let t = 1_000_000;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => t,
-    sleep: async (ms) => {
-      slept.push(ms);
-      t += ms;
-    },
-  };
-}
+import { createMockClock } from '../helpers/factories.js';
 
 describe('poll (the one poll loop of every wait)', () => {
   it('repeats until done, pausing the interval between attempts', async () => {
-    const clock = fakeClock();
+    const clock = createMockClock();
     let n = 0;
     const r = await poll({
       clock,
@@ -30,7 +16,7 @@ describe('poll (the one poll loop of every wait)', () => {
   });
 
   it('ends at the deadline, the last pause cut to it, and the interval may grow with the time spent', async () => {
-    const clock = fakeClock();
+    const clock = createMockClock();
     const seen: number[] = [];
     const r = await poll({
       clock,
@@ -47,7 +33,7 @@ describe('poll (the one poll loop of every wait)', () => {
   });
 
   it('stops after the given number of attempts', async () => {
-    const clock = fakeClock();
+    const clock = createMockClock();
     let n = 0;
     const r = await poll({
       clock,
@@ -64,7 +50,7 @@ describe('poll (the one poll loop of every wait)', () => {
   });
 
   it('throws the abort reason before the next attempt, and an attempt that throws ends the poll', async () => {
-    const clock = fakeClock();
+    const clock = createMockClock();
     const ac = new AbortController();
     let n = 0;
     await expect(
