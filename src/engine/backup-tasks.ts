@@ -148,7 +148,7 @@ export async function takeBackup(ctx: BackupContext, io: UpgradeIO): Promise<Bac
     if (stoppedAt === undefined || startedAt !== undefined) return;
     io.output(`Starting ${stop.join(', ')} again...`);
     await ctx.runner.run({ ...composeCommand(ctx, ['start', ...stop]), ignoreAbort: true });
-    startedAt = Date.now();
+    startedAt = ctx.clock.now();
   };
   try {
     const sources: ArchiveSource[] = [];
@@ -189,7 +189,7 @@ export async function takeBackup(ctx: BackupContext, io: UpgradeIO): Promise<Bac
       format: BACKUP_FORMAT,
       kind: ctx.kind,
       wizard: ctx.wizard,
-      createdAt: new Date().toISOString(),
+      createdAt: new Date(ctx.clock.now()).toISOString(),
       install: ctx.install,
       ...(ctx.state ? { state: ctx.state } : {}),
       contents: {
@@ -203,7 +203,7 @@ export async function takeBackup(ctx: BackupContext, io: UpgradeIO): Promise<Bac
     if (stop.length) {
       io.output(`Stopping ${stop.join(', ')} while the data is copied (${spec?.downtime.why})...`);
       await ctx.runner.run(composeCommand(ctx, ['stop', ...stop]), signal);
-      stoppedAt = Date.now();
+      stoppedAt = ctx.clock.now();
     }
     const written = await ctx.archiver.write(
       file,
@@ -243,7 +243,7 @@ export async function takeBackup(ctx: BackupContext, io: UpgradeIO): Promise<Bac
       } catch (e) {
         notBack = e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
       }
-      downtimeSeconds = seconds(Date.now() - stoppedAt);
+      downtimeSeconds = seconds(ctx.clock.now() - stoppedAt);
     }
     return { ...written, downtimeSeconds, stopped: stop, ...(notBack ? { notBack } : {}) };
   } finally {

@@ -1,8 +1,9 @@
 import { composeCommand } from '../core/compose.js';
 import type { InstallContext } from '../core/context.js';
 import type { CommandSpec, FileSpec } from '../core/plan.js';
+import { startCommands } from '../core/start-plan.js';
 import type { Step, StepInput } from '../core/step.js';
-import { startCommands, startedLast, startStack } from './start.js';
+import { startedLast, startStack } from './start.js';
 import { type WaitIO, waitFor } from './wait.js';
 
 export { cloneRepo } from './clone-step.js';

@@ -207,11 +207,11 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
           });
           task.output = `Starting ${ctx.platform.title} ${ctx.to.version}...`;
           const apply = ctx.platform.upgrade?.apply;
-          const started = Date.now();
+          const started = ctx.clock.now();
           if (apply) {
             // The platform's own sequence (e.g. migrations around the start); it waits for the new release itself.
             await apply(ctx, io);
-            task.title = `${ctx.platform.title} ${ctx.readyVersion ?? ctx.to.version} answers (after ${Math.round((Date.now() - started) / 1000)} s)`;
+            task.title = `${ctx.platform.title} ${ctx.readyVersion ?? ctx.to.version} answers (after ${Math.round((ctx.clock.now() - started) / 1000)} s)`;
           } else {
             await startStack(ctx, io);
             const r = await untilReady(ctx, io);

@@ -204,6 +204,21 @@ describe('layers', () => {
     for (const line of pure) expect(impurities(line), line).toEqual([]);
   });
 
+  it('no file in src/engine reads the clock or sets a timer itself: it sleeps and tells time on the clock handed down', () => {
+    // run-checks.ts bounds each check with an unref'd timer, so a hung probe never holds the process open; the
+    // clock's sleep can't be unref'd. Its callers (install, doctor, readiness) hand it no clock today.
+    const excused = new Set(['src/engine/run-checks.ts sets a timer']);
+    const files = walk('src/engine');
+    expect(files.length).toBeGreaterThan(10);
+    const found = files.flatMap((f) =>
+      impurities(readFileSync(join(ROOT, f), 'utf8'))
+        .filter((what) => /clock|timer/.test(what))
+        .map((what) => `${f} ${what}`),
+    );
+    expect(found.filter((x) => !excused.has(x))).toEqual([]);
+    expect(found).toEqual([...excused]);
+  });
+
   it('no file in src/core reads a clock, sets a timer, sleeps or draws randomness (the task engine is src/engine)', () => {
     const files = walk('src/core');
     expect(files.length).toBeGreaterThan(30);
