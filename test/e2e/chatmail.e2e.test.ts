@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/core/envfile.js';
 import { clearChatmailLeftover, heldRelayPorts, standinPorts, standinPortsEnv } from './helpers/chatmail.js';
+import { installArgs } from './helpers/install.js';
 import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
 import { runWizard, unwrapped } from './helpers/wizard.js';
 
@@ -35,22 +36,14 @@ describe('install the chatmail relay end to end', () => {
   let ports = new Map<number, number>();
   let kernelBefore: string[] = [];
   let first: Awaited<ReturnType<typeof runWizard>>;
-  const args = () => [
-    'install',
-    '--platform',
-    'chatmail',
-    '--domain',
-    DOMAIN,
-    '--email',
-    'admin@example.org',
-    '--offline',
-    '--yes',
-    '--ignore-check',
-    'cgroups-v2',
-    ...(held.length ? ['--ignore-check', 'ports'] : []),
-    '--repo-url',
-    repo,
-  ];
+  const args = () =>
+    installArgs({
+      platform: 'chatmail',
+      domain: DOMAIN,
+      email: 'admin@example.org',
+      repo,
+      args: ['--ignore-check', 'cgroups-v2', ...(held.length ? ['--ignore-check', 'ports'] : [])],
+    });
   const dataDir = () => join(root, 'opt/chatmail');
   const project = () =>
     JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs.chatmail

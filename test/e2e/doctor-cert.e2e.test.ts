@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tmpRoot } from '../helpers/tmp.js';
+import { installArgs } from './helpers/install.js';
 import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
 import { freePort, runWizard } from './helpers/wizard.js';
 
@@ -73,23 +74,7 @@ describe('wizard doctor on a failed certificate request', () => {
       join(root, 'root/nginx/compose.yml'),
     ];
     const r = await runWizard(
-      [
-        'install',
-        '--platform',
-        'mattermost',
-        '--domain',
-        DOMAIN,
-        '--email',
-        'admin@example.com',
-        '--tls',
-        'letsencrypt',
-        '--offline',
-        '--yes',
-        '--repo-url',
-        repo,
-        '--port',
-        String(port),
-      ],
+      installArgs({ platform: 'mattermost', domain: DOMAIN, tls: 'letsencrypt', repo, port }),
       env,
     );
     if (r.code !== 0) throw new Error(`install failed (${r.code}): ${r.stderr}`);

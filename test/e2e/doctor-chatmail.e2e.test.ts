@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNITS } from '../../steps/chatmail/doctor.js';
 import { clearChatmailLeftover, heldRelayPorts, standinPorts, standinPortsEnv } from './helpers/chatmail.js';
 import { type DoctorReport, doctorOf, unpackedBundle, waitFor } from './helpers/doctor.js';
+import { installArgs } from './helpers/install.js';
 import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
 import { runWizard } from './helpers/wizard.js';
 
@@ -55,22 +56,13 @@ describe('wizard doctor on a real chatmail relay', () => {
       STANDIN_PORTS: standinPortsEnv(await standinPorts()),
     };
     const r = await runWizard(
-      [
-        'install',
-        '--platform',
-        'chatmail',
-        '--domain',
-        DOMAIN,
-        '--email',
-        'admin@example.org',
-        '--offline',
-        '--yes',
-        '--ignore-check',
-        'cgroups-v2',
-        ...(held ? ['--ignore-check', 'ports'] : []),
-        '--repo-url',
+      installArgs({
+        platform: 'chatmail',
+        domain: DOMAIN,
+        email: 'admin@example.org',
         repo,
-      ],
+        args: ['--ignore-check', 'cgroups-v2', ...(held ? ['--ignore-check', 'ports'] : [])],
+      }),
       env,
     );
     if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);

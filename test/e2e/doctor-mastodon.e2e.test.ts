@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import { doctorOf, unpackedBundle, waitFor } from './helpers/doctor.js';
+import { installArgs } from './helpers/install.js';
 import { dockerAvailable, ensureStandinImages } from './helpers/standins.js';
 import { freePort, runWizard } from './helpers/wizard.js';
 
@@ -66,26 +67,7 @@ describe('wizard doctor on a real Mastodon install', () => {
     do streaming = await freePort();
     while (streaming === port);
     env = { WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '90' };
-    const r = await runWizard(
-      [
-        'install',
-        '--platform',
-        'mastodon',
-        '--domain',
-        'localhost',
-        '--email',
-        'admin@example.com',
-        '--tls',
-        'none',
-        '--offline',
-        '--yes',
-        '--port',
-        String(port),
-        '--streaming-port',
-        String(streaming),
-      ],
-      env,
-    );
+    const r = await runWizard(installArgs({ platform: 'mastodon', port, streamingPort: streaming }), env);
     if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);
   }, 150_000);
 

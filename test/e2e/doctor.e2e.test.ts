@@ -116,7 +116,8 @@ describe('wizard doctor on a real install', () => {
   it('a restart loop: a release that crashes on start', async () => {
     const before = readFileSync(envPath(), 'utf8');
     try {
-      editEnv({ RELEASE: '9.9.9-broken' });
+      // The stand-in that exits at once ("Cannot find module"): Docker restarts it three times within seconds.
+      editEnv({ RELEASE: '9.9.9-crash' });
       compose('up', '-d', '--pull', 'never', 'rocketchat');
       await waitFor(
         () =>

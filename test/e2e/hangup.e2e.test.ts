@@ -1,8 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tmpRoot } from '../helpers/tmp.js';
+import { installArgs } from './helpers/install.js';
 import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
 import { CLI, freePort, runWizard } from './helpers/wizard.js';
 
@@ -58,23 +59,7 @@ describe('runs that survive a dropped terminal, and a second run that waits', ()
     roots.push(root);
     const repo = await makeFixtureRepo(root, 'rocketchat-compose');
     const port = await freePort();
-    const args = [
-      'install',
-      '--platform',
-      'rocketchat',
-      '--domain',
-      'localhost',
-      '--email',
-      'admin@example.com',
-      '--tls',
-      'none',
-      '--offline',
-      '--yes',
-      '--repo-url',
-      repo,
-      '--port',
-      String(port),
-    ];
+    const args = installArgs({ platform: 'rocketchat', repo, port });
     return { root, port, args };
   }
 
@@ -95,31 +80,31 @@ describe('runs that survive a dropped terminal, and a second run that waits', ()
 
   it('a second wizard started during an install shows its progress, waits for it, then goes on', async () => {
     const { root, args } = await fresh('wizard-second-');
-    const env = {
-      PATH: process.env.PATH ?? '',
-      HOME: '/root',
-      NO_COLOR: '1',
-      WIZARD_FEED_URL: 'off',
-      WIZARD_ROOT: root,
-    };
-    const first = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The first run in the background: its stderr so far and its pid, seen as it goes.
     let firstErr = '';
-    first.stderr.on('data', (d: Buffer) => {
-      firstErr += d.toString();
-    });
-    const firstDone = new Promise<number | null>((resolve) => first.on('close', resolve));
+    let firstPid: number | undefined;
+    const firstDone = runWizard(
+      args,
+      { WIZARD_ROOT: root },
+      {
+        onStderr: (soFar, child) => {
+          firstErr = soFar;
+          firstPid = child.pid;
+        },
+      },
+    );
     await until('the first run to start its containers', () => firstErr.includes('❯ Start the containers'));
     const status = await runWizard(['status', '--json'], { WIZARD_ROOT: root });
     const second = await runWizard(args, { WIZARD_ROOT: root });
-    expect(await firstDone).toBe(0);
+    expect((await firstDone).code).toBe(0);
 
     expect(JSON.parse(status.stdout).run).toMatchObject({
-      pid: first.pid,
+      pid: firstPid,
       command: 'install',
       title: 'install rocketchat (Rocket.Chat 8.0.1)',
     });
     expect(second.stderr).toContain(
-      `Another wizard run is changing this server: \`wizard install\` (pid ${first.pid}`,
+      `Another wizard run is changing this server: \`wizard install\` (pid ${firstPid}`,
     );
     expect(second.stderr).toContain('Waiting for it to end, then this run goes on');
     expect(second.stderr).toContain('Its progress (install rocketchat (Rocket.Chat 8.0.1); its log: ');

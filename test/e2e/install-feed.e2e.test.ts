@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/core/envfile.js';
 import { tmpRoot } from '../helpers/tmp.js';
+import { installArgs } from './helpers/install.js';
 import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
 import { freePort, runWizard } from './helpers/wizard.js';
 
@@ -54,25 +55,8 @@ describe('install --version with a release from the feed', () => {
   let hub: Awaited<ReturnType<typeof dockerHub>> | undefined;
   const dataDir = () => join(root, 'opt/rocketchat');
   /** Without --offline the feed is read (--offline never touches the network: the last fetch is used). */
-  const args = (version: string, ...more: string[]) => [
-    'install',
-    '--platform',
-    'rocketchat',
-    '--version',
-    version,
-    '--domain',
-    'localhost',
-    '--email',
-    'admin@example.com',
-    '--tls',
-    'none',
-    '--yes',
-    '--repo-url',
-    repo,
-    '--port',
-    String(port),
-    ...more,
-  ];
+  const args = (version: string, ...more: string[]) =>
+    installArgs({ platform: 'rocketchat', version, repo, port, offline: false, args: more });
 
   beforeAll(async () => {
     if (!(await dockerAvailable()))

@@ -1,40 +1,18 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tmpRoot } from '../helpers/tmp.js';
+import { installArgs } from './helpers/install.js';
 import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
-import { CLI, freePort, runWizard } from './helpers/wizard.js';
+import { freePort, runWizard, signalWhen } from './helpers/wizard.js';
 
 /** SIGTERM in the middle of an install: the step stops, the journal keeps what finished, a re-run continues. */
 describe('an interrupted install', () => {
   let root = '';
   let repo = '';
   let port = 0;
-  const args = () => [
-    'install',
-    '--platform',
-    'rocketchat',
-    '--domain',
-    'localhost',
-    '--email',
-    'admin@example.com',
-    '--tls',
-    'none',
-    '--offline',
-    '--yes',
-    '--repo-url',
-    repo,
-    '--port',
-    String(port),
-  ];
-  const env = () => ({
-    PATH: process.env.PATH ?? '',
-    HOME: '/root',
-    NO_COLOR: '1',
-    WIZARD_ROOT: root,
-    WIZARD_POLL_MS: '500',
-  });
+  const args = () => installArgs({ platform: 'rocketchat', repo, port });
 
   beforeAll(async () => {
     if (!(await dockerAvailable()))
@@ -57,18 +35,13 @@ describe('an interrupted install', () => {
   });
 
   it('exits 143 on SIGTERM during the readiness wait, keeping the finished steps', async () => {
-    const child = spawn(process.execPath, [CLI, ...args()], {
-      env: env(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    const code = await new Promise<number | null>((resolve) => {
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (/Wait until the platform answers/.test(stderr) && !child.killed) child.kill('SIGTERM');
-      });
-      child.on('close', (c) => resolve(c));
-    });
+    const { code, stderr } = await runWizard(
+      args(),
+      { WIZARD_ROOT: root },
+      {
+        onStderr: signalWhen(/Wait until the platform answers/, 'SIGTERM'),
+      },
+    );
     expect(stderr).toContain('SIGTERM: stopping after the running command');
     expect(stderr).toContain(
       'Interrupted by SIGTERM: finished steps are kept; run the same command again to continue.',

@@ -10,6 +10,7 @@ import { parseEnv } from '../../src/core/envfile.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { findPlatform } from '../../steps/index.js';
 import { proxyFiles } from '../../steps/proxy/index.js';
+import { installArgs } from './helpers/install.js';
 import { asUid, rootTargets } from './helpers/plant.js';
 import { dockerAvailable, ensureStandinImages } from './helpers/standins.js';
 import { freePort, runWizard, unwrapped } from './helpers/wizard.js';
@@ -25,19 +26,9 @@ describe('install Mastodon end to end', () => {
   let streaming = 0;
   let env: Record<string, string> = {};
   let hostPasswd = '';
-  const args = () => [
-    'install',
-    '--platform',
-    'mastodon',
-    '--tls',
-    'none',
-    '--offline',
-    '--yes',
-    '--port',
-    String(port),
-    '--streaming-port',
-    String(streaming),
-  ];
+  // No --domain or --email: this file answers them from the environment.
+  const args = () =>
+    installArgs({ platform: 'mastodon', domain: null, email: null, port, streamingPort: streaming });
   const record = () =>
     JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs.mastodon;
   const dataDir = () => join(root, 'opt/mastodon');

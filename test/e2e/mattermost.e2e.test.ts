@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/core/envfile.js';
 import { tmpRoot } from '../helpers/tmp.js';
+import { installArgs } from './helpers/install.js';
 import { asUid, rootTargets } from './helpers/plant.js';
 import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
 import { freePort, runWizard, unwrapped } from './helpers/wizard.js';
@@ -21,19 +22,8 @@ describe('install Mattermost end to end', () => {
   let repo = '';
   let port = 0;
   let env: Record<string, string> = {};
-  const args = () => [
-    'install',
-    '--platform',
-    'mattermost',
-    '--tls',
-    'none',
-    '--offline',
-    '--yes',
-    '--repo-url',
-    repo,
-    '--port',
-    String(port),
-  ];
+  // No --domain or --email: this file answers them from the environment.
+  const args = () => installArgs({ platform: 'mattermost', domain: null, email: null, repo, port });
   const state = () =>
     JSON.parse(readFileSync(join(root, 'var/lib/wizard/state.json'), 'utf8')).installs.mattermost;
   const dataDir = () => join(root, 'opt/mattermost');

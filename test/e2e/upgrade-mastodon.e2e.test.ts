@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/core/envfile.js';
 import { tmpRoot } from '../helpers/tmp.js';
+import { installArgs } from './helpers/install.js';
 import { dockerAvailable, ensureStandinImages } from './helpers/standins.js';
 import { freePort, runWizard } from './helpers/wizard.js';
 
@@ -95,25 +96,7 @@ describe('wizard upgrade Mastodon end to end', () => {
     while (streaming === port);
     env = { WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '60' };
     const r = await runWizard(
-      [
-        'install',
-        '--platform',
-        'mastodon',
-        '--version',
-        '4.4.8',
-        '--domain',
-        'localhost',
-        '--email',
-        'admin@example.com',
-        '--tls',
-        'none',
-        '--offline',
-        '--yes',
-        '--port',
-        String(port),
-        '--streaming-port',
-        String(streaming),
-      ],
+      installArgs({ platform: 'mastodon', version: '4.4.8', port, streamingPort: streaming }),
       env,
     );
     if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);

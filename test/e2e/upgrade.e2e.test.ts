@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/core/envfile.js';
 import { tmpRoot } from '../helpers/tmp.js';
+import { installArgs } from './helpers/install.js';
 import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
 import { freePort, runWizard } from './helpers/wizard.js';
 
@@ -38,28 +39,7 @@ describe('wizard upgrade end to end', () => {
     const repo = await makeFixtureRepo(root, 'rocketchat-compose');
     port = await freePort();
     env = { WIZARD_ROOT: root, WIZARD_READY_TIMEOUT: '25' };
-    const r = await runWizard(
-      [
-        'install',
-        '--platform',
-        'rocketchat',
-        '--version',
-        '7.13.0',
-        '--domain',
-        'localhost',
-        '--email',
-        'admin@example.com',
-        '--tls',
-        'none',
-        '--offline',
-        '--yes',
-        '--repo-url',
-        repo,
-        '--port',
-        String(port),
-      ],
-      env,
-    );
+    const r = await runWizard(installArgs({ platform: 'rocketchat', version: '7.13.0', repo, port }), env);
     if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);
   });
 
@@ -96,7 +76,11 @@ describe('wizard upgrade end to end', () => {
     const original = docker('image', 'inspect', '--format', '{{.Id}}', `${IMAGE}:8.0.0`);
     docker('tag', `${IMAGE}:9.9.9-broken`, `${IMAGE}:8.0.0`);
     try {
-      const r = await runWizard(['upgrade', '--to', '8.0.0', '--yes', '--offline'], env);
+      // It never answers (alive, not crashing): the whole readiness timeout is waited, so a short one here.
+      const r = await runWizard(['upgrade', '--to', '8.0.0', '--yes', '--offline'], {
+        ...env,
+        WIZARD_READY_TIMEOUT: '12',
+      });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('Rocket.Chat 8.0.0 did not come up');
       expect(r.stderr).toContain('7.13.0 was put back and it answers again');

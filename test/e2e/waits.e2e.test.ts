@@ -1,11 +1,12 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/core/envfile.js';
 import { tmpRoot } from '../helpers/tmp.js';
+import { installArgs } from './helpers/install.js';
 import { dockerAvailable, ensureStandinImages, makeFixtureRepo } from './helpers/standins.js';
-import { CLI, freePort, runWizard } from './helpers/wizard.js';
+import { freePort, runWizard, signalWhen } from './helpers/wizard.js';
 
 const IMAGE = 'registry.rocket.chat/rocketchat/rocket.chat';
 
@@ -30,28 +31,7 @@ describe('waits that watch the containers', () => {
   const docker = (...a: string[]) =>
     execFileSync('docker', a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
   const install = (version: string) =>
-    runWizard(
-      [
-        'install',
-        '--platform',
-        'rocketchat',
-        '--version',
-        version,
-        '--domain',
-        'localhost',
-        '--email',
-        'admin@example.com',
-        '--tls',
-        'none',
-        '--offline',
-        '--yes',
-        '--repo-url',
-        repo,
-        '--port',
-        String(port),
-      ],
-      env,
-    );
+    runWizard(installArgs({ platform: 'rocketchat', version, repo, port }), env);
 
   beforeAll(async () => {
     if (!(await dockerAvailable()))
@@ -116,17 +96,8 @@ describe('waits that watch the containers', () => {
 
   it('SIGTERM during the switch puts the old release back before the wizard exits (143)', async () => {
     // A good target this time (the real 8.0.1): the switch is stopped by the signal, not by a crash.
-    const child = spawn(process.execPath, [CLI, 'upgrade', '--to', '8.0.1', '--yes', '--offline'], {
-      env: { PATH: process.env.PATH ?? '', HOME: '/root', NO_COLOR: '1', WIZARD_FEED_URL: 'off', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    const code = await new Promise<number | null>((resolve) => {
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (/Switch to the new release/.test(stderr) && !child.killed) child.kill('SIGTERM');
-      });
-      child.on('close', (c) => resolve(c));
+    const { code, stderr } = await runWizard(['upgrade', '--to', '8.0.1', '--yes', '--offline'], env, {
+      onStderr: signalWhen(/Switch to the new release/, 'SIGTERM'),
     });
     expect(stderr).toContain('SIGTERM: stopping after the running command');
     expect(stderr).toContain('Rocket.Chat 8.0.1 was interrupted; 7.13.0 was put back and it answers again.');

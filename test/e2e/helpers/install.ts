@@ -63,25 +63,14 @@ export async function e2eInstall(opts: {
       : {};
   const held = opts.platform === 'chatmail' ? await heldRelayPorts() : [];
   const env: Record<string, string> = { WIZARD_ROOT: root, ...relay, ...opts.env };
-  const domain = opts.platform === 'chatmail' ? 'relay.wizard.test' : 'localhost';
-  const args = [
-    'install',
-    '--platform',
-    opts.platform,
-    ...(opts.version ? ['--version', opts.version] : []),
-    '--domain',
-    domain,
-    '--email',
-    'admin@example.com',
-    '--offline',
-    '--yes',
-    ...(opts.platform === 'chatmail'
-      ? ['--ignore-check', 'cgroups-v2', ...(held.length ? ['--ignore-check', 'ports'] : [])]
-      : ['--tls', 'none', '--port', String(port)]),
-    ...(repo ? ['--repo-url', repo] : []),
-    ...(streamingPort ? ['--streaming-port', String(streamingPort)] : []),
-    ...(opts.args ?? []),
-  ];
+  const args = installArgs({
+    platform: opts.platform,
+    repo,
+    port,
+    ...(streamingPort ? { streamingPort } : {}),
+    ...(opts.version ? { version: opts.version } : {}),
+    args: [...(opts.platform === 'chatmail' ? ignoredChecksOf(held) : []), ...(opts.args ?? [])],
+  });
   const r = await runWizard(args, { ...env, ...opts.installEnv });
   if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);
   return {
@@ -95,11 +84,57 @@ export async function e2eInstall(opts: {
   };
 }
 
+/**
+ * The argv of a non-interactive `wizard install` in the e2e suite: the platform (and --version), a test domain
+ * and email, `--tls none` with the app port (not for the relay, which serves its own TLS), `--offline`, `--yes`,
+ * the local clone of the fixture repository, Mastodon's streaming port, then `args` (more flags, as given).
+ */
+export function installArgs(o: {
+  platform: E2ePlatform;
+  repo?: string;
+  port?: number;
+  streamingPort?: number;
+  version?: string;
+  /** null: no --domain (the answer comes from elsewhere, e.g. WIZARD_DOMAIN). */
+  domain?: string | null;
+  /** null: no --email. */
+  email?: string | null;
+  /** --tls (default none; the relay takes none). */
+  tls?: string;
+  /** false: no --offline (the images are pulled). */
+  offline?: boolean;
+  args?: string[];
+}): string[] {
+  const relay = o.platform === 'chatmail';
+  const domain = o.domain === undefined ? (relay ? 'relay.wizard.test' : 'localhost') : o.domain;
+  const email = o.email === undefined ? 'admin@example.com' : o.email;
+  return [
+    'install',
+    '--platform',
+    o.platform,
+    ...(o.version ? ['--version', o.version] : []),
+    ...(domain === null ? [] : ['--domain', domain]),
+    ...(email === null ? [] : ['--email', email]),
+    ...(relay ? [] : ['--tls', o.tls ?? 'none']),
+    ...(o.offline === false ? [] : ['--offline']),
+    '--yes',
+    ...(o.repo ? ['--repo-url', o.repo] : []),
+    ...(o.port && !relay ? ['--port', String(o.port)] : []),
+    ...(o.streamingPort ? ['--streaming-port', String(o.streamingPort)] : []),
+    ...(o.args ?? []),
+  ];
+}
+
+const ignoredChecksOf = (held: number[]) => [
+  '--ignore-check',
+  'cgroups-v2',
+  ...(held.length ? ['--ignore-check', 'ports'] : []),
+];
+
 /** The checks `wizard install` on this host needs besides its answers (the relay's cgroups v1 and held ports). */
 export async function ignoredChecks(platform: E2ePlatform): Promise<string[]> {
   if (platform !== 'chatmail') return [];
-  const held = await heldRelayPorts();
-  return ['--ignore-check', 'cgroups-v2', ...(held.length ? ['--ignore-check', 'ports'] : [])];
+  return ignoredChecksOf(await heldRelayPorts());
 }
 
 /** Removes the install's containers and volumes (its .env names the project and files) and its WIZARD_ROOT. */

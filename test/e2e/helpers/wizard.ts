@@ -1,16 +1,33 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const CLI = join(import.meta.dirname, '../../../dist/cli.js');
 
-/** Runs the built wizard without a terminal, as automation does (release feeds off unless env sets WIZARD_FEED_URL); resolves with its exit code and output. */
+export interface WizardRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Sees the stderr so far at each chunk, with the child: to send a signal or inject a fault at a given moment. */
+  onStderr?: (soFar: string, child: ChildProcess) => void;
+  /** The CLI to run (default: dist/cli.js of this checkout). */
+  cli?: string;
+}
+
+/**
+ * Runs the built wizard without a terminal, as automation does (release feeds off unless env sets WIZARD_FEED_URL,
+ * polls every 500 ms); resolves with its exit code and output.
+ */
 export function runWizard(
   args: string[],
   env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  opts: RunOptions = {},
+): Promise<WizardRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [opts.cli ?? CLI, ...args], {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '/root',
@@ -28,10 +45,18 @@ export function runWizard(
     });
     child.stderr.on('data', (c: Buffer) => {
       stderr += c.toString();
+      opts.onStderr?.(stderr, child);
     });
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** Sends `signal` once, when the stderr so far matches `when` (e.g. a step's title): for runWizard's onStderr. */
+export const signalWhen =
+  (when: RegExp, signal: NodeJS.Signals = 'SIGTERM') =>
+  (soFar: string, child: ChildProcess): void => {
+    if (when.test(soFar) && !child.killed) child.kill(signal);
+  };
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

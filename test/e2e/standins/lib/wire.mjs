@@ -4,6 +4,7 @@
 // Used by the mongod stand-in (server side) and by mongosh, mongodump, mongorestore, Rocket.Chat's main.js and
 // the mongodb_exporter stand-in (client side). Error class names and messages copy the real Node.js driver's.
 import net from 'node:net';
+import { JsonLineClient } from './jsonline.mjs';
 
 export class MongoError extends Error {
   get name() {
@@ -34,13 +35,7 @@ export function parseMongoUri(uri) {
 }
 
 /** A single connection to the mongod stand-in. */
-export class WireClient {
-  #socket;
-  #buffer = '';
-  #nextId = 1;
-  #pending = new Map();
-  #closedError = null;
-
+export class WireClient extends JsonLineClient {
   static connect(host, port, timeoutMs = 2000) {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host, port });
@@ -61,52 +56,15 @@ export class WireClient {
   }
 
   constructor(socket) {
-    this.#socket = socket;
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk) => this.#onData(chunk));
-    const fail = (err) => {
-      this.#closedError = new MongoNetworkError(err?.message ?? 'connection closed');
-      for (const { reject } of this.#pending.values()) reject(this.#closedError);
-      this.#pending.clear();
-    };
-    socket.on('error', fail);
-    socket.on('close', () => fail(null));
-  }
-
-  get closed() {
-    return this.#closedError !== null;
-  }
-
-  #onData(chunk) {
-    this.#buffer += chunk;
-    let nl = this.#buffer.indexOf('\n');
-    while (nl >= 0) {
-      const line = this.#buffer.slice(0, nl);
-      this.#buffer = this.#buffer.slice(nl + 1);
-      nl = this.#buffer.indexOf('\n');
-      if (!line.trim()) continue;
-      const reply = JSON.parse(line);
-      const waiter = this.#pending.get(reply.id);
-      if (!waiter) continue;
-      this.#pending.delete(reply.id);
-      if (reply.ok) waiter.resolve(reply);
-      else waiter.reject(new MongoServerError(reply));
-    }
+    super(socket, {
+      replyError: (reply) => new MongoServerError(reply),
+      closedError: (err) => new MongoNetworkError(err?.message ?? 'connection closed'),
+    });
   }
 
   /** Sends {op, ...args}; resolves with the reply, rejects with MongoServerError when ok is 0. */
   command(op, args = {}) {
-    if (this.#closedError) return Promise.reject(this.#closedError);
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#socket.write(`${JSON.stringify({ ...args, id, op })}\n`);
-    });
-  }
-
-  close() {
-    this.#socket.end();
-    this.#socket.destroy();
+    return this.request(op, args);
   }
 }
 

@@ -2,9 +2,11 @@
 // /var/run/postgresql/.s.PGSQL.5432, like lib/wire.mjs for MongoDB.
 //   request:  {"id":1,"op":"startup","user":"mmuser","password":"...","database":"mattermost"}
 //   response: {"id":1,"ok":1,...}  or  {"id":1,"ok":0,"severity":"FATAL","code":"28P01","message":"..."}
-// Used by the postgres stand-in (server), pg_isready, psql and the Mattermost stand-in (clients). Error texts copy
+// Used by the postgres stand-in (server), pg_isready, psql and the Mattermost stand-in (clients; PgClient is
+// lib/jsonline.mjs's client). Error texts copy
 // PostgreSQL's (SQLSTATE codes included); the Go driver's "pq: " prefix is added by the Mattermost stand-in.
 import net from 'node:net';
+import { JsonLineClient } from '../lib/jsonline.mjs';
 
 export const SOCKET_DIR = '/var/run/postgresql';
 export const socketPath = (dir = SOCKET_DIR, port = 5432) => `${dir}/.s.PGSQL.${port}`;
@@ -35,13 +37,7 @@ export function parseDsn(dsn) {
   };
 }
 
-export class PgClient {
-  #socket;
-  #buffer = '';
-  #nextId = 1;
-  #pending = new Map();
-  #closed = null;
-
+export class PgClient extends JsonLineClient {
   /** Connects to {host, port} or {path}; rejects with PgConnectError on a network failure. */
   static connect(target, timeoutMs = 3000) {
     return new Promise((resolve, reject) => {
@@ -74,46 +70,9 @@ export class PgClient {
   }
 
   constructor(socket) {
-    this.#socket = socket;
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk) => {
-      this.#buffer += chunk;
-      for (let nl = this.#buffer.indexOf('\n'); nl >= 0; nl = this.#buffer.indexOf('\n')) {
-        const line = this.#buffer.slice(0, nl);
-        this.#buffer = this.#buffer.slice(nl + 1);
-        if (!line.trim()) continue;
-        const reply = JSON.parse(line);
-        const waiter = this.#pending.get(reply.id);
-        if (!waiter) continue;
-        this.#pending.delete(reply.id);
-        if (reply.ok) waiter.resolve(reply);
-        else waiter.reject(new PgError(reply));
-      }
+    super(socket, {
+      replyError: (reply) => new PgError(reply),
+      closedError: () => new PgConnectError('server closed the connection unexpectedly'),
     });
-    const fail = () => {
-      this.#closed = new PgConnectError('server closed the connection unexpectedly');
-      for (const { reject } of this.#pending.values()) reject(this.#closed);
-      this.#pending.clear();
-    };
-    socket.on('error', fail);
-    socket.on('close', fail);
-  }
-
-  get closed() {
-    return this.#closed !== null;
-  }
-
-  request(op, args = {}) {
-    if (this.#closed) return Promise.reject(this.#closed);
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#socket.write(`${JSON.stringify({ ...args, id, op })}\n`);
-    });
-  }
-
-  close() {
-    this.#socket.end();
-    this.#socket.destroy();
   }
 }

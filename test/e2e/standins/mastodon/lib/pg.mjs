@@ -7,6 +7,7 @@
 // failed: Connection refused`, so the stand-ins' failures read like the real ones.
 import dns from 'node:dns/promises';
 import net from 'node:net';
+import { JsonLineClient } from '../../lib/jsonline.mjs';
 
 export class PgError extends Error {
   constructor(message, code) {
@@ -15,55 +16,17 @@ export class PgError extends Error {
   }
 }
 
-/** Splits a socket's data into JSON lines; calls onMessage(object) for each. */
-export function readLines(socket, onMessage) {
-  let buffer = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk) => {
-    buffer += chunk;
-    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      if (line.trim()) onMessage(JSON.parse(line));
-    }
-  });
-}
-
-export class PgClient {
-  #socket;
-  #next = 1;
-  #pending = new Map();
-  #closed = null;
-
+/** The one line-JSON client (lib/jsonline.mjs), its errors worded like libpq's. */
+export class PgClient extends JsonLineClient {
   constructor(socket) {
-    this.#socket = socket;
-    readLines(socket, (reply) => {
-      const waiter = this.#pending.get(reply.id);
-      if (!waiter) return;
-      this.#pending.delete(reply.id);
-      if (reply.ok) waiter.resolve(reply);
-      else waiter.reject(new PgError(`${reply.severity ?? 'ERROR'}:  ${reply.message}`, reply.code));
+    super(socket, {
+      replyError: (reply) => new PgError(`${reply.severity ?? 'ERROR'}:  ${reply.message}`, reply.code),
+      closedError: (err) => new PgError(err?.message ?? 'server closed the connection unexpectedly'),
     });
-    const fail = (message) => {
-      this.#closed = new PgError(message ?? 'server closed the connection unexpectedly');
-      for (const w of this.#pending.values()) w.reject(this.#closed);
-      this.#pending.clear();
-    };
-    socket.on('error', (e) => fail(e.message));
-    socket.on('close', () => fail());
   }
 
   call(op, args = {}) {
-    if (this.#closed) return Promise.reject(this.#closed);
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#socket.write(`${JSON.stringify({ ...args, id, op })}\n`);
-    });
-  }
-
-  close() {
-    this.#socket.destroy();
+    return this.request(op, args);
   }
 }
 
