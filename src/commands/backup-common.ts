@@ -1,7 +1,7 @@
 import { type BackupHeader, type BackupInstall, type BackupRecord, hasControl } from '../core/backup.js';
-import type { BackupResult } from '../core/backup-tasks.js';
 import { UserError } from '../core/errors.js';
 import type { Platform } from '../core/platform.js';
+import type { BackupResult } from '../engine/backup-tasks.js';
 import { RealArchiver } from '../system/archive.js';
 import type { InstallRecord } from '../system/state.js';
 import type { Deps } from './deps.js';

@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { dumpMember, headerProblem, human } from '../core/backup.js';
 import { recordExpectation } from '../core/backup-digest.js';
-import { trialRestore } from '../core/backup-verify.js';
 import { UserError } from '../core/errors.js';
+import { trialRestore } from '../engine/backup-verify.js';
 import { ArchiveRefused } from '../system/archive-read.js';
+import { systemClock } from '../system/timer.js';
 import { archiverOf } from './backup-common.js';
 import type { Deps } from './deps.js';
 
@@ -94,6 +95,7 @@ export async function backupVerifyCommand(
       const image = header.contents.dump.image;
       const trial = image
         ? await trialRestore(deps.runner, dump, image, `${tmp}/${dumpMember(dump.file)}`, {
+            clock: systemClock,
             output: (l) => say(`  ${l}`),
           })
         : { ok: false, detail: 'the backup does not name its database image' };

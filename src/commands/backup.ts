@@ -1,6 +1,6 @@
 import { type BackupRecord, human, toPrune } from '../core/backup.js';
-import { type BackupResult, takeBackup } from '../core/backup-tasks.js';
 import { UserError, WizardError } from '../core/errors.js';
+import { type BackupResult, takeBackup } from '../engine/backup-tasks.js';
 import {
   archiverOf,
   backupInstallOf,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LETS_ENCRYPT_ISSUER } from '../../steps/proxy/acme.js';
 import { PROXY_DIR, PROXY_PORTS, proxyComposeCommand, proxyProject } from '../../steps/proxy/index.js';
 import { certificateNeedsRequest } from '../core/acme.js';
-import { hostChecks, runChecks } from '../core/checks.js';
+import { hostChecks } from '../core/checks.js';
 import { clockCheck } from '../core/clock.js';
 import { composeCommand, parseComposePs } from '../core/compose.js';
 import {
@@ -28,8 +28,9 @@ import { kernelCheck } from '../core/kernel.js';
 import { formatCommand } from '../core/plan.js';
 import type { InstallAnswers, Platform } from '../core/platform.js';
 import { redactDeep, urlSecrets } from '../core/redact.js';
-import { startedLast, startStack } from '../core/start.js';
-import { pollUntilReady } from '../core/tasks.js';
+import { runChecks } from '../engine/run-checks.js';
+import { startedLast, startStack } from '../engine/start.js';
+import { pollUntilReady } from '../engine/tasks.js';
 import { checkOutputFile } from '../system/files.js';
 import {
   diskUsedPercent,

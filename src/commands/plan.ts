@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { proxyFiles } from '../../steps/proxy/index.js';
 import type { FileStore } from '../core/context.js';
 import { formatCommand, formatMode, type Plan } from '../core/plan.js';
@@ -39,7 +40,7 @@ export async function buildPlan(
     templates: deps.templates,
     project: deps.project,
     hostPath: deps.hostPath,
-    generateSecret: () => generatePassword(24),
+    generateSecret: () => generatePassword(randomBytes, 24),
   });
   const filesOf = (i: PlanInput) => [
     ...platform.files(i),

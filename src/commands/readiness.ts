@@ -1,7 +1,8 @@
-import { type CheckOutcome, dnsCheck, runChecks } from '../core/checks.js';
+import { type CheckOutcome, dnsCheck } from '../core/checks.js';
 import { type Finding, fromCheckOutcomes } from '../core/doctor.js';
 import { swapFilePlan, swapNeededMiB } from '../core/reachability.js';
 import { platformReadiness, withReadinessChecks } from '../core/readiness-checks.js';
+import { runChecks } from '../engine/run-checks.js';
 import { detectFirewall, type FirewallChange, type FirewallTarget, openPorts } from '../system/firewall.js';
 import type { InstallRecord } from '../system/state.js';
 import type { Deps } from './deps.js';
@@ -101,7 +102,7 @@ export async function readinessFindings(deps: Deps, records: InstallRecord[]): P
       if (checks.length <= 1) return [];
       const readiness = platformReadiness(platform, answers as never, {
         firewallOpened: (r.readiness?.firewall ?? []).flatMap((c) => c.ports),
-        ...(r.readiness?.leAttempts ? { leAttempts: r.readiness.leAttempts } : {}),
+        ...(r.readiness?.leAttempts ? { leAttempts: r.readiness.leAttempts, now: new Date() } : {}),
       });
       const outcomes = await runChecks(
         checks,

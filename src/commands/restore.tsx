@@ -10,7 +10,7 @@ import {
 import { parseEnv } from '../core/envfile.js';
 import { CancelledError, UserError } from '../core/errors.js';
 import type { Platform } from '../core/platform.js';
-import { type RestoreContext, restoredFiles, restoreTasks } from '../core/restore-tasks.js';
+import { type RestoreContext, restoredFiles, restoreTasks } from '../engine/restore-tasks.js';
 import { RunProgress } from '../system/progress.js';
 import { archiverOf, platformOf } from './backup-common.js';
 import { repoTarget } from './backup-repo.js';

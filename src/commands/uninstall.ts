@@ -6,9 +6,9 @@ import {
   proxyComposeCommand,
   siteFile,
 } from '../../steps/proxy/index.js';
-import { takeBackup } from '../core/backup-tasks.js';
 import { composeCommand } from '../core/compose.js';
 import { CancelledError, UserError, WizardError } from '../core/errors.js';
+import { takeBackup } from '../engine/backup-tasks.js';
 import { closePorts } from '../system/firewall-close.js';
 import type { InstallRecord } from '../system/state.js';
 import { archiverOf, backupInstallOf, folderFlag, platformOf, recordBackup } from './backup-common.js';

@@ -8,8 +8,8 @@ import {
   type UpgradeJournal,
   type UpgradePhase,
 } from '../core/upgrade-journal.js';
-import { SETTLE_PROBE_SECONDS, settleSwitch } from '../core/upgrade-settle.js';
-import type { UpgradeContext } from '../core/upgrade-tasks.js';
+import { SETTLE_PROBE_SECONDS, settleSwitch } from '../engine/upgrade-settle.js';
+import type { UpgradeContext } from '../engine/upgrade-tasks.js';
 import { STATE_DIR } from '../system/environment.js';
 import type { InstallRecord } from '../system/state.js';
 import type { Deps } from './deps.js';

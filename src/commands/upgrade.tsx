@@ -2,7 +2,7 @@ import { CancelledError, PrerequisiteError, UserError, WizardError } from '../co
 import type { Platform } from '../core/platform.js';
 import { nextAndNewest, upgradePath } from '../core/upgrade.js';
 import { describeJournal } from '../core/upgrade-journal.js';
-import { upgradeTasks } from '../core/upgrade-tasks.js';
+import { upgradeTasks } from '../engine/upgrade-tasks.js';
 import { archiverOf, backupInstallOf, pickInstall, recordBackup } from './backup-common.js';
 import type { Deps } from './deps.js';
 import { recordContext, taskList } from './task-list.js';
@@ -175,7 +175,7 @@ export async function upgradeCommand(
       to: version,
       envPath: ctx.envPath,
     });
-    // The backup is the one `wizard backup` takes (src/core/backup-tasks.ts), recorded with its digest.
+    // The backup is the one `wizard backup` takes (src/engine/backup-tasks.ts), recorded with its digest.
     const install = { ...backupInstallOf(record), release: from };
     ctx.backupWith = {
       archiver: archiverOf(deps),

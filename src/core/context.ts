@@ -128,6 +128,6 @@ export interface InstallContext {
   clock: Clock;
   /** When this run's shared compose-up started the stack (epoch ms): the waits after it judge exits from then on. */
   stackStartedAt?: number;
-  /** The platform's `startLast` services still starting (src/core/start.ts): the step that waits for readiness joins it. */
+  /** The platform's `startLast` services still starting (src/engine/start.ts): the step that waits for readiness joins it. */
   startingLast?: Promise<void>;
 }

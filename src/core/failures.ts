@@ -3,7 +3,7 @@ import type { Platform } from './platform.js';
 
 /**
  * The known failures of a platform's containers, as their logs show them: the shared patterns and the platform's
- * own (steps/<platform>/doctor.ts). One set, read by `wizard doctor` and by every wait (src/core/wait.ts).
+ * own (steps/<platform>/doctor.ts). One set, read by `wizard doctor` and by every wait (src/engine/wait.ts).
  */
 export function logPatternsOf(platform: Pick<Platform, 'doctor'>): LogPattern[] {
   return [...commonLogPatterns, ...(platform.doctor?.logPatterns ?? [])];

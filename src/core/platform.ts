@@ -265,7 +265,7 @@ export interface Platform {
   /** Pure: the files the install writes (the env file merged with what is there). */
   files: (input: PlanInput) => FileSpec[];
   /**
-   * The install's steps, in order, built from the shared step declarations (src/core/tasks.ts): each declares
+   * The install's steps, in order, built from the shared step declarations (src/engine/tasks.ts): each declares
    * the files it writes and the commands it runs once, and the review, `--dry-run` and the run read them.
    */
   install: (input: StepInput) => Step[];

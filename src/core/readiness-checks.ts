@@ -177,7 +177,12 @@ export const attemptsCheck: Check = {
   title: "Recent Let's Encrypt attempts",
   async run(_probe, input) {
     if (input.answers?.tls !== 'letsencrypt') return skip('not needed');
-    return asResult(judgeAttempts(input.readiness?.leAttempts ?? [], input.readiness?.now ?? new Date()));
+    // The time comes with the attempts (the command reads the clock; core never does).
+    const attempts = input.readiness?.leAttempts ?? [];
+    const now = input.readiness?.now;
+    if (!now && attempts.length > 0)
+      return skip(`${attempts.length} earlier attempt(s), not dated: no time was given`);
+    return asResult(judgeAttempts(attempts, now ?? new Date(0)));
   },
 };
 
@@ -210,7 +215,7 @@ export function readinessInputFor(
     publicPorts?: number[];
     memoryMiB: number;
     sendsMail?: boolean;
-    record?: { firewallOpened?: number[]; leAttempts?: { at: string; ok: boolean }[] };
+    record?: { firewallOpened?: number[]; leAttempts?: { at: string; ok: boolean }[]; now?: Date };
   },
 ): ReadinessInput {
   const extra = answers.extra ?? {};
@@ -234,6 +239,7 @@ export function readinessInputFor(
       : {}),
     ...(opts.record?.firewallOpened ? { firewallOpened: opts.record.firewallOpened } : {}),
     ...(opts.record?.leAttempts ? { leAttempts: opts.record.leAttempts } : {}),
+    ...(opts.record?.now ? { now: opts.record.now } : {}),
   };
 }
 
@@ -241,7 +247,7 @@ export function readinessInputFor(
 export function platformReadiness(
   platform: { requirements: Pick<Requirements, 'ports' | 'publicPorts' | 'sendsMail' | 'memoryMiB'> },
   answers: InstallAnswers,
-  record?: { firewallOpened?: number[]; leAttempts?: { at: string; ok: boolean }[] },
+  record?: { firewallOpened?: number[]; leAttempts?: { at: string; ok: boolean }[]; now?: Date },
 ): ReadinessInput {
   const r = platform.requirements;
   return readinessInputFor(answers, {

@@ -58,3 +58,6 @@ export function closest(typo: string, words: string[]): string | undefined {
   }
   return best?.word;
 }
+
+/** A wait's progress line without its own seconds ("12 s: connection refused" → "connection refused"). */
+export const withoutSeconds = (line: string) => line.replace(/^\d+ s:?\s*/, '');

@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withoutSeconds } from '../core/wait.js';
+import { withoutSeconds } from '../core/text.js';
 
 /**
  * A mutating run's progress where others can read it: STATE_DIR/run-progress.json (0600, written atomically)

@@ -8,7 +8,7 @@ import {
   ListrTaskEventType,
   ListrTaskState,
 } from 'listr2';
-import { withoutSeconds } from '../core/wait.js';
+import { withoutSeconds } from '../core/text.js';
 
 /**
  * The task list without a terminal (CI logs, `ssh host wizard ... | tee`): one line per task state change (started,

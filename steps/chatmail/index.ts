@@ -1,10 +1,10 @@
 import releaseData from '../../assets/chatmail/releases.json' with { type: 'json' };
 import { parseEnv, setEnv } from '../../src/core/envfile.js';
-import { waitHealthy } from '../../src/core/health.js';
 import type { FileSpec } from '../../src/core/plan.js';
 import { definePlatform, type InstallAnswers, type PlanInput } from '../../src/core/platform.js';
 import { releaseFor } from '../../src/core/release-feed.js';
-import { cloneRepo, composeUp, pullImages, writeFiles } from '../../src/core/tasks.js';
+import { waitHealthy } from '../../src/engine/health.js';
+import { cloneRepo, composeUp, pullImages, writeFiles } from '../../src/engine/tasks.js';
 import { CHATMAIL_PORTS, chatmailChecks, PORT_USE, PORTS_REMEDY, PUBLIC_PORTS } from './checks.js';
 import { checks as doctorChecks, gather as gatherDoctor } from './doctor.js';
 import {

@@ -3,7 +3,7 @@ import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import { WizardError } from '../../src/core/errors.js';
 import type { CommandSpec } from '../../src/core/plan.js';
 import type { Step, StepInput } from '../../src/core/step.js';
-import { waitFor } from '../../src/core/wait.js';
+import { waitFor } from '../../src/engine/wait.js';
 import { type DbSettings, dbSettings } from './env.js';
 import { untilVersion } from './version.js';
 

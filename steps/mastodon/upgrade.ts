@@ -2,7 +2,7 @@ import releaseData from '../../assets/mastodon/releases.json' with { type: 'json
 import { composeCommand } from '../../src/core/compose.js';
 import type { InstallAnswers, Readiness, UpgradeSpec } from '../../src/core/platform.js';
 import type { ReleaseFeed } from '../../src/core/release-feed.js';
-import { pollUntilReady } from '../../src/core/tasks.js';
+import { pollUntilReady } from '../../src/engine/tasks.js';
 import { backup } from './backup.js';
 import { mastodonArgs } from './tasks.js';
 import { untilVersion } from './version.js';

@@ -1,6 +1,6 @@
 import type { InstallContext } from '../../src/core/context.js';
 import type { UpgradeIO } from '../../src/core/platform.js';
-import { waitFor } from '../../src/core/wait.js';
+import { waitFor } from '../../src/engine/wait.js';
 
 /**
  * The version /api/v1/instance reports, asked as the proxy asks (Mastodon answers only for its domain over https),

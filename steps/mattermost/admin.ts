@@ -5,7 +5,7 @@ import { parseEnv } from '../../src/core/envfile.js';
 import { WizardError } from '../../src/core/errors.js';
 import type { CommandSpec } from '../../src/core/plan.js';
 import type { Step, StepInput, StepIO } from '../../src/core/step.js';
-import { waitFor } from '../../src/core/wait.js';
+import { waitFor } from '../../src/engine/wait.js';
 
 /**
  * The first admin. No password ever reaches a command line, on the host or inside the container (where the

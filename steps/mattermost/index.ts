@@ -1,8 +1,8 @@
 import releaseData from '../../assets/mattermost/releases.json' with { type: 'json' };
 import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import { definePlatform } from '../../src/core/platform.js';
-import { cloneRepo, composeUp, pullImages, waitReady, writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';
+import { cloneRepo, composeUp, pullImages, waitReady, writeFiles } from '../../src/engine/tasks.js';
 import { proxySteps } from '../proxy/index.js';
 import { adminStep, validateUsername } from './admin.js';
 import { checks as doctorChecks, logPatterns } from './doctor.js';

@@ -4,8 +4,8 @@ import { PROXY_MAX_BODY } from '../../src/core/own-proxy.js';
 import type { CommandSpec, FileSpec } from '../../src/core/plan.js';
 import type { InstallAnswers, PlanInput, ProxyLocation } from '../../src/core/platform.js';
 import type { Step, StepInput } from '../../src/core/step.js';
-import { writeFiles } from '../../src/core/tasks.js';
 import { renderTemplate } from '../../src/core/template.js';
+import { writeFiles } from '../../src/engine/tasks.js';
 
 /**
  * The shared reverse proxy: one jonasal/nginx-certbot container on the host network in /root/nginx,

@@ -11,7 +11,7 @@ import { freePort, runWizard, signalWhen } from './helpers/wizard.js';
 const IMAGE = 'registry.rocket.chat/rocketchat/rocket.chat';
 
 /**
- * The waits watch the containers (src/core/wait.ts), with the DEFAULT readiness timeout (600 s, longer than this
+ * The waits watch the containers (src/engine/wait.ts), with the DEFAULT readiness timeout (600 s, longer than this
  * file's test timeout): a release whose image crashes at once (the `9.9.9-crash` stand-in, tagged as 8.0.0 for
  * the test: Node's "Cannot find module") fails an install with its log line, and an upgrade to it is rolled
  * back, the old release answering again, instead of both sitting on "connection refused" until the timeout.

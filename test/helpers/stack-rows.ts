@@ -5,7 +5,7 @@ import type { FakeRow } from './fake-runner.js';
 const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * Fake-runner rows for a stack that starts well through the shared compose-up (src/core/start.ts): each stage of
+ * Fake-runner rows for a stack that starts well through the shared compose-up (src/engine/start.ts): each stage of
  * the platform's start order comes up at once (its one-time helpers finished, its probe command answering),
  * `config --services` lists `services`, the rest starts, and a look at the containers finds none amiss.
  */

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import stripAnsi from 'strip-ansi';
 import { describe, expect, it } from 'vitest';
 import { askReview, parseReviewAnswer } from '../../src/ui/review-prompt.js';
+import { waitFor } from '../helpers/factories.js';
 
 /** A terminal for the prompt: what is typed goes in one write, what it shows is collected. */
 function terminal() {
@@ -39,7 +40,9 @@ const lists = {
   commands: [{ command: 'docker compose up -d', description: 'start the containers' }],
 };
 
-const tick = () => new Promise((r) => setTimeout(r, 30));
+/** The question is on screen (it reads keys from then on). */
+const asked = (t: { shown(): string }) =>
+  waitFor(() => expect(t.shown()).toContain('Go ahead and install? [y/n, f: files, c: commands]'));
 
 describe('the review question', () => {
   it('reads y, yes, n, no, f, c in any case; Enter is no; anything else is asked again', () => {
@@ -60,7 +63,7 @@ describe('the review question', () => {
   it('takes a `yes` typed fast or pasted in one chunk as yes', async () => {
     const t = terminal();
     const answer = askReview(t.term, lists);
-    await tick();
+    await asked(t);
     t.type('yes\r');
     expect(await answer).toBe(true);
     expect(t.shown()).toContain('Go ahead and install? [y/n, f: files, c: commands]');
@@ -69,13 +72,15 @@ describe('the review question', () => {
   it('lists the files on f and the commands on c, then asks again; n stops', async () => {
     const t = terminal();
     const answer = askReview(t.term, lists);
-    await tick();
+    await asked(t);
     t.type('f\r');
-    await tick();
-    expect(t.shown()).toMatch(/Files\n {2}create 0600 \/opt\/rocketchat\/\.env\n {14}release, domain/);
+    await waitFor(() =>
+      expect(t.shown()).toMatch(/Files\n {2}create 0600 \/opt\/rocketchat\/\.env\n {14}release, domain/),
+    );
     t.type('c\r');
-    await tick();
-    expect(t.shown()).toMatch(/Commands\n {2}1\. start the containers\n {5}docker compose up -d/);
+    await waitFor(() =>
+      expect(t.shown()).toMatch(/Commands\n {2}1\. start the containers\n {5}docker compose up -d/),
+    );
     t.type('n\r');
     expect(await answer).toBe(false);
   });
@@ -83,10 +88,9 @@ describe('the review question', () => {
   it('says what it takes when the answer is something else', async () => {
     const t = terminal();
     const answer = askReview(t.term, lists);
-    await tick();
+    await asked(t);
     t.type('yep\r');
-    await tick();
-    expect(t.shown()).toContain('Answer y (install), n (stop), f or c.');
+    await waitFor(() => expect(t.shown()).toContain('Answer y (install), n (stop), f or c.'));
     t.type('\u0015y\r');
     expect(await answer).toBe(true);
   });

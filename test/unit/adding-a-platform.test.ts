@@ -11,15 +11,15 @@ import { parseEnv, setEnv } from '../../src/core/envfile.js';
 import { type CommandSpec, formatCommand, isHttp } from '../../src/core/plan.js';
 import { definePlatform, type TlsMode } from '../../src/core/platform.js';
 import { postgresBackup } from '../../src/core/postgres.js';
-import { commandLine, type Step, type StepInput, stepTask } from '../../src/core/step.js';
-import { composeUp, pullImages, waitReady, writeFiles } from '../../src/core/tasks.js';
+import { commandLine, type Step, type StepInput } from '../../src/core/step.js';
 import { renderTemplate } from '../../src/core/template.js';
+import { stepTask } from '../../src/engine/step-task.js';
+import { composeUp, pullImages, waitReady, writeFiles } from '../../src/engine/tasks.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
-import { MemoryLogger } from '../../src/system/log.js';
 import { platforms } from '../../steps/index.js';
 import { PROXY_DATA_DIR, proxySteps } from '../../steps/proxy/index.js';
-import { FakeRunner } from '../helpers/fake-runner.js';
+import { createMockContext, createMockJournal, createMockRunner } from '../helpers/factories.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 /**
@@ -194,11 +194,13 @@ async function install(tls: TlsMode, offline: boolean, dryRun = false) {
     project: 'echoboard',
     proxyProject: 'wizard-proxy',
   });
-  const runner = new FakeRunner([
-    { match: / exec -T app echoboard seeded$/, exitCode: 1 },
-    { match: / exec -T app echoboard seed$/ },
-    { match: /^docker compose .* (up -d|pull|kill -s SIGHUP nginx)( |$)/ },
-  ]);
+  const runner = createMockRunner({
+    rows: [
+      { match: / exec -T app echoboard seeded$/, exitCode: 1 },
+      { match: / exec -T app echoboard seed$/ },
+      { match: /^docker compose .* (up -d|pull|kill -s SIGHUP nginx)( |$)/ },
+    ],
+  });
   const urls: string[] = [];
   const http: HttpClient = {
     async request(url) {
@@ -206,27 +208,24 @@ async function install(tls: TlsMode, offline: boolean, dryRun = false) {
       return { status: 200, body: `${answers.version}\n` };
     },
   };
-  const journaled: string[] = [];
-  const ctx: InstallContext = {
+  const journal = createMockJournal();
+  const { journaled } = journal;
+  const ctx: InstallContext = createMockContext({
     ...CLOCK,
     answers,
     platform: echoboard,
     plan: built.plan,
     project: 'echoboard',
     proxyProject: 'wizard-proxy',
-    projectDir: answers.dataDir,
-    composeFiles: echoboard.composeFiles,
     dryRun,
     runner,
     files,
     http,
-    log: new MemoryLogger(),
-    journal: { completed: new Set(), done: (id) => void journaled.push(id) },
+    journal,
     templates,
-    notes: [],
     readyTimeoutSeconds: 5,
     pollIntervalMs: 1,
-  };
+  });
   const list = new Listr<InstallContext, 'silent'>(built.steps.map(stepTask), {
     ctx,
     renderer: 'silent',
@@ -314,26 +313,20 @@ describe('a platform written by following docs/adding-a-platform.md', () => {
       project: 'echoboard',
       proxyProject: 'wizard-proxy',
     });
-    const runner = new FakeRunner([]);
-    const ctx: InstallContext = {
+    const runner = createMockRunner({ rows: [] });
+    const ctx: InstallContext = createMockContext({
       ...CLOCK,
       answers,
       platform: rogue,
       plan: built.plan,
       project: 'echoboard',
       proxyProject: 'wizard-proxy',
-      projectDir: answers.dataDir,
       composeFiles: [],
-      dryRun: false,
       runner,
       files,
       http: { request: async () => ({ status: 500, body: '' }) },
-      log: new MemoryLogger(),
-      journal: { completed: new Set<string>(), done: () => undefined },
-      notes: [],
-      readyTimeoutSeconds: 1,
       pollIntervalMs: 1,
-    };
+    });
     const list = new Listr<InstallContext, 'silent'>(built.steps.map(stepTask), {
       ctx,
       renderer: 'silent',

@@ -6,16 +6,15 @@ import type { Deps } from '../../src/commands/deps.js';
 import { installCommand } from '../../src/commands/install.js';
 import { buildPlan, reviewProps } from '../../src/commands/plan.js';
 import { resolveAnswers, withDefaults } from '../../src/core/answers.js';
-import { type HostProbe, portsCheck, runChecks } from '../../src/core/checks.js';
+import { type HostProbe, portsCheck } from '../../src/core/checks.js';
 import type { FileStore, InstallContext } from '../../src/core/context.js';
 import { parseEnv } from '../../src/core/envfile.js';
 import { ExitCode, UserError } from '../../src/core/errors.js';
 import { formatCommand } from '../../src/core/plan.js';
-import { stepTask } from '../../src/core/step.js';
+import { runChecks } from '../../src/engine/run-checks.js';
+import { stepTask } from '../../src/engine/step-task.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
-import { MemoryLogger } from '../../src/system/log.js';
-import { systemClock } from '../../src/system/timer.js';
 import { CHATMAIL_PORTS, chatmailChecks, PORT_USE, PORTS_REMEDY } from '../../steps/chatmail/checks.js';
 import {
   neededRecords,
@@ -24,7 +23,8 @@ import {
   serverAddresses,
 } from '../../steps/chatmail/dns.js';
 import { findPlatform, platforms } from '../../steps/index.js';
-import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
+import { createMockContext, createMockJournal, createMockRunner } from '../helpers/factories.js';
+import type { FakeRow } from '../helpers/fake-runner.js';
 import { expectGolden } from '../helpers/golden.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
@@ -395,23 +395,22 @@ describe('the chatmail task tree (fake runner)', () => {
       proxyProject: 'proxy-test',
       completed: new Set(opts.completed ?? []),
     });
-    const runner = new FakeRunner([
-      {
-        match: /^git clone /,
-        effect: () => void mkdirSync(join(root, 'opt/chatmail/.git/info'), { recursive: true }),
-      },
-      ...rows,
-    ]);
-    const journaled: string[] = [];
-    const ctx: InstallContext = {
+    const runner = createMockRunner({
+      rows: [
+        {
+          match: /^git clone /,
+          effect: () => void mkdirSync(join(root, 'opt/chatmail/.git/info'), { recursive: true }),
+        },
+        ...rows,
+      ],
+    });
+    const journal = createMockJournal(opts.completed ?? []);
+    const { journaled } = journal;
+    const ctx: InstallContext = createMockContext({
       answers,
       platform: chatmail,
       plan,
       project: 'cm-test',
-      proxyProject: 'proxy-test',
-      projectDir: answers.dataDir,
-      composeFiles: chatmail.composeFiles,
-      dryRun: false,
       runner,
       files,
       http: {
@@ -419,15 +418,11 @@ describe('the chatmail task tree (fake runner)', () => {
           throw new Error('no HTTP expected');
         },
       },
-      log: new MemoryLogger(),
-      journal: { completed: new Set(opts.completed ?? []), done: (s) => void journaled.push(s) },
+      journal,
       probe: opts.probe ?? probe(),
       templates,
-      notes: [],
       readyTimeoutSeconds: opts.timeout ?? 5,
-      pollIntervalMs: 5,
-      clock: systemClock,
-    };
+    });
     const list = new Listr<InstallContext, 'silent'>(steps.map(stepTask), {
       ctx,
       renderer: 'silent',

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  blockingFailures,
-  type HostProbe,
-  hostChecks,
-  installChecks,
-  runChecks,
-} from '../../src/core/checks.js';
+import { blockingFailures, type HostProbe, hostChecks, installChecks } from '../../src/core/checks.js';
+import { runChecks } from '../../src/engine/run-checks.js';
 
 /** A host described by a table of facts, as recorded on real machines. */
 function probe(facts: Partial<Record<keyof HostProbe, unknown>> = {}): HostProbe {

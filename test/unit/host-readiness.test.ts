@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { withDefaults } from '../../src/core/answers.js';
 import type { HostProbe } from '../../src/core/checks.js';
-import { dnsCheck, runChecks } from '../../src/core/checks.js';
+import { dnsCheck } from '../../src/core/checks.js';
 import {
   isPrivateAddress,
   judgeAttempts,
@@ -23,6 +23,7 @@ import {
   readinessInputFor,
   withReadinessChecks,
 } from '../../src/core/readiness-checks.js';
+import { runChecks } from '../../src/engine/run-checks.js';
 import {
   openCommandsFor,
   parseFirewalld,

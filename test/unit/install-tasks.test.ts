@@ -7,13 +7,12 @@ import { withDefaults } from '../../src/core/answers.js';
 import type { HttpClient, InstallContext } from '../../src/core/context.js';
 import { parseEnv } from '../../src/core/envfile.js';
 import type { Platform, TlsMode } from '../../src/core/platform.js';
-import { stepTask } from '../../src/core/step.js';
+import { stepTask } from '../../src/engine/step-task.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
-import { MemoryLogger } from '../../src/system/log.js';
-import { systemClock } from '../../src/system/timer.js';
 import { findPlatform } from '../../steps/index.js';
-import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
+import { createMockContext, createMockJournal, createMockRunner } from '../helpers/factories.js';
+import type { FakeRow } from '../helpers/fake-runner.js';
 import { stackCalls, stackRows } from '../helpers/stack-rows.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
@@ -72,34 +71,28 @@ async function setup(
     proxyProject: 'proxy-test',
     completed: new Set(completed),
   });
-  const runner = new FakeRunner([
-    // The clone: git creates the folder and its .git.
-    {
-      match: /^git clone /,
-      effect: () => void mkdirSync(join(root, 'opt/rocketchat/.git/info'), { recursive: true }),
-    },
-    ...rows,
-  ]);
-  const journaled: string[] = [];
-  const ctx: InstallContext = {
+  const runner = createMockRunner({
+    rows: [
+      // The clone: git creates the folder and its .git.
+      {
+        match: /^git clone /,
+        effect: () => void mkdirSync(join(root, 'opt/rocketchat/.git/info'), { recursive: true }),
+      },
+      ...rows,
+    ],
+  });
+  const journal = createMockJournal(completed);
+  const { journaled } = journal;
+  const ctx: InstallContext = createMockContext({
     answers,
     platform,
     plan,
     project: 'rc-test',
-    proxyProject: 'proxy-test',
-    projectDir: answers.dataDir,
-    composeFiles: platform.composeFiles,
-    dryRun: false,
     runner,
     files,
     http,
-    log: new MemoryLogger(),
-    journal: { completed: new Set(completed), done: (s) => void journaled.push(s) },
-    notes: [],
-    readyTimeoutSeconds: 1,
-    pollIntervalMs: 5,
-    clock: systemClock,
-  };
+    journal,
+  });
   const list = new Listr<InstallContext, 'silent'>(steps.map(stepTask), {
     ctx,
     renderer: 'silent',

@@ -1,6 +1,6 @@
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
-import { type HostProbe, installChecks, runChecks } from '../../src/core/checks.js';
+import { type HostProbe, installChecks } from '../../src/core/checks.js';
 import {
   judgeKernel,
   type KernelFacts,
@@ -8,6 +8,7 @@ import {
   kernelEntries,
   upstreamKernel,
 } from '../../src/core/kernel.js';
+import { runChecks } from '../../src/engine/run-checks.js';
 import { platforms } from '../../steps/index.js';
 
 /** `uname -r`, `uname -v` and /proc/version_signature as recorded on real hosts. */

@@ -5,6 +5,7 @@ import type { QuestionStep } from '../../src/core/questions.js';
 import { BACK, KeyFeed } from '../../src/ui/key-feed.js';
 import { splitKeys } from '../../src/ui/keys.js';
 import { confirmPrompt, promptFor } from '../../src/ui/prompts.js';
+import { waitFor } from '../helpers/factories.js';
 
 const text = (key: string, message = `${key}:`): QuestionStep => ({ key, kind: 'text', message });
 
@@ -17,7 +18,14 @@ function terminal() {
     shown += c.toString();
   });
   const feed = new KeyFeed(stdin, screen as unknown as NodeJS.WriteStream, { escapeMs: 20 });
-  return { feed, type: (s: string) => stdin.write(s), end: () => stdin.end(), shown: () => shown };
+  return {
+    feed,
+    type: (s: string) => stdin.write(s),
+    end: () => stdin.end(),
+    shown: () => shown,
+    /** Bytes typed that the feed has not read yet. */
+    unread: () => stdin.readableLength,
+  };
 }
 
 describe('keys', () => {
@@ -59,7 +67,7 @@ describe('the key feed', () => {
     t.type('one.example.com\r');
     await expect(first).resolves.toBe('one.example.com');
     t.type('a@example.com\r');
-    await new Promise((r) => setTimeout(r, 30));
+    await waitFor(() => expect(t.unread()).toBe(0));
     await expect(t.feed.run(promptFor(text('email')))).resolves.toBe('a@example.com');
     t.feed.stop();
   });
@@ -76,7 +84,7 @@ describe('the key feed', () => {
     const t = terminal();
     const q = t.feed.run(promptFor(text('email')));
     t.type('half');
-    await new Promise((r) => setTimeout(r, 30));
+    await waitFor(() => expect(t.shown()).toContain('half'));
     t.type('\u001B');
     await expect(q).resolves.toBe(BACK);
     t.type('\u001B[Dx\r');
@@ -104,8 +112,7 @@ describe('the key feed', () => {
     });
     feed.start();
     stdin.write('\u0003');
-    await new Promise((r) => setTimeout(r, 10));
-    expect(interrupted).toBe(1);
+    await waitFor(() => expect(interrupted).toBe(1));
     await expect(feed.run(promptFor(text('domain')))).rejects.toBeInstanceOf(CancelledError);
     feed.stop();
   });
@@ -114,7 +121,7 @@ describe('the key feed', () => {
     const t = terminal();
     const q = t.feed.run(promptFor(text('domain')));
     t.type('half');
-    await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => expect(t.shown()).toContain('half'));
     t.end();
     await expect(q).rejects.toBeInstanceOf(CancelledError);
     t.feed.stop();

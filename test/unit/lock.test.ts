@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { acquireLock, LOCKED_EXIT_CODE, processStart } from '../../src/system/lock.js';
+import { waitFor } from '../helpers/factories.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 const lockFile = (dir: string) => join(dir, 'wizard.lock');
@@ -38,7 +39,7 @@ describe('the host lock', () => {
     const sleeper = spawn('sleep', ['30']);
     try {
       const pid = sleeper.pid as number;
-      await new Promise((res) => setTimeout(res, 50));
+      await waitFor(() => expect(processStart(pid)).toBeDefined());
       writeFileSync(
         lockFile(dir),
         JSON.stringify({

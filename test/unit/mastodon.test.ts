@@ -12,14 +12,14 @@ import { parseEnv } from '../../src/core/envfile.js';
 import { ExitCode, UserError } from '../../src/core/errors.js';
 import { formatCommand, formatMode } from '../../src/core/plan.js';
 import type { InstallAnswers, TlsMode } from '../../src/core/platform.js';
-import { stepTask } from '../../src/core/step.js';
+import { stepTask } from '../../src/engine/step-task.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
-import { systemClock } from '../../src/system/timer.js';
 import { findPlatform, platforms } from '../../steps/index.js';
 import { SECRET_KEYS, vapidKeyPair, vapidPublicKeyOf } from '../../steps/mastodon/secrets.js';
-import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
+import { createMockContext, createMockJournal, createMockRunner } from '../helpers/factories.js';
+import type { FakeRow } from '../helpers/fake-runner.js';
 import { expectGolden } from '../helpers/golden.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
@@ -330,66 +330,63 @@ async function tree(
     completed: new Set(opts.completed ?? []),
   });
   const c = '^docker compose --project-name m-test --project-directory \\S+ -f docker-compose.yml';
-  const runner = new FakeRunner([
-    { match: /^groupadd /, effect: () => appendFileSync(join(root, 'etc/group'), 'mastodon:x:991:\n') },
-    {
-      match: /^useradd /,
-      effect: () =>
-        appendFileSync(join(root, 'etc/passwd'), `mastodon:!:991:991:Mastodon:${DIR}:/usr/sbin/nologin\n`),
-    },
-    // The shared compose-up in Mastodon's start order: PostgreSQL until pg_isready answers, then the rest.
-    { match: new RegExp(`${c} up -d --pull never --no-deps db$`) },
-    { match: new RegExp(`${c} exec -T db pg_isready -h 127.0.0.1$`) },
-    { match: new RegExp(`${c} up -d --remove-orphans --pull never redis$`) },
-    { match: new RegExp(`${c} config --services$`), stdout: 'db\nredis\nweb\nstreaming\nsidekiq\n' },
-    { match: new RegExp(`${c} up -d --remove-orphans --pull never --no-deps redis web streaming sidekiq$`) },
-    { match: new RegExp(`${c} ps --all --format json$`), stdout: '' },
-    {
-      match: new RegExp(`${c} exec -T db pg_isready -U mastodon -d mastodon_production$`),
-      stdout: '/var/run/postgresql:5432 - accepting connections',
-    },
-    {
-      match: new RegExp(`${c} exec -T db psql -X -U mastodon -d mastodon_production -tAc`),
-      stdout: `${opts.tables}\n`,
-    },
-    { match: new RegExp(`${c} run --rm -T -e SAFETY_ASSURED=1 web bundle exec rails db:setup$`) },
-    {
-      match: new RegExp(
-        `${c} run --rm -T -e SKIP_POST_DEPLOYMENT_MIGRATIONS=true web bundle exec rails db:migrate$`,
-      ),
-    },
-    { match: new RegExp(`${c} run --rm -T web bundle exec rails db:migrate$`) },
-    opts.ownerOutput ?? {
-      match: new RegExp(
-        `${c} run --rm -T web bin/tootctl accounts create owner --email admin@example.com --confirmed --role Owner$`,
-      ),
-      stdout: `OK\nNew password: ${PASSWORD}\n`,
-    },
-    { match: new RegExp(`${c} run --rm -T web bin/tootctl accounts approve owner$`), stdout: 'OK' },
-    { match: new RegExp(`${c} restart web streaming sidekiq$`) },
-  ]);
+  const runner = createMockRunner({
+    rows: [
+      { match: /^groupadd /, effect: () => appendFileSync(join(root, 'etc/group'), 'mastodon:x:991:\n') },
+      {
+        match: /^useradd /,
+        effect: () =>
+          appendFileSync(join(root, 'etc/passwd'), `mastodon:!:991:991:Mastodon:${DIR}:/usr/sbin/nologin\n`),
+      },
+      // The shared compose-up in Mastodon's start order: PostgreSQL until pg_isready answers, then the rest.
+      { match: new RegExp(`${c} up -d --pull never --no-deps db$`) },
+      { match: new RegExp(`${c} exec -T db pg_isready -h 127.0.0.1$`) },
+      { match: new RegExp(`${c} up -d --remove-orphans --pull never redis$`) },
+      { match: new RegExp(`${c} config --services$`), stdout: 'db\nredis\nweb\nstreaming\nsidekiq\n' },
+      {
+        match: new RegExp(`${c} up -d --remove-orphans --pull never --no-deps redis web streaming sidekiq$`),
+      },
+      { match: new RegExp(`${c} ps --all --format json$`), stdout: '' },
+      {
+        match: new RegExp(`${c} exec -T db pg_isready -U mastodon -d mastodon_production$`),
+        stdout: '/var/run/postgresql:5432 - accepting connections',
+      },
+      {
+        match: new RegExp(`${c} exec -T db psql -X -U mastodon -d mastodon_production -tAc`),
+        stdout: `${opts.tables}\n`,
+      },
+      { match: new RegExp(`${c} run --rm -T -e SAFETY_ASSURED=1 web bundle exec rails db:setup$`) },
+      {
+        match: new RegExp(
+          `${c} run --rm -T -e SKIP_POST_DEPLOYMENT_MIGRATIONS=true web bundle exec rails db:migrate$`,
+        ),
+      },
+      { match: new RegExp(`${c} run --rm -T web bundle exec rails db:migrate$`) },
+      opts.ownerOutput ?? {
+        match: new RegExp(
+          `${c} run --rm -T web bin/tootctl accounts create owner --email admin@example.com --confirmed --role Owner$`,
+        ),
+        stdout: `OK\nNew password: ${PASSWORD}\n`,
+      },
+      { match: new RegExp(`${c} run --rm -T web bin/tootctl accounts approve owner$`), stdout: 'OK' },
+      { match: new RegExp(`${c} restart web streaming sidekiq$`) },
+    ],
+  });
   const log = new MemoryLogger();
-  const journaled: string[] = [];
+  const journal = createMockJournal(opts.completed ?? []);
+  const { journaled } = journal;
   const http = fakeMastodon();
-  const ctx: InstallContext = {
+  const ctx: InstallContext = createMockContext({
     answers,
     platform: mastodon,
     plan,
     project: 'm-test',
-    proxyProject: 'proxy-test',
-    projectDir: answers.dataDir,
-    composeFiles: mastodon.composeFiles,
-    dryRun: false,
     runner,
     files,
     http,
     log,
-    journal: { completed: new Set(opts.completed ?? []), done: (s) => void journaled.push(s) },
-    notes: [],
-    readyTimeoutSeconds: 1,
-    pollIntervalMs: 5,
-    clock: systemClock,
-  };
+    journal,
+  });
   const list = new Listr<InstallContext, 'silent'>(steps.map(stepTask), {
     ctx,
     renderer: 'silent',

@@ -12,14 +12,13 @@ import { parseEnv } from '../../src/core/envfile.js';
 import { ExitCode, UserError } from '../../src/core/errors.js';
 import { formatCommand } from '../../src/core/plan.js';
 import type { InstallAnswers, TlsMode } from '../../src/core/platform.js';
-import { stepTask } from '../../src/core/step.js';
+import { stepTask } from '../../src/engine/step-task.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
-import { MemoryLogger } from '../../src/system/log.js';
-import { systemClock } from '../../src/system/timer.js';
 import { findPlatform, platforms } from '../../steps/index.js';
 import { parseSearch } from '../../steps/mattermost/admin.js';
-import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
+import { createMockContext, createMockJournal, createMockRunner } from '../helpers/factories.js';
+import type { FakeRow } from '../helpers/fake-runner.js';
 import { expectGolden } from '../helpers/golden.js';
 import { stackCalls, stackRows } from '../helpers/stack-rows.js';
 import { tmpRoot } from '../helpers/tmp.js';
@@ -348,38 +347,28 @@ async function tree(rows: FakeRow[], http: HttpClient, completed: string[] = [])
     completed: new Set(completed),
   });
   const inputs: (string | undefined)[] = [];
-  const runner = new FakeRunner([
-    {
-      match: /^git clone /,
-      effect: () => void mkdirSync(join(root, 'opt/mattermost/.git/info'), { recursive: true }),
-    },
-    ...rows,
-  ]);
-  const run = runner.run.bind(runner);
-  runner.run = (cmd, o) => {
-    inputs.push(cmd.input);
-    return run(cmd, o);
-  };
-  const journaled: string[] = [];
-  const ctx: InstallContext = {
+  const runner = createMockRunner({
+    rows: [
+      {
+        match: /^git clone /,
+        effect: () => void mkdirSync(join(root, 'opt/mattermost/.git/info'), { recursive: true }),
+      },
+      ...rows,
+    ],
+    onRun: (cmd) => inputs.push(cmd.input),
+  });
+  const journal = createMockJournal(completed);
+  const { journaled } = journal;
+  const ctx: InstallContext = createMockContext({
     answers,
     platform: mattermost,
     plan,
     project: PROJECT,
-    proxyProject: 'proxy-test',
-    projectDir: answers.dataDir,
-    composeFiles: mattermost.composeFiles,
-    dryRun: false,
     runner,
     files,
     http,
-    log: new MemoryLogger(),
-    journal: { completed: new Set(completed), done: (s) => void journaled.push(s) },
-    notes: [],
-    readyTimeoutSeconds: 1,
-    pollIntervalMs: 5,
-    clock: systemClock,
-  };
+    journal,
+  });
   const list = new Listr<InstallContext, 'silent'>(steps.map(stepTask), {
     ctx,
     renderer: 'silent',

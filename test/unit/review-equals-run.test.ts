@@ -7,13 +7,14 @@ import { withDefaults } from '../../src/core/answers.js';
 import type { FileStore, HttpClient, InstallContext } from '../../src/core/context.js';
 import { type CommandSpec, formatCommand, isHttp } from '../../src/core/plan.js';
 import type { InstallAnswers, Platform, TlsMode } from '../../src/core/platform.js';
-import { commandLine, type Step, stepTask } from '../../src/core/step.js';
+import { commandLine, type Step } from '../../src/core/step.js';
+import { stepTask } from '../../src/engine/step-task.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { MemoryLogger } from '../../src/system/log.js';
-import { systemClock } from '../../src/system/timer.js';
 import { findPlatform } from '../../steps/index.js';
-import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
+import { createMockContext, createMockRunner } from '../helpers/factories.js';
+import type { FakeRow, FakeRunner } from '../helpers/fake-runner.js';
 import { stackRows } from '../helpers/stack-rows.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
@@ -68,56 +69,58 @@ function runnerFor(root: string, platform: Platform, rerun: boolean): FakeRunner
     match: /^git clone /,
     effect: () => void mkdirSync(join(root, platform.defaultDataDir, '.git/info'), { recursive: true }),
   };
-  return new FakeRunner([
-    // The staged start: each stage up at once, its probe answering.
-    ...stackRows(platform, SERVICES[platform.id] ?? []).filter(
-      (r) => !/ ps --all --format json\$/.test(r.match.source),
-    ),
-    clone,
-    { match: /^git -C \S+ --no-optional-locks status --porcelain$/, stdout: '' },
-    { match: /^git -C \S+ (fetch --quiet origin main|merge --ff-only origin\/main)$/ },
-    { match: /^find \S+ -mindepth 1 -maxdepth 1 -print -quit$/, stdout: '' },
-    { match: /^groupadd /, effect: () => appendFileSync(join(root, 'etc/group'), 'mastodon:x:991:\n') },
-    {
-      match: /^useradd /,
-      effect: () =>
-        appendFileSync(
-          join(root, 'etc/passwd'),
-          'mastodon:!:991:991:Mastodon:/opt/mastodon:/usr/sbin/nologin\n',
-        ),
-    },
-    { match: /^sysctl -p / },
-    // The shared proxy and every install's compose project.
-    { match: /^docker compose .* (up -d|pull|kill -s SIGHUP nginx|restart)( |$)/ },
-    // Mastodon
-    { match: / exec -T db pg_isready /, stdout: 'accepting connections' },
-    { match: / exec -T db psql /, stdout: rerun ? '57\n' : '0\n' },
-    { match: / run --rm -T .*web bundle exec rails db:(setup|migrate)$/ },
-    { match: / bin\/tootctl accounts create /, stdout: 'OK\nNew password: s3cretOwnerPass\n' },
-    { match: / bin\/tootctl accounts approve / },
-    // Mattermost
-    { match: / mmctl --local user search admin$/, exitCode: 1, stderr: 'Error: user admin not found' },
-    { match: / mmctl --local (roles system-admin|user verify) admin$/ },
-    // The chatmail relay and its health wait
-    { match: / ps --all --quiet chatmail$/, stdout: 'c0ffee\n' },
-    {
-      match: /^docker inspect --format /,
-      stdout: JSON.stringify({
-        Status: 'running',
-        StartedAt: '2026-11-22T02:26:00Z',
-        Health: { Status: 'healthy' },
-      }),
-    },
-    { match: / logs --follow / },
-    {
-      match: / ps --all --format json chatmail$/,
-      stdout: '{"Service":"chatmail","Name":"chatmail","State":"running","Health":"healthy"}',
-    },
-    {
-      match: / exec -T chatmail cmdeploy dns /,
-      stderr: 'Great! All your DNS entries are verified and correct.',
-    },
-  ]);
+  return createMockRunner({
+    rows: [
+      // The staged start: each stage up at once, its probe answering.
+      ...stackRows(platform, SERVICES[platform.id] ?? []).filter(
+        (r) => !/ ps --all --format json\$/.test(r.match.source),
+      ),
+      clone,
+      { match: /^git -C \S+ --no-optional-locks status --porcelain$/, stdout: '' },
+      { match: /^git -C \S+ (fetch --quiet origin main|merge --ff-only origin\/main)$/ },
+      { match: /^find \S+ -mindepth 1 -maxdepth 1 -print -quit$/, stdout: '' },
+      { match: /^groupadd /, effect: () => appendFileSync(join(root, 'etc/group'), 'mastodon:x:991:\n') },
+      {
+        match: /^useradd /,
+        effect: () =>
+          appendFileSync(
+            join(root, 'etc/passwd'),
+            'mastodon:!:991:991:Mastodon:/opt/mastodon:/usr/sbin/nologin\n',
+          ),
+      },
+      { match: /^sysctl -p / },
+      // The shared proxy and every install's compose project.
+      { match: /^docker compose .* (up -d|pull|kill -s SIGHUP nginx|restart)( |$)/ },
+      // Mastodon
+      { match: / exec -T db pg_isready /, stdout: 'accepting connections' },
+      { match: / exec -T db psql /, stdout: rerun ? '57\n' : '0\n' },
+      { match: / run --rm -T .*web bundle exec rails db:(setup|migrate)$/ },
+      { match: / bin\/tootctl accounts create /, stdout: 'OK\nNew password: s3cretOwnerPass\n' },
+      { match: / bin\/tootctl accounts approve / },
+      // Mattermost
+      { match: / mmctl --local user search admin$/, exitCode: 1, stderr: 'Error: user admin not found' },
+      { match: / mmctl --local (roles system-admin|user verify) admin$/ },
+      // The chatmail relay and its health wait
+      { match: / ps --all --quiet chatmail$/, stdout: 'c0ffee\n' },
+      {
+        match: /^docker inspect --format /,
+        stdout: JSON.stringify({
+          Status: 'running',
+          StartedAt: '2026-11-22T02:26:00Z',
+          Health: { Status: 'healthy' },
+        }),
+      },
+      { match: / logs --follow / },
+      {
+        match: / ps --all --format json chatmail$/,
+        stdout: '{"Service":"chatmail","Name":"chatmail","State":"running","Health":"healthy"}',
+      },
+      {
+        match: / exec -T chatmail cmdeploy dns /,
+        stderr: 'Great! All your DNS entries are verified and correct.',
+      },
+    ],
+  });
 }
 
 /** Every platform's endpoints, answering as the real servers do once they are up. */
@@ -189,19 +192,16 @@ async function install(s: Scenario, root: string, completed: string[], dryRun = 
   // The runner's calls, by the step that made them: a step's calls end when the journal records it.
   const byStep = new Map<string, string[]>();
   const journaled: string[] = [];
-  const ctx: InstallContext = {
+  const ctx: InstallContext = createMockContext({
     answers,
     platform,
     plan: built.plan,
     project: s.platform,
     proxyProject: 'wizard-proxy',
-    projectDir: answers.dataDir,
-    composeFiles: platform.composeFiles,
     dryRun,
     runner,
     files,
     http,
-    log: new MemoryLogger(),
     journal: {
       completed: new Set(completed),
       done(id) {
@@ -211,11 +211,9 @@ async function install(s: Scenario, root: string, completed: string[], dryRun = 
       },
     },
     templates,
-    notes: [],
     readyTimeoutSeconds: 5,
     pollIntervalMs: 1,
-    clock: systemClock,
-  };
+  });
   const list = new Listr<InstallContext, 'silent'>(built.steps.map(stepTask), {
     ctx,
     renderer: 'silent',
@@ -357,7 +355,7 @@ describe('--dry-run names the plan and runs nothing', () => {
 
 describe('a step adds arguments at run time only where it declares them', () => {
   const run = async (extraOn: 'declared' | 'plain') => {
-    const runner = new FakeRunner([{ match: /^docker compose / }]);
+    const runner = createMockRunner({ rows: [{ match: /^docker compose / }] });
     const declared: CommandSpec = {
       file: 'docker',
       args: ['compose', 'up', '-d'],

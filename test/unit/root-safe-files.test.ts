@@ -16,7 +16,7 @@ import { buildPlan } from '../../src/commands/plan.js';
 import { withDefaults } from '../../src/core/answers.js';
 import type { FileSpec } from '../../src/core/plan.js';
 import type { Platform } from '../../src/core/platform.js';
-import { lookupSystemUser } from '../../src/core/user-step.js';
+import { lookupSystemUser } from '../../src/engine/user-step.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { checkHandedOverDir, UnsafePathError, writeFileSafe } from '../../src/system/safe-fs.js';

@@ -7,13 +7,12 @@ import type { HttpClient } from '../../src/core/context.js';
 import { parseEnv } from '../../src/core/envfile.js';
 import type { Platform, Release } from '../../src/core/platform.js';
 import { nextAndNewest, upgradePath } from '../../src/core/upgrade.js';
-import { type UpgradeContext, upgradeTasks } from '../../src/core/upgrade-tasks.js';
+import { type UpgradeContext, upgradeTasks } from '../../src/engine/upgrade-tasks.js';
 import { RealArchiver } from '../../src/system/archive.js';
 import { RealFileStore } from '../../src/system/files.js';
-import { MemoryLogger } from '../../src/system/log.js';
-import { systemClock } from '../../src/system/timer.js';
 import { findPlatform } from '../../steps/index.js';
-import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
+import { createMockContext, createMockRunner } from '../helpers/factories.js';
+import type { FakeRow } from '../helpers/fake-runner.js';
 import { stackCalls, stackRows } from '../helpers/stack-rows.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
@@ -168,13 +167,15 @@ function setup(
   // The relay's volumes, as Docker would give their folders.
   for (const v of ['mail', 'dkim']) mkdirSync(join(root, 'volumes', v), { recursive: true });
   writeFileSync(join(root, 'volumes/mail/message'), 'kept');
-  const runner = new FakeRunner([
-    { match: /^docker ps .*service=(db|postgres) --format/, stdout: 'postgres:16-alpine\n' },
-    { match: /^docker volume ls .*volume=(\w+)$/, effect: () => undefined, stdout: '' },
-    ...rows,
-    // The shared compose-up in the platform's start order (its database first, then the rest).
-    ...stackRows(p, STACKS[id] ?? []),
-  ]);
+  const runner = createMockRunner({
+    rows: [
+      { match: /^docker ps .*service=(db|postgres) --format/, stdout: 'postgres:16-alpine\n' },
+      { match: /^docker volume ls .*volume=(\w+)$/, effect: () => undefined, stdout: '' },
+      ...rows,
+      // The shared compose-up in the platform's start order (its database first, then the rest).
+      ...stackRows(p, STACKS[id] ?? []),
+    ],
+  });
   const run = runner.run.bind(runner);
   runner.run = async (cmd, opts) => {
     const r = await run(cmd, opts);
@@ -194,24 +195,15 @@ function setup(
     },
     p,
   );
-  const ctx: UpgradeContext = {
+  const ctx: UpgradeContext = createMockContext({
     answers,
     platform: p,
-    plan: { files: [], commands: [] },
     project: id,
     proxyProject: 'proxy',
     projectDir: dir,
-    composeFiles: p.composeFiles,
-    dryRun: false,
     runner,
     files: new RealFileStore((x) => join(root, x)),
     http,
-    log: new MemoryLogger(),
-    journal: { completed: new Set(), done: () => undefined },
-    notes: [],
-    readyTimeoutSeconds: 1,
-    pollIntervalMs: 5,
-    clock: systemClock,
     from,
     to,
     envPath: p.upgrade?.envFile?.(answers) ?? `${dir}/.env`,
@@ -238,7 +230,7 @@ function setup(
       },
       record: async () => undefined,
     },
-  };
+  });
   const env = (name = '.env') => parseEnv(readFileSync(join(root, dir, name), 'utf8')).values;
   const calls = () =>
     runner.calls.map((c) =>

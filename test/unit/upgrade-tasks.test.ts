@@ -6,13 +6,12 @@ import { withDefaults } from '../../src/core/answers.js';
 import type { HttpClient } from '../../src/core/context.js';
 import { parseEnv } from '../../src/core/envfile.js';
 import type { Platform } from '../../src/core/platform.js';
-import { type UpgradeContext, upgradeTasks } from '../../src/core/upgrade-tasks.js';
+import { type UpgradeContext, upgradeTasks } from '../../src/engine/upgrade-tasks.js';
 import { RealArchiver } from '../../src/system/archive.js';
 import { RealFileStore } from '../../src/system/files.js';
-import { MemoryLogger } from '../../src/system/log.js';
-import { systemClock } from '../../src/system/timer.js';
 import { findPlatform } from '../../steps/index.js';
-import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
+import { createMockContext, createMockRunner } from '../helpers/factories.js';
+import type { FakeRow } from '../helpers/fake-runner.js';
 import { stackCalls, stackRows } from '../helpers/stack-rows.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
@@ -37,13 +36,15 @@ function setup(rows: FakeRow[], http: HttpClient) {
     '# mine\nRELEASE=7.13.0\nMONGODB_VERSION=8.0\nADMIN_PASS=keep\n',
     { mode: 0o600 },
   );
-  const runner = new FakeRunner([
-    {
-      match: /^docker ps .*service=mongodb --format/,
-      stdout: 'mongodb/mongodb-community-server:8.0-ubi8\n',
-    },
-    ...rows,
-  ]);
+  const runner = createMockRunner({
+    rows: [
+      {
+        match: /^docker ps .*service=mongodb --format/,
+        stdout: 'mongodb/mongodb-community-server:8.0-ubi8\n',
+      },
+      ...rows,
+    ],
+  });
   const answers = withDefaults(
     {
       platform: 'rocketchat',
@@ -55,24 +56,15 @@ function setup(rows: FakeRow[], http: HttpClient) {
     },
     platform,
   );
-  const ctx: UpgradeContext = {
+  const ctx: UpgradeContext = createMockContext({
     answers,
     platform,
-    plan: { files: [], commands: [] },
     project: 'rc',
     proxyProject: 'proxy',
     projectDir: '/opt/rocketchat',
-    composeFiles: platform.composeFiles,
-    dryRun: false,
     runner,
     files: new RealFileStore((p) => join(root, p)),
     http,
-    log: new MemoryLogger(),
-    journal: { completed: new Set(), done: () => undefined },
-    notes: [],
-    readyTimeoutSeconds: 1,
-    pollIntervalMs: 5,
-    clock: systemClock,
     from: '7.13.0',
     to: { version: '8.0.1', mongodb: '8.2' },
     envPath: '/opt/rocketchat/.env',
@@ -80,7 +72,7 @@ function setup(rows: FakeRow[], http: HttpClient) {
     noBackup: false,
     stamp: '20261122-030000',
     keep: [],
-  };
+  });
   const recorded: string[] = [];
   ctx.backupWith = {
     archiver: new RealArchiver(runner),

@@ -1,31 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Clock, FileStore } from '../../src/core/context.js';
-import { ContainerFailedError, type WaitContext, waitFor } from '../../src/core/wait.js';
+import type { FileStore } from '../../src/core/context.js';
+import { ContainerFailedError, type WaitContext, waitFor } from '../../src/engine/wait.js';
 import { MemoryLogger } from '../../src/system/log.js';
 import rocketchat from '../../steps/rocketchat/index.js';
+import { createMockClock } from '../helpers/factories.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
 
 /** The shared wait with a fake clock (sleeping advances it) and recorded container states. */
 const recorded = (name: string) => readFileSync(join(import.meta.dirname, 'containers', name), 'utf8');
 
-function fakeClock(start: number): Clock & { slept: number[] } {
-  let now = start;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => now,
-    async sleep(ms) {
-      slept.push(ms);
-      now += ms;
-    },
-  };
-}
-
 function context(rows: FakeRow[], start: number) {
   const runner = new FakeRunner(rows);
-  const clock = fakeClock(start);
+  const clock = createMockClock(start);
   const ctx: WaitContext = {
     runner,
     clock,

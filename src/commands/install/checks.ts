@@ -5,12 +5,12 @@ import {
   type CheckOutcome,
   hostChecks,
   installChecks,
-  runChecks,
 } from '../../core/checks.js';
 import { PrerequisiteError } from '../../core/errors.js';
 import type { FileSpec } from '../../core/plan.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
 import { platformReadiness, withReadinessChecks } from '../../core/readiness-checks.js';
+import { runChecks } from '../../engine/run-checks.js';
 import type { ImagesVerdict } from '../../system/images.js';
 import type { InstallRecord } from '../../system/state.js';
 import type { Deps } from '../deps.js';
@@ -84,7 +84,7 @@ export function platformChecks(
     answers,
   );
   const readiness = platformReadiness(platform, answers, {
-    ...(record?.readiness?.leAttempts ? { leAttempts: record.readiness.leAttempts } : {}),
+    ...(record?.readiness?.leAttempts ? { leAttempts: record.readiness.leAttempts, now: new Date() } : {}),
   });
   const otherInstalls = state
     .installs()

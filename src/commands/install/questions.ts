@@ -1,4 +1,4 @@
-import { type CheckOutcome, runChecks } from '../../core/checks.js';
+import type { CheckOutcome } from '../../core/checks.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
 import {
   dataDirQuestion,
@@ -10,6 +10,7 @@ import {
   type QuestionStep,
   willAsk,
 } from '../../core/questions.js';
+import { runChecks } from '../../engine/run-checks.js';
 import type { InstallRecord } from '../../system/state.js';
 import type { Deps } from '../deps.js';
 import { composeAnswers, dataDirContext, type Resolved } from './answers.js';

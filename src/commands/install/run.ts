@@ -3,7 +3,8 @@ import { CancelledError, StepFailedError, WizardError } from '../../core/errors.
 import { environmentalError } from '../../core/fs-errors.js';
 import type { Plan } from '../../core/plan.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
-import { type Step, stepTask } from '../../core/step.js';
+import type { Step } from '../../core/step.js';
+import { stepTask } from '../../engine/step-task.js';
 import { RunProgress } from '../../system/progress.js';
 import type { InstallRecord } from '../../system/state.js';
 import { systemClock } from '../../system/timer.js';

@@ -1,8 +1,9 @@
 // Runs the wizard's readiness checks with the real NetProbe, inside whatever namespace it is started in;
 // prints the outcomes as JSON. Bundled by the e2e test with esbuild: argv DOMAIN TLS.
-import { dnsCheck, runChecks } from '../../../src/core/checks.js';
+import { dnsCheck } from '../../../src/core/checks.js';
 import type { Logger } from '../../../src/core/context.js';
 import { readinessInputFor, withReadinessChecks } from '../../../src/core/readiness-checks.js';
+import { runChecks } from '../../../src/engine/run-checks.js';
 import { NetProbe } from '../../../src/system/netprobe.js';
 import { ExecaRunner } from '../../../src/system/runner.js';
 

@@ -1,15 +1,15 @@
 import type { ListrTask } from 'listr2';
-import type { Archiver, BackupHeader, BackupInstall } from './backup.js';
+import type { Archiver, BackupHeader, BackupInstall } from '../core/backup.js';
+import { composeCommand } from '../core/compose.js';
+import type { InstallContext } from '../core/context.js';
+import { parseEnv, setEnv } from '../core/envfile.js';
+import { CancelledError, WizardError } from '../core/errors.js';
+import type { Release, UpgradeIO } from '../core/platform.js';
+import { previousEnvPath, type UpgradePhase } from '../core/upgrade-journal.js';
 import { type BackupResult, takeBackup } from './backup-tasks.js';
-import { composeCommand } from './compose.js';
-import type { InstallContext } from './context.js';
-import { parseEnv, setEnv } from './envfile.js';
-import { CancelledError, WizardError } from './errors.js';
 import { untilHealthy } from './health.js';
-import type { Release, UpgradeIO } from './platform.js';
 import { startedLast, startStack } from './start.js';
 import { pollUntilReady } from './tasks.js';
-import { previousEnvPath, type UpgradePhase } from './upgrade-journal.js';
 
 /** What one upgrade step (one release to the next) carries besides the install context. */
 export interface UpgradeContext extends InstallContext {
@@ -26,7 +26,7 @@ export interface UpgradeContext extends InstallContext {
   stamp: string;
   /** Extra files (logical paths) the backup keeps besides the env file and compose files, e.g. the state. */
   keep: string[];
-  /** How the backup is written and recorded (set by the command; src/core/backup-tasks.ts takes it). */
+  /** How the backup is written and recorded (set by the command; src/engine/backup-tasks.ts takes it). */
   backupWith?: {
     archiver: Archiver;
     wizard: string;
@@ -207,11 +207,11 @@ export function upgradeTasks(): ListrTask<UpgradeContext>[] {
           });
           task.output = `Starting ${ctx.platform.title} ${ctx.to.version}...`;
           const apply = ctx.platform.upgrade?.apply;
-          const started = Date.now();
+          const started = ctx.clock.now();
           if (apply) {
             // The platform's own sequence (e.g. migrations around the start); it waits for the new release itself.
             await apply(ctx, io);
-            task.title = `${ctx.platform.title} ${ctx.readyVersion ?? ctx.to.version} answers (after ${Math.round((Date.now() - started) / 1000)} s)`;
+            task.title = `${ctx.platform.title} ${ctx.readyVersion ?? ctx.to.version} answers (after ${Math.round((ctx.clock.now() - started) / 1000)} s)`;
           } else {
             await startStack(ctx, io);
             const r = await untilReady(ctx, io);

@@ -12,11 +12,11 @@ import {
   HEADER_MEMBER,
   type ManifestMember,
   volumeMember,
-} from './backup.js';
-import { composeCommand } from './compose.js';
-import type { InstallContext } from './context.js';
-import { WizardError } from './errors.js';
-import type { UpgradeIO } from './platform.js';
+} from '../core/backup.js';
+import { composeCommand } from '../core/compose.js';
+import type { InstallContext } from '../core/context.js';
+import { WizardError } from '../core/errors.js';
+import type { UpgradeIO } from '../core/platform.js';
 import { shown, untilReady } from './upgrade-tasks.js';
 
 /** What one backup needs besides the install's context. */
@@ -153,7 +153,7 @@ export async function takeBackup(ctx: BackupContext, io: UpgradeIO): Promise<Bac
     if (stoppedAt === undefined || startedAt !== undefined) return;
     io.output(`Starting ${stop.join(', ')} again...`);
     await ctx.runner.run({ ...composeCommand(ctx, ['start', ...stop]), ignoreAbort: true });
-    startedAt = Date.now();
+    startedAt = ctx.clock.now();
   };
   try {
     const sources: ArchiveSource[] = [];
@@ -194,7 +194,7 @@ export async function takeBackup(ctx: BackupContext, io: UpgradeIO): Promise<Bac
       format: BACKUP_FORMAT,
       kind: ctx.kind,
       wizard: ctx.wizard,
-      createdAt: new Date().toISOString(),
+      createdAt: new Date(ctx.clock.now()).toISOString(),
       install: ctx.install,
       ...(ctx.state ? { state: ctx.state } : {}),
       contents: {
@@ -208,7 +208,7 @@ export async function takeBackup(ctx: BackupContext, io: UpgradeIO): Promise<Bac
     if (stop.length) {
       io.output(`Stopping ${stop.join(', ')} while the data is copied (${spec?.downtime.why})...`);
       await ctx.runner.run(composeCommand(ctx, ['stop', ...stop]), signal);
-      stoppedAt = Date.now();
+      stoppedAt = ctx.clock.now();
     }
     const written = await ctx.archiver.write(
       file,
@@ -248,7 +248,7 @@ export async function takeBackup(ctx: BackupContext, io: UpgradeIO): Promise<Bac
       } catch (e) {
         notBack = e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
       }
-      downtimeSeconds = seconds(Date.now() - stoppedAt);
+      downtimeSeconds = seconds(ctx.clock.now() - stoppedAt);
     }
     return { ...written, downtimeSeconds, stopped: stop, ...(notBack ? { notBack } : {}) };
   } finally {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { CommandRunner } from './context.js';
-import type { DumpSpec } from './platform.js';
+import type { Clock, CommandRunner } from '../core/context.js';
+import type { DumpSpec } from '../core/platform.js';
+import { poll } from './poll.js';
 
 /**
  * `wizard backup verify`'s trial restore: the dump fed into a scratch container of the database's own image (no
@@ -11,7 +12,7 @@ export async function trialRestore(
   dump: DumpSpec,
   image: string,
   dumpFile: string,
-  opts: { signal?: AbortSignal; timeoutSeconds?: number; output?: (line: string) => void } = {},
+  opts: { clock: Clock; signal?: AbortSignal; timeoutSeconds?: number; output?: (line: string) => void },
 ): Promise<{ ok: boolean; detail: string }> {
   const signal = opts.signal ? { signal: opts.signal } : {};
   const found = await runner.run({
@@ -55,12 +56,16 @@ export async function trialRestore(
       },
       signal,
     );
-    const deadline = Date.now() + (opts.timeoutSeconds ?? 90) * 1000;
     let ready = await exec(dump.scratch.ready);
-    while (ready.exitCode !== 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 1000));
-      ready = await exec(dump.scratch.ready);
-    }
+    await poll({
+      clock: opts.clock,
+      timeoutMs: (opts.timeoutSeconds ?? 90) * 1000,
+      intervalMs: 1000,
+      attempt: async (elapsedMs) => {
+        if (elapsedMs > 0) ready = await exec(dump.scratch.ready);
+        return ready.exitCode === 0 ? { done: true, value: undefined } : { done: false };
+      },
+    });
     if (ready.exitCode !== 0)
       return {
         ok: false,

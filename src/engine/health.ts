@@ -1,10 +1,10 @@
-import { composeCommand } from './compose.js';
-import type { InstallContext } from './context.js';
-import { WizardError } from './errors.js';
-import { plainLine } from './failures.js';
-import type { CommandSpec } from './plan.js';
+import { composeCommand } from '../core/compose.js';
+import type { InstallContext } from '../core/context.js';
+import { WizardError } from '../core/errors.js';
+import { plainLine } from '../core/failures.js';
+import type { CommandSpec } from '../core/plan.js';
+import type { Step, StepInput } from '../core/step.js';
 import { startedLast } from './start.js';
-import type { Step, StepInput } from './step.js';
 import { type WaitIO, waitFor } from './wait.js';
 
 /** What `docker inspect --format '{{json .State}}'` says about a container (the fields used here). */
@@ -21,7 +21,7 @@ export { plainLine };
  * Waits until the readiness service's container reports `healthy` through its Docker HEALTHCHECK: follows the
  * container's log since it started and shows the platform's progress lines; fails early on a `fatal` line or a
  * stopped container, and on timeout with the last log lines and a remedy. Shared by install and upgrade; the
- * shared wait (src/core/wait.ts) watches the other containers meanwhile.
+ * shared wait (src/engine/wait.ts) watches the other containers meanwhile.
  */
 export async function untilHealthy(
   ctx: InstallContext,

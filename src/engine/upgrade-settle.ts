@@ -1,5 +1,5 @@
-import { CancelledError, WizardError } from './errors.js';
-import type { UpgradeJournal } from './upgrade-journal.js';
+import { CancelledError, WizardError } from '../core/errors.js';
+import type { UpgradeJournal } from '../core/upgrade-journal.js';
 import { rollBack, type UpgradeContext, untilReady } from './upgrade-tasks.js';
 
 /** How long a re-run waits for the new release to answer after an interrupted switch before it rolls back. */

@@ -1,8 +1,9 @@
-import { composeCommand } from './compose.js';
-import type { InstallContext } from './context.js';
-import type { CommandSpec, FileSpec } from './plan.js';
-import { startCommands, startedLast, startStack } from './start.js';
-import type { Step, StepInput } from './step.js';
+import { composeCommand } from '../core/compose.js';
+import type { InstallContext } from '../core/context.js';
+import type { CommandSpec, FileSpec } from '../core/plan.js';
+import { startCommands } from '../core/start-plan.js';
+import type { Step, StepInput } from '../core/step.js';
+import { startedLast, startStack } from './start.js';
 import { type WaitIO, waitFor } from './wait.js';
 
 export { cloneRepo } from './clone-step.js';
@@ -50,7 +51,7 @@ export function pullImages(s: StepInput): Step[] {
 }
 
 /**
- * Starts the whole stack or some services through the shared compose-up (src/core/start.ts): in the platform's
+ * Starts the whole stack or some services through the shared compose-up (src/engine/start.ts): in the platform's
  * start order, each stage waited for, then the rest.
  */
 export function composeUp(
@@ -174,7 +175,7 @@ export function waitHttp(w: {
 
 /**
  * The polling behind waitHttp, usable inside other tasks (an upgrade's switch and rollback): resolves with the
- * version answered, or throws with the service's last log lines and a remedy. The shared wait (src/core/wait.ts)
+ * version answered, or throws with the service's last log lines and a remedy. The shared wait (src/engine/wait.ts)
  * watches the containers meanwhile, so a crash ends it in seconds, not at the timeout.
  */
 export async function pollUntilReady(

@@ -6,11 +6,12 @@ import {
   fileMember,
   folderMember,
   volumeMember,
-} from './backup.js';
+} from '../core/backup.js';
+import { composeCommand } from '../core/compose.js';
+import type { InstallContext } from '../core/context.js';
+import { WizardError } from '../core/errors.js';
 import { backupFiles, volumePaths } from './backup-tasks.js';
-import { composeCommand } from './compose.js';
-import type { InstallContext } from './context.js';
-import { WizardError } from './errors.js';
+import { poll } from './poll.js';
 import { startedLast, startStack } from './start.js';
 import { shown, untilReady } from './upgrade-tasks.js';
 import { waitFor } from './wait.js';
@@ -191,10 +192,15 @@ export function restoreTasks(): ListrTask<RestoreContext>[] {
         const login = spec(ctx)?.adminLogin;
         if (!login) return;
         let last = { ok: false, detail: '' };
-        for (let attempt = 0; attempt < 10 && !last.ok; attempt++) {
-          if (attempt) await new Promise((res) => setTimeout(res, Math.min(2000, ctx.pollIntervalMs * 2)));
-          last = await login(ctx, task.signal);
-        }
+        await poll({
+          clock: ctx.clock,
+          attempts: 10,
+          intervalMs: Math.min(2000, ctx.pollIntervalMs * 2),
+          attempt: async () => {
+            last = await login(ctx, task.signal);
+            return last.ok ? { done: true, value: undefined } : { done: false };
+          },
+        });
         if (!last.ok)
           throw new WizardError(
             `The first admin does not log in after the restore: ${last.detail}.`,

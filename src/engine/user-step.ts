@@ -1,24 +1,8 @@
-import type { InstallContext } from './context.js';
-import { WizardError } from './errors.js';
-import type { CommandSpec } from './plan.js';
-import type { Step, StepInput } from './step.js';
-
-/** A line of /etc/passwd or /etc/group: name and numeric id (uid or gid), and for passwd the primary gid. */
-export interface Account {
-  name: string;
-  id: number;
-  gid?: number;
-}
-
-export function parseAccounts(text: string | undefined): Account[] {
-  return (text ?? '').split('\n').flatMap((line) => {
-    const [name, , id, gid] = line.split(':');
-    if (!name || id === undefined || !/^\d+$/.test(id)) return [];
-    return [
-      { name, id: Number(id), ...(gid !== undefined && /^\d+$/.test(gid) ? { gid: Number(gid) } : {}) },
-    ];
-  });
-}
+import { parseAccounts } from '../core/accounts.js';
+import type { InstallContext } from '../core/context.js';
+import { WizardError } from '../core/errors.js';
+import type { CommandSpec } from '../core/plan.js';
+import type { Step, StepInput } from '../core/step.js';
 
 /** uid and gid of a system user, from /etc/passwd under the install's root; undefined when there is none. */
 export async function lookupSystemUser(

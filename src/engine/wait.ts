@@ -1,15 +1,16 @@
-import { composeCommand } from './compose.js';
+import { composeCommand } from '../core/compose.js';
 import {
   type ContainerFailure,
   emptyMemory,
   judgeContainers,
   observeContainers,
   type WatchMemory,
-} from './containers.js';
-import type { InstallContext } from './context.js';
-import { matchLogs } from './doctor.js';
-import { CancelledError, WizardError } from './errors.js';
-import { logPatternsOf, plainLine } from './failures.js';
+} from '../core/containers.js';
+import type { InstallContext } from '../core/context.js';
+import { matchLogs } from '../core/doctor.js';
+import { CancelledError, WizardError } from '../core/errors.js';
+import { logPatternsOf, plainLine } from '../core/failures.js';
+import { poll } from './poll.js';
 
 /**
  * The one wait every step uses (readiness, first admin, an upgrade's switch and rollback, restore, settle, doctor
@@ -75,9 +76,6 @@ export interface WaitSpec<T> {
   /** The progress line after each look (default "N s: DETAIL"). */
   progress?: (seconds: number, detail: string) => string;
 }
-
-/** A wait's progress line without its own seconds ("12 s: connection refused" → "connection refused"). */
-export const withoutSeconds = (line: string) => line.replace(/^\d+ s:?\s*/, '');
 
 /** A container ended the wait: it carries the judge's finding. */
 export class ContainerFailedError extends WizardError {
@@ -207,7 +205,6 @@ export async function waitFor<T>(
   const signal = io.ignoreAbort ? undefined : io.signal;
   const started = clock.now();
   const since = Math.min(ctx.stackStartedAt ?? started, started);
-  const deadline = started + spec.timeoutSeconds * 1000;
   const interval =
     spec.intervalMs ??
     ((elapsed: number) => (elapsed < 30_000 ? Math.min(100, ctx.pollIntervalMs) : ctx.pollIntervalMs));
@@ -217,62 +214,67 @@ export async function waitFor<T>(
   let nextLook = started + (spec.firstLookMs ?? 1000);
   let last = 'no answer yet';
   const serviceTail = async () => spec.log?.() || (await serviceLog(ctx, spec.service, io));
-  for (;;) {
-    if (signal?.aborted) throw signal.reason;
-    let probe: Probe<T>;
-    try {
-      probe = await spec.check(signal);
-    } catch (e) {
-      if (e instanceof CancelledError || (signal?.aborted && e === signal.reason)) throw e;
-      probe = { done: false, detail: e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e) };
-    }
-    if (probe.done) return { value: probe.value, seconds: seconds() };
-    last = probe.detail;
-    if (probe.failed) {
-      const log = await serviceTail();
-      const k = known(ctx, log);
-      throw new WizardError(
-        [probe.failed, k.lines, `Last lines of the ${spec.service} container's log:\n${log}`]
-          .filter(Boolean)
-          .join('\n'),
-        [...k.remedies, io.remedy ?? defaultRemedy].join(' '),
-      );
-    }
-    io.output(spec.progress ? spec.progress(seconds(), last) : `${seconds()} s: ${last}`);
-    if (spec.watch !== false && clock.now() >= nextLook) {
-      const looked = await watch(
-        ctx,
-        memory,
-        {
-          since,
-          mustRun: spec.mustRun === false ? [] : [spec.service],
-          ...(spec.services ? { services: spec.services } : {}),
-        },
-        io,
-      );
-      memory = looked.memory;
-      nextLook = clock.now() + watchIntervalMs(ctx.pollIntervalMs);
-      if (looked.failure) {
-        const f = looked.failure;
-        const log = await containerLog(ctx, f.service, io);
+  const polled = await poll<T>({
+    clock,
+    ...(signal ? { signal } : {}),
+    timeoutMs: spec.timeoutSeconds * 1000,
+    intervalMs: interval,
+    attempt: async () => {
+      let probe: Probe<T>;
+      try {
+        probe = await spec.check(signal);
+      } catch (e) {
+        if (e instanceof CancelledError || (signal?.aborted && e === signal.reason)) throw e;
+        probe = { done: false, detail: e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e) };
+      }
+      if (probe.done) return probe;
+      last = probe.detail;
+      if (probe.failed) {
+        const log = await serviceTail();
         const k = known(ctx, log);
-        ctx.log.warn(`wait: ${spec.what}: the ${f.service} container ${f.reason}`);
-        throw new ContainerFailedError(
-          [
-            `${spec.what} can't start: its ${f.service} container ${f.reason}.`,
-            k.lines,
-            log ? `Last lines of the ${f.service} container's log:\n${log}` : '',
-          ]
+        throw new WizardError(
+          [probe.failed, k.lines, `Last lines of the ${spec.service} container's log:\n${log}`]
             .filter(Boolean)
             .join('\n'),
-          f,
           [...k.remedies, io.remedy ?? defaultRemedy].join(' '),
         );
       }
-    }
-    if (clock.now() >= deadline) break;
-    await clock.sleep(Math.min(interval(clock.now() - started), Math.max(0, deadline - clock.now())), signal);
-  }
+      io.output(spec.progress ? spec.progress(seconds(), last) : `${seconds()} s: ${last}`);
+      if (spec.watch !== false && clock.now() >= nextLook) {
+        const looked = await watch(
+          ctx,
+          memory,
+          {
+            since,
+            mustRun: spec.mustRun === false ? [] : [spec.service],
+            ...(spec.services ? { services: spec.services } : {}),
+          },
+          io,
+        );
+        memory = looked.memory;
+        nextLook = clock.now() + watchIntervalMs(ctx.pollIntervalMs);
+        if (looked.failure) {
+          const f = looked.failure;
+          const log = await containerLog(ctx, f.service, io);
+          const k = known(ctx, log);
+          ctx.log.warn(`wait: ${spec.what}: the ${f.service} container ${f.reason}`);
+          throw new ContainerFailedError(
+            [
+              `${spec.what} can't start: its ${f.service} container ${f.reason}.`,
+              k.lines,
+              log ? `Last lines of the ${f.service} container's log:\n${log}` : '',
+            ]
+              .filter(Boolean)
+              .join('\n'),
+            f,
+            [...k.remedies, io.remedy ?? defaultRemedy].join(' '),
+          );
+        }
+      }
+      return { done: false };
+    },
+  });
+  if (polled.done) return { value: polled.value, seconds: seconds() };
   const log = await serviceTail();
   const k = known(ctx, log);
   throw new WizardError(

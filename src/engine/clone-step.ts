@@ -1,9 +1,9 @@
-import type { InstallContext } from './context.js';
-import { WizardError } from './errors.js';
-import { gitCredentials } from './git.js';
-import type { CommandSpec } from './plan.js';
-import { maskUrl } from './redact.js';
-import type { Step, StepInput } from './step.js';
+import type { InstallContext } from '../core/context.js';
+import { WizardError } from '../core/errors.js';
+import { gitCredentials } from '../core/git.js';
+import type { CommandSpec } from '../core/plan.js';
+import { maskUrl } from '../core/redact.js';
+import type { Step, StepInput } from '../core/step.js';
 
 /**
  * Clones the platform's compose repository into the data dir, or fast-forwards a clean existing clone (the plan

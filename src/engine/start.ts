@@ -1,7 +1,7 @@
-import { composeCommand, parseComposePs } from './compose.js';
-import type { InstallContext, RunResult } from './context.js';
-import type { CommandSpec } from './plan.js';
-import type { Platform, StartStage } from './platform.js';
+import { composeCommand, parseComposePs } from '../core/compose.js';
+import type { InstallContext, RunResult } from '../core/context.js';
+import type { StartStage } from '../core/platform.js';
+import { lastUpArgs, restUpArgs, stagesOf, stageUpArgs } from '../core/start-plan.js';
 import { type Probe, type WaitIO, waitFor } from './wait.js';
 
 /**
@@ -26,94 +26,6 @@ type StackContext = Pick<
   | 'stackStartedAt'
   | 'startingLast'
 > & { answers: Pick<InstallContext['answers'], 'offline'> };
-
-const pullFlags = (offline: boolean) => (offline ? ['--pull', 'never'] : []);
-
-/** The `up` of one stage: only its services, none of their dependencies (the order is the stages'). */
-export const stageUpArgs = (stage: StartStage, offline: boolean) => [
-  'up',
-  '-d',
-  ...pullFlags(offline),
-  '--no-deps',
-  ...stage.services,
-];
-
-/** The stages of a start of `services` (all when none): the platform's, each keeping only wanted services. */
-function stagesOf(platform: Pick<Platform, 'startOrder'>, wanted: Set<string> | undefined): StartStage[] {
-  return (platform.startOrder ?? [])
-    .map((s) => ({ ...s, services: s.services.filter((x) => !wanted || wanted.has(x)) }))
-    .filter((s) => s.services.length > 0);
-}
-
-/** What the rest-`up` of a whole start appends at run time, in words for the review. */
-export const REST_EXTRA_ARGS =
-  '--no-deps and the services no stage starts, as docker compose config --services lists them';
-
-/**
- * The commands the start of the stack (or of `services`) runs, in order, for the review and --dry-run: each
- * stage's `up` (with what it waits for), then the rest, then what starts last. Pure; startStack runs exactly
- * these (the rest's services, known at run time, as its declared extra args).
- */
-export function startCommands(
-  ctx: Parameters<typeof composeCommand>[0],
-  platform: Pick<Platform, 'startOrder' | 'startLast'>,
-  offline: boolean,
-  services: string[] = [],
-): CommandSpec[] {
-  const wanted = services.length ? new Set(services) : undefined;
-  const stages = stagesOf(platform, wanted);
-  const out: CommandSpec[] = stages.map((s) => ({
-    ...composeCommand(ctx, stageUpArgs(s, offline)),
-    description:
-      s.until.kind === 'started' ? `start ${s.title}` : `start ${s.title}, then wait until ${untilText(s)}`,
-  }));
-  if (wanted) {
-    const staged = new Set(stages.flatMap((s) => s.services));
-    const rest = services.filter((s) => !staged.has(s));
-    if (rest.length)
-      out.push({
-        ...composeCommand(ctx, restUpArgs(offline, rest)),
-        description: `start ${rest.join(', ')}`,
-      });
-    return out;
-  }
-  const last = platform.startLast ?? [];
-  const staged = stages.length > 0 || last.length > 0;
-  out.push({
-    ...composeCommand(ctx, restUpArgs(offline, [])),
-    description: staged ? 'start the rest of the containers' : 'start the containers',
-    ...(staged ? { extraArgs: REST_EXTRA_ARGS } : {}),
-  });
-  if (last.length)
-    out.push({
-      ...composeCommand(ctx, lastUpArgs(offline, last)),
-      description: 'start these last, while the wait for the app runs',
-    });
-  return out;
-}
-
-const restUpArgs = (offline: boolean, services: string[]) => [
-  'up',
-  '-d',
-  '--remove-orphans',
-  ...pullFlags(offline),
-  ...services,
-];
-const lastUpArgs = (offline: boolean, services: string[]) => [
-  'up',
-  '-d',
-  ...pullFlags(offline),
-  '--no-deps',
-  ...services,
-];
-
-function untilText(s: StartStage): string {
-  const u = s.until;
-  if (u.kind === 'started') return 'it started';
-  if (u.kind === 'exited') return 'it finished';
-  if (u.kind === 'healthy') return 'its health check passes';
-  return `\`${u.command.join(' ')}\` succeeds in ${u.service}`;
-}
 
 /** One look at a stage: are its containers done (finished, healthy, or answering a command)? */
 async function stageProbe(ctx: StackContext, stage: StartStage, io: WaitIO): Promise<Probe<undefined>> {
