@@ -9,7 +9,7 @@ import { progressAlive, type RunProgressRecord, readProgress } from '../system/p
 import type { InstallRecord } from '../system/state.js';
 import { printStatic } from '../ui/screens.js';
 import type { Deps } from './deps.js';
-import { answersOfRecord } from './doctor.js';
+import { answersOfRecord } from './record.js';
 
 export interface StatusEntry extends InstallRecord {
   /** Where users open it (the summary's URL). */
@@ -22,7 +22,7 @@ export interface StatusEntry extends InstallRecord {
 async function urlOf(deps: Deps, r: InstallRecord): Promise<string | undefined> {
   const platform = findPlatform(r.platform);
   if (!platform) return undefined;
-  const answers = answersOfRecord(r, platform);
+  const answers = answersOfRecord(r);
   const text = await deps.files
     .readText(platform.envFile?.(answers) ?? `${r.dataDir}/.env`)
     .catch(() => undefined);

@@ -5,7 +5,7 @@ import type { InstallRecord } from '../system/state.js';
 import { systemClock } from '../system/timer.js';
 import type { Terminal } from '../ui/screens.js';
 import type { Deps } from './deps.js';
-import { answersOfRecord } from './doctor.js';
+import { answersOfRecord } from './record.js';
 
 /**
  * A listr2 task list as every command runs it: progress on stderr whichever renderer draws it (stdout
@@ -74,7 +74,7 @@ export function redacting(stream: NodeJS.WriteStream, redact: (text: string) => 
 
 /** The task context of an existing install (upgrade, restore), from its state record. */
 export function recordContext(deps: Deps, record: InstallRecord, platform: Platform): InstallContext {
-  const answers = answersOfRecord(record, platform);
+  const answers = answersOfRecord(record);
   return {
     answers,
     platform,
