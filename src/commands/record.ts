@@ -26,3 +26,16 @@ export function answersOfRecord(r: InstallRecord): InstallAnswers {
 export function composeOfRecord(deps: Pick<Deps, 'files'>, r: InstallRecord) {
   return { project: r.project, projectDir: r.dataDir, composeFiles: r.composeFiles, files: deps.files };
 }
+
+/**
+ * The one rule for which install a day-two command means: the one named (by name or domain), else the only one
+ * on the host. Undefined when neither; each command words its own refusal (with `all` for the list it names).
+ */
+export function selectInstall(
+  deps: Pick<Deps, 'state'>,
+  name: string | undefined,
+): { record: InstallRecord | undefined; all: InstallRecord[] } {
+  const state = deps.state();
+  const all = state.installs();
+  return { record: name ? state.find(name) : all.length === 1 ? all[0] : undefined, all };
+}
