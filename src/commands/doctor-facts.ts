@@ -115,7 +115,7 @@ export async function gatherFacts(
                 want: f.owner as { uid: number; gid: number },
                 ...(actual ? { actual } : {}),
               };
-            }) ?? [],
+            }),
         )
       : [],
     portHolders,
