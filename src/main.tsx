@@ -1,3 +1,5 @@
+// over 300 lines: every subcommand's flags and --help text in one commander table, read as one (each command's work is in src/commands).
+
 import { Command, CommanderError, Option } from 'commander';
 import { platforms } from '../steps/index.js';
 import { registerDayTwo } from './commands/day-two-cli.js';

@@ -5,13 +5,12 @@ import type { BackupResult } from '../engine/backup-tasks.js';
 import { RealArchiver } from '../system/archive.js';
 import type { InstallRecord } from '../system/state.js';
 import type { Deps } from './deps.js';
+import { selectInstall } from './record.js';
 
 /** What backup, restore and uninstall share: the install named (or the only one), the archiver, the records. */
 
 export function pickInstall(deps: Deps, name: string | undefined, usage: string): InstallRecord {
-  const state = deps.state();
-  const all = state.installs();
-  const r = name ? state.find(name) : all.length === 1 ? all[0] : undefined;
+  const { record: r, all } = selectInstall(deps, name);
   if (r) return r;
   throw new UserError(
     name

@@ -2,6 +2,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { composeCommand } from '../core/compose.js';
 import { UserError } from '../core/errors.js';
 import type { Deps } from './deps.js';
+import { composeOfRecord, selectInstall } from './record.js';
 
 /** `wizard logs [INSTALL] [SERVICE] [--follow] [--tail N]`: the install's container logs, straight to the terminal. */
 export async function logsCommand(
@@ -17,7 +18,7 @@ export async function logsCommand(
     service = install;
     install = all[0]?.name;
   }
-  const r = install ? state.find(install) : all.length === 1 ? all[0] : undefined;
+  const { record: r } = selectInstall(deps, install);
   if (!r) {
     throw new UserError(
       install
@@ -29,7 +30,7 @@ export async function logsCommand(
   const tail = opts.tail ?? '100';
   if (!/^(\d+|all)$/.test(tail))
     throw new UserError(`--tail "${tail}" is not a number of lines.`, 'Use e.g. --tail 200, or --tail all.');
-  const ctx = { project: r.project, projectDir: r.dataDir, composeFiles: r.composeFiles, files: deps.files };
+  const ctx = composeOfRecord(deps, r);
   if (service) {
     const services = await deps.runner.run({
       ...composeCommand(ctx, ['config', '--services']),

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { proxyFiles } from '../../steps/proxy/index.js';
 import type { FileStore } from '../core/context.js';
-import { formatCommand, formatMode, type Plan } from '../core/plan.js';
+import { type FileSpec, formatCommand, formatMode, type Plan } from '../core/plan.js';
 import type { InstallAnswers, PlanInput, Platform } from '../core/platform.js';
 import { generatePassword } from '../core/secrets.js';
 import { type Step, stepCommands } from '../core/step.js';
@@ -34,23 +34,8 @@ export async function buildPlan(
   answers: InstallAnswers,
   deps: PlanDeps,
 ): Promise<BuiltPlan> {
-  const input = (existing: Record<string, string | undefined>): PlanInput => ({
-    answers,
-    existing,
-    templates: deps.templates,
-    project: deps.project,
-    hostPath: deps.hostPath,
-    generateSecret: () => generatePassword(randomBytes, 24),
-  });
-  const filesOf = (i: PlanInput) => [
-    ...platform.files(i),
-    ...(answers.tls === 'none' || platform.ownTls
-      ? []
-      : proxyFiles(i, {
-          title: platform.title,
-          locations: platform.proxyLocations?.(answers) ?? [{ path: '/', port: answers.port }],
-        })),
-  ];
+  const input = planInput(answers, deps);
+  const filesOf = (i: PlanInput) => filesOfPlan(platform, answers, i);
   const existing: Record<string, string | undefined> = {};
   const existingDirs = new Set<string>();
   for (const f of filesOf(input({}))) {
@@ -80,6 +65,39 @@ export async function buildPlan(
     completed: deps.completed ?? new Set(),
   });
   return { plan: { files, commands: stepCommands(steps) }, steps, existing, existingDirs };
+}
+
+const planInput =
+  (answers: InstallAnswers, deps: Pick<PlanDeps, 'templates' | 'project' | 'hostPath'>) =>
+  (existing: Record<string, string | undefined>): PlanInput => ({
+    answers,
+    existing,
+    templates: deps.templates,
+    project: deps.project,
+    hostPath: deps.hostPath,
+    generateSecret: () => generatePassword(randomBytes, 24),
+  });
+
+const filesOfPlan = (platform: Platform, answers: InstallAnswers, i: PlanInput): FileSpec[] => [
+  ...platform.files(i),
+  ...(answers.tls === 'none' || platform.ownTls
+    ? []
+    : proxyFiles(i, {
+        title: platform.title,
+        locations: platform.proxyLocations?.(answers) ?? [{ path: '/', port: answers.port }],
+      })),
+];
+
+/**
+ * The files an install's plan holds, as declared before anything is read (the paths `buildPlan` reads first):
+ * their paths, kinds, owners and which hold secrets, without a read. Their contents are not the real ones.
+ */
+export function declaredFiles(
+  platform: Platform,
+  answers: InstallAnswers,
+  deps: Pick<PlanDeps, 'templates' | 'project' | 'hostPath'>,
+): FileSpec[] {
+  return filesOfPlan(platform, answers, planInput(answers, deps)({}));
 }
 
 export function reviewProps(

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { findPlatform } from '../../steps/index.js';
-import { type ComposeContainer, parseComposePs } from '../core/compose.js';
+import { type ComposeContainer, composeCommand, parseComposePs } from '../core/compose.js';
 import { parseEnv } from '../core/envfile.js';
 import { UserError } from '../core/errors.js';
 import { redactDeep } from '../core/redact.js';
@@ -9,7 +9,7 @@ import { progressAlive, type RunProgressRecord, readProgress } from '../system/p
 import type { InstallRecord } from '../system/state.js';
 import { printStatic } from '../ui/screens.js';
 import type { Deps } from './deps.js';
-import { answersOfRecord } from './doctor.js';
+import { answersOfRecord, composeOfRecord } from './record.js';
 
 export interface StatusEntry extends InstallRecord {
   /** Where users open it (the summary's URL). */
@@ -22,7 +22,7 @@ export interface StatusEntry extends InstallRecord {
 async function urlOf(deps: Deps, r: InstallRecord): Promise<string | undefined> {
   const platform = findPlatform(r.platform);
   if (!platform) return undefined;
-  const answers = answersOfRecord(r, platform);
+  const answers = answersOfRecord(r);
   const text = await deps.files
     .readText(platform.envFile?.(answers) ?? `${r.dataDir}/.env`)
     .catch(() => undefined);
@@ -33,23 +33,9 @@ async function containersOf(
   deps: Deps,
   r: InstallRecord,
 ): Promise<Pick<StatusEntry, 'containers' | 'containersError'>> {
-  const dir = deps.env.hostPath(r.dataDir);
   const res = await deps.runner
     .run({
-      file: 'docker',
-      args: [
-        'compose',
-        '--project-name',
-        r.project,
-        '--project-directory',
-        dir,
-        ...r.composeFiles.flatMap((f) => ['-f', f]),
-        'ps',
-        '--all',
-        '--format',
-        'json',
-      ],
-      cwd: dir,
+      ...composeCommand(composeOfRecord(deps, r), ['ps', '--all', '--format', 'json']),
       reject: false,
       timeoutMs: 20_000,
     })

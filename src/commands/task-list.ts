@@ -1,11 +1,12 @@
 import type { ListrTask } from 'listr2';
+import { proxyProject } from '../../steps/proxy/index.js';
 import type { InstallContext } from '../core/context.js';
 import type { Platform } from '../core/platform.js';
 import type { InstallRecord } from '../system/state.js';
 import { systemClock } from '../system/timer.js';
 import type { Terminal } from '../ui/screens.js';
 import type { Deps } from './deps.js';
-import { answersOfRecord } from './doctor.js';
+import { answersOfRecord } from './record.js';
 
 /**
  * A listr2 task list as every command runs it: progress on stderr whichever renderer draws it (stdout
@@ -74,13 +75,13 @@ export function redacting(stream: NodeJS.WriteStream, redact: (text: string) => 
 
 /** The task context of an existing install (upgrade, restore), from its state record. */
 export function recordContext(deps: Deps, record: InstallRecord, platform: Platform): InstallContext {
-  const answers = answersOfRecord(record, platform);
+  const answers = answersOfRecord(record);
   return {
     answers,
     platform,
     plan: { files: [], commands: [] },
     project: record.project,
-    proxyProject: deps.env.projectName('wizard-proxy'),
+    proxyProject: proxyProject(deps.env.projectName),
     projectDir: record.dataDir,
     composeFiles: record.composeFiles,
     dryRun: false,

@@ -1,9 +1,12 @@
+// over 300 lines: one task list whose steps share the record, the archiver and the proxy's fate; each step is short.
+
 import { existsSync } from 'node:fs';
 import {
   PROXY_DATA_DIR,
   PROXY_DIR,
   PROXY_PORTS,
   proxyComposeCommand,
+  proxyProject,
   siteFile,
 } from '../../steps/proxy/index.js';
 import { composeCommand } from '../core/compose.js';
@@ -13,6 +16,7 @@ import { closePorts } from '../system/firewall-close.js';
 import type { InstallRecord } from '../system/state.js';
 import { archiverOf, backupInstallOf, folderFlag, platformOf, recordBackup } from './backup-common.js';
 import type { Deps } from './deps.js';
+import { selectInstall } from './record.js';
 import { recordContext, stampNow, taskList } from './task-list.js';
 
 export interface UninstallOptions {
@@ -44,11 +48,9 @@ const NEVER =
   /^\/(bin|boot|dev|etc|home|lib\w*|proc|root|run|sbin|sys|usr|var|var\/lib|var\/lib\/docker|opt|srv|data|tmp)?\/?$/;
 
 function pick(deps: Deps, name: string | undefined): InstallRecord | { removed: string } {
-  const state = deps.state();
-  const all = state.installs();
-  const r = name ? state.find(name) : all.length === 1 ? all[0] : undefined;
+  const { record: r, all } = selectInstall(deps, name);
   if (r) return r;
-  const gone = name ? state.removed(name) : undefined;
+  const gone = name ? deps.state().removed(name) : undefined;
   if (name && gone)
     return {
       removed: `${name} was uninstalled on ${gone.at}${gone.purged ? ' (purged)' : ''}; there is nothing left to do.`,
@@ -214,7 +216,7 @@ export async function uninstallCommand(
         task: async (_c: unknown, task: { title: string }) => {
           await archiver.remove(deps.env.hostPath(siteFile(record.domain)));
           const dir = deps.env.hostPath(PROXY_DIR);
-          const proxy = deps.env.projectName('wizard-proxy');
+          const proxy = proxyProject(deps.env.projectName);
           if (!existsSync(`${dir}/compose.yml`)) {
             task.title = 'Removed the proxy site';
             return;

@@ -2,6 +2,8 @@
  * The rules every answer meets before it is judged on its own: a length cap, strict yes/no values, and
  * --ignore-check ids that name real checks. Used by resolveAnswers (flags, env vars, answers file).
  */
+import { type Validation, validateEmail } from './domain.js';
+import { envValueProblem } from './envfile.js';
 
 export const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 export const envOf = (key: string) => `WIZARD_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -95,4 +97,21 @@ export function judgeIgnoreChecks(ignore: unknown, known: string[] | undefined, 
       `Check ids: ${[...new Set(known)].sort().join(', ')}.`,
     );
   return ids;
+}
+
+/**
+ * The one rule for the email answer, whichever way it comes (flag, env var, answers file or the question): an
+ * address, and one the env file can carry.
+ */
+export function judgeEmail(input: string): Validation<string> {
+  const v = validateEmail(input);
+  if (!v.ok) return v;
+  const why = envValueProblem(v.value);
+  return why
+    ? {
+        ok: false,
+        error: `The email address ${why}, which an env file can not carry.`,
+        remedy: 'Use the form name@example.com.',
+      }
+    : v;
 }

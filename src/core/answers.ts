@@ -1,39 +1,24 @@
-import {
-  capLengths,
-  envOf,
-  flagOf,
-  judgeBooleans,
-  judgeIgnoreChecks,
-  answerText as text,
-} from './answer-rules.js';
-import { validateDomain, validateEmail } from './domain.js';
-import { envValueProblem } from './envfile.js';
-import { UserError } from './errors.js';
-import { type DataDirContext, validateDataDir } from './paths.js';
-import { type InstallAnswers, type Platform, TLS_MODES, type TlsMode } from './platform.js';
-
 /**
  * One validation for flags, WIZARD_* env vars, an answers file and interactive answers. Every source
  * yields the same raw shape; `resolveAnswers` merges them (flag > env > file) and validates once, with
  * the same validators the question screens use.
  */
-export const ANSWER_KEYS = [
-  'platform',
-  'name',
-  'domain',
-  'email',
-  'version',
-  'dataDir',
-  'tls',
-  'port',
-  'repoUrl',
-  'offline',
-  'ignoreCheck',
-  'yes',
-  'dryRun',
-] as const;
-export type AnswerKey = (typeof ANSWER_KEYS)[number];
-export type RawAnswers = Record<string, unknown>;
+import {
+  capLengths,
+  envOf,
+  flagOf,
+  judgeBooleans,
+  judgeEmail,
+  judgeIgnoreChecks,
+  answerText as text,
+} from './answer-rules.js';
+import { ANSWER_KEYS, camel, kebab, type RawAnswers } from './answer-sources.js';
+import { validateDomain } from './domain.js';
+import { envValueProblem } from './envfile.js';
+import { UserError } from './errors.js';
+import { type DataDirContext, validateDataDir } from './paths.js';
+import { type InstallAnswers, type Platform, TLS_MODES, type TlsMode } from './platform.js';
+
 export {
   envOf,
   flagOf,
@@ -41,63 +26,13 @@ export {
   MAX_ANSWERS_FILE_BYTES,
   parseBoolean,
 } from './answer-rules.js';
-
-const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const camel = (key: string) => key.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
-
-/** Reads WIZARD_* variables for the shared keys and the platform questions' own env names. */
-export function answersFromEnv(
-  env: Record<string, string | undefined>,
-  extraEnv: { key: string; env: string }[] = [],
-): RawAnswers {
-  const out: RawAnswers = {};
-  for (const key of ANSWER_KEYS) {
-    const v = env[envOf(key)];
-    if (v === undefined || v === '') continue;
-    // Booleans stay text here: resolveAnswers judges them (WIZARD_YES=n is refused, not taken as yes).
-    if (key === 'ignoreCheck')
-      out[key] = v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-    else out[key] = v;
-  }
-  for (const q of extraEnv) if (env[q.env]) out[q.key] = env[q.env];
-  return out;
-}
-
-/**
- * Parses an answers file (YAML or JSON, keys in camelCase or kebab-case). The YAML parser is passed in,
- * so it is loaded only when a file is given.
- */
-export function parseAnswersFile(
-  text: string,
-  file: string,
-  parseYaml: (text: string) => unknown,
-): RawAnswers {
-  let doc: unknown;
-  try {
-    doc = file.endsWith('.json')
-      ? JSON.parse(text.replace(/^\uFEFF/, ''))
-      : parseYaml(text.replace(/^\uFEFF/, ''));
-  } catch (e) {
-    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new UserError(
-      `Can't read the answers file ${file}: ${why}`,
-      'Fix the syntax; see the README for an example answers file.',
-    );
-  }
-  if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new UserError(
-      `The answers file ${file} is not a mapping of keys to values.`,
-      'Write one "key: value" per line, e.g. "domain: chat.example.com".',
-    );
-  }
-  const out: RawAnswers = {};
-  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) out[camel(k)] = v;
-  return out;
-}
+export {
+  ANSWER_KEYS,
+  type AnswerKey,
+  answersFromEnv,
+  parseAnswersFile,
+  type RawAnswers,
+} from './answer-sources.js';
 
 export interface Resolved {
   answers: Partial<InstallAnswers>;
@@ -176,16 +111,9 @@ export function resolveAnswers(
   }
   const email = str('email');
   if (email !== undefined) {
-    const v = validateEmail(email);
-    const why = v.ok ? envValueProblem(v.value) : undefined;
-    if (!v.ok) bad('email', v.error, v.remedy);
-    else if (why)
-      bad(
-        'email',
-        `The email address ${why}, which an env file can not carry.`,
-        'Use the form name@example.com.',
-      );
-    else answers.email = v.value;
+    const v = judgeEmail(email);
+    if (v.ok) answers.email = v.value;
+    else bad('email', v.error, v.remedy);
   }
   const version = str('version');
   if (version !== undefined) {

@@ -1,3 +1,5 @@
+// over 300 lines: the Platform contract (its types and definePlatform): one interface a platform's author reads top to bottom.
+
 import type { Check } from './checks.js';
 import type { InstallContext } from './context.js';
 import type { DoctorCheck, GatherContext, LogPattern } from './doctor.js';

@@ -1,4 +1,5 @@
-import { type Validation, validateDomain, validateEmail } from './domain.js';
+import { judgeEmail } from './answer-rules.js';
+import { type Validation, validateDomain } from './domain.js';
 import { type DataDirContext, validateDataDir } from './paths.js';
 import type { InstallAnswers, Platform, Release, TlsMode } from './platform.js';
 
@@ -96,7 +97,8 @@ export function emailQuestion(tls: TlsMode, platform: Platform): QuestionStep {
           ? "Email for Let's Encrypt's notices:"
           : 'Email of the first admin:',
     example: 'admin@example.com',
-    validate: validateEmail,
+    // The same rule as --email, WIZARD_EMAIL and the answers file.
+    validate: judgeEmail,
   };
 }
 

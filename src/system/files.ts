@@ -1,5 +1,5 @@
 import { accessSync, constants, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, lstat, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { FileStore, WriteOutcome } from '../core/context.js';
 import { UserError } from '../core/errors.js';
@@ -154,4 +154,20 @@ export function checkOutputFile(path: string, flag: string): string {
     throw environmentalError(e, { path: dir, asRoot: process.getuid?.() === 0 }) ?? e;
   }
   return file;
+}
+
+/** The permission bits of the file at `path` (links followed); undefined when nothing is there. */
+export async function fileModeOf(path: string): Promise<number | undefined> {
+  return stat(path).then(
+    (s) => s.mode & 0o7777,
+    () => undefined,
+  );
+}
+
+/** Who owns what is at `path` itself (a link is not followed); undefined when nothing is there. */
+export async function ownerOf(path: string): Promise<{ uid: number; gid: number } | undefined> {
+  return lstat(path).then(
+    (s) => ({ uid: s.uid, gid: s.gid }),
+    () => undefined,
+  );
 }

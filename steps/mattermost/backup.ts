@@ -1,5 +1,4 @@
-import { parseEnv } from '../../src/core/envfile.js';
-import type { BackupSpec } from '../../src/core/platform.js';
+import { liveBackup } from '../../src/core/backup-spec.js';
 import { postgresBackup } from '../../src/core/postgres.js';
 import { adminLogin } from './admin.js';
 import { VOLUME_PATHS } from './env.js';
@@ -12,7 +11,7 @@ const rel = (p: string) => p.replace(/^\.\//, '');
  * database password and the first admin. The logs and the search indexes are left out (Mattermost rebuilds the
  * indexes). Nothing stops: pg_dump reads one consistent snapshot while Mattermost serves.
  */
-export const backup: BackupSpec = {
+export const backup = liveBackup({
   dump: postgresBackup('postgres', ['mattermost']),
   folders: [
     { path: rel(VOLUME_PATHS.MATTERMOST_CONFIG_PATH), what: 'config.json' },
@@ -20,20 +19,7 @@ export const backup: BackupSpec = {
     { path: rel(VOLUME_PATHS.MATTERMOST_PLUGINS_PATH), what: 'server plugins' },
     { path: rel(VOLUME_PATHS.MATTERMOST_CLIENT_PLUGINS_PATH), what: 'client plugins' },
   ],
-  envFiles: (a) => [`${a.dataDir}/.env`],
-  downtime: {
-    stop: [],
-    why: 'none: pg_dump reads one consistent snapshot while Mattermost serves; a file uploaded during the backup may be in the folder without its post',
-  },
-  async adminLogin(ctx, signal) {
-    const env = parseEnv((await ctx.files.readText(`${ctx.answers.dataDir}/.env`)) ?? '').values;
-    const r = await adminLogin(
-      ctx.http,
-      ctx.answers.port,
-      env.ADMIN_USERNAME ?? '',
-      env.ADMIN_PASSWORD ?? '',
-      signal,
-    );
-    return { ok: r.ok, detail: r.ok ? `"${env.ADMIN_USERNAME}" logs in` : r.detail };
-  },
-};
+  whyLive:
+    'pg_dump reads one consistent snapshot while Mattermost serves; a file uploaded during the backup may be in the folder without its post',
+  admin: { userKey: 'ADMIN_USERNAME', passwordKey: 'ADMIN_PASSWORD', login: adminLogin },
+});

@@ -1,5 +1,4 @@
-import { parseEnv } from '../../src/core/envfile.js';
-import type { BackupSpec } from '../../src/core/platform.js';
+import { liveBackup } from '../../src/core/backup-spec.js';
 import { adminLogin } from './admin.js';
 
 /**
@@ -7,7 +6,7 @@ import { adminLogin } from './admin.js';
  * default storage is GridFS, in the database) and the .env with the first admin; the compose files and the
  * state record come with every backup. Nothing stops: mongodump reads the running replica set.
  */
-export const backup: BackupSpec = {
+export const backup = liveBackup({
   dump: {
     service: 'mongodb',
     command: ['mongodump', '--archive', '--quiet'],
@@ -21,20 +20,7 @@ export const backup: BackupSpec = {
       counted: 'database',
     },
   },
-  envFiles: (a) => [`${a.dataDir}/.env`],
-  downtime: {
-    stop: [],
-    why: 'none: mongodump reads the running database (each collection as it is when it is read); uploads are in MongoDB (GridFS), so in the dump',
-  },
-  async adminLogin(ctx, signal) {
-    const env = parseEnv((await ctx.files.readText(`${ctx.answers.dataDir}/.env`)) ?? '').values;
-    const r = await adminLogin(
-      ctx.http,
-      ctx.answers.port,
-      env.ADMIN_USERNAME ?? '',
-      env.ADMIN_PASS ?? '',
-      signal,
-    );
-    return { ok: r.ok, detail: r.ok ? `"${env.ADMIN_USERNAME}" logs in` : r.detail };
-  },
-};
+  whyLive:
+    'mongodump reads the running database (each collection as it is when it is read); uploads are in MongoDB (GridFS), so in the dump',
+  admin: { userKey: 'ADMIN_USERNAME', passwordKey: 'ADMIN_PASS', login: adminLogin },
+});

@@ -1,3 +1,5 @@
+// over 300 lines: the platform's definePlatform read as one (its admin, backup, doctor and URL parts are already in their own files).
+
 import releaseData from '../../assets/rocketchat/releases.json' with { type: 'json' };
 import { composeCommand } from '../../src/core/compose.js';
 import { parseEnv, setEnv } from '../../src/core/envfile.js';
