@@ -11,14 +11,6 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const LIMIT = 300;
 const HEADER_LINES = 10;
 
-/**
- * Files another change is splitting at this moment, each with that reason; an entry must still name a file over
- * the limit without its own reason (so it goes once the split lands).
- */
-const PENDING: Record<string, string> = {
-  'src/core/checks.ts': 'moved into src/engine and split there by the task-engine change (issue 16 item 3)',
-};
-
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() && /\.(ts|tsx|mts)$/.test(e.name))
@@ -54,23 +46,9 @@ describe('file size', () => {
     for (const file of files) {
       const text = readFileSync(join(ROOT, file), 'utf8');
       const n = lineCount(text);
-      if (n > LIMIT && !sizeReason(text) && !PENDING[file])
+      if (n > LIMIT && !sizeReason(text))
         over.push(`${file}: ${n} lines, no "over 300 lines: <reason>" in its header`);
     }
     expect(over).toEqual([]);
-  });
-
-  it('keeps no pending entry once its file is split or gives its own reason', () => {
-    for (const file of Object.keys(PENDING)) {
-      let text: string;
-      try {
-        text = readFileSync(join(ROOT, file), 'utf8');
-      } catch {
-        throw new Error(`${file} is gone: remove it from PENDING`);
-      }
-      expect(lineCount(text) > LIMIT && !sizeReason(text), `${file} no longer needs its PENDING entry`).toBe(
-        true,
-      );
-    }
   });
 });
