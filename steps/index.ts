@@ -10,3 +10,6 @@ export const platforms: Platform[] = [rocketchat, mattermost, mastodon, chatmail
 export function findPlatform(id: string): Platform | undefined {
   return platforms.find((p) => p.id === id);
 }
+
+/** The shared reverse proxy, the one component every platform but chatmail (its own TLS) sits behind. */
+export { proxy } from './proxy/index.js';

@@ -1,11 +1,4 @@
-import { certbotGrammar } from '../../steps/proxy/acme.js';
-import {
-  PROXY_DIR,
-  PROXY_LOG_ARGS,
-  PROXY_RETRY_ARGS,
-  proxyComposeCommand,
-  proxyProject,
-} from '../../steps/proxy/index.js';
+import { proxy } from '../../steps/index.js';
 import { type CertificateRequestFacts, lastAttempts } from '../core/acme.js';
 import { formatCommand } from '../core/plan.js';
 import { publicAddressesOf } from '../core/reachability.js';
@@ -27,16 +20,16 @@ export async function certificateRequestFacts(
   deps: Deps,
   r: InstallRecord,
 ): Promise<CertificateRequestFacts | undefined> {
-  const project = proxyProject(deps.env.projectName);
-  const dir = deps.files.real(PROXY_DIR);
+  const project = proxy.project(deps.env.projectName);
+  const dir = deps.files.real(proxy.dir);
   const logs = await deps.runner
-    .run({ ...proxyComposeCommand(dir, project, PROXY_LOG_ARGS), reject: false, timeoutMs: 10_000 })
+    .run({ ...proxy.composeCommand(dir, project, proxy.logArgs), reject: false, timeoutMs: 10_000 })
     .catch(() => undefined);
   if (!logs) return undefined;
-  const attempt = lastAttempts(`${logs.stdout}\n${logs.stderr}`, certbotGrammar).get(r.domain.toLowerCase());
+  const attempt = lastAttempts(`${logs.stdout}\n${logs.stderr}`, proxy.acme).get(r.domain.toLowerCase());
   if (attempt?.outcome !== 'failed') return undefined;
   const shown = (args: string[]) =>
-    formatCommand(proxyComposeCommand(deps.env.hostPath(PROXY_DIR), project, args));
+    formatCommand(proxy.composeCommand(deps.env.hostPath(proxy.dir), project, args));
   const probe = deps.probe.readiness;
   const domain = attempt.domain ?? r.domain;
   const [pub, sys, addr, firewall] = await Promise.all([
@@ -53,6 +46,6 @@ export async function certificateRequestFacts(
       : {}),
     ...(addr ? { mine: publicAddressesOf(addr) } : {}),
     ...(firewall ? { firewall } : {}),
-    retryCommand: shown(PROXY_RETRY_ARGS),
+    retryCommand: shown(proxy.retryArgs),
   };
 }

@@ -1,5 +1,4 @@
-import { LETS_ENCRYPT_ISSUER } from '../../steps/proxy/acme.js';
-import { PROXY_DIR, PROXY_PORTS, proxyComposeCommand, proxyProject } from '../../steps/proxy/index.js';
+import { proxy } from '../../steps/index.js';
 import { certificateNeedsRequest } from '../core/acme.js';
 import { composeCommand, parseComposePs } from '../core/compose.js';
 import { type ContainerFacts, type GatherContext, type InstallFacts, secretValues } from '../core/doctor.js';
@@ -50,7 +49,7 @@ export async function gatherFacts(
   const portHolders = portHoldersOf(deps, [
     ...new Set([
       ...platform.requirements.ports(answers),
-      ...(r.tls !== 'none' && !platform.ownTls ? PROXY_PORTS : []),
+      ...(r.tls !== 'none' && !platform.ownTls ? proxy.ports : []),
     ]),
   ]);
 
@@ -160,7 +159,7 @@ export async function gatherFacts(
     ...(r.tls !== 'none' && !platform.ownTls
       ? {
           proxyLogs: formatCommand(
-            proxyComposeCommand(deps.env.hostPath(PROXY_DIR), proxyProject(deps.env.projectName), [
+            proxy.composeCommand(deps.env.hostPath(proxy.dir), proxy.project(deps.env.projectName), [
               'logs',
               '--tail',
               '100',
@@ -260,7 +259,7 @@ async function publicFacts(deps: Deps, r: InstallRecord, platform: Platform) {
   ]);
   // A missing, stand-in or expiring certificate from the proxy: why its newest request failed.
   const certificateRequest =
-    r.tls === 'letsencrypt' && !platform.ownTls && certificateNeedsRequest(certificate, LETS_ENCRYPT_ISSUER)
+    r.tls === 'letsencrypt' && !platform.ownTls && certificateNeedsRequest(certificate, proxy.issuer)
       ? await certificateRequestFacts(deps, r)
       : undefined;
   return { publicReadiness, certificate, certificateRequest };

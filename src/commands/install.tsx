@@ -1,5 +1,4 @@
-import { platforms } from '../../steps/index.js';
-import { proxyProject } from '../../steps/proxy/index.js';
+import { platforms, proxy } from '../../steps/index.js';
 import { missingAnswersError } from '../core/answers.js';
 import { parseEnv } from '../core/envfile.js';
 import { CancelledError, UserError } from '../core/errors.js';
@@ -84,7 +83,7 @@ async function install(
     // Settled now whichever way the answers came (a run without questions included).
     known(platform.id, answers.version);
     const project = deps.env.projectName(answers.name);
-    const proxyProj = proxyProject(deps.env.projectName);
+    const proxyProj = proxy.project(deps.env.projectName);
     const built = await buildPlan(platform, answers, {
       files: deps.files,
       templates: deps.templates,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { proxyFiles } from '../../steps/proxy/index.js';
+import { proxy } from '../../steps/index.js';
 import type { FileStore } from '../core/context.js';
 import { type FileSpec, formatCommand, formatMode, type Plan } from '../core/plan.js';
 import type { InstallAnswers, PlanInput, Platform } from '../core/platform.js';
@@ -82,7 +82,7 @@ const filesOfPlan = (platform: Platform, answers: InstallAnswers, i: PlanInput):
   ...platform.files(i),
   ...(answers.tls === 'none' || platform.ownTls
     ? []
-    : proxyFiles(i, {
+    : proxy.files(i, {
         title: platform.title,
         locations: platform.proxyLocations?.(answers) ?? [{ path: '/', port: answers.port }],
       })),

@@ -1,5 +1,5 @@
 import type { ListrTask } from 'listr2';
-import { proxyProject } from '../../steps/proxy/index.js';
+import { proxy } from '../../steps/index.js';
 import type { InstallContext } from '../core/context.js';
 import type { Platform } from '../core/platform.js';
 import type { InstallRecord } from '../system/state.js';
@@ -81,7 +81,7 @@ export function recordContext(deps: Deps, record: InstallRecord, platform: Platf
     platform,
     plan: { files: [], commands: [] },
     project: record.project,
-    proxyProject: proxyProject(deps.env.projectName),
+    proxyProject: proxy.project(deps.env.projectName),
     projectDir: record.dataDir,
     composeFiles: record.composeFiles,
     dryRun: false,

@@ -1,14 +1,7 @@
 // over 300 lines: one task list whose steps share the record, the archiver and the proxy's fate; each step is short.
 
 import { existsSync } from 'node:fs';
-import {
-  PROXY_DATA_DIR,
-  PROXY_DIR,
-  PROXY_PORTS,
-  proxyComposeCommand,
-  proxyProject,
-  siteFile,
-} from '../../steps/proxy/index.js';
+import { proxy } from '../../steps/index.js';
 import { composeCommand } from '../core/compose.js';
 import { CancelledError, UserError, WizardError } from '../core/errors.js';
 import { takeBackup } from '../engine/backup-tasks.js';
@@ -96,7 +89,7 @@ export async function uninstallCommand(
   const keepPorts = [
     ...new Set([
       ...others.flatMap((o) => (o.readiness?.firewall ?? []).flatMap((f) => f.ports)),
-      ...(proxyStays ? PROXY_PORTS : []),
+      ...(proxyStays ? proxy.ports : []),
     ]),
   ];
   const closing = [...new Set(firewall.flatMap((f) => f.ports))].filter((p) => !keepPorts.includes(p));
@@ -112,7 +105,7 @@ export async function uninstallCommand(
   say(`  • its containers and networks stop and are removed (Compose project ${record.project})`);
   if (usesProxy(record))
     say(
-      `  • its proxy site ${deps.env.hostPath(siteFile(record.domain))} is removed${proxyStays ? '' : ', and the proxy with it (no other install uses it)'}`,
+      `  • its proxy site ${deps.env.hostPath(proxy.siteFile(record.domain))} is removed${proxyStays ? '' : ', and the proxy with it (no other install uses it)'}`,
     );
   if (closing.length) say(`  • the firewall ports the wizard opened for it close: ${closing.join(', ')}`);
   if (record.backupSchedule) say(`  • its backup schedule (${record.backupSchedule.unit}.timer) is removed`);
@@ -214,23 +207,23 @@ export async function uninstallCommand(
         title: 'Remove the proxy site',
         enabled: () => usesProxy(record),
         task: async (_c: unknown, task: { title: string }) => {
-          await archiver.remove(deps.env.hostPath(siteFile(record.domain)));
-          const dir = deps.env.hostPath(PROXY_DIR);
-          const proxy = proxyProject(deps.env.projectName);
+          await archiver.remove(deps.env.hostPath(proxy.siteFile(record.domain)));
+          const dir = deps.env.hostPath(proxy.dir);
+          const project = proxy.project(deps.env.projectName);
           if (!existsSync(`${dir}/compose.yml`)) {
             task.title = 'Removed the proxy site';
             return;
           }
           if (proxyStays) {
             await deps.runner.run({
-              ...proxyComposeCommand(dir, proxy, ['kill', '-s', 'SIGHUP', 'nginx']),
+              ...proxy.composeCommand(dir, project, proxy.retryArgs),
               reject: false,
             });
             task.title = 'Removed the proxy site (the proxy stays for the other installs)';
             return;
           }
           await deps.runner.run({
-            ...proxyComposeCommand(dir, proxy, [
+            ...proxy.composeCommand(dir, project, [
               'down',
               '--remove-orphans',
               ...(opts.purge ? ['--volumes'] : []),
@@ -239,7 +232,7 @@ export async function uninstallCommand(
           });
           if (opts.purge) {
             await archiver.remove(dir);
-            await archiver.remove(deps.env.hostPath(PROXY_DATA_DIR));
+            await archiver.remove(deps.env.hostPath(proxy.dataDir));
           }
           task.title = `Removed the proxy site and the proxy${opts.purge ? ' (its files and certificates too)' : ''}`;
         },

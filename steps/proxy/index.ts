@@ -3,9 +3,11 @@ import { quoteEnvValue } from '../../src/core/envfile.js';
 import { PROXY_MAX_BODY } from '../../src/core/own-proxy.js';
 import type { CommandSpec, FileSpec } from '../../src/core/plan.js';
 import type { InstallAnswers, PlanInput, ProxyLocation } from '../../src/core/platform.js';
+import type { ProxyComponent } from '../../src/core/proxy.js';
 import type { Step, StepInput } from '../../src/core/step.js';
 import { renderTemplate } from '../../src/core/template.js';
 import { writeFiles } from '../../src/engine/tasks.js';
+import { certbotGrammar, LETS_ENCRYPT_ISSUER } from './acme.js';
 
 /**
  * The shared reverse proxy: one jonasal/nginx-certbot container on the host network in /root/nginx,
@@ -164,3 +166,19 @@ export function proxySteps(s: StepInput): Step[] {
     },
   ];
 }
+
+/** The proxy as the spine calls it (src/core/proxy.ts's contract). */
+export const proxy: ProxyComponent = {
+  dir: PROXY_DIR,
+  dataDir: PROXY_DATA_DIR,
+  image: PROXY_IMAGE,
+  ports: PROXY_PORTS,
+  project: proxyProject,
+  composeCommand: proxyComposeCommand,
+  files: proxyFiles,
+  siteFile,
+  logArgs: PROXY_LOG_ARGS,
+  retryArgs: PROXY_RETRY_ARGS,
+  acme: certbotGrammar,
+  issuer: LETS_ENCRYPT_ISSUER,
+};

@@ -77,6 +77,16 @@ function forbidden(from: string, specifier: string): string | undefined {
   }
   if (source === 'ui' && target === 'system') return 'src/ui does not import src/system';
   if (
+    target === 'steps' &&
+    source !== 'steps' &&
+    source !== 'other' &&
+    relative(ROOT, resolve(ROOT, dirname(from), specifier))
+      .split('\\')
+      .join('/') !== 'steps/index.js'
+  ) {
+    return 'src/ reaches the platforms and the proxy only through steps/index.ts (their contracts)';
+  }
+  if (
     source === 'core' &&
     (target === 'system' || target === 'engine' || target === 'ui' || target === 'commands')
   ) {
@@ -165,6 +175,9 @@ describe('layers', () => {
     expect(forbidden('src/commands/install.tsx', '../system/runner.js')).toBeUndefined();
     expect(forbidden('src/ui/Review.tsx', '../core/plan.js')).toBeUndefined();
     expect(forbidden('steps/mattermost/index.ts', '../../src/system/files.js')).toBeUndefined();
+    expect(forbidden('src/commands/plan.ts', '../../steps/proxy/index.js')).toMatch(/steps\/index\.ts/);
+    expect(forbidden('src/commands/plan.ts', '../../steps/index.js')).toBeUndefined();
+    expect(forbidden('src/commands/install/checks.ts', '../../../steps/index.js')).toBeUndefined();
     expect(forbidden('src/core/plan.ts', 'node:path')).toBeUndefined();
     // core and the engine
     expect(forbidden('src/core/plan.ts', '../engine/wait.js')).toMatch(/src\/engine/);

@@ -1,4 +1,4 @@
-import { PROXY_IMAGE, PROXY_PORTS } from '../../../steps/proxy/index.js';
+import { proxy } from '../../../steps/index.js';
 import {
   blockingFailures,
   type CheckInput,
@@ -71,10 +71,10 @@ export function platformChecks(
   const proxyUsed = state
     .installs()
     .some((i) => i.tls !== 'none' && !deps.platforms.find((p) => p.id === i.platform)?.ownTls);
-  if (proxyUsed && !platform.ownTls) for (const p of PROXY_PORTS) allowed.set(p, "the wizard's proxy");
+  if (proxyUsed && !platform.ownTls) for (const p of proxy.ports) allowed.set(p, "the wizard's proxy");
   const ports = [
     ...platform.requirements.ports(answers),
-    ...(answers.tls === 'none' || platform.ownTls ? [] : PROXY_PORTS),
+    ...(answers.tls === 'none' || platform.ownTls ? [] : proxy.ports),
   ];
   const checks = withReadinessChecks(
     [
@@ -203,7 +203,7 @@ export function lookUpOfflineImages(
         },
       ],
       project,
-      answers.tls === 'none' || platform.ownTls ? [] : [PROXY_IMAGE],
+      answers.tls === 'none' || platform.ownTls ? [] : [proxy.image],
     );
   })().catch(
     (e: unknown): ImagesVerdict => ({
