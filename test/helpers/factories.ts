@@ -18,9 +18,9 @@ import type {
   RunOptions,
 } from '../../src/core/context.js';
 import type { Platform } from '../../src/core/platform.js';
-import { MemoryLogger } from '../../src/system/log.js';
 import { systemClock } from '../../src/system/timer.js';
 import { type FakeRow, FakeRunner } from './fake-runner.js';
+import { MemoryLogger } from './memory-logger.js';
 
 export interface MockRunnerOptions {
   /** The commands it knows, first match wins; any other command throws. */

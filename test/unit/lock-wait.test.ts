@@ -4,8 +4,8 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { lockOrWait } from '../../src/commands/lock-wait.js';
 import { LockedError } from '../../src/system/lock.js';
-import { MemoryLogger } from '../../src/system/log.js';
 import type { RunProgressRecord } from '../../src/system/progress.js';
+import { MemoryLogger } from '../helpers/memory-logger.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 /** A second run while another holds the lock: it shows that run's progress, waits for it, then goes on. */

@@ -15,12 +15,12 @@ import type { InstallAnswers, TlsMode } from '../../src/core/platform.js';
 import { stepTask } from '../../src/engine/step-task.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
-import { MemoryLogger } from '../../src/system/log.js';
 import { findPlatform, platforms } from '../../steps/index.js';
 import { SECRET_KEYS, vapidKeyPair, vapidPublicKeyOf } from '../../steps/mastodon/secrets.js';
 import { createMockContext, createMockJournal, createMockRunner } from '../helpers/factories.js';
 import type { FakeRow } from '../helpers/fake-runner.js';
 import { expectGolden } from '../helpers/golden.js';
+import { MemoryLogger } from '../helpers/memory-logger.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 const registered = findPlatform('mastodon');

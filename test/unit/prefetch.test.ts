@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ImagePrefetch } from '../../src/commands/install/prefetch.js';
 import type { Platform } from '../../src/core/platform.js';
-import { MemoryLogger } from '../../src/system/log.js';
 import { findPlatform } from '../../steps/index.js';
 import { FakeRunner } from '../helpers/fake-runner.js';
+import { MemoryLogger } from '../helpers/memory-logger.js';
 
 const rocketchat = findPlatform('rocketchat') as Platform;
 const mattermost = findPlatform('mattermost') as Platform;

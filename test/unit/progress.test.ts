@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { Listr } from 'listr2';
 import { describe, expect, it } from 'vitest';
-import { MemoryLogger } from '../../src/system/log.js';
 import { progressAlive, progressPath, RunProgress, readProgress } from '../../src/system/progress.js';
+import { MemoryLogger } from '../helpers/memory-logger.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 /** A run's progress for `wizard status` and a second wizard: the file and the log follow the task list. */

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { redact, secretValues } from '../../src/core/doctor.js';
 import { gitCredentials } from '../../src/core/git.js';
 import { maskUrl, Redactor, redactDeep, secretForms, urlSecrets } from '../../src/core/redact.js';
-import { FileLogger, MemoryLogger } from '../../src/system/log.js';
+import { FileLogger } from '../../src/system/log.js';
+import { MemoryLogger } from '../helpers/memory-logger.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 const SECRET = `pa"ss\\w$rd %41 é'x`;

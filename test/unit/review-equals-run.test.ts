@@ -11,10 +11,10 @@ import { commandLine, type Step } from '../../src/core/step.js';
 import { stepTask } from '../../src/engine/step-task.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
-import { MemoryLogger } from '../../src/system/log.js';
 import { findPlatform } from '../../steps/index.js';
 import { createMockContext, createMockRunner } from '../helpers/factories.js';
 import type { FakeRow, FakeRunner } from '../helpers/fake-runner.js';
+import { MemoryLogger } from '../helpers/memory-logger.js';
 import { stackRows } from '../helpers/stack-rows.js';
 import { tmpRoot } from '../helpers/tmp.js';
 

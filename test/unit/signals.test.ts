@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError } from '../../src/core/errors.js';
-import { MemoryLogger } from '../../src/system/log.js';
 import { onInterrupt } from '../../src/system/signals.js';
+import { MemoryLogger } from '../helpers/memory-logger.js';
 
 /** The signal handling's decisions, with the handlers called as Node calls them (no real signal is sent). */
 describe('onInterrupt', () => {

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { FetchHttpClient } from '../../src/system/http.js';
-import { MemoryLogger } from '../../src/system/log.js';
 import { ExecaRunner } from '../../src/system/runner.js';
+import { MemoryLogger } from '../helpers/memory-logger.js';
 
 /** Generic pieces the Mastodon platform needed: secret command output, and a Host header of our own. */
 describe('the runner with secretOutput', () => {

@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/commands/deps.js';
 import { uninstallCommand } from '../../src/commands/uninstall.js';
 import { RealFileStore } from '../../src/system/files.js';
-import { MemoryLogger } from '../../src/system/log.js';
 import { type InstallRecord, StateStore } from '../../src/system/state.js';
 import { platforms } from '../../steps/index.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
+import { MemoryLogger } from '../helpers/memory-logger.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 const record = (name: string, over: Partial<InstallRecord> = {}): InstallRecord => ({

@@ -17,11 +17,11 @@ import { settleSwitch } from '../../src/engine/upgrade-settle.js';
 import type { UpgradeContext } from '../../src/engine/upgrade-tasks.js';
 import { RealFileStore } from '../../src/system/files.js';
 import { acquireLock } from '../../src/system/lock.js';
-import { MemoryLogger } from '../../src/system/log.js';
 import { type InstallRecord, StateStore } from '../../src/system/state.js';
 import { systemClock } from '../../src/system/timer.js';
 import { findPlatform } from '../../steps/index.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
+import { MemoryLogger } from '../helpers/memory-logger.js';
 import { stackRows } from '../helpers/stack-rows.js';
 import { tmpRoot } from '../helpers/tmp.js';
 

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FileStore } from '../../src/core/context.js';
 import { ContainerFailedError, type WaitContext, waitFor } from '../../src/engine/wait.js';
-import { MemoryLogger } from '../../src/system/log.js';
 import rocketchat from '../../steps/rocketchat/index.js';
 import { createMockClock } from '../helpers/factories.js';
 import { type FakeRow, FakeRunner } from '../helpers/fake-runner.js';
+import { MemoryLogger } from '../helpers/memory-logger.js';
 
 /** The shared wait with a fake clock (sleeping advances it) and recorded container states. */
 const recorded = (name: string) => readFileSync(join(import.meta.dirname, 'containers', name), 'utf8');
