@@ -32,7 +32,21 @@ export async function printDoctorReport(
       import('../ui/screens.js'),
       import('../ui/DoctorReport.js'),
     ]);
-    printStatic(<DoctorReport findings={shown} fixed={fixed.map(redact)} />, deps.term.stdout);
+    const out = deps.term.stdout;
+    const columns = out.isTTY ? out.columns || 80 : undefined;
+    // Without a terminal nothing wraps: Ink lays out on a grid just as wide as the longest line (a 10,000-column
+    // grid costs tenths of a second).
+    const title = Math.max(0, ...shown.map((f) => f.title.length));
+    const widest = Math.max(
+      80,
+      ...shown.map((f) => Math.max(title + 4 + f.evidence.length, 6 + (f.remedy?.length ?? 0))),
+      ...fixed.map((f) => f.length + 4),
+    );
+    printStatic(
+      <DoctorReport findings={shown} fixed={fixed.map(redact)} columns={columns} />,
+      out,
+      columns ?? widest + 1,
+    );
   }
   return code;
 }

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { proxy } from '../../steps/index.js';
 import { composeCommand } from '../core/compose.js';
 import { CancelledError, UserError, WizardError } from '../core/errors.js';
+import { wrapText } from '../core/text.js';
 import { takeBackup } from '../engine/backup-tasks.js';
 import { closePorts } from '../system/firewall-close.js';
 import type { InstallRecord } from '../system/state.js';
@@ -100,7 +101,9 @@ export async function uninstallCommand(
       'Remove what you want by hand.',
     );
 
-  const say = (l: string) => deps.term.stderr.write(`${l}\n`);
+  const err = deps.term.stderr;
+  // On a terminal each line wraps under its own text; without one it stays whole.
+  const say = (l: string) => err.write(`${err.isTTY ? wrapText(l, err.columns || 80) : l}\n`);
   say(`Uninstall ${record.name} (${platform.title} ${record.release}, ${record.domain}):`);
   say(`  • its containers and networks stop and are removed (Compose project ${record.project})`);
   if (usesProxy(record))

@@ -11,7 +11,7 @@ export function wrapText(text: string, width: number): string {
 
 function wrapLine(line: string, width: number): string {
   if (line.length <= width) return line;
-  const lead = /^(\s*(?:→ |[-*] |\S+(?: \S+)?\s{2,})?)/.exec(line)?.[1] ?? '';
+  const lead = /^(\s*(?:→ |[-*•] |\S+(?: \S+)?\s{2,})?)/.exec(line)?.[1] ?? '';
   // A hanging indent wider than half the line would leave no room: indent by the leading spaces only.
   const hang = ' '.repeat(lead.length <= width / 2 ? lead.length : (/^\s*/.exec(line)?.[0].length ?? 0));
   const out: string[] = [];

@@ -5,8 +5,20 @@ import { statusColor, symbols } from './theme.js';
 const sym = { ok: symbols.pass, warn: symbols.warn, fail: symbols.fail } as const;
 const color = { ok: statusColor.pass, warn: statusColor.warn, fail: statusColor.fail } as const;
 
-/** The doctor's report: host findings, then each install's, problems with evidence and the fixing command. */
-export function DoctorReport({ findings, fixed }: { findings: Finding[]; fixed: string[] }) {
+/**
+ * The doctor's report: host findings, then each install's, problems with evidence and the fixing command. Each
+ * evidence and remedy wraps under its own text (a hanging indent), like the checklist.
+ */
+export function DoctorReport({
+  findings,
+  fixed,
+  columns,
+}: {
+  findings: Finding[];
+  fixed: string[];
+  /** The terminal's width: titles then take at most 40% of it and wrap in their column (none: never wrap). */
+  columns?: number;
+}) {
   const groups = new Map<string, Finding[]>();
   for (const f of findings) {
     const key = f.install ? `Install ${f.install}` : 'This server';
@@ -28,23 +40,34 @@ export function DoctorReport({ findings, fixed }: { findings: Finding[]; fixed: 
         </Box>
       ) : null}
       {[...groups].map(([group, list]) => {
-        const width = Math.max(...list.map((f) => f.title.length));
+        const longest = Math.max(...list.map((f) => f.title.length));
+        const width = columns ? Math.min(longest, Math.max(16, Math.floor(columns * 0.4))) : longest;
         return (
           <Box key={group} flexDirection="column" marginBottom={1}>
             <Text bold>{group}</Text>
             {list.map((f, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: ids repeat across containers
               <Box key={`${f.id}-${i}`} flexDirection="column">
-                <Text>
-                  <Text color={color[f.severity]}>{sym[f.severity]}</Text> {f.title.padEnd(width)}
-                  {'  '}
-                  <Text dimColor={f.severity === 'ok'}>{f.evidence}</Text>
-                </Text>
+                <Box>
+                  <Box flexShrink={0} width={2}>
+                    <Text color={color[f.severity]}>{sym[f.severity]}</Text>
+                  </Box>
+                  <Box flexShrink={0} width={width + 2}>
+                    <Text>{f.title}</Text>
+                  </Box>
+                  <Box flexShrink={1}>
+                    <Text dimColor={f.severity === 'ok'}>{f.evidence}</Text>
+                  </Box>
+                </Box>
                 {f.remedy && f.severity !== 'ok' ? (
-                  <Text color={color[f.severity]}>
-                    {'    '}
-                    {symbols.arrow} {f.remedy}
-                  </Text>
+                  <Box>
+                    <Box flexShrink={0} width={6}>
+                      <Text color={color[f.severity]}>{`    ${symbols.arrow}`}</Text>
+                    </Box>
+                    <Box flexShrink={1}>
+                      <Text color={color[f.severity]}>{f.remedy}</Text>
+                    </Box>
+                  </Box>
                 ) : null}
               </Box>
             ))}

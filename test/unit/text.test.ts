@@ -12,6 +12,10 @@ describe('text', () => {
     expect(wrapText('short\n\nEnvironment: every install flag is also WIZARD_<NAME>', 30)).toBe(
       'short\n\nEnvironment: every install\nflag is also WIZARD_<NAME>',
     );
+    // A bullet's continuation goes under its text (uninstall's list of what goes and what stays).
+    expect(wrapText('  • kept: its data folder /opt/rocketchat, its volumes and its backups', 44)).toBe(
+      '  • kept: its data folder /opt/rocketchat,\n    its volumes and its backups',
+    );
     // A word longer than the width stays whole.
     expect(wrapText('see https://docs.docker.com/engine/install/ now', 20)).toBe(
       'see\nhttps://docs.docker.com/engine/install/\nnow',
