@@ -67,6 +67,10 @@ async function doctor() {
       const t = process.hrtime.bigint();
       const r = spawnSync(node, [CLI, 'doctor', '--json'], { env: wenv, encoding: 'utf8' });
       times.push(Number(process.hrtime.bigint() - t) / 1e6);
+      if (r.status !== 0 && r.status !== 1 && r.status !== 2)
+        throw new Error(
+          `wizard doctor --json exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`,
+        );
       if (r.status === 2)
         console.log(
           `doctor found failures: ${JSON.parse(r.stdout)

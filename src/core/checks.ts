@@ -40,7 +40,7 @@ export interface PortHolder {
   container?: { name: string; project?: string };
 }
 
-export type CheckStatus = 'pass' | 'warn' | 'fail';
+export type CheckStatus = 'ok' | 'warn' | 'fail';
 
 export interface CheckResult {
   status: CheckStatus;
@@ -82,7 +82,7 @@ export interface CheckOutcome extends CheckResult {
   ignored?: boolean;
 }
 
-const pass = (detail: string): CheckResult => ({ status: 'pass', detail });
+const pass = (detail: string): CheckResult => ({ status: 'ok', detail });
 const warn = (detail: string, remedy?: string): CheckResult => ({
   status: 'warn',
   detail,

@@ -68,7 +68,7 @@ export function judgeClock(sample: ClockSample, ntp: boolean | undefined): Check
   const est = estimateSkew(sample);
   if ('error' in est) {
     const detail = `skew not measured (${host}: ${est.error})${ntpNote}`;
-    return ntpOff ? { status: 'warn', detail, remedy: setNtp } : { status: 'pass', detail };
+    return ntpOff ? { status: 'warn', detail, remedy: setNtp } : { status: 'ok', detail };
   }
   const proven = Math.max(0, Math.abs(est.skewMs) - est.uncertaintyMs);
   const direction = est.skewMs > 0 ? 'behind' : 'ahead of';
@@ -100,7 +100,7 @@ export function judgeClock(sample: ClockSample, ntp: boolean | undefined): Check
       remedy: setNtp,
     };
   return {
-    status: 'pass',
+    status: 'ok',
     detail: `within ${fmt(Math.abs(est.skewMs) + est.uncertaintyMs)} of ${host}${ntpNote}`,
   };
 }
@@ -110,7 +110,7 @@ export const clockCheck: Check = {
   id: 'clock',
   title: 'Clock',
   async run(probe) {
-    if (!probe.clock) return { status: 'pass', detail: 'not checked' };
+    if (!probe.clock) return { status: 'ok', detail: 'not checked' };
     const [sample, ntp] = await Promise.all([
       probe.clock(),
       probe.ntpSynchronized?.() ?? Promise.resolve(undefined),

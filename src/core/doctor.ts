@@ -26,10 +26,10 @@ export type {
 export function fromCheckOutcomes(outcomes: CheckOutcome[]): Finding[] {
   return outcomes.map((o) => ({
     id: `host.${o.id}`,
-    severity: o.status === 'pass' ? 'ok' : o.status === 'warn' || o.ignored ? 'warn' : 'fail',
+    severity: o.status === 'ok' ? 'ok' : o.status === 'warn' || o.ignored ? 'warn' : 'fail',
     title: o.title,
     evidence: o.detail,
-    ...(o.remedy && o.status !== 'pass' ? { remedy: o.remedy } : {}),
+    ...(o.remedy && o.status !== 'ok' ? { remedy: o.remedy } : {}),
   }));
 }
 

@@ -11,12 +11,12 @@ export function judgeFirewall(f: FirewallFacts, ports: number[], opened: number[
     "Also open them in your provider's cloud firewall (security group), in its web console: the wizard can't see it.";
   if (f.tool === 'none' || !f.active)
     return {
-      status: 'pass',
+      status: 'ok',
       detail: `no active firewall on this host (${f.tool === 'none' ? 'none found' : `${f.tool} inactive`}). ${cloud}`,
     };
   if (f.closed.length === 0)
     return {
-      status: 'pass',
+      status: 'ok',
       detail: `${f.tool} lets in ${ports.join(', ')}${opened.length ? ` (opened by the wizard: ${opened.join(', ')})` : ''}`,
     };
   const reclosed = opened.filter((p) => f.closed.includes(p));
@@ -37,7 +37,7 @@ export function judgeOutboundMail(
   smtp?: { host: string; port: number; result: FetchOutcome | { ok: true } },
 ): Verdict {
   const parts: string[] = [];
-  let status: Verdict['status'] = 'pass';
+  let status: Verdict['status'] = 'ok';
   let remedy: string | undefined;
   if (mx.result.ok) parts.push(`${mx.host}:25 answers`);
   else {
@@ -76,7 +76,7 @@ export function judgeMemory(
 ): Verdict {
   const fmt = (m: number) => (m >= 1024 ? `${(m / 1024).toFixed(1)} GiB` : `${m} MiB`);
   if (ramMiB >= recommendedMiB)
-    return { status: 'pass', detail: `${fmt(ramMiB)} RAM (recommended ${fmt(recommendedMiB)})` };
+    return { status: 'ok', detail: `${fmt(ramMiB)} RAM (recommended ${fmt(recommendedMiB)})` };
   if (ramMiB < minimumMiB) {
     return {
       status: 'fail',
@@ -87,7 +87,7 @@ export function judgeMemory(
   const add = swapNeededMiB(ramMiB, swapMiB, recommendedMiB);
   if (add === 0)
     return {
-      status: 'pass',
+      status: 'ok',
       detail: `${fmt(ramMiB)} RAM + ${fmt(swapMiB)} swap (recommended ${fmt(recommendedMiB)})`,
     };
   return {
@@ -125,11 +125,11 @@ export function judgeCaa(
   if (caa.error && caa.records.length === 0)
     return { status: 'warn', detail: `CAA lookup failed (${caa.error}).` };
   const issue = caa.records.filter((r) => r.tag === 'issue' || r.tag === 'issuewild');
-  if (issue.length === 0) return { status: 'pass', detail: `no CAA record restricts issuance for ${domain}` };
+  if (issue.length === 0) return { status: 'ok', detail: `no CAA record restricts issuance for ${domain}` };
   const allowed = issue.some(
     (r) => r.tag === 'issue' && r.value.split(';')[0]?.trim().toLowerCase() === 'letsencrypt.org',
   );
-  if (allowed) return { status: 'pass', detail: `CAA at ${caa.at ?? domain} allows letsencrypt.org` };
+  if (allowed) return { status: 'ok', detail: `CAA at ${caa.at ?? domain} allows letsencrypt.org` };
   return {
     status: 'fail',
     detail: `CAA at ${caa.at ?? domain} allows only ${issue.map((r) => r.value || '(nobody)').join(', ')}: Let's Encrypt may not issue.`,
@@ -146,7 +146,7 @@ export function judgeAttempts(
   const recent = attempts.filter((a) => !a.ok && now.getTime() - Date.parse(a.at) < windowMs);
   if (recent.length === 0)
     return {
-      status: 'pass',
+      status: 'ok',
       detail: attempts.length
         ? `${attempts.length} earlier attempt(s), none failed in the last hour`
         : 'no earlier attempt',

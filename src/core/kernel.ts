@@ -110,7 +110,7 @@ export const kernelCheck: Check = {
   id: 'kernel',
   title: 'Kernel',
   async run(probe, input): Promise<CheckResult> {
-    if (!probe.kernel) return { status: 'pass', detail: 'not checked' };
+    if (!probe.kernel) return { status: 'ok', detail: 'not checked' };
     const facts = await probe.kernel();
     const dbs = (input.databases ?? []).filter((d) => d !== 'none');
     const { version, hits } = judgeKernel(facts, dbs);
@@ -118,7 +118,7 @@ export const kernelCheck: Check = {
       ? `Linux ${version.upstream}${version.source === 'uname -r' ? '' : ` (${version.source})`}`
       : `Linux ${facts.release}`;
     if (!version.upstream)
-      return { status: 'pass', detail: `${name}: the upstream version is unknown; not judged` };
+      return { status: 'ok', detail: `${name}: the upstream version is unknown; not judged` };
     if (hits.length === 0) {
       const note = version.backport
         ? `; ${facts.release} is an enterprise kernel with backported fixes: "older than" rules do not apply`
@@ -126,7 +126,7 @@ export const kernelCheck: Check = {
           ? `; only the ${version.upstream.replace(/\.0$/, '')} series is known (${facts.release})`
           : '';
       return {
-        status: 'pass',
+        status: 'ok',
         detail: `${name}: no known problem${dbs.length ? ` for ${dbs.join(', ')}` : ''}${note}`,
       };
     }

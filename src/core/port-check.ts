@@ -2,7 +2,7 @@ import type { Check, CheckResult, PortHolder } from './checks.js';
 
 // The ports check (split from checks.ts): what holds a needed port, and how to free it or move the install.
 
-const pass = (detail: string): CheckResult => ({ status: 'pass', detail });
+const pass = (detail: string): CheckResult => ({ status: 'ok', detail });
 const fail = (detail: string, remedy: string): CheckResult => ({ status: 'fail', detail, remedy });
 
 /** Well-known holders of a needed port, and how to free it from them (any platform, same advice). */

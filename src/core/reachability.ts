@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 
-export type Verdict = { status: 'pass' | 'warn' | 'fail'; detail: string; remedy?: string };
+export type Verdict = { status: 'ok' | 'warn' | 'fail'; detail: string; remedy?: string };
 
 export interface DnsRecords {
   a: string[];
@@ -108,7 +108,7 @@ export function judgePublicAddress(f: PublicAddressFacts): Verdict {
   }
   if (echo)
     return {
-      status: 'pass',
+      status: 'ok',
       detail: `${[...new Set([echo, ...localPublic])].join(', ')}${echoNote}`,
     };
   // The echo service was asked and did not answer: what the Internet sees is unknown, not confirmed.
@@ -118,7 +118,7 @@ export function judgePublicAddress(f: PublicAddressFacts): Verdict {
       detail: `unknown: the interfaces hold ${localPublic.join(', ')}${echoNote}.`,
       remedy: `Check that this server reaches the Internet (curl ${f.echo.url}); behind NAT, forward TCP 80 and 443 to it.`,
     };
-  if (localPublic.length > 0) return { status: 'pass', detail: localPublic.join(', ') };
+  if (localPublic.length > 0) return { status: 'ok', detail: localPublic.join(', ') };
   return {
     status: 'warn',
     detail: `only private addresses (${f.local.join(', ') || 'none'})${echoNote}: this host is private-only or behind NAT.`,
@@ -181,7 +181,7 @@ export function judgeDns(
   const match = seen.filter((a) => mine.includes(a));
   const other = seen.filter((a) => !mine.includes(a));
   if (match.length > 0 && other.length === 0)
-    return { status: 'pass', detail: `${domain} -> ${seen.join(', ')} (this server)` };
+    return { status: 'ok', detail: `${domain} -> ${seen.join(', ')} (this server)` };
   return {
     status: 'warn',
     detail: `points elsewhere: ${domain} -> ${seen.join(', ')}, but this server is ${mine.join(', ')}.`,
@@ -202,7 +202,7 @@ const describe = (o: FetchOutcome, token: string): string => {
 /** Why the challenge URL does not come back: DNS, a firewall dropping the port, or another server answering. */
 export function judgeRoundTrip(f: RoundTripFacts): Verdict {
   const url = `http://${f.domain}${CHALLENGE_PREFIX}${f.token}`;
-  if (f.portBusy) return { status: 'pass', detail: `not run: port 80 is held by ${f.portBusy}.` };
+  if (f.portBusy) return { status: 'ok', detail: `not run: port 80 is held by ${f.portBusy}.` };
   // DNS is judged (and warned about) by the DNS check; here it only explains why the round trip can't work.
   if (f.addresses.length === 0)
     return {
@@ -261,7 +261,7 @@ export function judgeRoundTrip(f: RoundTripFacts): Verdict {
     };
   if (!f.local && !f.outside)
     return { status: 'warn', detail: 'not run: no way to fetch the challenge URL.' };
-  return { status: 'pass', detail: `${url} comes back ${tried}` };
+  return { status: 'ok', detail: `${url} comes back ${tried}` };
 }
 
 // The host's own verdicts (firewall, outbound mail, memory and swap, CAA, recent attempts) live in host-judges.ts.

@@ -49,7 +49,7 @@ export interface ReadinessInput {
   now?: Date;
 }
 
-const skip = (detail: string): CheckResult => ({ status: 'pass', detail });
+const skip = (detail: string): CheckResult => ({ status: 'ok', detail });
 const publicDomain = (input: CheckInput): string | undefined => {
   const d = input.answers?.domain;
   return !d || d === 'localhost' || /^[\d.:]+$/.test(d) || !d.includes('.') ? undefined : d;

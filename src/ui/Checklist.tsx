@@ -30,13 +30,13 @@ export function Checklist({ title, items }: { title?: string | undefined; items:
                 </Text>
               </Box>
               <Box flexShrink={1}>
-                <Text dimColor={!outcome || outcome.status === 'pass'}>
+                <Text dimColor={!outcome || outcome.status === 'ok'}>
                   {outcome ? outcome.detail : 'checking'}
                   {outcome?.ignored ? ` (ignored: --ignore-check ${id})` : ''}
                 </Text>
               </Box>
             </Box>
-            {outcome?.remedy && outcome.status !== 'pass' ? (
+            {outcome?.remedy && outcome.status !== 'ok' ? (
               <Box>
                 <Box flexShrink={0} width={4}>
                   <Text color={statusColor[status]}>{`  ${symbols.arrow}`}</Text>

@@ -2,8 +2,8 @@ import { Box, Text } from 'ink';
 import type { Finding } from '../core/doctor.js';
 import { statusColor, symbols } from './theme.js';
 
-const sym = { ok: symbols.pass, warn: symbols.warn, fail: symbols.fail } as const;
-const color = { ok: statusColor.pass, warn: statusColor.warn, fail: statusColor.fail } as const;
+const sym = { ok: symbols.ok, warn: symbols.warn, fail: symbols.fail } as const;
+const color = { ok: statusColor.ok, warn: statusColor.warn, fail: statusColor.fail } as const;
 
 /**
  * The doctor's report: host findings, then each install's, problems with evidence and the fixing command. Each
@@ -34,7 +34,7 @@ export function DoctorReport({
           {fixed.map((f) => (
             <Text key={f}>
               {'  '}
-              {symbols.pass} {f}
+              {symbols.ok} {f}
             </Text>
           ))}
         </Box>

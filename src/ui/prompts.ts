@@ -17,7 +17,7 @@ export type Prompt<T> = (ctx: PromptContext) => Promise<T>;
 const paint = (format: Parameters<typeof styleText>[0], text: string) => styleText(format, text);
 
 const theme = {
-  prefix: { idle: '?', done: paint('green', symbols.pass) },
+  prefix: { idle: '?', done: paint('green', symbols.ok) },
   style: {
     // The reason on its line, the remedy under it: the same shape as every other refusal.
     error: (text: string) =>

@@ -1,6 +1,6 @@
 /** Symbols and colours shared by every screen. */
 export const symbols = {
-  pass: '✔',
+  ok: '✔',
   warn: '⚠',
   fail: '✖',
   pending: '…',
@@ -8,4 +8,4 @@ export const symbols = {
   pointer: '❯',
 } as const;
 
-export const statusColor = { pass: 'green', warn: 'yellow', fail: 'red', pending: 'gray' } as const;
+export const statusColor = { ok: 'green', warn: 'yellow', fail: 'red', pending: 'gray' } as const;

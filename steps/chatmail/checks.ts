@@ -22,7 +22,7 @@ export const PORT_USE: Record<number, string> = {
 };
 
 const fail = (detail: string, remedy: string): CheckResult => ({ status: 'fail', detail, remedy });
-const pass = (detail: string): CheckResult => ({ status: 'pass', detail });
+const pass = (detail: string): CheckResult => ({ status: 'ok', detail });
 
 export const cgroupsV2: Check = {
   id: 'cgroups-v2',

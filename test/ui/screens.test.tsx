@@ -24,7 +24,7 @@ describe('static screens', () => {
           {
             id: 'git',
             title: 'git',
-            outcome: { id: 'git', title: 'git', status: 'pass', detail: 'git 2.43.0' },
+            outcome: { id: 'git', title: 'git', status: 'ok', detail: 'git 2.43.0' },
           },
           { id: 'dns', title: 'DNS' },
         ]}

@@ -49,7 +49,7 @@ const byId = async (p: HostProbe, input = {}, ignore: string[] = []) =>
 describe('checks', () => {
   it('passes a good host', async () => {
     const r = await run(probe());
-    expect(r.filter((o) => o.status !== 'pass')).toEqual([]);
+    expect(r.filter((o) => o.status !== 'ok')).toEqual([]);
   });
 
   it('fails arm64 with a clear word', async () => {
@@ -130,7 +130,7 @@ describe('checks', () => {
         [443, "the wizard's proxy"],
       ]),
     });
-    expect(ok.ports?.status).toBe('pass');
+    expect(ok.ports?.status).toBe('ok');
   });
 
   it('names a container that publishes a port, its compose project, and the command that frees it', async () => {

@@ -45,7 +45,7 @@ describe('skew from a Date header, corrected for the round trip', () => {
     const slow = estimateSkew(at(0, 1400));
     if ('error' in slow) throw new Error(slow.error);
     expect(slow.uncertaintyMs).toBe(1200);
-    expect(judgeClock(at(0, 1400), undefined).status).toBe('pass');
+    expect(judgeClock(at(0, 1400), undefined).status).toBe('ok');
   });
 
   it('a missing or garbage Date header is "not measured", never a failure', () => {
@@ -56,7 +56,7 @@ describe('skew from a Date header, corrected for the round trip', () => {
       error: 'its Date header is unreadable ("yesterday-ish")',
     });
     expect(judgeClock({ url: URL_, sentAt: SENT, receivedAt: SENT + 10, date: '0' }, undefined)).toEqual({
-      status: 'pass',
+      status: 'ok',
       detail: 'skew not measured (acme-v02.api.letsencrypt.org: its Date header is unreadable ("0"))',
     });
   });
@@ -65,7 +65,7 @@ describe('skew from a Date header, corrected for the round trip', () => {
 describe('clock verdicts', () => {
   it('up to a few seconds: pass (the 1 s resolution and the round trip are noise)', () => {
     expect(judgeClock(at(3), true)).toEqual({
-      status: 'pass',
+      status: 'ok',
       detail: 'within 4 s of acme-v02.api.letsencrypt.org; NTP synchronised',
     });
   });
@@ -101,7 +101,7 @@ describe('clock verdicts', () => {
       remedy: 'Turn on time synchronisation: timedatectl set-ntp true',
     });
     expect(judgeClock({ url: URL_, error: 'timed out' }, undefined)).toEqual({
-      status: 'pass',
+      status: 'ok',
       detail: 'skew not measured (acme-v02.api.letsencrypt.org: timed out)',
     });
     expect(judgeClock({ url: URL_, error: 'timed out' }, false).status).toBe('warn');
@@ -110,7 +110,7 @@ describe('clock verdicts', () => {
   it('the check reads the probe; no probe, no verdict', async () => {
     const probe = { clock: async () => at(600), ntpSynchronized: async () => true } as unknown as HostProbe;
     expect((await clockCheck.run(probe, {})).status).toBe('fail');
-    expect(await clockCheck.run({} as HostProbe, {})).toEqual({ status: 'pass', detail: 'not checked' });
+    expect(await clockCheck.run({} as HostProbe, {})).toEqual({ status: 'ok', detail: 'not checked' });
   });
 });
 

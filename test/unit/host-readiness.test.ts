@@ -43,7 +43,7 @@ describe('public address', () => {
       expect(isPrivateAddress(a), a).toBe(false);
   });
   it('passes with a public interface address', () => {
-    expect(judgePublicAddress({ local: [ME, '10.0.0.2'] })).toMatchObject({ status: 'pass', detail: ME });
+    expect(judgePublicAddress({ local: [ME, '10.0.0.2'] })).toMatchObject({ status: 'ok', detail: ME });
   });
   it('names NAT when the echo service sees another address', () => {
     const v = judgePublicAddress({ local: ['192.168.1.5'], echo: { address: ME, url: 'http://echo' } });
@@ -104,7 +104,7 @@ describe('DNS', () => {
     );
   });
   it('passes when both agree on this server', () => {
-    expect(judgeDns(D, { a: [ME], aaaa: [] }, { a: [ME], aaaa: [] }, [ME]).status).toBe('pass');
+    expect(judgeDns(D, { a: [ME], aaaa: [] }, { a: [ME], aaaa: [] }, [ME]).status).toBe('ok');
   });
   it('a silent public resolver: judged by the system resolver, with a warning', () => {
     const v = judgeDns(
@@ -128,7 +128,7 @@ describe('round trip', () => {
         local: { ok: true, status: 200, body: 'tok' },
         outside: { ok: true, status: 200, body: 'tok' },
       }).status,
-    ).toBe('pass');
+    ).toBe('ok');
   });
   it('DNS is wrong', () => {
     const v = judgeRoundTrip({ ...base, addresses: ['198.51.100.7'] });
@@ -157,7 +157,7 @@ describe('round trip', () => {
   });
   it('port 80 busy: not run', () => {
     expect(judgeRoundTrip({ ...base, portBusy: 'nginx' })).toMatchObject({
-      status: 'pass',
+      status: 'ok',
       detail: 'not run: port 80 is held by nginx.',
     });
   });
@@ -209,7 +209,7 @@ describe('firewall', () => {
     expect(judgeFirewall({ tool: 'ufw', active: true, closed: [] }, [80, 443], [443]).detail).toMatch(
       /opened by the wizard: 443/,
     );
-    expect(judgeFirewall({ tool: 'none', active: false, closed: [] }, [80]).status).toBe('pass');
+    expect(judgeFirewall({ tool: 'none', active: false, closed: [] }, [80]).status).toBe('ok');
     expect(judgeFirewall({ tool: 'ufw', active: true, closed: [443] }, [80, 443], [443]).detail).toMatch(
       /The wizard had opened 443: something closed them again/,
     );
@@ -228,7 +228,7 @@ describe('outbound mail', () => {
         { host: 'mx.example', result: { ok: true } },
         { host: 'smtp.example', port: 587, result: { ok: true } },
       ),
-    ).toMatchObject({ status: 'pass', detail: 'mx.example:25 answers; smtp.example:587 answers' });
+    ).toMatchObject({ status: 'ok', detail: 'mx.example:25 answers; smtp.example:587 answers' });
   });
 });
 
@@ -239,7 +239,7 @@ describe('memory and swap', () => {
     const v = judgeMemory(2048, 0, 4096, 2048);
     expect(v.status).toBe('warn');
     expect(v.remedy).toMatch(/Add a 2\.0 GiB swap file/);
-    expect(judgeMemory(2048, 2048, 4096, 2048).status).toBe('pass');
+    expect(judgeMemory(2048, 2048, 4096, 2048).status).toBe('ok');
   });
   it('stops below the minimum, naming it', () => {
     expect(judgeMemory(1024, 4096, 4096, 2048)).toMatchObject({
@@ -262,11 +262,11 @@ describe('memory and swap', () => {
 
 describe("Let's Encrypt pre-checks", () => {
   it('CAA: none, allowed, forbidden', () => {
-    expect(judgeCaa(D, { records: [] }).status).toBe('pass');
+    expect(judgeCaa(D, { records: [] }).status).toBe('ok');
     expect(
       judgeCaa(D, { records: [{ critical: 0, tag: 'issue', value: 'letsencrypt.org' }], at: 'example.com' })
         .status,
-    ).toBe('pass');
+    ).toBe('ok');
     const v = judgeCaa(D, {
       records: [{ critical: 0, tag: 'issue', value: 'digicert.com' }],
       at: 'example.com',
@@ -277,8 +277,8 @@ describe("Let's Encrypt pre-checks", () => {
   });
   it('warns before a second failed attempt within the hour', () => {
     const now = new Date('2026-01-01T12:00:00Z');
-    expect(judgeAttempts([], now).status).toBe('pass');
-    expect(judgeAttempts([{ at: '2026-01-01T10:00:00Z', ok: false }], now).status).toBe('pass');
+    expect(judgeAttempts([], now).status).toBe('ok');
+    expect(judgeAttempts([{ at: '2026-01-01T10:00:00Z', ok: false }], now).status).toBe('ok');
     const v = judgeAttempts([{ at: '2026-01-01T11:40:00Z', ok: false }], now);
     expect(v.status).toBe('warn');
     expect(v.remedy).toMatch(/--tls selfsigned/);
@@ -361,14 +361,14 @@ describe('the checks, shared by the preflight and doctor', () => {
     });
     const out = await runChecks(checks, probe({}), { answers, memoryMiB: 4096, readiness });
     expect(Object.fromEntries(out.map((o) => [o.id, o.status]))).toEqual({
-      dns: 'pass',
-      'public-address': 'pass',
-      firewall: 'pass',
-      'outbound-mail': 'pass',
-      swap: 'pass',
-      caa: 'pass',
-      'le-attempts': 'pass',
-      reachability: 'pass',
+      dns: 'ok',
+      'public-address': 'ok',
+      firewall: 'ok',
+      'outbound-mail': 'ok',
+      swap: 'ok',
+      caa: 'ok',
+      'le-attempts': 'ok',
+      reachability: 'ok',
     });
   });
 
@@ -381,7 +381,7 @@ describe('the checks, shared by the preflight and doctor', () => {
       } as unknown as HostProbe,
       { answers: { domain: D } },
     );
-    expect(o).toMatchObject({ id: 'dns', status: 'pass' });
+    expect(o).toMatchObject({ id: 'dns', status: 'ok' });
   });
 
   it('the round trip is skipped with selfsigned', async () => {
@@ -389,7 +389,7 @@ describe('the checks, shared by the preflight and doctor', () => {
       (c) => c.id === 'reachability',
     );
     expect(await rt?.run(probe({}), { answers: { domain: D, tls: 'selfsigned' } })).toMatchObject({
-      status: 'pass',
+      status: 'ok',
       detail: 'not needed with --tls selfsigned',
     });
   });

@@ -158,7 +158,7 @@ describe('the question loop', () => {
     );
     expect(r.asked[1]).toMatchObject({ key: 'port', message: 'App port on 127.0.0.1:', initial: '3002' });
     expect(r.values.port).toBe('3002');
-    expect(r.early.find((o) => o.id === 'ports')).toMatchObject({ status: 'pass', detail: '3002 free' });
+    expect(r.early.find((o) => o.id === 'ports')).toMatchObject({ status: 'ok', detail: '3002 free' });
     // The checks ran as soon as their answers existed; the final checklist shows them no more.
     expect(r.early.map((o) => o.id).sort()).toEqual(['disk', 'dns', 'memory', 'ports']);
     const { answers } = await composeAnswers(r.deps, r.resolved, undefined, r.values);

@@ -234,7 +234,7 @@ export async function checkOfflineImages(
           remedy: 'They are looked for when the containers start (--offline: nothing is downloaded).',
         }
       : verdict.missing.length === 0
-        ? { status: 'pass', detail: `all ${verdict.images.length} on this host (--offline)` }
+        ? { status: 'ok', detail: `all ${verdict.images.length} on this host (--offline)` }
         : {
             status: 'fail',
             detail: `not on this host (--offline): ${verdict.missing.join(', ')}`,
