@@ -1,6 +1,5 @@
 import type { Finding } from '../core/doctor.js';
 import { judgeInstall } from '../core/doctor-judge.js';
-import { UserError } from '../core/errors.js';
 import { checkOutputFile } from '../system/files.js';
 import type { InstallRecord } from '../system/state.js';
 import type { Deps } from './deps.js';
@@ -9,6 +8,7 @@ import { applyFixes } from './doctor-fix.js';
 import { hostFindings } from './doctor-host.js';
 import { printDoctorReport } from './doctor-report.js';
 import { readinessFindings } from './readiness.js';
+import { installsNamed } from './record.js';
 
 export interface DoctorOptions {
   install?: string;
@@ -30,16 +30,7 @@ export async function doctorCommand(
   // Where the bundle goes is judged before any work: a missing folder is bad input, named at once.
   const bundle = opts.bundle === undefined ? undefined : checkOutputFile(opts.bundle, '--bundle');
   const state = deps.state();
-  let records = state.installs();
-  if (opts.install) {
-    const r = state.find(opts.install);
-    if (!r)
-      throw new UserError(
-        `No install named or serving "${opts.install}".`,
-        `Installs on this host: ${records.map((i) => i.name).join(', ') || 'none'}.`,
-      );
-    records = [r];
-  }
+  const records = installsNamed(state, opts.install);
   // Bad input (the install's name, the bundle's folder) is judged before the lock (--fix).
   await hooks.lock?.();
   const platformOf = (r: InstallRecord) => deps.platforms.find((p) => p.id === r.platform);

@@ -1,3 +1,4 @@
+import { UserError } from '../core/errors.js';
 import type { InstallAnswers } from '../core/platform.js';
 import type { InstallRecord } from '../system/state.js';
 import type { Deps } from './deps.js';
@@ -38,4 +39,23 @@ export function selectInstall(
   const state = deps.state();
   const all = state.installs();
   return { record: name ? state.find(name) : all.length === 1 ? all[0] : undefined, all };
+}
+
+/**
+ * The installs a report covers (status, doctor): every one, or the one named (by name or domain); an unknown name
+ * is bad input that lists the installs there are.
+ */
+export function installsNamed(
+  state: Pick<ReturnType<Deps['state']>, 'installs' | 'find'>,
+  name: string | undefined,
+): InstallRecord[] {
+  const all = state.installs();
+  if (!name) return all;
+  const r = state.find(name);
+  if (!r)
+    throw new UserError(
+      `No install named or serving "${name}".`,
+      `Installs on this host: ${all.map((i) => i.name).join(', ') || 'none'}.`,
+    );
+  return [r];
 }

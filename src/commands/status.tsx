@@ -2,14 +2,13 @@ import { Box, Text } from 'ink';
 import { findPlatform } from '../../steps/index.js';
 import { type ComposeContainer, composeCommand, parseComposePs } from '../core/compose.js';
 import { parseEnv } from '../core/envfile.js';
-import { UserError } from '../core/errors.js';
 import { redactDeep } from '../core/redact.js';
 import { describeJournal } from '../core/upgrade-journal.js';
 import { progressAlive, type RunProgressRecord, readProgress } from '../system/progress.js';
 import type { InstallRecord } from '../system/state.js';
 import { printStatic } from '../ui/screens.js';
 import type { Deps } from './deps.js';
-import { answersOfRecord, composeOfRecord } from './record.js';
+import { answersOfRecord, composeOfRecord, installsNamed } from './record.js';
 
 export interface StatusEntry extends InstallRecord {
   /** Where users open it (the summary's URL). */
@@ -51,16 +50,7 @@ async function containersOf(
 /** `wizard status [INSTALL] [--json]`: every install in the state with its containers' live state. */
 export async function statusCommand(opts: { json?: boolean; install?: string }, deps: Deps): Promise<void> {
   const state = deps.state();
-  let records = state.installs();
-  if (opts.install) {
-    const r = state.find(opts.install);
-    if (!r)
-      throw new UserError(
-        `No install named or serving "${opts.install}".`,
-        `Installs on this host: ${records.map((i) => i.name).join(', ') || 'none'}.`,
-      );
-    records = [r];
-  }
+  const records = installsNamed(state, opts.install);
   const entries: StatusEntry[] = await Promise.all(
     records.map(async (r) => {
       const url = await urlOf(deps, r);
