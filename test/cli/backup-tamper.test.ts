@@ -1,11 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BACKUP_FORMAT, type BackupHeader, type BackupManifest } from '../../src/core/backup.js';
-import { writeArchive } from '../../src/system/archive-write.js';
 import { membersOf, packed, type TarMember } from '../helpers/backup-digest.js';
+import { FAKE_TIME, fakeInstall, wizardAt, writeBackup, writeHostState } from '../helpers/backup-host.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
 /**
@@ -14,39 +13,14 @@ import { tmpRoot } from '../helpers/tmp.js';
  * (no unpacked folder, no data dir, the state as it was).
  */
 
-const CLI = join(import.meta.dirname, '../../dist/cli.js');
-
-function wizard(args: string[], root: string) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8',
-    input: '',
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', WIZARD_ROOT: root },
-    timeout: 30_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const install = {
-  name: 'rocketchat',
-  platform: 'rocketchat',
-  domain: 'localhost',
-  email: 'admin@example.com',
-  dataDir: '/opt/rocketchat',
-  release: '8.0.1',
-  tls: 'none' as const,
-  port: 3000,
-  repoUrl: 'https://example.com/rc.git',
-  project: 'rocketchat-x',
-  composeFiles: ['compose.yml'],
-  extra: {},
-};
+const wizard = wizardAt;
 
 const header: BackupHeader = {
   format: BACKUP_FORMAT,
   kind: 'backup',
   wizard: '0.1.0',
-  createdAt: '2026-11-22T03:00:00.000Z',
-  install,
+  createdAt: FAKE_TIME,
+  install: fakeInstall,
   contents: { files: ['/opt/rocketchat/.env'], folders: ['data'], volumes: [] },
 };
 
@@ -62,42 +36,22 @@ async function host(record: (w: { digest: string; file: string }) => Record<stri
   writeFileSync(join(src, 'data/notes.txt'), 'hello\n', { mode: 0o640 });
   mkdirSync(join(root, 'srv/backups'), { recursive: true });
   const file = join(root, 'srv/backups/rocketchat-20261122-030000-8.0.1.tar');
-  const w = await writeArchive(
-    file,
-    [
-      { kind: 'bytes', name: 'wizard-backup.json', content: JSON.stringify(header) },
-      { kind: 'file', name: 'files/opt/rocketchat/.env', path: join(src, '.env') },
-      { kind: 'tree', name: 'folders/data', path: join(src, 'data') },
-    ],
+  const w = await writeBackup(file, header, [
+    { kind: 'file', name: 'files/opt/rocketchat/.env', path: join(src, '.env') },
+    { kind: 'tree', name: 'folders/data', path: join(src, 'data') },
+  ]);
+  writeHostState(root, [
     {
-      finish: async (members, skipped) =>
-        JSON.stringify({ format: 1, members, skipped, downtime: { seconds: 0, stopped: [], why: 'none' } }),
+      file,
+      size: w.size,
+      install: 'rocketchat',
+      platform: 'rocketchat',
+      release: '8.0.1',
+      kind: 'backup',
+      createdAt: FAKE_TIME,
+      ...record({ digest: w.digest, file }),
     },
-  );
-  mkdirSync(join(root, 'var/lib/wizard'), { recursive: true });
-  const now = '2026-11-22T03:00:00.000Z';
-  writeFileSync(
-    join(root, 'var/lib/wizard/state.json'),
-    JSON.stringify({
-      schema: 1,
-      installs: {
-        rocketchat: { ...install, status: 'installed', journal: {}, createdAt: now, updatedAt: now },
-      },
-      backups: [
-        {
-          file,
-          size: w.size,
-          install: 'rocketchat',
-          platform: 'rocketchat',
-          release: '8.0.1',
-          kind: 'backup',
-          createdAt: now,
-          ...record({ digest: w.digest, file }),
-        },
-      ],
-    }),
-    { mode: 0o600 },
-  );
+  ]);
   return { root, file, digest: w.digest };
 }
 

@@ -1,76 +1,21 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { BACKUP_FORMAT, type BackupHeader } from '../../src/core/backup.js';
-import { writeArchive } from '../../src/system/archive-write.js';
+import { FAKE_TIME, fakeHost, fakeInstall, wizardAt, writeBackup } from '../helpers/backup-host.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
-const CLI = join(import.meta.dirname, '../../dist/cli.js');
-
-function wizard(args: string[], root: string) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8',
-    input: '',
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', WIZARD_ROOT: root },
-    timeout: 30_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const record = {
-  name: 'rocketchat',
-  platform: 'rocketchat',
-  domain: 'localhost',
-  email: 'admin@example.com',
-  dataDir: '/opt/rocketchat',
-  release: '8.0.1',
-  tls: 'none',
-  port: 3000,
-  repoUrl: 'https://example.com/rc.git',
-  project: 'rocketchat-x',
-  composeFiles: ['compose.yml'],
-  status: 'installed',
-  journal: {},
-  createdAt: '2026-11-22T03:00:00.000Z',
-  updatedAt: '2026-11-22T03:00:00.000Z',
-  extra: {},
-};
-
-/** A host with one Rocket.Chat install in its state, and the backups `backups` recorded. */
-function host(backups: unknown[] = []) {
-  const root = tmpRoot();
-  mkdirSync(join(root, 'var/lib/wizard'), { recursive: true });
-  writeFileSync(
-    join(root, 'var/lib/wizard/state.json'),
-    JSON.stringify({ schema: 1, installs: { rocketchat: record }, backups }),
-    { mode: 0o600 },
-  );
-  return root;
-}
+const wizard = wizardAt;
+const host = fakeHost;
 
 const headerOf = (over: Partial<BackupHeader['install']> = {}, wizardVersion = '0.1.0'): BackupHeader => ({
   format: BACKUP_FORMAT,
   kind: 'backup',
   wizard: wizardVersion,
-  createdAt: '2026-11-22T03:00:00.000Z',
-  install: {
-    name: 'rocketchat',
-    platform: 'rocketchat',
-    domain: 'localhost',
-    email: 'admin@example.com',
-    dataDir: '/opt/rocketchat',
-    release: '8.0.1',
-    tls: 'none',
-    port: 3000,
-    repoUrl: 'https://example.com/rc.git',
-    project: 'rocketchat-x',
-    composeFiles: ['compose.yml'],
-    extra: {},
-    ...over,
-  },
+  createdAt: FAKE_TIME,
+  install: { ...fakeInstall, ...over },
   contents: { files: ['/opt/rocketchat/.env'], folders: [], volumes: [] },
 });
 
@@ -79,17 +24,7 @@ async function backup(root: string, header: BackupHeader) {
   const src = join(root, 'src.env');
   writeFileSync(src, 'ADMIN_PASS=secret\n');
   const file = join(root, 'b.tar');
-  const w = await writeArchive(
-    file,
-    [
-      { kind: 'bytes', name: 'wizard-backup.json', content: JSON.stringify(header) },
-      { kind: 'file', name: 'files/opt/rocketchat/.env', path: src },
-    ],
-    {
-      finish: async (members, skipped) =>
-        JSON.stringify({ format: 1, members, skipped, downtime: { seconds: 0, stopped: [], why: 'none' } }),
-    },
-  );
+  const w = await writeBackup(file, header, [{ kind: 'file', name: 'files/opt/rocketchat/.env', path: src }]);
   return { file, digest: w.digest };
 }
 
@@ -160,7 +95,7 @@ describe('backup, restore and uninstall: bad input is one line and a remedy, exi
         platform: 'rocketchat',
         release: '8.0.1',
         kind: 'backup',
-        createdAt: '2026-11-22T03:00:00.000Z',
+        createdAt: FAKE_TIME,
       },
     ]);
     const bytes = readFileSync(good.file);

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { parseEnv } from '../../../src/core/envfile.js';
 import { platforms } from '../../../steps/index.js';
+import { composeIn } from './backup.js';
 import { dockerAvailable, ensureStandinImages } from './standins.js';
 import { CLI, runWizard } from './wizard.js';
 
@@ -62,28 +63,10 @@ export const containersOf = (project: string) =>
   execFileSync('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`], {
     encoding: 'utf8',
   }).trim();
+/** Removes the install's containers and volumes (`docker compose down`, with the argv the wizard uses). */
 export function down(root: string, name: string) {
   try {
-    const r = stateOf(root, name);
-    const fs = (r.composeFiles as string[]).flatMap((f) => ['-f', f]);
-    const dir = join(root, r.dataDir);
-    execFileSync(
-      'docker',
-      [
-        'compose',
-        '--project-name',
-        r.project,
-        '--project-directory',
-        dir,
-        ...fs,
-        'down',
-        '--volumes',
-        '--remove-orphans',
-        '--timeout',
-        '2',
-      ],
-      { cwd: dir, stdio: 'ignore' },
-    );
+    composeIn(root, name, ['down', '--volumes', '--remove-orphans', '--timeout', '2']);
   } catch {
     // nothing was started
   }
