@@ -99,8 +99,10 @@ describe('wizard doctor on a real install', () => {
   });
 
   it("a known failure in the logs: MongoDB down is recognised from Rocket.Chat's log", async () => {
+    let restartedAt = '';
     try {
       compose('stop', 'mongodb');
+      restartedAt = new Date().toISOString();
       compose('restart', 'rocketchat');
       await waitFor(() =>
         /MongoDB not ready yet/.test(compose('logs', '--no-color', '--since', '60s', 'rocketchat')),
@@ -110,6 +112,15 @@ describe('wizard doctor on a real install', () => {
       expect(f?.remedy).toContain('docker compose up -d mongodb');
     } finally {
       compose('up', '-d', '--pull', 'never');
+      // Until MongoDB answers, upstream's entrypoint loop runs as PID 1 (a shell, deaf to SIGTERM) and sleeps 5 s
+      // between looks: the next test's recreate would wait Docker's 10 s stop timeout. Leave the install running
+      // its server again, as the other tests find it.
+      if (restartedAt)
+        await waitFor(() =>
+          /MongoDB is up - starting Rocket\.Chat/.test(
+            compose('logs', '--no-color', '--since', restartedAt, 'rocketchat'),
+          ),
+        );
     }
   });
 
