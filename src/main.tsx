@@ -10,6 +10,7 @@ import { environmentalError } from './core/fs-errors.js';
 import { redactUrlCredentials } from './core/redact.js';
 import { closest, wrapText } from './core/text.js';
 import { templateLoader } from './system/assets.js';
+import { composePlugin } from './system/compose-plugin.js';
 import { buildEnvironment } from './system/environment.js';
 import { RealFileStore } from './system/files.js';
 import { RealHostProbe } from './system/host.js';
@@ -36,6 +37,8 @@ function makeDeps(command: string, version: string, interrupt?: AbortSignal, ses
   });
   const log = new FileLogger(env.logDir, command);
   const runner = new ExecaRunner(log, interrupt);
+  const compose = composePlugin(process.env);
+  if (compose) runner.runComposeAs(compose);
   let state: StateStore | undefined;
   const http = new FetchHttpClient(interrupt);
   return {

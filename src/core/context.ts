@@ -37,6 +37,8 @@ export interface RunResult {
 
 export interface CommandRunner {
   run(cmd: RunOptions, opts?: { signal?: AbortSignal; onLine?: (line: string) => void }): Promise<RunResult>;
+  /** From here on, run `docker compose ARGS` as Compose's own binary at PATH (checked to be the one docker runs). */
+  runComposeAs?(path: string): void;
 }
 
 export type WriteOutcome = 'created' | 'updated' | 'unchanged';
@@ -73,6 +75,11 @@ export interface HttpClient {
     /** The body's bytes as received (signatures, and files verified against them). */
     bytes?: Uint8Array;
   }>;
+  /**
+   * Opens a TCP connection and closes it: resolves when HOST:PORT accepts one, throws why not ("connection
+   * refused", "timed out", "host unreachable") otherwise.
+   */
+  connect?(host: string, port: number, opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<void>;
 }
 
 export interface Logger {

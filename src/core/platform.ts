@@ -206,12 +206,18 @@ export interface StartStage {
   services: string[];
   /**
    * When it counts as up: its one-time containers finished with exit code 0; a command run in a container of
-   * the stage succeeds (e.g. `pg_isready`); their Docker health checks pass; or they were started.
+   * the stage succeeds (e.g. `pg_isready`); a container takes TCP connections on a port; their Docker health
+   * checks pass; or they were started.
    */
   until:
     | { kind: 'exited' }
     | { kind: 'healthy' }
     | { kind: 'exec'; service: string; command: string[] }
+    /**
+     * A container of the stage accepts TCP connections on PORT (its own port, on its own address): what a
+     * `nc -z host port` start-up loop waits for, without running a program in the container.
+     */
+    | { kind: 'port'; service: string; port: number }
     /** Only started before the next stage (e.g. a helper the next one waits for by itself, without sleeping). */
     | { kind: 'started' };
 }

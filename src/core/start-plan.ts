@@ -96,5 +96,6 @@ function untilText(s: StartStage): string {
   if (u.kind === 'started') return 'it started';
   if (u.kind === 'exited') return 'it finished';
   if (u.kind === 'healthy') return 'its health check passes';
+  if (u.kind === 'port') return `${u.service} takes connections on port ${u.port}`;
   return `\`${u.command.join(' ')}\` succeeds in ${u.service}`;
 }

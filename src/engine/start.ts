@@ -1,8 +1,8 @@
-import { composeCommand, parseComposePs } from '../core/compose.js';
+import { composeCommand } from '../core/compose.js';
 import type { InstallContext, RunResult } from '../core/context.js';
-import type { StartStage } from '../core/platform.js';
 import { lastUpArgs, restUpArgs, stagesOf, stageUpArgs } from '../core/start-plan.js';
-import { type Probe, type WaitIO, waitFor } from './wait.js';
+import { stageProbe } from './stage-probe.js';
+import { type WaitIO, waitFor } from './wait.js';
 
 /**
  * The shared compose-up: a stack starts in its platform's order (steps/<platform>: `startOrder`), each stage's
@@ -11,7 +11,7 @@ import { type Probe, type WaitIO, waitFor } from './wait.js';
  * seconds") then never sleep. Without a start order it is one `docker compose up -d`.
  */
 
-type StackContext = Pick<
+export type StackContext = Pick<
   InstallContext,
   | 'platform'
   | 'project'
@@ -19,6 +19,7 @@ type StackContext = Pick<
   | 'composeFiles'
   | 'files'
   | 'runner'
+  | 'http'
   | 'clock'
   | 'log'
   | 'pollIntervalMs'
@@ -26,46 +27,6 @@ type StackContext = Pick<
   | 'stackStartedAt'
   | 'startingLast'
 > & { answers: Pick<InstallContext['answers'], 'offline'> };
-
-/** One look at a stage: are its containers done (finished, healthy, or answering a command)? */
-async function stageProbe(ctx: StackContext, stage: StartStage, io: WaitIO): Promise<Probe<undefined>> {
-  const extra = io.ignoreAbort ? { ignoreAbort: true } : {};
-  const signal = io.signal && !io.ignoreAbort ? { signal: io.signal } : {};
-  const u = stage.until;
-  if (u.kind === 'exec') {
-    const r = await ctx.runner.run(
-      {
-        ...composeCommand(ctx, ['exec', '-T', u.service, ...u.command]),
-        reject: false,
-        timeoutMs: 15_000,
-        ...extra,
-      },
-      signal,
-    );
-    if (r.exitCode === 0) return { done: true, value: undefined };
-    const why = `${r.stdout}\n${r.stderr}`.trim().split('\n').pop() || `exit code ${r.exitCode}`;
-    return { done: false, detail: why };
-  }
-  const ps = await ctx.runner.run(
-    {
-      ...composeCommand(ctx, ['ps', '--all', '--format', 'json', ...stage.services]),
-      reject: false,
-      ...extra,
-    },
-    signal,
-  );
-  const rows = parseComposePs(ps.stdout).filter((c) => stage.services.includes(c.service));
-  const missing = stage.services.filter((s) => !rows.some((c) => c.service === s));
-  if (missing.length) return { done: false, detail: `no container for ${missing.join(', ')} yet` };
-  const pending = rows.filter((c) =>
-    u.kind === 'exited' ? !(c.state === 'exited' && (c.exitCode ?? 0) === 0) : c.health !== 'healthy',
-  );
-  if (pending.length === 0) return { done: true, value: undefined };
-  return {
-    done: false,
-    detail: pending.map((c) => `${c.service} ${c.state}${c.health ? ` (${c.health})` : ''}`).join(', '),
-  };
-}
 
 /** The services of the stack that no stage starts: `docker compose config --services` minus the stages'. */
 async function restOf(ctx: StackContext, staged: Set<string>, io: WaitIO): Promise<string[] | undefined> {
@@ -126,17 +87,22 @@ export async function startStack(
     io.output(`Starting ${stage.title}...`);
     await exec(stageUpArgs(stage, offline));
     if (stage.until.kind === 'started') continue;
+    const memo = {};
     const r = await waitFor(
       ctx,
       {
         what: stage.title,
         service: stage.services[0] as string,
         timeoutSeconds: ctx.readyTimeoutSeconds,
-        intervalMs: () => Math.max(250, Math.min(500, ctx.pollIntervalMs)),
+        // A port is one connect (cheap, and looked at often); anything else runs Compose or a command each time.
+        intervalMs: () =>
+          stage.until.kind === 'port'
+            ? Math.min(100, ctx.pollIntervalMs)
+            : Math.max(250, Math.min(500, ctx.pollIntervalMs)),
         // A stage is up in a second or two: its containers are looked at once it takes longer.
         firstLookMs: 2000,
         timeoutMessage: (seconds, last) => `${stage.title} was not up within ${seconds} s (last: ${last}).`,
-        check: () => stageProbe(ctx, stage, io),
+        check: () => stageProbe(ctx, stage, io, memo),
         // A one-time helper is meant to stop; one that fails is still named.
         mustRun: stage.until.kind !== 'exited',
         // Only what this stage starts: the rest of the stack (e.g. an app that crashed in an earlier run) waits.

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { HttpClient } from '../core/context.js';
 import { CancelledError } from '../core/errors.js';
 
@@ -5,6 +6,19 @@ import { CancelledError } from '../core/errors.js';
 export class FetchHttpClient implements HttpClient {
   /** `interrupt` (Ctrl-C, SIGTERM, SIGHUP) cancels requests, except those marked ignoreAbort. */
   constructor(private readonly interrupt?: AbortSignal) {}
+
+  connect(
+    host: string,
+    port: number,
+    opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    if (this.interrupt?.aborted) return Promise.reject(new CancelledError('Interrupted'));
+    const signals = [opts.signal, this.interrupt].filter((x): x is AbortSignal => x !== undefined);
+    return tcpAccepts(host, port, {
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(signals.length ? { signal: AbortSignal.any(signals) } : {}),
+    });
+  }
 
   async request(
     url: string,
@@ -50,6 +64,38 @@ export class FetchHttpClient implements HttpClient {
       throw e;
     }
   }
+}
+
+/** Whether HOST:PORT accepts a TCP connection (closed at once), within the timeout. */
+export function tcpAccepts(
+  host: string,
+  port: number,
+  opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host, port, timeout: opts.timeoutMs ?? 1000 });
+    const end = (e?: Error) => {
+      s.destroy();
+      opts.signal?.removeEventListener('abort', aborted);
+      if (e) reject(e);
+      else resolve();
+    };
+    const aborted = () => end(new CancelledError('Interrupted'));
+    opts.signal?.addEventListener('abort', aborted, { once: true });
+    s.once('connect', () => end());
+    s.once('timeout', () => end(new Error('timed out')));
+    s.once('error', (e: NodeJS.ErrnoException) =>
+      end(
+        new Error(
+          e.code === 'ECONNREFUSED'
+            ? 'connection refused'
+            : e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH'
+              ? 'host unreachable'
+              : (e.code ?? e.message),
+        ),
+      ),
+    );
+  });
 }
 
 /** One request through node:http, so that the Host header is the one given. */

@@ -7,6 +7,8 @@ import { formatCommand } from '../core/plan.js';
 export class ExecaRunner implements CommandRunner {
   /** The process groups of the commands running now, stopped when the wizard exits (a second Ctrl-C). */
   private readonly running = new Set<number>();
+  /** Compose's own binary, once the host probe found it is what `docker compose` runs (compose-plugin.ts). */
+  private composePlugin?: string;
 
   /**
    * `interrupt` aborts every running command (Ctrl-C, SIGTERM) except those marked ignoreAbort. Each command runs
@@ -20,6 +22,26 @@ export class ExecaRunner implements CommandRunner {
     process.once('exit', () => {
       for (const pid of this.running) killGroup(pid, 'SIGTERM');
     });
+  }
+
+  /** `docker compose ARGS` then runs as `PATH ARGS`: the same program, without the docker CLI's plugin look-up. */
+  runComposeAs(path: string): void {
+    this.composePlugin = path;
+    this.composeSaid = false;
+  }
+  private composeSaid = false;
+
+  /** What is spawned for a command: `docker compose` as the plugin's own binary when known (said once, in the log). */
+  private argv(cmd: RunOptions): [string, string[]] {
+    if (this.composePlugin && cmd.file === 'docker' && cmd.args[0] === 'compose') {
+      if (!this.composeSaid)
+        this.log.info(
+          `docker compose runs as ${this.composePlugin} (the plugin docker runs, without its look-up)`,
+        );
+      this.composeSaid = true;
+      return [this.composePlugin, cmd.args.slice(1)];
+    }
+    return [cmd.file, cmd.args];
   }
 
   async run(
@@ -42,6 +64,7 @@ export class ExecaRunner implements CommandRunner {
     this.log.info(`$ ${command}${cmd.cwd ? `  (cwd ${cmd.cwd})` : ''}`);
     // Loaded on first use: the first screen draws before the first command runs.
     const { execa } = await import('execa');
+    const [file, args] = this.argv(cmd);
     if (cmd.inherit) {
       const filter = cmd.lineFilter;
       const filtered = filter
@@ -49,7 +72,7 @@ export class ExecaRunner implements CommandRunner {
             yield filter(line);
           }
         : undefined;
-      const r = await execa(cmd.file, cmd.args, {
+      const r = await execa(file, args, {
         ...(cmd.cwd ? { cwd: cmd.cwd } : {}),
         ...(filtered
           ? {
@@ -67,7 +90,7 @@ export class ExecaRunner implements CommandRunner {
       this.log.info(`exit ${r.exitCode ?? 'signal'} in ${Date.now() - started} ms`);
       return { command, stdout: '', stderr: '', exitCode: r.exitCode ?? 130 };
     }
-    const child = execa(cmd.file, cmd.args, {
+    const child = execa(file, args, {
       ...(cmd.cwd ? { cwd: cmd.cwd } : {}),
       env: { ...cmd.env, LC_ALL: 'C' },
       ...(cmd.input !== undefined
@@ -123,6 +146,19 @@ export class ExecaRunner implements CommandRunner {
       throw reason instanceof CancelledError
         ? reason
         : new CancelledError(`Cancelled while running \`${command}\``);
+    }
+    const spawnError = (r as { code?: string }).code;
+    if (
+      file !== cmd.file &&
+      r.exitCode === undefined &&
+      (spawnError === 'ENOENT' || spawnError === 'EACCES')
+    ) {
+      // Compose's binary would not start (moved by an update meanwhile): through the docker CLI from now on.
+      this.log.warn(
+        `${file} did not start (${r.shortMessage ?? r.message}); docker compose runs through docker`,
+      );
+      this.composePlugin = undefined;
+      return this.run(cmd, given);
     }
     if (r.failed && r.exitCode === undefined) {
       this.log.error(`could not run ${cmd.file}: ${r.shortMessage ?? r.message}`);

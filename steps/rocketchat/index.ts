@@ -264,11 +264,8 @@ export default definePlatform({
     {
       title: 'MongoDB',
       services: ['mongodb'],
-      until: {
-        kind: 'exec',
-        service: 'mongodb',
-        command: ['mongosh', '--quiet', '--eval', 'db.adminCommand("ping")'],
-      },
+      // What Rocket.Chat's own loop waits for (`nc -z mongodb 27017`); mongod listens once it serves.
+      until: { kind: 'port', service: 'mongodb', port: 27017 },
     },
     // Its replica set starts electing a primary while Rocket.Chat's container starts (its driver waits for one).
     { title: 'the MongoDB replica set', services: ['mongodb-init-container'], until: { kind: 'started' } },

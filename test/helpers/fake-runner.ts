@@ -7,6 +7,8 @@ export interface FakeRow {
   match: RegExp;
   exitCode?: number;
   stdout?: string;
+  /** The stdout made from the command line, when it depends on it (e.g. names in its arguments). */
+  stdoutFor?: (command: string) => string;
   stderr?: string;
   /** Lines fed to onLine before the result. */
   lines?: string[];
@@ -31,7 +33,7 @@ export class FakeRunner implements CommandRunner {
     for (const l of row.lines ?? []) opts.onLine?.(l);
     const result = {
       command,
-      stdout: row.stdout ?? '',
+      stdout: row.stdoutFor?.(command) ?? row.stdout ?? '',
       stderr: row.stderr ?? '',
       exitCode: row.exitCode ?? 0,
     };

@@ -1,5 +1,6 @@
 import { formatCommand } from '../../src/core/plan.js';
 import type { Platform } from '../../src/core/platform.js';
+import { INSPECT_FORMAT } from '../../src/engine/stage-probe.js';
 import type { FakeRow } from './fake-runner.js';
 
 const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -25,22 +26,25 @@ export function stackRows(
           ` ${reEscape(formatCommand({ file: 'exec', args: ['-T', s.until.service, ...s.until.command] }))}$`,
         ),
       });
-    else
+    else {
+      // The stage's containers by their Compose names: finished (a one-time helper), healthy, or running with an
+      // address (a port the test's HTTP client takes connections on).
+      const services = s.until.kind === 'port' ? [s.until.service] : s.services;
+      const state = s.until.kind === 'exited' ? 'exited' : 'running';
+      const health = s.until.kind === 'healthy' ? 'healthy' : '';
       rows.push({
-        match: new RegExp(` ps --all --format json ${s.services.map(reEscape).join(' ')}$`),
-        stdout: s.services
-          .map((svc) =>
-            JSON.stringify({
-              ID: `0000${svc.length}`,
-              Service: svc,
-              Name: `p-${svc}-1`,
-              State: 'exited',
-              ExitCode: 0,
-              Health: s.until.kind === 'healthy' ? 'healthy' : '',
-            }),
-          )
-          .join('\n'),
+        match: new RegExp(
+          `^docker inspect --format .* ${services.map((v) => `\\S+-${reEscape(v)}-1`).join(' ')}$`,
+        ),
+        stdoutFor: (command) =>
+          services
+            .map((v) => {
+              const project = command.match(new RegExp(` (\\S+)-${reEscape(v)}-1(?: |$)`))?.[1] ?? '';
+              return [project, v, state, '0', health, 'default', '172.18.0.2 '].join('\t');
+            })
+            .join('\n'),
       });
+    }
   }
   if (platform.startOrder?.length || platform.startLast?.length)
     rows.push({ match: / config --services$/, stdout: services.join('\n') });
@@ -54,27 +58,41 @@ export function stackRows(
 }
 
 /**
- * The argv tails the staged start runs for a platform, in order (for call-list assertions): `config --services`
- * first (asked while the first stage starts), each stage's `up` and its probe, the rest, what starts last.
+ * The commands the staged start runs for a platform, in order (for call-list assertions): `config --services`
+ * first (asked while the first stage starts), each stage's `up` and its probe, the rest, what starts last. Compose's
+ * come as `compose(TAIL)`; the stage's look at its containers is a `docker inspect` of PROJECT-SERVICE-1.
  */
 export function stackCalls(
   platform: Pick<Platform, 'startOrder' | 'startLast'>,
   rest: string[],
-  offline = true,
+  offline: boolean,
+  at: { compose: (tail: string) => string; project: string },
 ): string[] {
   const pull = offline ? ' --pull never' : '';
   const out: string[] = [];
-  if (platform.startOrder?.length || platform.startLast?.length) out.push('config --services');
+  if (platform.startOrder?.length || platform.startLast?.length) out.push(at.compose('config --services'));
   for (const s of platform.startOrder ?? []) {
-    out.push(`up -d${pull} --no-deps ${s.services.join(' ')}`);
+    out.push(at.compose(`up -d${pull} --no-deps ${s.services.join(' ')}`));
     if (s.until.kind === 'started') continue;
-    out.push(
-      s.until.kind === 'exec'
-        ? formatCommand({ file: 'exec', args: ['-T', s.until.service, ...s.until.command] })
-        : `ps --all --format json ${s.services.join(' ')}`,
-    );
+    if (s.until.kind === 'exec')
+      out.push(
+        at.compose(formatCommand({ file: 'exec', args: ['-T', s.until.service, ...s.until.command] })),
+      );
+    else
+      out.push(
+        formatCommand({
+          file: 'docker',
+          args: [
+            'inspect',
+            '--format',
+            INSPECT_FORMAT,
+            ...(s.until.kind === 'port' ? [s.until.service] : s.services).map((v) => `${at.project}-${v}-1`),
+          ],
+        }),
+      );
   }
-  out.push(`up -d --remove-orphans${pull}${rest.length ? ` --no-deps ${rest.join(' ')}` : ''}`);
-  if (platform.startLast?.length) out.push(`up -d${pull} --no-deps ${platform.startLast.join(' ')}`);
+  out.push(at.compose(`up -d --remove-orphans${pull}${rest.length ? ` --no-deps ${rest.join(' ')}` : ''}`));
+  if (platform.startLast?.length)
+    out.push(at.compose(`up -d${pull} --no-deps ${platform.startLast.join(' ')}`));
   return out;
 }

@@ -24,6 +24,8 @@ function fakeRocketChat(
 ): HttpClient & { polls: number } {
   const client = {
     polls: 0,
+    // MongoDB's port (the start order's wait for it) takes connections at once.
+    async connect() {},
     async request(url: string) {
       if (url.endsWith('/api/info')) {
         client.polls++;
@@ -128,7 +130,7 @@ describe('the Rocket.Chat task tree (fake runner)', () => {
       'git clone --quiet --branch main -- https://github.com/RocketChat/rocketchat-compose.git /opt/rocketchat',
       // The stack in Rocket.Chat's start order: the data folder, MongoDB answering a ping, the replica set, the
       // rest, then the exporters (while the readiness wait runs).
-      ...stackCalls(platform, REST).map((c) => `${compose} ${c}`),
+      ...stackCalls(platform, REST, true, { compose: (c) => `${compose} ${c}`, project: 'rc-test' }),
     ]);
     expect(journaled).toEqual(['clone', 'files:Write .env and compose.wizard.yml', 'up', 'ready', 'admin']);
     // No proxy under --tls none, no pull with --offline: neither is a step of this install.
@@ -165,7 +167,9 @@ describe('the Rocket.Chat task tree (fake runner)', () => {
   });
 
   it('times out waiting with the last log lines of the app container and a remedy', async () => {
+    // MongoDB takes connections; Rocket.Chat never answers.
     const never = {
+      async connect() {},
       async request() {
         throw new Error('connection refused');
       },

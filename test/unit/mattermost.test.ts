@@ -390,7 +390,10 @@ describe('the Mattermost task tree (fake runner)', () => {
     const compose = `docker compose --project-name ${PROJECT} --project-directory /opt/mattermost -f docker-compose.yml -f compose.wizard.yml`;
     expect(calls).toEqual([
       'git clone --quiet --branch main -- https://github.com/mattermost/docker.git /opt/mattermost',
-      ...stackCalls(mattermost, ['mattermost']).map((c) => `${compose} ${c}`),
+      ...stackCalls(mattermost, ['mattermost'], true, {
+        compose: (c) => `${compose} ${c}`,
+        project: PROJECT,
+      }),
       `${compose} exec -T mattermost mmctl --local user search admin`,
       `${compose} exec -T mattermost mmctl --local user verify admin`,
     ]);

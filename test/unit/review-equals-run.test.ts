@@ -8,6 +8,7 @@ import type { FileStore, HttpClient, InstallContext } from '../../src/core/conte
 import { type CommandSpec, formatCommand, isHttp } from '../../src/core/plan.js';
 import type { InstallAnswers, Platform, TlsMode } from '../../src/core/platform.js';
 import { commandLine, type Step } from '../../src/core/step.js';
+import { INSPECT_FORMAT } from '../../src/engine/stage-probe.js';
 import { stepTask } from '../../src/engine/step-task.js';
 import { templateLoader } from '../../src/system/assets.js';
 import { RealFileStore } from '../../src/system/files.js';
@@ -61,6 +62,8 @@ function observation(platform: Platform): (call: string) => boolean {
   return (c) =>
     /^docker compose .* (ps --all --format json( \S+)*|config --services)$/.test(c) ||
     /^docker inspect [0-9a-f]+( [0-9a-f]+)*$/.test(c) ||
+    // A stage's look at its containers by their Compose names.
+    c.startsWith(`docker inspect --format '${INSPECT_FORMAT}' `) ||
     probes.some((p) => c.endsWith(p));
 }
 
@@ -128,6 +131,8 @@ function httpFor(answers: InstallAnswers): HttpClient & { urls: string[] } {
   const urls: string[] = [];
   return {
     urls,
+    // A database's port in the start order takes connections at once.
+    async connect() {},
     async request(url) {
       urls.push(url);
       const path = new URL(url).pathname;

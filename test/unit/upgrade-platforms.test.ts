@@ -398,7 +398,10 @@ describe('Mattermost and chatmail upgrade tasks (fake runner)', () => {
     expect(calls().filter((c) => c.startsWith('compose'))).toEqual([
       `compose exec -T postgres ${DUMP}`,
       'compose pull',
-      ...stackCalls(platform('mattermost'), ['mattermost'], false).map((c) => `compose ${c}`),
+      ...stackCalls(platform('mattermost'), ['mattermost'], false, {
+        compose: (c) => `compose ${c}`,
+        project: 'unused',
+      }),
     ]);
     expect(env()).toEqual({
       MATTERMOST_IMAGE_TAG: '11.7.15',

@@ -20,6 +20,8 @@ const platform = findPlatform('rocketchat') as Platform;
 /** The server answers with `serving()` as its version; `down` makes it refuse connections. */
 function server(serving: () => string | undefined): HttpClient {
   return {
+    // MongoDB's port (the start order's wait for it) takes connections at once.
+    async connect() {},
     async request() {
       const v = serving();
       if (!v) throw new Error('connection refused');
@@ -147,7 +149,7 @@ describe('upgrade tasks (fake runner)', () => {
       ),
       'compose exec -T mongodb mongodump --archive --quiet',
       'compose pull',
-      ...stackCalls(platform, REST, false).map((c) => `compose ${c}`),
+      ...stackCalls(platform, REST, false, { compose: (c) => `compose ${c}`, project: ctx.project }),
     ]);
     expect(env()).toMatchObject({ RELEASE: '8.0.1', MONGODB_VERSION: '8.2', ADMIN_PASS: 'keep' });
     expect(readFileSync(join(root, 'opt/rocketchat/.env.bak'), 'utf8')).toContain('RELEASE=7.13.0');
