@@ -4,7 +4,6 @@ import { WizardError } from '../core/errors.js';
 import { plainLine } from '../core/failures.js';
 import type { CommandSpec } from '../core/plan.js';
 import type { Step, StepInput } from '../core/step.js';
-import { startedLast } from './start.js';
 import { type WaitIO, waitFor } from './wait.js';
 
 /** What `docker inspect --format '{{json .State}}'` says about a container (the fields used here). */
@@ -145,11 +144,8 @@ export function waitHealthy(s: StepInput, title = 'Wait until the containers are
       const r = await untilHealthy(ctx, {
         ...(io.signal ? { signal: io.signal } : {}),
         output: io.output,
-      }).catch(async (e: unknown) => {
-        await startedLast(ctx).catch(() => undefined);
-        throw e;
       });
-      await startedLast(ctx);
+      // What starts last is joined by the install once its last step is done (src/commands/install/run.ts).
       return `${ctx.platform.title} ${ctx.answers.version} is healthy (after ${r.seconds} s)`;
     },
   };

@@ -3,7 +3,7 @@ import type { InstallContext } from '../core/context.js';
 import type { CommandSpec, FileSpec } from '../core/plan.js';
 import { startCommands } from '../core/start-plan.js';
 import type { Step, StepInput } from '../core/step.js';
-import { startedLast, startStack } from './start.js';
+import { startStack } from './start.js';
 import { type WaitIO, waitFor } from './wait.js';
 
 export { cloneRepo } from './clone-step.js';
@@ -158,13 +158,9 @@ export function waitHttp(w: {
           ...(w.expectVersion ? { expectVersion: true } : {}),
         },
         { ...(io.signal ? { signal: io.signal } : {}), output: io.output },
-      ).catch(async (e: unknown) => {
-        // Never leave the last services half started behind a failure: they end first, the failure is the news.
-        await startedLast(ctx).catch(() => undefined);
-        throw e;
-      });
-      // The services the start order starts last (e.g. exporters) were starting meanwhile.
-      await startedLast(ctx);
+      );
+      // The services the start order starts last (e.g. exporters) may still be starting: the install joins them
+      // once its last step is done (src/commands/install/run.ts), so the steps after this one run meanwhile.
       const after = `after ${r.seconds} s`;
       return w.expectVersion
         ? `${ctx.platform.title} ${ctx.readyVersion} answers (${after})`

@@ -4,6 +4,7 @@ import { environmentalError } from '../../core/fs-errors.js';
 import type { Plan } from '../../core/plan.js';
 import type { InstallAnswers, Platform } from '../../core/platform.js';
 import type { Step } from '../../core/step.js';
+import { startedLast } from '../../engine/start.js';
 import { stepTask } from '../../engine/step-task.js';
 import { RunProgress } from '../../system/progress.js';
 import type { InstallRecord } from '../../system/state.js';
@@ -99,7 +100,11 @@ export async function runInstall(
   const tasks = await taskList(setup.steps.map(stepTask), ctx, term, (t) => deps.log.redact(t), progress);
   try {
     await tasks.run();
+    // The services the start order starts last (exporters) started while the last steps ran.
+    await startedLast(ctx);
   } catch (e) {
+    // Never leave them half started behind a failure: they end first, the failure is the news.
+    await startedLast(ctx).catch(() => undefined);
     progress?.end(false, e instanceof Error ? e.message : String(e));
     const failed = tasks.tasks.find((t) => t.hasFailed());
     const step = failed?.title ?? 'install';
