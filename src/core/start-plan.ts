@@ -71,7 +71,7 @@ export function startCommands(
   if (last.length)
     out.push({
       ...composeCommand(ctx, lastUpArgs(offline, last)),
-      description: 'start these last, while the wait for the app runs',
+      description: 'start these last, while the app is waited for and checked',
     });
   return out;
 }
