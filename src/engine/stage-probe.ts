@@ -51,24 +51,29 @@ export async function inspectServices(
     signal,
   );
   if (r.exitCode !== 0) return undefined;
-  const rows = r.stdout
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => l.split('\t'));
+  const rows = r.stdout.split('\n').filter((l) => l.trim());
   const out: StageContainer[] = [];
   for (const [i, service] of services.entries()) {
-    const [project, svc, state, exit, health, mode, ips] = rows[i] ?? [];
-    if (project !== ctx.project || svc !== service || !state) return undefined;
-    out.push({
-      service,
-      state,
-      ...(exit !== undefined && /^\d+$/.test(exit) ? { exitCode: Number(exit) } : {}),
-      health: health ?? '',
-      addresses: (ips ?? '').split(' ').filter((ip) => /^[0-9a-f.:]+$/i.test(ip)),
-      host: mode === 'host',
-    });
+    const c = fromInspect(rows[i]);
+    if (c?.project !== ctx.project || c.service !== service) return undefined;
+    out.push(c);
   }
   return out;
+}
+
+/** One line of INSPECT_FORMAT: the container, with the project it is labelled with. */
+function fromInspect(line: string | undefined): (StageContainer & { project: string }) | undefined {
+  const [project, service, state, exit, health, mode, ips] = (line ?? '').split('\t');
+  if (!state || service === undefined || project === undefined) return undefined;
+  return {
+    project,
+    service,
+    state,
+    ...(exit !== undefined && /^\d+$/.test(exit) ? { exitCode: Number(exit) } : {}),
+    health: health ?? '',
+    addresses: (ips ?? '').split(' ').filter((ip) => /^[0-9a-f.:]+$/i.test(ip)),
+    host: mode === 'host',
+  };
 }
 
 /** The same from Compose (`docker compose ps`): any naming; no addresses (asked of docker by ID when needed). */
@@ -113,15 +118,8 @@ async function containerAddress(
       { file: 'docker', args: ['inspect', '--format', INSPECT_FORMAT, id], reject: false, ...run },
       signal,
     );
-    const [, , state, , , mode, ips] = r.exitCode === 0 ? r.stdout.trim().split('\t') : [];
-    if (!state) return undefined;
-    c = {
-      service,
-      state,
-      health: '',
-      host: mode === 'host',
-      addresses: (ips ?? '').split(' ').filter((ip) => /^[0-9a-f.:]+$/i.test(ip)),
-    };
+    c = r.exitCode === 0 ? fromInspect(r.stdout.trim()) : undefined;
+    if (!c) return undefined;
   }
   if (c.state !== 'running') return undefined;
   return c.host ? '127.0.0.1' : c.addresses[0];
