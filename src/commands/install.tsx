@@ -121,7 +121,15 @@ async function install(
     : undefined;
   prepared ??= await prepare(asked?.values);
   const { platform, record, answers, portNotes, project, proxyProj, built } = prepared;
-  const hostFixes = await checkPlatform(deps, resolved, screens, platform, answers, record, asked?.early);
+  const { hostFixes, keptData } = await checkPlatform(
+    deps,
+    resolved,
+    screens,
+    platform,
+    answers,
+    record,
+    asked?.early,
+  );
   const { plan } = built;
   await checkOfflineImages(deps, resolved, prepared.images);
   const notes: string[] = [...portNotes];
@@ -180,6 +188,7 @@ async function install(
     project,
     proxyProject: proxyProj,
     dryRun: resolved.dryRun,
+    keptData,
   });
   if (resolved.dryRun) return;
   await showSummary(deps, platform, answers, {

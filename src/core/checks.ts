@@ -1,8 +1,13 @@
 import semver from 'semver';
 import type { ClockSample } from './clock.js';
+import { dnsCheck } from './dns-check.js';
+import { earlierDataCheck } from './earlier-data.js';
 import { type KernelFacts, kernelCheck } from './kernel.js';
 import type { InstallAnswers } from './platform.js';
 import { portsCheck } from './port-check.js';
+
+export { dnsCheck };
+
 import type { ReadinessInput, ReadinessProbe } from './readiness-checks.js';
 
 /** Facts about the host, gathered by src/system/host.ts (or a table in tests). */
@@ -29,6 +34,8 @@ export interface HostProbe {
   clock?(): Promise<ClockSample>;
   /** timedatectl's NTPSynchronized; undefined when it can't tell (no timedatectl, no systemd). */
   ntpSynchronized?(): Promise<boolean | undefined>;
+  /** The Docker volumes Compose made for a project (its label); absent: the earlier-data check skips. */
+  composeVolumes?(project: string): Promise<string[]>;
   /** Network readiness facts (echo service, public resolver, round trip, firewall); absent: those checks fall back or skip. */
   readiness?: ReadinessProbe;
 }
@@ -62,6 +69,9 @@ export interface CheckInput {
   /** The flag that moves a port of this install (3000: '--port', 27017: '--mongodb-port'). */
   portFlags?: Record<number, string>;
   dataDir?: string;
+  /** The install's Compose project, and whether the state already records it (a re-run). */
+  project?: string;
+  installed?: boolean;
   /** The other installs on this host (from the state), for checks such as "nobody else uses the proxy". */
   otherInstalls?: { name: string; platform: string; tls: string; domain: string }[];
   /** The databases of the platforms concerned (Platform.database), for the kernel's known-bad ranges. */
@@ -248,32 +258,6 @@ export const diskCheck: Check = {
 
 export { portsCheck };
 
-export const dnsCheck: Check = {
-  id: 'dns',
-  title: 'DNS',
-  async run(probe, input) {
-    const domain = input.answers?.domain;
-    if (!domain || domain === 'localhost' || /^[\d.:]+$/.test(domain))
-      return pass('no public domain to check');
-    const [records, mine] = await Promise.all([probe.resolve(domain), probe.publicAddresses()]);
-    const found = [...records.a, ...records.aaaa];
-    if (found.length === 0) {
-      return warn(
-        `${domain} has no A or AAAA record${records.error ? ` (${records.error})` : ''}.`,
-        `Create an A record: ${domain}. 300 IN A ${mine.find((a) => !a.includes(':')) ?? "<this server's IPv4>"}`,
-      );
-    }
-    if (mine.length === 0)
-      return warn(`${domain} -> ${found.join(', ')}; this server's public address is unknown.`);
-    const match = found.filter((a) => mine.includes(a));
-    if (match.length > 0) return pass(`${domain} -> ${found.join(', ')} (this server)`);
-    return warn(
-      `${domain} -> ${found.join(', ')}, but this server is ${mine.join(', ')}.`,
-      `Point ${domain} at this server (A ${mine.find((a) => !a.includes(':')) ?? mine[0]}); Let's Encrypt will fail until it does.`,
-    );
-  },
-};
-
 /** Checks every install runs before the questions. */
 export const hostChecks: Check[] = [
   osCheck,
@@ -286,7 +270,14 @@ export const hostChecks: Check[] = [
   gitCheck,
 ];
 /** Checks that need the platform and the answers. */
-export const installChecks: Check[] = [memoryCheck, diskCheck, portsCheck, dnsCheck, kernelCheck];
+export const installChecks: Check[] = [
+  memoryCheck,
+  diskCheck,
+  portsCheck,
+  dnsCheck,
+  kernelCheck,
+  earlierDataCheck,
+];
 
 export function blockingFailures(outcomes: CheckOutcome[]): CheckOutcome[] {
   return outcomes.filter((o) => o.status === 'fail' && !o.ignored);

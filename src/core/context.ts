@@ -129,6 +129,8 @@ export interface InstallContext {
   readyVersion?: string;
   /** Set by tasks that learn something the summary shows. */
   notes: string[];
+  /** The install starts on data an earlier install of its name left (earlier-data check): its first admin is theirs. */
+  keptData?: boolean;
   /** How long readiness may take, in seconds (the platform's default unless overridden). */
   readyTimeoutSeconds: number;
   pollIntervalMs: number;

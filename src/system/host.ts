@@ -174,6 +174,18 @@ export class RealHostProbe implements HostProbe {
     return r && r.exitCode === 0 ? r.stdout.trim().replace(/^v/, '') : undefined;
   }
 
+  async composeVolumes(project: string): Promise<string[]> {
+    const r = await this.runner
+      .run({
+        file: 'docker',
+        args: ['volume', 'ls', '--quiet', '--filter', `label=com.docker.compose.project=${project}`],
+        reject: false,
+        timeoutMs: 15_000,
+      })
+      .catch(() => undefined);
+    return r?.exitCode === 0 ? r.stdout.split('\n').filter((l) => l.trim()) : [];
+  }
+
   async cgroupV2(): Promise<boolean> {
     return existsSync('/sys/fs/cgroup/cgroup.controllers');
   }

@@ -126,6 +126,12 @@ function adminCheck(s: StepInput): Step {
     async run(ctx, io) {
       const result = await adminLogin(ctx.http, ctx.answers.port, username, env.ADMIN_PASS ?? '', io.signal);
       if (result.ok) return `First admin "${username}" logs in`;
+      if (ctx.keptData && result.detail.startsWith('HTTP 401')) {
+        ctx.notes.push(
+          `The database kept the accounts of an earlier install named ${ctx.answers.name}: its admin is the admin (the password in ${ctx.files.real(envPath)} is not theirs). Log in with the earlier admin's password.`,
+        );
+        return "First admin is the earlier install's (its data was kept)";
+      }
       if (ctx.journal.completed.has('admin')) {
         ctx.notes.push(
           `The admin's stored password no longer logs in (changed in Rocket.Chat?). The stored one is in ${ctx.files.real(envPath)}.`,

@@ -1,8 +1,8 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeIn, envIn, newServer, removeRoot, stateOf, tarList } from './helpers/backup.js';
-import { type E2eInstall, e2eInstall } from './helpers/install.js';
+import { type E2eInstall, e2eInstall, installArgs } from './helpers/install.js';
 import { runWizard } from './helpers/wizard.js';
 
 /**
@@ -83,6 +83,28 @@ describe('Rocket.Chat: back up, uninstall --purge, restore on a new server', () 
     expect(r.stdout).toMatch(/✔ digest +sha256-members-v1:[0-9a-f]{64} as recorded/);
     expect(r.stdout).toMatch(
       /✔ trial-restore +the dump restores into a scratch (docker\.io\/)?mongodb\/mongodb-community-server:8\.2-ubi8: [1-9]\d* databases?/,
+    );
+  });
+
+  it('install again over the data an uninstall kept (its folder deleted by hand): the check names the volume; the earlier admin stays', async () => {
+    const out = await runWizard(['uninstall', '--yes', '--no-backup'], install.env);
+    expect(out.code, out.stderr).toBe(0);
+    // The admin deletes the data folder by hand; Docker's named volume (MongoDB's data) is still there.
+    rmSync(install.dataDir, { recursive: true, force: true });
+    const r = await runWizard(
+      installArgs({ platform: 'rocketchat', repo: install.repo, port: install.port }),
+      install.env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /⚠ Earlier data +Docker volume \S+_mongodb_data of an earlier install named rocketchat/,
+    );
+    expect(r.stderr).toContain("✔ First admin is the earlier install's (its data was kept)");
+    expect(r.stdout).toContain('The database kept the accounts of an earlier install named rocketchat');
+    // The earlier admin logs in with the earlier password; the data is the earlier data.
+    expect(await login(envBefore)).toBe('success');
+    expect(mongo(install.root, `db.rocketchat_message.findOne({ _id: 'e2e-kept' }).msg`)).toBe(
+      'still here after the move',
     );
   });
 

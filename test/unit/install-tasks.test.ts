@@ -214,6 +214,20 @@ describe('the Rocket.Chat task tree (fake runner)', () => {
     expect(ctx.notes[0]).toContain('stored password no longer logs in');
   });
 
+  it("over an earlier install's kept data, the first admin is that install's: a note, not a failure", async () => {
+    const { list, ctx } = await setup(composeOk, fakeRocketChat({ login: false }));
+    ctx.keptData = true;
+    await list.run();
+    expect(list.tasks.at(-1)?.title).toBe("First admin is the earlier install's (its data was kept)");
+    expect(ctx.notes[0]).toContain('The database kept the accounts of an earlier install named rocketchat');
+    // Without kept data the same refusal fails the install.
+    const fresh = await setup(
+      [...composeOk, { match: / logs /, stdout: '' }],
+      fakeRocketChat({ login: false }),
+    );
+    await expect(fresh.list.run()).rejects.toThrow(/can't log in: HTTP 401/);
+  });
+
   it('with TLS, writes the proxy and starts it before the app', async () => {
     const proxy: FakeRow[] = [
       { match: /--project-name proxy-test .* up -d --pull never$/ },

@@ -50,7 +50,12 @@ async function flow(
       const s = new StateStore(join(root, 'state'));
       return () => s;
     })(),
-    env: { env: {}, root, hostPath: (p: string) => join(root, p) },
+    env: {
+      env: {},
+      root,
+      hostPath: (p: string) => join(root, p),
+      projectName: (name: string) => `${name}-test`,
+    },
     term: {
       stderr: {
         write: (s: string) => {

@@ -101,6 +101,8 @@ export function platformChecks(
     ...(platform.requirements.portsRemedy ? { portsRemedy: platform.requirements.portsRemedy } : {}),
     portFlags: portFlags(platform, answers),
     dataDir: answers.dataDir,
+    project: deps.env.projectName(answers.name),
+    installed: record !== undefined,
     otherInstalls,
     readiness,
   };
@@ -165,7 +167,9 @@ export async function checkPlatform(
     platformOutcomes = platformOutcomes.map((o) => outcomes.find((n) => n.id === o.id) ?? o);
   }
   failOnBlocking(platformOutcomes, deps);
-  return hostFixes;
+  // Data an earlier install of this name left (earlier-data.ts): the run knows its first admin is that one's.
+  const keptData = platformOutcomes.some((o) => o.id === 'earlier-data' && o.status === 'warn');
+  return { hostFixes, keptData };
 }
 
 /**

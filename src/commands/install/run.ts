@@ -66,13 +66,21 @@ export async function runInstall(
   platform: Platform,
   answers: InstallAnswers,
   record: InstallRecord | undefined,
-  setup: { plan: Plan; steps: Step[]; project: string; proxyProject: string; dryRun: boolean },
+  setup: {
+    plan: Plan;
+    steps: Step[];
+    project: string;
+    proxyProject: string;
+    dryRun: boolean;
+    keptData?: boolean;
+  },
 ): Promise<InstallContext> {
   const { term, log } = deps;
   const state = deps.state();
   const { plan, project, proxyProject: proxyProj } = setup;
   const resolved = { dryRun: setup.dryRun };
   const ctx: InstallContext = {
+    ...(setup.keptData ? { keptData: true } : {}),
     answers,
     platform,
     plan,
