@@ -90,8 +90,8 @@ export async function waitPortsFree(ports: number[], timeoutMs: number): Promise
 }
 
 /**
- * A Docker API socket in front of the real one. The preflight's requests (`docker version`: /_ping, /version)
- * pass; at the first other request (the start of `docker compose up`), before it is forwarded, `onWork`
+ * A Docker API socket in front of the real one. The preflight's requests (`docker version`: /_ping, /version;
+ * Compose's /info; the earlier-data check's `docker volume ls`: /volumes) pass; at the first other request (the start of `docker compose up`), before it is forwarded, `onWork`
  * runs: it may inject a fault (take a port), or return 'cut' to take the socket away — to the wizard the
  * daemon is gone, exactly as a stopped dockerd looks to the client. Deterministic: no race with the output.
  */
@@ -115,7 +115,9 @@ export async function daemonProxy(
     open.add(client).add(upstream);
     client.on('data', async (chunk: Buffer) => {
       const request = /^[A-Z]+ (?:\/v[\d.]+)?(\/[^ ?]*)/.exec(chunk.toString('latin1'));
-      if (!fired && request && !['/_ping', '/version'].includes(request[1] ?? '')) {
+      // The checks' own reads (the version, the engine's info, the earlier-data check's volume list) come before
+      // the run's work.
+      if (!fired && request && !['/_ping', '/version', '/info', '/volumes'].includes(request[1] ?? '')) {
         fired = true;
         client.pause();
         if ((await onWork()) === 'cut') return close();
