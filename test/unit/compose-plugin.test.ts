@@ -2,6 +2,7 @@ import { chmodSync, chownSync, mkdirSync, symlinkSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { HttpClient } from '../../src/core/context.js';
 import type { StartStage } from '../../src/core/platform.js';
 import { stageProbe } from '../../src/engine/stage-probe.js';
 import { composePlugin, SYSTEM_PLUGIN_DIRS } from '../../src/system/compose-plugin.js';
@@ -9,6 +10,7 @@ import { FetchHttpClient, tcpAccepts } from '../../src/system/http.js';
 import { ExecaRunner } from '../../src/system/runner.js';
 import { findPlatform } from '../../steps/index.js';
 import { createMockContext, createMockRunner } from '../helpers/factories.js';
+import type { FakeRow } from '../helpers/fake-runner.js';
 import { MemoryLogger } from '../helpers/memory-logger.js';
 import { tmpRoot } from '../helpers/tmp.js';
 
@@ -124,6 +126,15 @@ describe('a port in the start order', () => {
     services: ['mongodb'],
     until: { kind: 'port', service: 'mongodb', port: 0 },
   };
+  /** A stack context of project p whose runner answers `rows` and whose network is `http`. */
+  const stackAt = (rows: FakeRow[], http: HttpClient = new FetchHttpClient()) =>
+    createMockContext({
+      platform: rc,
+      answers: { dataDir: '/opt/rocketchat', offline: true } as never,
+      project: 'p',
+      runner: createMockRunner({ rows }),
+      http,
+    });
   const inspectRow = (state: string, ip: string) => ({
     match: /^docker inspect --format .* p-mongodb-1$/,
     stdout: ['p', 'mongodb', state, '0', '', 'default', `${ip} `].join('\t'),
@@ -133,13 +144,7 @@ describe('a port in the start order', () => {
     const server = createServer((s) => s.end());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as { port: number };
-    const ctx = createMockContext({
-      platform: rc,
-      answers: { dataDir: '/opt/rocketchat', offline: true } as never,
-      project: 'p',
-      runner: createMockRunner({ rows: [inspectRow('running', '127.0.0.1')] }),
-      http: new FetchHttpClient(),
-    });
+    const ctx = stackAt([inspectRow('running', '127.0.0.1')]);
     const s = { ...stage, until: { ...stage.until, port } } as StartStage;
     try {
       expect(await stageProbe(ctx, s, { output: () => {} }, {})).toEqual({ done: true, value: undefined });
@@ -151,20 +156,15 @@ describe('a port in the start order', () => {
   });
 
   it('is not up while its container is not running, and asks Compose when the name is not Compose v2s', async () => {
-    const stopped = createMockContext({
-      platform: rc,
-      answers: { dataDir: '/opt/rocketchat', offline: true } as never,
-      project: 'p',
-      runner: createMockRunner({ rows: [inspectRow('restarting', '172.18.0.2')] }),
-      http: new FetchHttpClient(),
-    });
+    const stopped = stackAt([inspectRow('restarting', '172.18.0.2')]);
     expect(await stageProbe(stopped, stage, { output: () => {} }, {})).toMatchObject({
       done: false,
       detail: 'mongodb is not running yet',
     });
     // A container named otherwise (container_name): not found by name, found by Compose, inspected by ID.
-    const runner = createMockRunner({
-      rows: [
+    const memo: { address?: string } = {};
+    const named = stackAt(
+      [
         { match: /^docker inspect --format .* p-mongodb-1$/, exitCode: 1, stderr: 'Error: No such object' },
         {
           match: / ps --all --format json mongodb$/,
@@ -175,15 +175,8 @@ describe('a port in the start order', () => {
           stdout: ['p', 'mongodb', 'running', '0', '', 'host', ''].join('\t'),
         },
       ],
-    });
-    const memo: { address?: string } = {};
-    const named = createMockContext({
-      platform: rc,
-      answers: { dataDir: '/opt/rocketchat', offline: true } as never,
-      project: 'p',
-      runner,
-      http: { request: async () => ({ status: 200, body: '' }), connect: async () => {} },
-    });
+      { request: async () => ({ status: 200, body: '' }), connect: async () => {} },
+    );
     expect(await stageProbe(named, stage, { output: () => {} }, memo)).toEqual({
       done: true,
       value: undefined,
